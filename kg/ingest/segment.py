@@ -1,0 +1,240 @@
+"""Split clean text into articles (headline + body), paragraphs and sentences; find dates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.records import Article, Paragraph, Sentence
+
+from .clean import Mapped, _INTERNAL, _LIST_MARKER
+
+DEFAULT_MAX_SENTENCE = 1000
+
+_BOUNDARY = re.compile(r"[。！？!?；;]+[”’」』）)]*|…{2,}[”’」』]?")
+_QUOTES = re.compile(r"[“”「」『』《》]")
+_QUOTE_PAIRS = {"”": "“", "」": "「", "』": "『", "》": "《"}
+_MAX_QUOTE = 300  # a quotation longer than this is taken to be unbalanced
+_SOFT_BREAK = re.compile(r"[，、,：:\s]")
+
+
+def protected_spans(para: str) -> list[tuple[int, int]]:
+    """Spans (open, close) of balanced quotes and 《》 titles, inside which nothing splits."""
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    for mt in _QUOTES.finditer(para):
+        ch, i = mt.group(0), mt.start()
+        opener = _QUOTE_PAIRS.get(ch)
+        if opener is None:
+            stack.append((ch, i))
+            continue
+        # close the nearest matching opener, dropping unmatched ones above it
+        for k in range(len(stack) - 1, -1, -1):
+            if stack[k][0] == opener:
+                o = stack[k][1]
+                del stack[k:]
+                if i - o <= _MAX_QUOTE:
+                    spans.append((o, i))
+                break
+    return spans
+
+
+def split_sentences(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[tuple[int, int]]:
+    """Sentence spans in ``para``: split after 。！？； (and ASCII forms) outside quotes/《》."""
+    spans = protected_spans(para)
+    cuts: list[int] = []
+    for mt in _BOUNDARY.finditer(para):
+        b = mt.end()
+        if any(o < b <= c for o, c in spans):
+            continue
+        cuts.append(b)
+    out: list[tuple[int, int]] = []
+    start = 0
+    for b in cuts + [len(para)]:
+        if b > start:
+            out.extend(_cap(para, start, b, max_len))
+        start = b
+    return out
+
+
+def _cap(para: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]:
+    """Split an over-long sentence at a comma or space near the limit, else hard."""
+    res = []
+    while end - start > max_len:
+        window = para[start + max_len // 2:start + max_len]
+        soft = None
+        for mt in _SOFT_BREAK.finditer(window):
+            soft = mt.end()
+        cut = start + (max_len // 2 + soft if soft else max_len)
+        res.append((start, cut))
+        start = cut
+    res.append((start, end))
+    return res
+
+
+def make_sentence(doc_text: Mapped, s: int, e: int) -> Sentence | None:
+    text = doc_text.text
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if s == e:
+        return None
+    offs = doc_text.offsets
+    return Sentence(text[s:e], offs[s], offs[e - 1] + 1, s, e)
+
+
+# --- article structure ------------------------------------------------------------------------
+_DATELINE = re.compile(r"^[\d一二三四五六七八九十〇零○Ｏ]{2,4}年[\d一二三四五六七八九十]{1,2}月([\d一二三四五六七八九十]{1,3}日)?.{0,4}$")
+_ISSUE_LINE = re.compile(r"^[（(]?(总)?第?[\d一二三四五六七八九十]+期[）)]?$")
+_SOURCE_LINE = re.compile(r"^[（(].*[）)]$")
+
+
+def is_headline_candidate(p: str) -> bool:
+    if not 4 <= len(p) <= 60:
+        return False
+    if _INTERNAL.search(p) or _LIST_MARKER.match(p):
+        return False
+    if _DATELINE.match(p) or _ISSUE_LINE.match(p) or _SOURCE_LINE.match(p):
+        return False
+    return True
+
+
+def is_body(p: str) -> bool:
+    return len(p) >= 15 and bool(_INTERNAL.search(p))
+
+
+def is_salutation(p: str) -> bool:
+    return len(p) <= 60 and p.endswith(("：", ":"))
+
+
+def find_headlines(paras: list[str]) -> set[int]:
+    """Indices of paragraphs that start an article.
+
+    A headline is a short line without sentence punctuation; of a run of such lines (masthead,
+    kicker, document number, title) the last one is the headline, and only when body text
+    follows (possibly after a salutation such as "各会员单位：").
+    """
+    heads: set[int] = set()
+    i, n = 0, len(paras)
+    while i < n:
+        if not is_headline_candidate(paras[i]):
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and is_headline_candidate(paras[j + 1]):
+            j += 1
+        k = j + 1
+        if k < n and is_salutation(paras[k]) and not is_body(paras[k]) and k + 1 < n:
+            k += 1
+        if k < n and (is_body(paras[k]) or is_salutation(paras[k])):
+            heads.add(j)
+        i = j + 1
+    return heads
+
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_number(s: str) -> int | None:
+    """'2020', '二〇二〇', '十二', '二十三' -> int."""
+    if s.isdigit():
+        return int(s)
+    if all(c in _CN_DIGITS for c in s):  # digit-by-digit years
+        return int("".join(str(_CN_DIGITS[c]) for c in s))
+    if "十" in s:
+        a, _, b = s.partition("十")
+        tens = _CN_DIGITS.get(a, 1) if a else 1
+        ones = _CN_DIGITS.get(b, 0) if b else 0
+        if (a and a not in _CN_DIGITS) or (b and b not in _CN_DIGITS):
+            return None
+        return tens * 10 + ones
+    return None
+
+
+_N = r"[\d一二三四五六七八九十〇零○]"
+DATE_RE = re.compile(rf"({_N}{{4}})\s*年\s*({_N}{{1,2}})\s*月(?:\s*({_N}{{1,3}})\s*日)?")
+
+
+def iso_date(mt: re.Match) -> str | None:
+    y, mo = cn_number(mt.group(1)), cn_number(mt.group(2))
+    if y is None or mo is None or not (1900 <= y <= 2100 and 1 <= mo <= 12):
+        return None
+    if mt.group(3):
+        d = cn_number(mt.group(3))
+        if d is not None and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    return f"{y:04d}-{mo:02d}"
+
+
+def first_date(texts) -> str | None:
+    for t in texts:
+        for mt in DATE_RE.finditer(t):
+            d = iso_date(mt)
+            if d:
+                return d
+    return None
+
+
+@dataclass(slots=True)
+class Segmented:
+    articles: list[Article]
+    title: str | None
+    date: str | None
+    long_sentences: int
+    longest: int
+
+
+def segment(doc_text: Mapped, para_spans: list[tuple[int, int]], max_sentence: int = DEFAULT_MAX_SENTENCE) -> Segmented:
+    text = doc_text.text
+    paras = [text[s:e] for s, e in para_spans]
+    heads = find_headlines(paras)
+    articles: list[Article] = []
+    current: Article | None = None
+    long_sentences = 0
+    longest = 0
+    for idx, ((ps, pe), ptext) in enumerate(zip(para_spans, paras)):
+        if idx in heads:
+            current = Article(len(articles), make_sentence(doc_text, ps, pe), [])
+            articles.append(current)
+            continue
+        if current is None:
+            current = Article(len(articles), None, [])
+            articles.append(current)
+        sentences = []
+        for s, e in split_sentences(ptext, max_sentence):
+            if e - s >= max_sentence:
+                long_sentences += 1
+            sent = make_sentence(doc_text, ps + s, ps + e)
+            if sent is not None:
+                sentences.append(sent)
+        if e_len := (max((e - s for s, e in _raw_sentence_lengths(ptext)), default=0)):
+            longest = max(longest, e_len)
+        if sentences:
+            current.paragraphs.append(Paragraph(sentences))
+    for a in articles:
+        texts = ([a.headline.text] if a.headline else []) + [s.text for s in a.sentences]
+        a.date = first_date(texts[:40])
+    title = next((a.headline.text for a in articles if a.headline), None)
+    if title is None and paras:
+        title = paras[0][:60]
+    date = _document_date(articles, paras)
+    return Segmented(articles, title, date, long_sentences, longest)
+
+
+def _raw_sentence_lengths(para: str) -> list[tuple[int, int]]:
+    return split_sentences(para, max_len=len(para) + 1) if len(para) > DEFAULT_MAX_SENTENCE else [(0, len(para))]
+
+
+def _document_date(articles: list[Article], paras: list[str]) -> str | None:
+    """The date a document states for itself: in its masthead, or a date line of its own."""
+    if articles and articles[0].headline is None:
+        d = first_date(s.text for s in list(articles[0].sentences)[:8])
+        if d:
+            return d
+    for p in reversed(paras):
+        if _DATELINE.match(p):
+            d = first_date([p])
+            if d:
+                return d
+    return None

@@ -1,0 +1,119 @@
+"""Plain typed records passed between pipeline stages.
+
+Every record that comes from a document carries provenance: the document id, offsets into
+the *original* text of the file (code points of the decoded file for ``.txt``/``.md``; of the
+text the reader extracted for ``.docx``/``.html``/``.pdf``), and for extracted facts the
+extractor that produced them and a confidence.
+
+These records are deliberately free of spaCy objects: ``kg`` never imports spaCy.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Iterator
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of clean text with its place in the clean and in the original text."""
+
+    text: str
+    start: int  # offset in the original text (inclusive)
+    end: int  # offset in the original text (exclusive)
+    clean_start: int  # offset in Document.text
+    clean_end: int
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(slots=True)
+class Paragraph:
+    sentences: list[Sentence]
+
+
+@dataclass(slots=True)
+class Article:
+    """A news item or notice: an optional headline and the paragraphs under it."""
+
+    index: int
+    headline: Sentence | None
+    paragraphs: list[Paragraph]
+    date: str | None = None  # ISO date (YYYY, YYYY-MM or YYYY-MM-DD) the article states first
+
+    @property
+    def sentences(self) -> Iterator[Sentence]:
+        for p in self.paragraphs:
+            yield from p.sentences
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "headline": self.headline.to_dict() if self.headline else None,
+            "date": self.date,
+            "paragraphs": [[s.to_dict() for s in p.sentences] for p in self.paragraphs],
+        }
+
+
+@dataclass(slots=True)
+class Document:
+    """A decoded, repaired and segmented source document.
+
+    ``text`` is the repaired text; ``offsets[i]`` is the position in ``source_text`` of the
+    character ``text[i]``. ``source_text`` is the decoded original (kept so that any fact can be
+    checked against the exact characters it came from).
+    """
+
+    path: str
+    doc_id: str
+    source_text: str
+    text: str
+    offsets: array
+    articles: list[Article]
+    encoding: str
+    sha256: str
+    format: str
+    title: str | None = None
+    date: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def original_span(self, clean_start: int, clean_end: int) -> tuple[int, int]:
+        """Map a span of ``text`` to the span of ``source_text`` it came from."""
+        if clean_end <= clean_start:
+            pos = self.offsets[clean_start] if clean_start < len(self.offsets) else len(self.source_text)
+            return pos, pos
+        return self.offsets[clean_start], self.offsets[clean_end - 1] + 1
+
+    @property
+    def sentences(self) -> Iterator[Sentence]:
+        for a in self.articles:
+            if a.headline is not None:
+                yield a.headline
+            yield from a.sentences
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "doc_id": self.doc_id,
+            "format": self.format,
+            "encoding": self.encoding,
+            "sha256": self.sha256,
+            "title": self.title,
+            "date": self.date,
+            "chars": len(self.source_text),
+            "warnings": list(self.warnings),
+            "articles": [a.to_dict() for a in self.articles],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    """A file that could not be ingested, and why (one line, names the file)."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
