@@ -62,5 +62,92 @@ def ingest(paths: tuple[str, ...], jsonl: bool, max_mb: float) -> None:
         sys.exit(1)
 
 
+_ontology = click.option("--ontology", type=click.Path(file_okay=False, exists=True), default=None,
+                         help="Folder with the gazetteer, word lists and ontology (default: the project's ontology/).")
+
+
+@main.command()
+@_paths
+@click.option("--jsonl", is_flag=True, help="One JSON object per document on stdout (the default output).")
+@_ontology
+@_max_mb
+def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: float) -> None:
+    """Extract mentions, posts and resolved entities from documents, one JSON object per document."""
+    from kg.build import extract_corpus
+    from kg.resolve import resolve, resolve_positions
+
+    failed = 0
+    for item in extract_corpus(paths, ontology, int(max_mb * 1e6), on_document=_warn):
+        if isinstance(item, IngestFailure):
+            failed += 1
+            _report_failure(item)
+            continue
+        res = resolve(item.mentions, ontology)
+        positions = resolve_positions(item.positions, item.mentions, res, ontology)
+        out = {
+            "path": item.path, "doc_id": item.doc_id, "title": item.title, "date": item.date,
+            "mentions": [dict(m.to_dict(), entity=res.entity_of(m)) for m in item.mentions],
+            "entities": [e.to_dict() for e in res.entities],
+            "positions": positions,
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@_paths
+@click.option("-o", "--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder.")
+@_ontology
+@_max_mb
+def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float) -> None:
+    """Build the knowledge graph (OUT/graph.ttl) from documents."""
+    from kg.build import build as run_build
+
+    result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=_warn, on_failure=_report_failure)
+    summary = result.summary()
+    click.echo(f"documents read: {summary['documents']}, failed: {len(summary['failed'])}", err=True)
+    for t, n in summary["entities"].items():
+        click.echo(f"  {t:<18} {n}", err=True)
+    click.echo(f"  positions          {summary['positions']}", err=True)
+    for name, path in summary["outputs"].items():
+        click.echo(f"wrote {path}", err=True)
+    if result.failures:
+        sys.exit(1)
+
+
+@main.command("eval")
+@click.argument("gold_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--corpus", default="seeds", show_default=True, type=click.Path(file_okay=False, exists=True),
+              help="Folder holding the documents the gold files name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report (with misses) as JSON.")
+@_ontology
+def eval_cmd(gold_dir: str, corpus: str, as_json: bool, ontology: str | None) -> None:
+    """Score extraction against gold annotations (precision, recall, F1 per type; duplicates)."""
+    from pathlib import Path
+
+    from kg.build import extract_corpus, resolve_corpus
+    from kg.evaluate import GoldError, format_report, load_gold, score
+
+    try:
+        gold = load_gold(gold_dir)
+    except GoldError as e:
+        raise click.ClickException(str(e)) from None
+    paths = []
+    for g in gold:
+        p = Path(corpus) / g.doc
+        if not p.exists():
+            raise click.ClickException(f"{p}: document named by the gold file not found (use --corpus)")
+        paths.append(str(p))
+    extractions = [x for x in extract_corpus(paths, ontology) if not isinstance(x, IngestFailure)]
+    res, positions = resolve_corpus(extractions, ontology)
+    report = score(gold, extractions, res, positions)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_report(report))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -117,3 +117,100 @@ class IngestFailure:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+# --- extraction records -----------------------------------------------------------------------
+
+ENTITY_TYPES = (
+    "Person", "GovernmentBody", "Association", "Company", "ResearchInstitute",
+    "Event", "Document", "Award", "Place",
+)
+ORG_TYPES = ("GovernmentBody", "Association", "Company", "ResearchInstitute", "Organization")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of a document that names an entity."""
+
+    doc_id: str
+    text: str  # the surface form as it stands in the clean text
+    type: str  # one of ENTITY_TYPES, or "Organization" when the kind of body is unknown
+    start: int  # offsets in the original text
+    end: int
+    sentence: int  # index of the sentence in Document.sentences
+    article: int  # index of the article
+    extractor: str  # which rule or model found it
+    confidence: float
+    key: str  # normalised name used to resolve mentions to entities
+    canonical: str | None = None  # canonical name when a gazetteer knows it
+    parent: str | None = None  # for chained names (…司质量处): the surface form of the parent body
+    names: tuple[str, ...] = ()  # further names this mention gives (a document's number beside its title)
+
+    def to_dict(self) -> dict:
+        d = {
+            "text": self.text, "type": self.type, "start": self.start, "end": self.end,
+            "sentence": self.sentence, "extractor": self.extractor, "confidence": round(self.confidence, 3),
+        }
+        if self.canonical:
+            d["canonical"] = self.canonical
+        if self.parent:
+            d["parent"] = self.parent
+        if self.names:
+            d["names"] = list(self.names)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class PositionMention:
+    """A person holding a post: (person, title as written, organization or None)."""
+
+    doc_id: str
+    person: str  # surface form of the person's name
+    title: str
+    organization: str | None  # surface form of the organization, when the text gives one
+    start: int  # original offsets of the whole phrase
+    end: int
+    sentence: int
+    extractor: str
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {
+            "person": self.person, "title": self.title, "organization": self.organization,
+            "start": self.start, "end": self.end, "extractor": self.extractor,
+            "confidence": round(self.confidence, 3),
+        }
+
+
+@dataclass(slots=True)
+class DocumentExtraction:
+    """Everything extracted from one document, before cross-document resolution."""
+
+    doc_id: str
+    path: str
+    sha256: str
+    title: str | None
+    date: str | None
+    mentions: list[Mention]
+    positions: list[PositionMention]
+
+
+@dataclass(slots=True)
+class Entity:
+    """One real-world entity: a canonical label and every surface form seen."""
+
+    id: str  # stable local id, e.g. "org/中国机械工业质量管理协会"
+    type: str
+    label: str
+    aliases: list[str]
+    mentions: int
+    docs: list[str]
+    parent: str | None = None  # id of the parent organization
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict:
+        d = {"id": self.id, "type": self.type, "label": self.label, "aliases": self.aliases,
+             "mentions": self.mentions, "docs": self.docs, "confidence": round(self.confidence, 3)}
+        if self.parent:
+            d["parent"] = self.parent
+        return d

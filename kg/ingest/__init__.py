@@ -76,8 +76,8 @@ def ingest_file(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES, max
         raise IngestError("no text in file")
     doc = ingest_text(raw.text, doc_id=p.name, path=str(p), fmt=raw.format, encoding=raw.encoding,
                       title=None, max_sentence=max_sentence)
-    if raw.title and not doc.title:
-        doc.title = raw.title
+    if raw.title and not any(a.headline for a in doc.articles):
+        doc.title = raw.title  # the container's title beats the first line of the body
     if not any(True for _ in doc.sentences):
         raise IngestError("no text after cleaning (only markup or whitespace)")
     return doc

@@ -120,7 +120,7 @@ _BULLET = re.compile(r"(?m)^[ \t]*[-*•●▪◆■][ \t]+")
 # --- 4. ASCII punctuation in Chinese context -> full width (1:1) ------------------------------
 _ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）", ".": "。"}
 _ASCII_PUNCT = re.compile(
-    rf"(?<={_CJKP})[,:;!?](?!\d)"  # after Chinese: 委(局),  会议:
+    rf"(?<={_CJKP})[,:;!?]"  # after Chinese: 委(局),  会议:  报告后,24小时
     rf"|(?<![\d\w])[,:;!?](?={_CJKC})"  # before Chinese
     rf"|(?<={_CJKC})\.(?=\s|$|{_CJKP})"  # a sentence-final period after Chinese
 )

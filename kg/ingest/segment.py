@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -162,7 +163,7 @@ def iso_date(mt: re.Match) -> str | None:
         return None
     if mt.group(3):
         d = cn_number(mt.group(3))
-        if d is not None and 1 <= d <= 31:
+        if d is not None and 1 <= d <= calendar.monthrange(y, mo)[1]:
             return f"{y:04d}-{mo:02d}-{d:02d}"
     return f"{y:04d}-{mo:02d}"
 
@@ -202,14 +203,14 @@ def segment(doc_text: Mapped, para_spans: list[tuple[int, int]], max_sentence: i
             current = Article(len(articles), None, [])
             articles.append(current)
         sentences = []
-        for s, e in split_sentences(ptext, max_sentence):
-            if e - s >= max_sentence:
+        for s, e in _raw_sentence_lengths(ptext, max_sentence):
+            longest = max(longest, e - s)
+            if e - s > max_sentence:
                 long_sentences += 1
+        for s, e in split_sentences(ptext, max_sentence):
             sent = make_sentence(doc_text, ps + s, ps + e)
             if sent is not None:
                 sentences.append(sent)
-        if e_len := (max((e - s for s, e in _raw_sentence_lengths(ptext)), default=0)):
-            longest = max(longest, e_len)
         if sentences:
             current.paragraphs.append(Paragraph(sentences))
     for a in articles:
@@ -222,8 +223,9 @@ def segment(doc_text: Mapped, para_spans: list[tuple[int, int]], max_sentence: i
     return Segmented(articles, title, date, long_sentences, longest)
 
 
-def _raw_sentence_lengths(para: str) -> list[tuple[int, int]]:
-    return split_sentences(para, max_len=len(para) + 1) if len(para) > DEFAULT_MAX_SENTENCE else [(0, len(para))]
+def _raw_sentence_lengths(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[tuple[int, int]]:
+    """Sentence spans before capping (the paragraph itself when it cannot hold a long one)."""
+    return split_sentences(para, max_len=len(para) + 1) if len(para) > max_len else [(0, len(para))]
 
 
 def _document_date(articles: list[Article], paras: list[str]) -> str | None:

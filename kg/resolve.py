@@ -1,0 +1,196 @@
+"""Entity resolution: one canonical entity per real-world entity across sentences and documents.
+
+Mentions are grouped by a normalised key: width, spacing, quotes and bracket styles do not
+count; known abbreviations and ``国家``-prefixed forms resolve through the gazetteer, and an
+abbreviated parent inside a longer name is expanded (工信部科技司 -> 工业和信息化部科技司).
+A document's title and its number join one entity. Names are never merged because one
+contains the other (中国机械工业质量高峰论坛 and 质量高峰论坛 stay apart).
+
+>>> from kg.records import Mention
+>>> ms = [Mention("a.txt", "工信部", "GovernmentBody", 0, 3, 0, 0, "t", 0.9, "工信部"),
+...       Mention("b.txt", "工业和信息化部", "GovernmentBody", 5, 12, 0, 0, "t", 0.9, "工业和信息化部")]
+>>> [(e.label, e.aliases) for e in resolve(ms).entities]
+[('工业和信息化部', ['工信部'])]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from kg.lexicon import Lexicon, load_lexicon, name_key
+from kg.records import ORG_TYPES, Entity, Mention, PositionMention
+
+GROUP = {t: "org" for t in ORG_TYPES}
+GROUP.update({"Person": "person", "Event": "event", "Document": "document", "Award": "award", "Place": "place"})
+_PAREN = re.compile(r"[（(][^（）()]{0,40}[）)]")
+
+
+def expand_org_name(name: str, lex: Lexicon) -> str:
+    """The canonical form of an organization name, expanding a known abbreviated parent.
+
+    >>> lex = load_lexicon()
+    >>> expand_org_name("工信部", lex), expand_org_name("国家工业和信息化部", lex)
+    ('工业和信息化部', '工业和信息化部')
+    """
+    canonical = lex.canonical_org(name)
+    if canonical:
+        return canonical
+    if name.startswith("国家") and lex.canonical_org(name[2:]):
+        return lex.canonical_org(name[2:])
+    for cut in range(len(name) - 1, 1, -1):  # longest known prefix first
+        head = lex.canonical_org(name[:cut])
+        if head:
+            return head + name[cut:]
+    return name
+
+
+@dataclass
+class Resolution:
+    entities: list[Entity]
+    mention_entity: dict[tuple[str, int, int, str], str] = field(default_factory=dict)  # (doc, start, end, type) -> id
+
+    def entity_of(self, m: Mention) -> str | None:
+        return self.mention_entity.get((m.doc_id, m.start, m.end, m.type))
+
+    def by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def mention_keys(m: Mention, lex: Lexicon) -> list[str]:
+    group = GROUP.get(m.type, "org")
+    if group == "org":
+        return [name_key(expand_org_name(m.text, lex))]
+    if group == "event":
+        return [name_key(_PAREN.sub("", m.text))]
+    return [name_key(m.text)] + [name_key(n) for n in m.names]
+
+
+def entity_id(group: str, label: str) -> str:
+    return f"{group}/{label}"
+
+
+def resolve(mentions: Iterable[Mention], ontology: str | None = None) -> Resolution:
+    lex = load_lexicon(ontology)
+    ms = [m for m in mentions if m.text.strip()]
+    uf = _UnionFind()
+    keyed: list[tuple[Mention, str, list[str]]] = []
+    for m in ms:
+        group = GROUP.get(m.type, "org")
+        keys = [k for k in mention_keys(m, lex) if k]
+        if not keys:
+            continue
+        nodes = [(group, k) for k in keys]
+        for n in nodes[1:]:
+            uf.union(nodes[0], n)
+        uf.find(nodes[0])
+        keyed.append((m, group, keys))
+    clusters: dict = defaultdict(list)
+    for m, group, keys in keyed:
+        clusters[uf.find((group, keys[0]))].append(m)
+
+    entities: list[Entity] = []
+    res = Resolution(entities)
+    parent_surface: dict[str, list[str]] = {}
+    for root, members in clusters.items():
+        group = root[0]
+        ent = _make_entity(group, members, lex)
+        entities.append(ent)
+        for m in members:
+            res.mention_entity[(m.doc_id, m.start, m.end, m.type)] = ent.id
+        parents = [m.parent for m in members if m.parent]
+        if parents:
+            parent_surface[ent.id] = parents
+    # parents: the entity the parent's surface form resolves to (or a gazetteer parent)
+    org_index = {name_key(e.label): e.id for e in entities if e.id.startswith("org/")}
+    for e in entities:
+        if not e.id.startswith("org/"):
+            continue
+        for surface in parent_surface.get(e.id, []):
+            pid = org_index.get(name_key(expand_org_name(surface, lex)))
+            if pid and pid != e.id:
+                e.parent = pid
+                break
+        if e.parent is None:
+            entry = lex.orgs.get(e.label)
+            if entry and entry.parent and name_key(entry.parent) in org_index:
+                e.parent = org_index[name_key(entry.parent)]
+    entities.sort(key=lambda e: e.id)
+    return res
+
+
+def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
+    surfaces = Counter(m.text.strip() for m in members)
+    for m in members:
+        for n in m.names:
+            surfaces[n] += 0  # a document's number is an alias
+    if group == "org":
+        canon = Counter(expand_org_name(m.text, lex) for m in members)
+        label = max(canon.items(), key=lambda kv: (lex.canonical_org(kv[0]) == kv[0], kv[1], len(kv[0]), kv[0]))[0]
+        weights: Counter = Counter()
+        for m in members:
+            weights[m.type] += m.confidence + (1.0 if m.extractor.endswith("gazetteer") else 0.0)
+        entry = lex.orgs.get(label)
+        typ = entry.type if entry else max(weights.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    else:
+        typ = members[0].type
+        if group == "document":
+            titles = [m.text for m in members if not re.search(r"\d+号$|\d{4}$", m.text)]
+            pool = Counter(titles) if titles else surfaces
+        else:
+            pool = surfaces
+        label = max(pool.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
+    aliases = sorted({s for s in surfaces if s and s != label})
+    docs = sorted({m.doc_id for m in members})
+    conf = max(m.confidence for m in members)
+    return Entity(entity_id(group, label), typ, label, aliases, len(members), docs, None, conf)
+
+
+def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[Mention], res: Resolution,
+                      ontology: str | None = None) -> list[dict]:
+    """Positions as (person entity, title, organization entity or None), deduplicated."""
+    lex = load_lexicon(ontology)
+    by_doc_person: dict = {}
+    by_doc_org: dict = {}
+    for m in mentions:
+        eid = res.entity_of(m)
+        if eid is None:
+            continue
+        if m.type == "Person":
+            by_doc_person[(m.doc_id, m.text)] = eid
+        elif GROUP.get(m.type) == "org":
+            by_doc_org[(m.doc_id, m.text)] = eid
+    index = {name_key(e.label): e.id for e in res.entities if e.id.startswith("org/")}
+    out: dict = {}
+    for p in positions:
+        pid = by_doc_person.get((p.doc_id, p.person))
+        if pid is None:
+            continue
+        oid = None
+        if p.organization:
+            oid = by_doc_org.get((p.doc_id, p.organization)) or index.get(name_key(expand_org_name(p.organization, lex)))
+        key = (pid, p.title, oid)
+        rec = out.setdefault(key, {"person": pid, "title": p.title, "organization": oid,
+                                   "evidence": [], "confidence": 0.0})
+        rec["evidence"].append({"doc": p.doc_id, "start": p.start, "end": p.end, "extractor": p.extractor})
+        rec["confidence"] = max(rec["confidence"], p.confidence)
+    return [out[k] for k in sorted(out, key=lambda k: (k[0], k[1], k[2] or ""))]

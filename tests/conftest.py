@@ -1,0 +1,82 @@
+"""Shared fixtures.
+
+Ingestion fixtures: ``make_file`` (write bytes to a temp file) and ``ingest_check_offsets``
+(assert the offset map of a Document is exact).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from kg.ingest.clean import _ASCII_TO_FULL, _FULLWIDTH_ALNUM
+
+_SPACE_LIKE = {chr(c) for c, t in _FULLWIDTH_ALNUM.items() if t == 0x20} | {"\t", " "}
+
+
+def _rewrites_of(src: str) -> set[str]:
+    """The characters the documented repairs can turn ``src`` into (including itself)."""
+    out = {src}
+    code = ord(src)
+    if code in _FULLWIDTH_ALNUM:  # full-width digits/letters/%/-/./ and space-likes to ASCII
+        out.add(chr(_FULLWIDTH_ALNUM[code]))
+    for c in list(out):  # ASCII punctuation in Chinese context to full width (also after the above)
+        if c in _ASCII_TO_FULL:
+            out.add(_ASCII_TO_FULL[c])
+    if src in _SPACE_LIKE:
+        out.add(" ")
+    if src == "\t":
+        out.add("\n")  # a tab between cells is a line break
+    if src == "\r":
+        out.add("\n")  # a lone CR is a line break
+    return out
+
+
+def check_offsets(doc) -> None:
+    """Assert the offset map of ``doc`` is exact.
+
+    ``len(offsets) == len(text)``; every clean char points inside the source; a clean char that a
+    repair did not rewrite is the very source char it points at (in particular every Chinese
+    character); a rewritten char points at the char it was made from; the only inserted
+    characters are the paragraph separator ``\\n`` and a space joining two alphanumeric lines.
+    """
+    text, offs, src = doc.text, doc.offsets, doc.source_text
+    assert len(offs) == len(text), (len(offs), len(text))
+    for i, ch in enumerate(text):
+        o = offs[i]
+        assert 0 <= o < len(src), f"clean char {i} {ch!r} has offset {o} outside the source"
+        s = src[o]
+        if ch in _rewrites_of(s):
+            continue
+        if ch == "\n":  # paragraph separator (points at the next paragraph's first char)
+            continue
+        if ch == " " and i > 0 and i + 1 < len(text) and text[i - 1].isalnum() and text[i + 1].isalnum():
+            continue  # a space put between two alphanumeric lines when joining them
+        raise AssertionError(
+            f"clean char {i} {ch!r} points at source {o} {s!r}; context clean={text[max(0, i - 8):i + 8]!r} "
+            f"source={src[max(0, o - 8):o + 8]!r}"
+        )
+
+
+@pytest.fixture
+def make_file(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
+    """Write ``data`` (bytes, or str as UTF-8) to ``tmp_path/name`` and return the path.
+
+    Parent folders are created, so ``make_file("a/b/c.txt", ...)`` works.
+    """
+
+    def _make(name: str, data: bytes | str) -> Path:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return p
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def ingest_check_offsets() -> Callable:
+    """``ingest_check_offsets(doc)`` asserts the offset map of an ingested Document is exact."""
+    return check_offsets

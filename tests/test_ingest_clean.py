@@ -1,0 +1,172 @@
+"""Repairs of conversion damage (kg.ingest.clean), on small hand-written snippets.
+
+Every case also checks the offset map: each clean character points at the source character
+it came from (``ingest_check_offsets``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.ingest import ingest_text
+from kg.ingest.clean import display_width
+
+
+def paragraphs(doc) -> list[str]:
+    return doc.text.split("\n")
+
+
+# --- hard-wrapped documents ------------------------------------------------------------------
+
+# A news item hard-wrapped at 18 characters with a blank line after every line (as PDF/Word
+# conversion leaves it). Names are cut across the breaks: 李明|远, 王|立新, 质|量意识, 培训由…
+WRAPPED_LINES = [
+    "3月10日，某省质量协会在省城举办了全省",
+    "质量管理小组骨干培训班，来自全省机械",
+    "行业的八十余名学员参加了培训。培训由",
+    "协会常务副秘书长、高级工程师李明远主",
+    "持，省市场监督管理局质量发展处处长王",
+    "立新出席开班仪式并讲话。他指出，质量",
+    "管理小组活动是企业全员参与质量改进的",
+    "重要形式，各企业要高度重视小组活动的",
+    "组织和推进工作，切实提高一线员工的质",
+    "量意识和解决问题的能力。",
+]
+WRAPPED_HEADLINE = "某省质协举办质量管理小组骨干培训班"
+WRAPPED_DOC = WRAPPED_HEADLINE + "\n\n" + "\n\n".join(WRAPPED_LINES) + "\n\n培训结束后举行了结业考试。\n"
+
+
+def test_wrapped_lines_are_joined_across_blank_lines(ingest_check_offsets):
+    # the input really is hard-wrapped: equal-width lines, names cut across blank lines
+    assert {display_width(line) for line in WRAPPED_LINES[1:-1]} == {36}
+    assert "李明远主\n\n持" in WRAPPED_DOC and "处长王\n\n立新" in WRAPPED_DOC
+    doc = ingest_text(WRAPPED_DOC)
+    ingest_check_offsets(doc)
+    assert paragraphs(doc) == [
+        WRAPPED_HEADLINE,
+        "".join(WRAPPED_LINES),
+        "培训结束后举行了结业考试。",
+    ]
+    sentences = [s.text for s in doc.sentences]
+    assert "培训由协会常务副秘书长、高级工程师李明远主持，省市场监督管理局质量发展处处长王立新出席开班仪式并讲话。" in sentences
+    # a joined sentence's original span covers the line breaks it was repaired across
+    s = next(s for s in doc.sentences if "王立新" in s.text)
+    assert "处长王\n\n立新" in doc.source_text[s.start:s.end]
+    assert doc.source_text[s.start:s.end].replace("\n", "") == s.text
+
+
+def test_wrapped_document_keeps_headline_and_short_last_line_apart():
+    doc = ingest_text(WRAPPED_DOC)
+    assert [a.headline.text for a in doc.articles if a.headline] == [WRAPPED_HEADLINE]
+    # the line after a sentence-final line starts a new paragraph, not a wrap
+    assert paragraphs(doc)[-1] == "培训结束后举行了结业考试。"
+
+
+# --- character-level repairs -----------------------------------------------------------------
+
+CASES = [
+    # Word bookmark residue
+    ("bookmark inline", "[bookmark: _Hlk12345678]某某公司召开安全生产会议。", "某某公司召开安全生产会议。"),
+    ("bookmark mid-sentence", "会议由[bookmark: _Hlk9]张三主持。", "会议由张三主持。"),
+    (
+        "bookmark lines",
+        "质量月活动启动\n[bookmark: _Hlk84941455]\n[bookmark: _Hlk85786116]为推进质量提升，某某协会举办了质量月活动。",
+        "质量月活动启动\n为推进质量提升，某某协会举办了质量月活动。",
+    ),
+    # letter-spaced table names
+    ("letter-spaced name", "国 家 市 场 监 督 管 理 总 局", "国家市场监督管理总局"),
+    ("letter-spaced after label", "主办单位：中 国 质 量 协 会", "主办单位：中国质量协会"),
+    ("letter-spaced table cells", "科 学 技 术 部\t农 业 农 村 部", "科学技术部\n农业农村部"),
+    # spacing around numbers and brackets
+    ("date spaces", "2021年 3月 5日召开会议。", "2021年3月5日召开会议。"),
+    ("document number", "某某协会 [2021]3 号", "某某协会[2021]3号"),
+    ("document number inner space", "某某协会[2019 ]12 号", "某某协会[2019]12号"),
+    ("count", "共有 150 余人参加会议。", "共有150余人参加会议。"),
+    ("issue", "第 3 期", "第3期"),
+    ("spaces at Chinese punctuation", "会议指出 ， 要加强质量管理 。", "会议指出，要加强质量管理。"),
+    # ASCII punctuation next to Chinese becomes full width
+    (
+        "ascii punctuation",
+        "会议议程:一是听取意见,二是讨论;会议结束!是否通过?",
+        "会议议程：一是听取意见，二是讨论；会议结束！是否通过？",
+    ),
+    ("ascii parentheses", "某某公司(集团)召开会议。", "某某公司（集团）召开会议。"),
+    ("ascii final period", "会议结束.", "会议结束。"),
+    ("comma before a number", "感染者报告后,24小时内完成调查。", "感染者报告后，24小时内完成调查。"),
+    ("colon before a time", "开会时间:10:30", "开会时间：10:30"),
+    # ... but not inside numbers, codes and Latin text
+    ("thousands separator", "共1,000人参加。", "共1,000人参加。"),
+    ("clock time", "于10:30开幕。", "于10:30开幕。"),
+    ("standard number", "执行GB/T 1234-2020标准。", "执行GB/T 1234-2020标准。"),
+    ("standard year", "通过ISO 9001:2015认证。", "通过ISO 9001:2015认证。"),
+    ("decimal", "发布2.0版。", "发布2.0版。"),
+    ("latin parentheses", "He said (in English) hello, world.", "He said (in English) hello, world."),
+    # a slogan-like space between two Chinese phrases is a real separator
+    ("slogan", "建设质量强国 决胜全面小康", "建设质量强国 决胜全面小康"),
+    ("slogan in sentence", "主题是“建设质量强国 决胜全面小康”。", "主题是“建设质量强国 决胜全面小康”。"),
+    # full-width digits and letters become ASCII
+    ("full-width alnum", "２０２１年通过ＩＳＯ９００１认证", "2021年通过ISO9001认证"),
+    ("full-width percent", "合格率达到９８．５％", "合格率达到98.5%"),
+    ("ideographic space", "会议\u3000\u3000开幕", "会议 开幕"),
+    # line endings
+    ("crlf", "第一段内容，是很长的一句话。\r\n\r\n第二段内容。\r\n", "第一段内容，是很长的一句话。\n第二段内容。"),
+    ("lone cr", "甲方同意。\r乙方同意。", "甲方同意。\n乙方同意。"),
+    ("invisible characters", "质\u200b量\ufeff管\u00ad理", "质量管理"),
+]
+
+
+@pytest.mark.parametrize("source, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_repair(source, expected, ingest_check_offsets):
+    doc = ingest_text(source)
+    assert doc.text == expected
+    ingest_check_offsets(doc)
+
+
+# --- line structure in documents whose lines are paragraphs ----------------------------------
+
+def test_page_break_inside_a_word_is_joined(ingest_check_offsets):
+    src = (
+        "近年来，我省坚持以质量提升为主线，大力推进制造业高质量发展，着力加强质量基础设施建\n\n"
+        "设，不断完善质量治理体系，全省制造业产品质量合格率稳步提高。\n"
+    )
+    doc = ingest_text(src)
+    ingest_check_offsets(doc)
+    assert "质量基础设施建设，不断完善" in doc.text
+    assert len(paragraphs(doc)) == 1
+    (s,) = list(doc.sentences)
+    assert doc.source_text[s.start:s.end] == src.strip()
+
+
+def test_numbered_heading_is_not_joined_to_next_paragraph(ingest_check_offsets):
+    heading = "2、以数字化转型为契机，推动质量管理体系升级"
+    body = (
+        "各企业要充分运用大数据、云计算、物联网等新一代信息技术，推动质量管理由事后检验向过程控制转变，"
+        "由经验管理向数据驱动转变，全面提升质量管理的效率和水平。"
+    )
+    doc = ingest_text(heading + "\n\n" + body + "\n")
+    ingest_check_offsets(doc)
+    assert paragraphs(doc) == [heading, body]
+
+
+def test_headline_then_dateline_is_not_joined(ingest_check_offsets):
+    headline = "第五届某某质量论坛在杭州成功举办"
+    body = "10月14日，第五届某某质量论坛在杭州举行，来自全国各地的二百余名代表参加了论坛。"
+    doc = ingest_text(headline + "\n\n" + body + "\n")
+    ingest_check_offsets(doc)
+    assert paragraphs(doc) == [headline, body]
+    assert doc.articles[0].headline.text == headline
+
+
+def test_sentence_final_line_ends_paragraph(ingest_check_offsets):
+    a = "会议强调，各单位要切实履行质量主体责任，确保各项措施落到实处。"
+    b = "会议还对下一阶段的重点工作进行了部署，提出了明确要求。"
+    doc = ingest_text(a + "\n\n" + b)
+    ingest_check_offsets(doc)
+    assert paragraphs(doc) == [a, b]
+
+
+def test_open_quote_joins_lines_until_it_closes(ingest_check_offsets):
+    src = "本次活动的主题是“坚持以质量为先\n\n建设质量强国”，得到了广泛响应。"
+    doc = ingest_text(src)
+    ingest_check_offsets(doc)
+    assert paragraphs(doc) == ["本次活动的主题是“坚持以质量为先建设质量强国”，得到了广泛响应。"]
