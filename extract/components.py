@@ -76,6 +76,14 @@ def org_type(lex: Lexicon, name: str) -> tuple[str, float, str]:
     return "Company", 0.4, "default"
 
 
+def _chained_before(doc: Doc, i: int, lex: Lexicon) -> bool:
+    """Whether token ``i`` follows a '（place）' or a body directly (日立电梯（天津）|有限公司)."""
+    return i > 0 and doc[i - 1].tag_ == "ORG" and bool(lex.suffix_type(doc[i - 1].text))
+
+
+_PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
+
+
 def _split_inner(lex: Lexicon, text: str) -> list[int]:
     """Cut points inside one recognized name where a sub-unit starts (上海交通大学|中国质量发展研究院)."""
     if lex.canonical_org(text):
@@ -100,6 +108,8 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
         for tok in doc:
             if tok.tag_ == "ORG" and tok.text.strip():
                 rule = "gazetteer" if lex.canonical_org(tok.text) else "lac"
+                if rule == "lac" and not lex.suffix_type(tok.text) and not _chained_before(doc, tok.i, lex):
+                    continue
                 cuts = [0] + _split_inner(lex, tok.text) + [len(tok.text)]
                 for a, b in zip(cuts, cuts[1:]):
                     units.append((tok.idx + a, tok.idx + b, rule))
@@ -109,7 +119,9 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
             if taken[tok.i] or tok.tag_ in STOP_TAGS:
                 continue
             hit = lex.suffix_type(tok.text)
-            if not hit or hit[1] < 2:
+            if not hit or hit[1] < 2 or tok.text in lex.not_org_words or any(tok.text.endswith(w) for w in lex.not_org_words):
+                continue
+            if tok.tag_ in ("vn", "an") and len(next(sfx for sfx, _, _ in lex.org_suffixes if tok.text.endswith(sfx))) == 1:
                 continue
             start = _left_extend(doc, tok.i, NAMEISH_TAGS - {"ORG"}, 30)
             after_org = start > 0 and doc[start - 1].tag_ == "ORG"
@@ -124,6 +136,18 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
             units.append((s_char, e_char, "suffix"))
             for k in range(start, tok.i + 1):
                 taken[k] = True
+        for mt in _PAREN_ORG.finditer(doc.text):
+            k = doc.char_span(mt.start(), mt.start() + 1, alignment_mode="expand").start
+            if k == 0 or doc[k].idx != mt.start():
+                continue
+            first = _left_extend(doc, k - 1, NAMEISH_TAGS | {"ORG", "PER"}, 12) if doc[k - 1].tag_ in NAMEISH_TAGS | {"ORG", "PER"} else k
+            if first == k:
+                continue
+            s_char, e_char = doc[first].idx, mt.end()
+            if doc.char_span(s_char, e_char, alignment_mode="strict") is None:
+                continue
+            units = [u for u in units if u[1] <= s_char or u[0] >= e_char]
+            units.append((s_char, e_char, "bracket-name"))
         units.sort()
         # chain adjacent units into one name, remembering the parent (工信部|科技司|质量处)
         spans = []
@@ -180,15 +204,17 @@ def make_people(nlp: Language, name: str, ontology: str | None):
         persons: list[tuple[Span, float, str]] = []
         for tok in doc:
             t = tok.text.strip()
-            if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles:
-                m = after_re.search(t)
-                if m and m.start() >= 2 and m.end() == len(t):  # 张力处长 tagged as one word
+            if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles and not after_re.match(text, tok.idx):
+                m = next((mm for mm in [re.search(f"(?:{title_re})$", t)] if mm), None)
+                if m and m.start() < 2:
+                    continue  # 贾会长: a surname and a title refer to someone named elsewhere
+                if m:  # 张力处长 tagged as one word
                     sp = _span(doc, tok.idx, tok.idx + m.start(), "Person")
                 else:
                     sp = doc[tok.i:tok.i + 1]
                 if sp is not None:
                     persons.append((sp, 0.85, "lac"))
-            elif tok.tag_ not in ("PER", "ORG", "w") and looks_like_name(t):
+            elif tok.tag_ in ("n", "nr", "nz", "j") and looks_like_name(t) and not after_re.match(text, tok.idx):
                 nxt = text[tok.idx + len(t):]
                 if after_re.match(nxt):  # a surname-initial word right before a title: 张力处长
                     sp = doc[tok.i:tok.i + 1]
@@ -258,6 +284,8 @@ _SPECIFIC = re.compile(r"\d{4}年|\d{4}(?=[^\d年])|首届|首次|第[一二三�
 _YEAR_ORD = re.compile(r"\d{4}|首届|第[一二三四五六七八九十百\d]+[届次期]")
 _DOC_VERB_PREFIX = re.compile(r"^(?:详见|见|按照|根据|依据|落实|贯彻|印发|发布|转发|参照|或|和|及|与)+")
 _SENT_PUNCT = re.compile(r"[，。；：、！？]")
+_ABBREVIATION = re.compile(r"[（(](?:以下)?(?:简称|下称)[:：]?[《“]([^》”）()]{2,30})[》”][）)]")
+_QUANTITY = re.compile(r"^(?:\d+|[一二三四五六七八九十百千]+)(?:余|多)?(?:个|项|家|名|篇)")
 
 
 @Language.factory("kg_events", default_config={"ontology": None})
@@ -307,9 +335,10 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             pre = _DOC_VERB_PREFIX.match(mt.group(1))
             if pre:
                 s += pre.end()
+            cut = max(mt.group(1).rfind(c) for c in "或和及与见的在为即")
+            if cut >= 0:
+                s = max(s, mt.start(1) + cut + 1)
             e = mt.end()
-            if text[e - 1] == "文":
-                e -= 1
             if e - s >= 6:
                 numbers.append((s, e, 0.9, "doc-number"))
         for mt in _BULLETIN.finditer(text):
@@ -335,13 +364,24 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             else:
                 add("Document", ns, ne, conf, rule)
 
+        # （以下简称《参考架构》）: the short name is another name of the document before it
+        for mt in _ABBREVIATION.finditer(text):
+            short_s, short_e = mt.span(1)
+            before = [d for d in found["Document"] if 0 <= mt.start() - d[1] <= 1]
+            if not before:
+                continue
+            d = before[-1]
+            found["Document"] = [x for x in found["Document"] if (x[0], x[1]) != (short_s, short_e)]
+            found["Document"][found["Document"].index(d)] = (d[0], d[1], d[2], d[3], d[4] + (mt.group(1),))
+
         # events and awards: quoted names, and names ending in a head noun
         for mt in _QUOTED.finditer(text):
             q, qs, qe = mt.group(1), mt.start(1), mt.end(1)
             if _SENT_PUNCT.search(q):
                 continue
             tail = text[mt.end():mt.end() + 6]
-            if ends_with_head(q, heads) and not ends_with_head(q, _DOC_HEADS):
+            head_after = next((h for h in heads if tail.startswith(h)), None)
+            if ends_with_head(q, heads) and not ends_with_head(q, _DOC_HEADS) and not head_after and (len(q) >= 5 or _YEAR_ORD.search(q)):
                 if not _PLAN.search(text[max(0, mt.start() - 8):mt.start()]):
                     add("Event", qs, qe, 0.85, "quoted-event")
                 continue
@@ -367,16 +407,23 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             t = tok.text
             if tok.tag_ in STOP_TAGS - {"v"} or not t.strip():
                 continue
-            head = ends_with_head(t, heads)
+            end = tok.idx + len(t)
+            window = text[max(0, end - 10):end]
+            head = ends_with_head(window, heads)
             label = "Event" if head else None
             if not head:
-                head = ends_with_head(t, award_heads)
+                head = ends_with_head(window, award_heads)
                 label = "Award" if head else None
-            if not label:
-                continue
-            first = _left_extend(doc, tok.i, name_tags, 40 if label == "Event" else 24, 12)
+            if not label or (tok.i + 1 < len(doc) and ends_with_head(text[:doc[tok.i + 1].idx + len(doc[tok.i + 1].text)], heads if label == "Event" else award_heads)):
+                continue  # a longer head ends at the next token
+            head_tok = doc.char_span(end - len(head), end, alignment_mode="expand")
+            hi = head_tok.start if head_tok is not None else tok.i
+            tags = name_tags | ({"a"} if label == "Award" else set())
+            first = _left_extend(doc, hi, tags, 40 if label == "Event" else 24, 12)
+            if first == hi and hi < tok.i:
+                first = hi
             # a parenthetical aside inside an event name: 全国质协系统（…委员会）2020年工作会议
-            s, e = doc[first].idx, tok.idx + len(t)
+            s, e = doc[first].idx, end
             if first > 0 and doc[first - 1].text == "）":
                 k = first - 1
                 while k > 0 and doc[k].text != "（":
@@ -404,6 +451,18 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             if sp is not None and all(t.tag_ == "LOC" for t in sp):
                 add("Place", s, e, 0.8, "place-verb")
 
+        for label, items in list(found.items()):
+            kept = []
+            for it in sorted(items, key=lambda x: (-(x[1] - x[0]), x[0])):
+                if not any(k[0] < it[1] and it[0] < k[1] for k in kept):
+                    kept.append(it)
+            cleaned = []
+            for s, e, conf, rule, names in sorted(kept):
+                q = _QUANTITY.match(text[s:e])
+                if q and e - s - q.end() >= 3:
+                    s += q.end()
+                cleaned.append((s, e, conf, rule, names))
+            found[label] = cleaned
         for label, items in found.items():
             spans = []
             meta = {}

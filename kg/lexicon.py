@@ -45,7 +45,10 @@ def name_key(name: str) -> str:
     >>> name_key("汉诺威米兰展览（上海）有限公司") == name_key("汉诺威米兰展览(上海)有限公司")
     True
     """
-    return _KEY_DROP.sub("", name.translate(_KEY_MAP)).upper()
+    return _DOC_WEN.sub("号", _KEY_DROP.sub("", name.translate(_KEY_MAP)).upper())
+
+
+_DOC_WEN = re.compile(r"号文$")  # 中机质协[2020]2号文 is the document 中机质协[2020]2号
 
 
 def read_table(path: Path, columns: int) -> list[list[str]]:
@@ -85,6 +88,7 @@ class Lexicon:
     award_heads: tuple[str, ...]
     generic: frozenset[str]
     surnames: frozenset[str]
+    not_org_words: frozenset[str] = frozenset()
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
 
     def canonical_org(self, name: str) -> str | None:
@@ -144,6 +148,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         award_heads=tuple(sorted(_lines(base / "lexicon" / "award_heads.txt"), key=len, reverse=True)),
         generic=frozenset(name_key(x) for x in _lines(base / "lexicon" / "generic_references.txt")),
         surnames=frozenset(_lines(base / "lexicon" / "surnames.txt")),
+        not_org_words=frozenset(_lines(base / "lexicon" / "not_org_words.txt")),
         source=base,
     )
 

@@ -113,6 +113,11 @@ def sniff_format(path: Path, head: bytes) -> str:
     raise IngestError(f"unsupported file type {suffix or '(no suffix)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
 
 
+def _size(n: int) -> str:
+    """A file size for messages: MB, or exact bytes when MB would round to nothing."""
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
 def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
     """Read one file into text. Raises IngestError with the reason."""
     try:
@@ -125,7 +130,7 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
         raise IngestError("empty file")
     if size > max_bytes:
         raise IngestError(
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (raise it with --max-mb)"
+            f"file is {_size(size)}, over the {_size(max_bytes)} limit (raise it with --max-mb)"
         )
     try:
         data = path.read_bytes()
