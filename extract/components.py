@@ -295,8 +295,21 @@ def make_events(nlp: Language, name: str, ontology: str | None):
     award_heads = lex.award_heads
     name_tags = NAMEISH_TAGS | {"m", "TIME", "nr"}
 
+    def _ending_index(options):
+        return {"set": set(options), "lengths": sorted({len(h) for h in options}, reverse=True)}
+
+    indexes = {}
+
     def ends_with_head(s: str, options) -> str | None:
-        return next((h for h in options if s.endswith(h) and len(s) > len(h) - 0), None)
+        """The longest of ``options`` that ``s`` ends with."""
+        key = id(options)
+        idx = indexes.get(key)
+        if idx is None:
+            idx = indexes[key] = _ending_index(options)
+        for n in idx["lengths"]:
+            if len(s) >= n and s[-n:] in idx["set"]:
+                return s[-n:]
+        return None
 
     def events(doc: Doc) -> Doc:
         text = doc.text

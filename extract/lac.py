@@ -30,21 +30,6 @@ def _lac():
     return LAC()
 
 
-def _viterbi(emissions: np.ndarray, transitions: np.ndarray) -> list[int]:
-    n = emissions.shape[0]
-    score = emissions[0].copy()
-    back = np.empty((n, emissions.shape[1]), dtype=np.int64)
-    for t in range(1, n):
-        cand = score[:, None] + transitions
-        back[t] = cand.argmax(axis=0)
-        score = cand.max(axis=0) + emissions[t]
-    best = [int(score.argmax())]
-    for t in range(n - 1, 0, -1):
-        best.append(int(back[t, best[-1]]))
-    best.reverse()
-    return best
-
-
 def _chunks(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
@@ -59,24 +44,63 @@ def _chunks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _viterbi_batch(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray) -> np.ndarray:
+    """Best tag paths for a padded batch (B, T, K); positions past a length are ignored."""
+    b, t_max, k = emissions.shape
+    score = emissions[:, 0].copy()
+    back = np.zeros((t_max, b, k), dtype=np.int64)
+    ident = np.broadcast_to(np.arange(k), (b, k))
+    for t in range(1, t_max):
+        cand = score[:, :, None] + transitions[None]
+        bp = cand.argmax(axis=1)
+        new = cand.max(axis=1) + emissions[:, t]
+        live = (t < lengths)[:, None]
+        score = np.where(live, new, score)
+        back[t] = np.where(live, bp, ident)
+    best = np.empty((b, t_max), dtype=np.int64)
+    best[:, t_max - 1] = score.argmax(axis=1)
+    for t in range(t_max - 1, 0, -1):
+        best[:, t - 1] = back[t, np.arange(b), best[:, t]]
+    return best
+
+
+def _decode(chunk: str, tags, offset: int, out: list) -> None:
+    lac = _lac()
+    pos = 0
+    while pos < len(chunk):
+        label = lac._id2tag.get(int(tags[pos]), "n-B").rsplit("-", 1)[0]
+        end = pos + 1
+        while end < len(chunk) and lac._id2tag.get(int(tags[end]), "n-B").endswith("-I"):
+            end += 1
+        out.append((offset + pos, offset + end, label))
+        pos = end
+
+
+def lac_analyze_batch(texts: list[str], batch_size: int = 32) -> list[list[tuple[int, int, str]]]:
+    """(start, end, tag) for each LAC word of each text; texts run in padded batches of bounded windows."""
+    lac = _lac()
+    pieces = [(i, cs, text[cs:ce]) for i, text in enumerate(texts) for cs, ce in _chunks(text) if ce > cs]
+    pieces.sort(key=lambda p: len(p[2]))  # similar lengths together: little padding
+    results: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    for b0 in range(0, len(pieces), batch_size):
+        batch = pieces[b0:b0 + batch_size]
+        t_max = max(len(p[2]) for p in batch)
+        ids = np.zeros((len(batch), t_max), dtype=np.int64)
+        for r, (_, _, chunk) in enumerate(batch):
+            ids[r, :len(chunk)] = [lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in chunk]
+        lengths = np.array([len(p[2]) for p in batch], dtype=np.int64)
+        logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
+        paths = _viterbi_batch(logits, lengths, lac._transitions)
+        for r, (i, cs, chunk) in enumerate(batch):
+            _decode(chunk, paths[r], cs, results[i])
+    for r in results:
+        r.sort()
+    return results
+
+
 def lac_analyze(text: str) -> list[tuple[int, int, str]]:
     """(start, end, tag) for each LAC word of ``text``; long texts run in bounded windows."""
-    lac = _lac()
-    out: list[tuple[int, int, str]] = []
-    for cs, ce in _chunks(text):
-        chunk = text[cs:ce]
-        ids = np.array([[lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in chunk]], dtype=np.int64)
-        logits = lac._session.run(None, {"token_ids": ids, "length": np.array([len(chunk)], dtype=np.int64)})[0][0]
-        tags = _viterbi(logits, lac._transitions)
-        pos = 0
-        while pos < len(chunk):
-            label = lac._id2tag.get(tags[pos], "n-B").rsplit("-", 1)[0]
-            end = pos + 1
-            while end < len(chunk) and lac._id2tag.get(tags[end], "n-B").endswith("-I"):
-                end += 1
-            out.append((cs + pos, cs + end, label))
-            pos = end
-    return out
+    return lac_analyze_batch([text])[0]
 
 
 class LACTokenizer:
@@ -88,9 +112,28 @@ class LACTokenizer:
         self._gaz = re.compile(trie_pattern(lex.org_names(), sep="[ ]?"))
 
     def __call__(self, text: str) -> Doc:
+        return self._make(text, lac_analyze(text) if text else [])
+
+    def pipe(self, texts, batch_size: int = 64):
+        """Tokenize many texts, running LAC over them in batches (much faster than one by one)."""
+        buf: list[str] = []
+        for text in texts:
+            buf.append(text)
+            if len(buf) >= batch_size:
+                yield from self._flush(buf)
+                buf = []
+        if buf:
+            yield from self._flush(buf)
+
+    def _flush(self, texts: list[str]):
+        analyses = lac_analyze_batch([t for t in texts if t], batch_size=16)
+        it = iter(analyses)
+        for t in texts:
+            yield self._make(t, next(it) if t else [])
+
+    def _make(self, text: str, words: list[tuple[int, int, str]]) -> Doc:
         if not text:
             return Doc(self.vocab, words=[], spaces=[])
-        words = lac_analyze(text)
         cuts = {0, len(text)}
         char_tag = [""] * len(text)
         for s, e, tag in words:

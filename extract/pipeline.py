@@ -97,8 +97,9 @@ def extract_documents(docs: Iterable[Document], ontology: str | None = None, bat
         units = list(_sentence_units(document))
         mentions: list[Mention] = []
         positions: list[PositionMention] = []
-        texts = ((s.text, (i, a, s)) for i, a, s in units)
-        for sdoc, (i, a, s) in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
+        # tokenize in batches (LAC runs batched), then run the components over the Docs
+        sdocs = nlp.tokenizer.pipe((s.text for _, _, s in units), batch_size=batch_size)
+        for sdoc, (i, a, s) in zip(nlp.pipe(sdocs, batch_size=batch_size), units):
             ms, ps = _mentions_from(sdoc, document, i, a, s, lex)
             mentions.extend(ms)
             positions.extend(ps)

@@ -90,6 +90,7 @@ class Lexicon:
     surnames: frozenset[str]
     not_org_words: frozenset[str] = frozenset()
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
+    _suffix_cache: dict | None = None
 
     def canonical_org(self, name: str) -> str | None:
         return self.alias_index.get(name_key(name))
@@ -102,11 +103,23 @@ class Lexicon:
         return names
 
     def suffix_type(self, name: str) -> tuple[str, int] | None:
-        """The organization type a name's ending indicates, with its weight."""
-        for suffix, typ, weight in self.org_suffixes:
-            if name.endswith(suffix):
-                return typ, weight
+        """The organization type a name's ending indicates, with its weight (longest suffix wins)."""
+        index = self._suffix_index()
+        for n in index["lengths"]:
+            hit = index["map"].get(name[-n:]) if len(name) >= n else None
+            if hit:
+                return hit
         return None
+
+    def _suffix_index(self) -> dict:
+        cached = getattr(self, "_suffix_cache", None)
+        if cached is None:
+            mapping: dict[str, tuple[str, int]] = {}
+            for suffix, typ, weight in self.org_suffixes:  # longest, then heaviest first
+                mapping.setdefault(suffix, (typ, weight))
+            cached = {"map": mapping, "lengths": sorted({len(s) for s in mapping}, reverse=True)}
+            object.__setattr__(self, "_suffix_cache", cached)
+        return cached
 
     def is_generic(self, name: str) -> bool:
         return name_key(name) in self.generic
