@@ -3,12 +3,12 @@ project's components, and the conversion of its span groups into plain records.
 
 >>> from kg.ingest import ingest_text
 >>> from extract.pipeline import extract_document
->>> doc = ingest_text("中机质协副会长兼秘书长王建和出席会议。", doc_id="t.txt")
+>>> doc = ingest_text("中机质协副会长兼秘书长王建国出席会议。", doc_id="t.txt")
 >>> ex = extract_document(doc)
 >>> sorted((m.text, m.type) for m in ex.mentions)
-[('中机质协', 'Association'), ('王建和', 'Person')]
+[('中机质协', 'Association'), ('王建国', 'Person')]
 >>> [(p.person, p.title, p.organization) for p in ex.positions]
-[('王建和', '副会长兼秘书长', '中机质协')]
+[('王建国', '副会长兼秘书长', '中机质协')]
 """
 
 from __future__ import annotations

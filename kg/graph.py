@@ -25,7 +25,12 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 def entity_iri(entity_id: str) -> URIRef:
     """IRI of an entity id such as ``org/中国机械工业质量管理协会`` (IRI characters kept, the rest escaped)."""
     kind, _, label = entity_id.partition("/")
-    return ID[kind + "/" + quote(label, safe="()·-_.~" + "".join(c for c in label if ord(c) > 0x2E7F))]
+    return ID[kind + "/" + iri_segment(label)]
+
+
+def iri_segment(text: str) -> str:
+    """A path segment keeping non-ASCII letters (IRIs allow them) and %-escaping the rest."""
+    return "".join(c if ord(c) > 0x7F and not c.isspace() else quote(c, safe="()-_.~") for c in text)
 
 
 def load_ontology(path: str | os.PathLike | None = None) -> Graph:
@@ -61,7 +66,7 @@ def build_graph(entities: list[Entity], positions: list[dict] | None = None, ont
         person = entity_iri(p["person"])
         key = quote(f"{p['person']}|{p['title']}|{p['organization'] or ''}", safe="")
         membership = ID["membership/" + _short_hash(key)]
-        role = ID["role/" + quote(p["title"], safe="".join(c for c in p["title"] if ord(c) > 0x2E7F))]
+        role = ID["role/" + iri_segment(p["title"])]
         g.add((membership, RDF.type, ORG.Membership))
         g.add((membership, ORG.member, person))
         g.add((membership, ORG.role, role))

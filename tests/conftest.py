@@ -40,7 +40,8 @@ def check_offsets(doc) -> None:
     ``len(offsets) == len(text)``; every clean char points inside the source; a clean char that a
     repair did not rewrite is the very source char it points at (in particular every Chinese
     character); a rewritten char points at the char it was made from; the only inserted
-    characters are the paragraph separator ``\\n`` and a space joining two alphanumeric lines.
+    characters are the paragraph separator ``\\n`` (which must stand for a line break between
+    its neighbours in the source) and a space joining two alphanumeric lines.
     """
     text, offs, src = doc.text, doc.offsets, doc.source_text
     assert len(offs) == len(text), (len(offs), len(text))
@@ -50,7 +51,12 @@ def check_offsets(doc) -> None:
         s = src[o]
         if ch in _rewrites_of(s):
             continue
-        if ch == "\n":  # paragraph separator (points at the next paragraph's first char)
+        if ch == "\n":  # paragraph separator: it must stand for a line break of the source
+            if 0 < i < len(text) - 1:
+                between = src[offs[i - 1] + 1:offs[i + 1]]
+                assert any(b in between for b in "\n\r\t"), (
+                    f"paragraph break at clean {i} where the source has no line break: {between!r}"
+                )
             continue
         if ch == " " and i > 0 and i + 1 < len(text) and text[i - 1].isalnum() and text[i + 1].isalnum():
             continue  # a space put between two alphanumeric lines when joining them

@@ -319,9 +319,22 @@ def test_markup_only_file(make_file):
     assert_fails_alone_in_batch(make_file, make_file("empty.html", html), "no text")
 
 
-def test_binary_file(make_file):
+def _random_bytes() -> bytes:
     rng = random.Random(7)
-    data = bytes(rng.randrange(256) for _ in range(4096)) + b"\x00\x00\x00\x00"
+    return bytes(rng.randrange(256) for _ in range(4096))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _random_bytes(),
+        # otherwise valid UTF-8 text with NUL padding (a dump, an unexported record): the NULs
+        # alone make it binary
+        ("会议由张三主持，一百余人参加。".encode() + b"\x00" * 16) * 20,
+    ],
+    ids=["random bytes", "text with NULs"],
+)
+def test_binary_file(make_file, data):
     assert_fails_alone_in_batch(make_file, make_file("blob.txt", data), "binary file")
 
 

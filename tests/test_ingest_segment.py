@@ -50,6 +50,15 @@ def test_unbalanced_quote_does_not_swallow_a_long_paragraph():
     assert max(len(s) for s in out) <= len("他说：“这是一个句子。")
 
 
+def test_unbalanced_quote_is_not_closed_by_a_far_away_quote_mark():
+    # the opener's closing mark is missing; a stray closer 400 characters later must not turn
+    # everything in between into one quotation
+    para = "他说：“质量第一。" + "这是一个句子。" * 60 + "安全第一”。"
+    out = sentences_of(para)
+    assert len(out) == 62
+    assert out[-1] == "安全第一”。"
+
+
 def test_sentences_in_document_map_to_source(ingest_check_offsets):
     src = "会议由张三主持。他说：“质量第一!”大家鼓掌?随后散会"
     doc = ingest_text(src)
@@ -125,6 +134,29 @@ def test_masthead_run_headline_is_the_title_and_date_from_masthead():
     assert doc.date == "2020-04"
     body = next(a for a in doc.articles if a.headline)
     assert [s.text for s in body.sentences] == ["会议总结了上一年度的工作，部署了本年度的重点任务。"]
+
+
+def test_last_of_a_run_of_short_lines_is_the_headline():
+    src = (
+        "某某协会文件\n\n某协发〔2021〕3号\n\n关于开展质量月活动的通知\n\n各会员单位：\n\n"
+        "为贯彻落实有关要求，现就开展质量月活动通知如下。\n"
+    )
+    doc = ingest_text(src)
+    assert [a.headline.text for a in doc.articles if a.headline] == ["关于开展质量月活动的通知"]
+    assert doc.title == "关于开展质量月活动的通知"
+    notice = doc.articles[-1]
+    assert [s.text for s in notice.sentences] == ["各会员单位：", "为贯彻落实有关要求，现就开展质量月活动通知如下。"]
+
+
+def test_masthead_date_beats_an_article_signature_date():
+    src = (
+        "某某协会动态\n\n第2期\n\n2020年4月编发\n\n"
+        "某某协会召开年度工作会议\n\n"
+        "会议总结了上一年度的工作，部署了本年度的重点任务。\n\n某某协会\n\n2020年3月31日\n"
+    )
+    doc = ingest_text(src)
+    assert doc.date == "2020-04"  # the date, not the date the article was signed
+    assert doc.articles[-1].date == "2020-03-31"
 
 
 def test_notice_with_salutation_and_signature_date():

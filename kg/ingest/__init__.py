@@ -1,12 +1,12 @@
 """Ingestion: decode files, repair conversion damage with an exact offset map, segment.
 
 >>> from kg.ingest import ingest_text
->>> doc = ingest_text("中国机械工业质量管理\\n\\n协会召开座谈会。会议由王建和主持。", doc_id="x.txt")
+>>> doc = ingest_text("2020年 9月 12日，中国机械工业质量管理\\n\\n协会召开座谈会。会议由王建和主持。", doc_id="x.txt")
 >>> [s.text for s in doc.sentences]
-['中国机械工业质量管理协会召开座谈会。', '会议由王建和主持。']
+['2020年9月12日，中国机械工业质量管理协会召开座谈会。', '会议由王建和主持。']
 >>> s = list(doc.sentences)[0]
 >>> doc.source_text[s.start:s.end]
-'中国机械工业质量管理\\n\\n协会召开座谈会。'
+'2020年 9月 12日，中国机械工业质量管理\\n\\n协会召开座谈会。'
 """
 
 from __future__ import annotations

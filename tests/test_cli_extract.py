@@ -1,0 +1,325 @@
+"""The ``kg extract``, ``kg build`` and ``kg eval`` commands (click CliRunner on kg.cli.main),
+and a golden end-to-end build of a tiny hand-written corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import RDF, RDFS, Graph, Literal, Namespace
+
+from kg.cli import main
+from kg.records import ENTITY_TYPES, ORG_TYPES
+
+KG = Namespace("https://example.org/cnqkg/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+NEWS = (
+    "东方精工有限公司召开质量工作会议\n\n"
+    "2021年5月，东方精工有限公司在苏州召开2021年质量工作会议。"
+    "公司董事长陈志强主持会议，中国轴承工业协会副会长王建国出席并讲话。\n"
+)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Path:
+    p = tmp_path / "news.txt"
+    p.write_text(NEWS, encoding="utf-8")
+    return p
+
+
+# --- kg extract -----------------------------------------------------------------------------------
+
+
+def test_extract_jsonl_prints_one_object_per_document(tmp_path, news):
+    other = tmp_path / "other.txt"
+    other.write_text("科技部和工信部联合发文。", encoding="utf-8")
+    result = invoke("extract", str(news), str(other), "--jsonl")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    objs = [json.loads(line) for line in lines]
+    assert [Path(o["path"]).name for o in objs] == ["news.txt", "other.txt"]
+    o = objs[0]
+    assert {"mentions", "entities", "positions"} <= set(o)
+    for mention in o["mentions"]:
+        assert {"text", "type", "start", "end", "extractor", "confidence"} <= set(mention)
+        assert mention["type"] in ENTITY_TYPES + ORG_TYPES
+        assert NEWS[mention["start"]:mention["end"]] == mention["text"]
+        assert 0 < mention["confidence"] <= 1 and mention["extractor"]
+    by_text = {m["text"]: m["type"] for m in o["mentions"]}
+    assert by_text["东方精工有限公司"] == "Company"
+    assert by_text["中国轴承工业协会"] == "Association"
+    assert by_text["陈志强"] == by_text["王建国"] == "Person"
+    labels = {(e["type"], e["label"]) for e in o["entities"]}
+    assert ("Company", "东方精工有限公司") in labels and ("Person", "王建国") in labels
+    assert {"person": "person/王建国", "title": "副会长", "organization": "org/中国轴承工业协会"} in [
+        {k: p[k] for k in ("person", "title", "organization")} for p in o["positions"]]
+    assert {e["label"] for e in objs[1]["entities"]} == {"科学技术部", "工业和信息化部"}
+
+
+def test_extract_missing_path_reports_it_and_processes_the_rest(tmp_path, news):
+    missing = tmp_path / "no_such_file.txt"
+    result = invoke("extract", str(missing), str(news), "--jsonl")
+    assert result.exit_code == 1
+    assert str(missing) in result.stderr
+    assert str(missing) not in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and Path(json.loads(lines[0])["path"]).name == "news.txt"
+
+
+def test_extract_file_without_text_is_reported(tmp_path, news):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = invoke("extract", str(empty), str(news), "--jsonl")
+    assert result.exit_code == 1
+    assert "empty.txt" in result.stderr
+    assert len(result.stdout.splitlines()) == 1
+
+
+# --- kg build ---------------------------------------------------------------------------------------
+
+
+def test_build_writes_a_graph_rdflib_parses(tmp_path, news):
+    out = tmp_path / "out"
+    result = invoke("build", str(news), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["entities.jsonl", "graph.ttl"]  # no temporary files
+    g = Graph().parse(out / "graph.ttl", format="turtle")
+    people = set(g.subjects(RDF.type, KG.Person))
+    assert len(people) == 2
+    assert {g.value(p, RDFS.label) for p in people} == {Literal("陈志强", lang="zh"), Literal("王建国", lang="zh")}
+    assert (None, RDFS.label, Literal("东方精工有限公司", lang="zh")) in g
+    assert (KG.Company, RDFS.subClassOf, KG.Organization) in g
+    assert len(set(g.subjects(RDF.type, ORG.Membership))) >= 1
+    ents = [json.loads(line) for line in (out / "entities.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {e["label"] for e in ents if e["type"] == "Person"} == {"陈志强", "王建国"}
+
+
+def test_build_twice_gives_identical_files(tmp_path, news):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert invoke("build", str(news), "-o", str(a)).exit_code == 0
+    assert invoke("build", str(news), "-o", str(b)).exit_code == 0
+    assert (a / "graph.ttl").read_bytes() == (b / "graph.ttl").read_bytes()
+    assert (a / "entities.jsonl").read_bytes() == (b / "entities.jsonl").read_bytes()
+
+
+def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
+    missing = tmp_path / "gone" / "no_such_file.txt"
+    out = tmp_path / "out"
+    result = invoke("build", str(news), str(missing), "-o", str(out))
+    assert result.exit_code == 1
+    assert str(missing) in result.stderr
+    g = Graph().parse(out / "graph.ttl", format="turtle")
+    assert (None, RDFS.label, Literal("陈志强", lang="zh")) in g
+    assert sorted(p.name for p in out.iterdir()) == ["entities.jsonl", "graph.ttl"]
+
+
+# --- kg eval ------------------------------------------------------------------------------------------
+
+GOLD = {
+    "doc": "news.txt",
+    "entities": [
+        {"id": "dongfang", "type": "Company", "names": ["东方精工有限公司"]},
+        {"id": "bearing", "type": "Association", "names": ["中国轴承工业协会"]},
+        {"id": "chen", "type": "Person", "names": ["陈志强"]},
+        {"id": "wang", "type": "Person", "names": ["王建国"]},
+        {"id": "meeting", "type": "Event", "names": ["2021年质量工作会议"], "date": "2021-05", "place": "苏州"},
+        {"id": "suzhou", "type": "Place", "names": ["苏州"]},
+    ],
+    "relations": [["dongfang", "hosted", "meeting"], ["chen", "chaired", "meeting"], ["chen", "attended", "meeting"],
+                  ["wang", "spokeAt", "meeting"], ["wang", "attended", "meeting"], ["meeting", "heldIn", "suzhou"]],
+    "positions": [["chen", "董事长", "dongfang"], ["wang", "副会长", "bearing"]],
+}
+
+
+@pytest.fixture
+def gold_dir(tmp_path: Path, news: Path) -> Path:
+    d = tmp_path / "gold"
+    d.mkdir()
+    (d / "news.txt.json").write_text(json.dumps(GOLD, ensure_ascii=False), encoding="utf-8")
+    return d
+
+
+def _rows(report: str) -> dict[str, tuple[float, float, float]]:
+    rows = {}
+    for line in report.splitlines():
+        mt = re.match(r"(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+\s+\d+\s+\d+$", line.strip())
+        if mt:
+            rows[mt.group(1)] = tuple(float(x) for x in mt.group(2, 3, 4))
+    return rows
+
+
+def test_eval_prints_per_type_scores(tmp_path, gold_dir, news):
+    result = invoke("eval", str(gold_dir), "--corpus", str(news.parent))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"type\s+P\s+R\s+F1", result.stdout)
+    rows = _rows(result.stdout)
+    assert {"all", "Company", "Association", "Person", "Event", "Place", "positions"} <= set(rows)
+    for p, r, f in rows.values():
+        assert 0 <= p <= 1 and 0 <= r <= 1 and 0 <= f <= 1
+    # names the extractor finds in this sentence (checked in test_extract_jsonl_...)
+    assert rows["Company"][1] == rows["Association"][1] == rows["Person"][1] == 1.0
+
+
+def test_eval_json_report(tmp_path, gold_dir, news):
+    result = invoke("eval", str(gold_dir), "--corpus", str(news.parent), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["documents"] == ["news.txt"]
+    assert report["entities"]["Person"]["tp"] == 2
+    assert report["duplicates"] == 0
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('{"doc": "news.txt", "entities": [', "not valid JSON"),
+    ('{"doc": "news.txt"}', "missing 'entities'"),
+    ('{"doc": "news.txt", "entities": [{"id": "a", "type": "Persn", "names": ["王建国"]}]}', "unknown type"),
+    ('{"doc": "news.txt", "entities": [{"id": "a", "type": "Person", "names": ["王建国"]}], '
+     '"positions": [["a", "会长", "nobody"]]}', "nobody"),
+    (b"\xff\xfe\x00garbage", "not valid JSON"),
+], ids=["truncated", "no-entities", "unknown-type", "dangling-id", "binary"])
+def test_eval_malformed_gold_names_the_file(tmp_path, news, content, reason):
+    d = tmp_path / "gold"
+    d.mkdir()
+    bad = d / "news.txt.json"
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    else:
+        bad.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(d), "--corpus", str(news.parent)])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert str(bad) in result.stderr
+    assert reason in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_eval_gold_naming_a_missing_document(tmp_path, gold_dir):
+    result = CliRunner().invoke(main, ["eval", str(gold_dir), "--corpus", str(tmp_path / "gold")])
+    assert result.exit_code != 0
+    assert "news.txt" in result.stderr and "not found" in result.stderr
+
+
+def test_eval_empty_gold_dir(tmp_path, news):
+    d = tmp_path / "gold"
+    d.mkdir()
+    result = CliRunner().invoke(main, ["eval", str(d), "--corpus", str(news.parent)])
+    assert result.exit_code != 0
+    assert str(d) in result.stderr and "no gold" in result.stderr
+
+
+# --- golden end-to-end --------------------------------------------------------------------------------
+
+GOLDEN_DOCS = {
+    "a_forum.txt": (
+        "华夏智能装备行业协会召开2021年精密制造质量论坛\n\n"
+        "2021年6月18日，华夏智能装备行业协会在杭州召开2021年精密制造质量论坛。"
+        "工信部科技司质量处处长李明华出席会议并讲话。"
+        "协会副会长兼秘书长王建国主持会议。"
+        "东方精工有限公司董事长陈志强介绍了企业质量管理经验。"
+        "各会员单位代表约200人参加了会议。\n"
+    ),
+    "b_plan.txt": (
+        "华夏智能装备行业协会发布质量提升行动方案\n\n"
+        "2021年3月，华夏智能装备行业协会印发《智能装备质量提升行动方案》（华智协〔2021〕3号）。"
+        "江南工业大学机械工程学院参与了方案起草。"
+        "工信部对方案编制工作给予指导。"
+        "东方精工有限公司荣获“华夏质量贡献奖”。"
+        "东方精工有限公司总经理刘志刚表示，企业将认真落实方案要求。\n"
+    ),
+}
+
+# Read off the sentences above, following ANNOTATION.md: the chain 工信部科技司质量处 names the
+# division and 工信部科技司; 工信部 is also named on its own in b_plan; the chain 江南工业大学机械工程学院
+# names the university as well. Labels are canonical names (gazetteer) or the full surface name.
+# Not entities: 协会 / 会议 / 方案 / 企业 (anaphora), 各会员单位 (generic).
+GOLDEN = {
+    ("Association", "华夏智能装备行业协会"),
+    ("Event", "2021年精密制造质量论坛"),
+    ("Place", "杭州"),
+    ("GovernmentBody", "工业和信息化部"),
+    ("GovernmentBody", "工业和信息化部科技司"),
+    ("GovernmentBody", "工业和信息化部科技司质量处"),
+    ("Person", "李明华"),
+    ("Person", "王建国"),
+    ("Person", "陈志强"),
+    ("Person", "刘志刚"),
+    ("Company", "东方精工有限公司"),
+    ("Document", "智能装备质量提升行动方案"),
+    ("ResearchInstitute", "江南工业大学"),
+    ("ResearchInstitute", "江南工业大学机械工程学院"),
+    ("Award", "华夏质量贡献奖"),
+}
+KNOWN_MISSES = {
+    ("Event", "2021年精密制造质量论坛"): "精密/ad 制造/v stop the event rule's leftward extension, so the "
+                                         "event (headline and body) is missed",
+    ("ResearchInstitute", "江南工业大学"): "a chain LAC tags as one word yields no mention of its parent",
+}
+
+
+@pytest.fixture(scope="module")
+def golden_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("golden")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in GOLDEN_DOCS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    out = root / "out"
+    result = invoke("build", str(corpus), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    ents = [json.loads(line) for line in (out / "entities.jsonl").read_text(encoding="utf-8").splitlines()]
+    graph = Graph().parse(out / "graph.ttl", format="turtle")
+    return {(e["type"], e["label"]) for e in ents}, ents, graph
+
+
+@pytest.mark.xfail(strict=True, reason="; ".join(f"{k[1]}: {v}" for k, v in KNOWN_MISSES.items()))
+def test_golden_entities_are_exactly_the_expected_set(golden_build):
+    got, _, _ = golden_build
+    assert got == GOLDEN, f"missing {sorted(GOLDEN - got)}, spurious {sorted(got - GOLDEN)}"
+
+
+@pytest.mark.parametrize("expected", [
+    pytest.param(e, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[e])] if e in KNOWN_MISSES else [],
+                 id=f"{e[0]}-{e[1]}")
+    for e in sorted(GOLDEN)
+])
+def test_golden_entity_is_found(golden_build, expected):
+    got, _, _ = golden_build
+    assert expected in got
+
+
+def test_golden_build_has_no_spurious_entities(golden_build):
+    got, _, _ = golden_build
+    assert got - GOLDEN == set()
+
+
+def test_golden_graph_links(golden_build):
+    _, ents, g = golden_build
+    by_label = {e["label"]: e for e in ents}
+    assert by_label["工业和信息化部科技司质量处"].get("parent") == "org/工业和信息化部科技司"
+    assert by_label["工业和信息化部科技司"].get("parent") == "org/工业和信息化部"
+    assert by_label["东方精工有限公司"]["docs"] == ["a_forum.txt", "b_plan.txt"]
+    assert by_label["智能装备质量提升行动方案"]["aliases"] == ["华智协〔2021〕3号"]
+    assert (None, KG.subOrganizationOf, None) in g
+
+    def label(node):
+        return None if node is None else str(g.value(node, RDFS.label))
+
+    posts = {(label(g.value(ms, ORG.member)), label(g.value(ms, ORG.role)), label(g.value(ms, ORG.organization)))
+             for ms in g.subjects(RDF.type, ORG.Membership)}
+    assert {("李明华", "处长", "工业和信息化部科技司质量处"), ("陈志强", "董事长", "东方精工有限公司"),
+            ("刘志刚", "总经理", "东方精工有限公司")} <= posts
+    # 协会 refers back to 华夏智能装备行业协会; without coreference the body may stay open
+    assert {p for p in posts if p[0] == "王建国"} <= {("王建国", "副会长兼秘书长", None),
+                                                     ("王建国", "副会长兼秘书长", "华夏智能装备行业协会")}
+    assert any(p[0] == "王建国" for p in posts)
+    assert len(posts) == 4
