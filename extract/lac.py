@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import registry
 
+from kg.ingest.segment import cap_span
 from kg.lexicon import load_lexicon, trie_pattern
 
 MAX_CHUNK = 256  # LAC runs on windows of at most this many characters (bounded memory)
@@ -31,17 +32,7 @@ def _lac():
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
-    spans = []
-    start = 0
-    while len(text) - start > MAX_CHUNK:
-        cut = None
-        for mt in _CHUNK_BREAK.finditer(text, start + MAX_CHUNK // 2, start + MAX_CHUNK):
-            cut = mt.end()
-        cut = cut or start + MAX_CHUNK
-        spans.append((start, cut))
-        start = cut
-    spans.append((start, len(text)))
-    return spans
+    return cap_span(text, 0, len(text), MAX_CHUNK, _CHUNK_BREAK)
 
 
 def _viterbi_batch(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray) -> np.ndarray:

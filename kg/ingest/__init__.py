@@ -50,7 +50,7 @@ def ingest_text(
             f"{seg.long_sentences} passage(s) without sentence punctuation longer than {max_sentence} "
             f"characters (longest {seg.longest}); split at commas or every {max_sentence} characters"
         )
-    if not any(True for _ in (s for a in seg.articles for s in a.sentences)) and not any(a.headline for a in seg.articles):
+    if not any(a.headline or a.paragraphs for a in seg.articles):
         warnings.append("no text after cleaning")
     return Document(
         path=path or doc_id,

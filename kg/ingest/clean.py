@@ -32,9 +32,6 @@ class Mapped:
     def identity(cls, text: str) -> "Mapped":
         return cls(text, array("q", range(len(text))))
 
-    def check(self) -> None:
-        assert len(self.text) == len(self.offsets)
-
 
 def _subsequence_offsets(src: str, src_offs: array, out: str) -> array:
     """Offsets for ``out`` when it is built from ``src`` (deletions, maybe rewrites)."""
@@ -130,7 +127,6 @@ _HAS_CJK = re.compile(_CJKC)
 # --- 5. spacing -------------------------------------------------------------------------------
 # table layout: single characters separated by spaces (工 业 和 信 息 化 部)
 _LETTER_SPACED = re.compile(rf"(?<!{_CJKC}){_CJKC}(?:[ ]{{1,3}}{_CJKC}(?!{_CJKC})){{2,}}")
-_SPACE_RUN = re.compile(r"[ ]+")
 _SPACE_JOIN = re.compile(
     rf"(?<={_CJKP})[ ]+(?=[0-9\[(])"  # 2020年 9月, 中机质协 [2021]
     rf"|(?<=[0-9\])])[ ]+(?={_CJKP})"  # 9 月, 1 号, [2021] 1
@@ -191,7 +187,6 @@ _DATELINE_START = re.compile(r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日|^\d{4}年\d{1,
 _OPENERS = "《“‘「『（【〔"
 _CLOSERS = "》”’」』）】〕"
 _BRACKETS = re.compile(f"[{_OPENERS}{_CLOSERS}]")
-_PAIR = dict(zip(_CLOSERS, _OPENERS))
 
 
 def display_width(s: str) -> int:

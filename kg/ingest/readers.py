@@ -158,9 +158,7 @@ def html_to_text(markup: str, encoding: str) -> RawText:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        if tag.name == "head":
-            continue
+    for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     if soup.head is not None:

@@ -40,8 +40,8 @@ def protected_spans(para: str) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[tuple[int, int]]:
-    """Sentence spans in ``para``: split after 。！？； (and ASCII forms) outside quotes/《》."""
+def sentence_bounds(para: str) -> list[tuple[int, int]]:
+    """Sentence spans in ``para``, uncapped: split after 。！？； (and ASCII forms) outside quotes/《》."""
     spans = protected_spans(para)
     cuts: list[int] = []
     for mt in _BOUNDARY.finditer(para):
@@ -53,20 +53,29 @@ def split_sentences(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[tupl
     start = 0
     for b in cuts + [len(para)]:
         if b > start:
-            out.extend(_cap(para, start, b, max_len))
+            out.append((start, b))
         start = b
     return out
 
 
-def _cap(para: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]:
-    """Split an over-long sentence at a comma or space near the limit, else hard."""
+def split_sentences(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[tuple[int, int]]:
+    """Sentence spans in ``para``, each at most ``max_len`` long (see :func:`cap_span`)."""
+    return [piece for s, e in sentence_bounds(para) for piece in cap_span(para, s, e, max_len)]
+
+
+def cap_span(text: str, start: int, end: int, max_len: int, breaks: re.Pattern = _SOFT_BREAK) -> list[tuple[int, int]]:
+    """Cut ``text[start:end]`` into pieces of at most ``max_len``: after the last ``breaks`` match
+    in the second half of each window, else hard at the limit.
+
+    >>> cap_span("甲乙丙，丁戊己庚", 0, 8, 5)
+    [(0, 4), (4, 8)]
+    """
     res = []
     while end - start > max_len:
-        window = para[start + max_len // 2:start + max_len]
         soft = None
-        for mt in _SOFT_BREAK.finditer(window):
+        for mt in breaks.finditer(text, start + max_len // 2, start + max_len):
             soft = mt.end()
-        cut = start + (max_len // 2 + soft if soft else max_len)
+        cut = soft or start + max_len
         res.append((start, cut))
         start = cut
     res.append((start, end))
@@ -203,14 +212,14 @@ def segment(doc_text: Mapped, para_spans: list[tuple[int, int]], max_sentence: i
             current = Article(len(articles), None, [])
             articles.append(current)
         sentences = []
-        for s, e in _raw_sentence_lengths(ptext, max_sentence):
+        for s, e in sentence_bounds(ptext):
             longest = max(longest, e - s)
             if e - s > max_sentence:
                 long_sentences += 1
-        for s, e in split_sentences(ptext, max_sentence):
-            sent = make_sentence(doc_text, ps + s, ps + e)
-            if sent is not None:
-                sentences.append(sent)
+            for cs, ce in cap_span(ptext, s, e, max_sentence):
+                sent = make_sentence(doc_text, ps + cs, ps + ce)
+                if sent is not None:
+                    sentences.append(sent)
         if sentences:
             current.paragraphs.append(Paragraph(sentences))
     for a in articles:
@@ -221,11 +230,6 @@ def segment(doc_text: Mapped, para_spans: list[tuple[int, int]], max_sentence: i
         title = paras[0][:60]
     date = _document_date(articles, paras)
     return Segmented(articles, title, date, long_sentences, longest)
-
-
-def _raw_sentence_lengths(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[tuple[int, int]]:
-    """Sentence spans before capping (the paragraph itself when it cannot hold a long one)."""
-    return split_sentences(para, max_len=len(para) + 1) if len(para) > max_len else [(0, len(para))]
 
 
 def _document_date(articles: list[Article], paras: list[str]) -> str | None:
