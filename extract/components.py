@@ -17,7 +17,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import Lexicon, load_lexicon, name_key, trie_pattern
+from kg.lexicon import Endings, Lexicon, load_lexicon, trie_pattern
 
 if not Span.has_extension("parent"):
     Span.set_extension("parent", default=None)  # surface form of the parent organization
@@ -121,7 +121,7 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
             hit = lex.suffix_type(tok.text)
             if not hit or hit[1] < 2 or tok.text in lex.not_org_words or any(tok.text.endswith(w) for w in lex.not_org_words):
                 continue
-            if tok.tag_ in ("vn", "an") and len(next(sfx for sfx, _, _ in lex.org_suffixes if tok.text.endswith(sfx))) == 1:
+            if tok.tag_ in ("vn", "an") and len(lex.org_suffix(tok.text)) == 1:
                 continue
             start = _left_extend(doc, tok.i, NAMEISH_TAGS - {"ORG"}, 30)
             after_org = start > 0 and doc[start - 1].tag_ == "ORG"
@@ -131,7 +131,7 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
             text = doc.text[s_char:e_char]
             if len(text) < 3 or lex.is_generic(text) or text in lex.titles:
                 continue
-            if len(text) <= len(next(sfx for sfx, _, _ in lex.org_suffixes if text.endswith(sfx))):
+            if len(text) <= len(lex.org_suffix(text)):
                 continue
             units.append((s_char, e_char, "suffix"))
             for k in range(start, tok.i + 1):
@@ -190,6 +190,7 @@ def make_people(nlp: Language, name: str, ontology: str | None):
     title_re = f"(?:原|前)?(?:{title_alt})(?:兼(?:任)?(?:{title_alt}))*"
     after_re = re.compile(title_re)
     before_re = re.compile(f"({title_re})[ ]?$")
+    title_end_re = re.compile(f"(?:{title_re})$")
     compound_surnames = {s for s in lex.surnames if len(s) == 2}
 
     def looks_like_name(text: str) -> bool:
@@ -205,7 +206,7 @@ def make_people(nlp: Language, name: str, ontology: str | None):
         for tok in doc:
             t = tok.text.strip()
             if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles and not after_re.match(text, tok.idx):
-                m = next((mm for mm in [re.search(f"(?:{title_re})$", t)] if mm), None)
+                m = title_end_re.search(t)
                 if m and m.start() < 2:
                     continue  # 贾会长: a surname and a title refer to someone named elsewhere
                 if m:  # 张力处长 tagged as one word
@@ -295,21 +296,7 @@ def make_events(nlp: Language, name: str, ontology: str | None):
     award_heads = lex.award_heads
     name_tags = NAMEISH_TAGS | {"m", "TIME", "nr"}
 
-    def _ending_index(options):
-        return {"set": set(options), "lengths": sorted({len(h) for h in options}, reverse=True)}
-
-    indexes = {}
-
-    def ends_with_head(s: str, options) -> str | None:
-        """The longest of ``options`` that ``s`` ends with."""
-        key = id(options)
-        idx = indexes.get(key)
-        if idx is None:
-            idx = indexes[key] = _ending_index(options)
-        for n in idx["lengths"]:
-            if len(s) >= n and s[-n:] in idx["set"]:
-                return s[-n:]
-        return None
+    head_endings, award_endings, doc_endings = Endings(heads), Endings(award_heads), Endings(_DOC_HEADS)
 
     def events(doc: Doc) -> Doc:
         text = doc.text
@@ -322,14 +309,11 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             found[label].append((s, e, conf, rule, names))
             claimed.append((s, e))
 
+        token_ending_at = {t.idx + len(t.text): t.i for t in doc}
+
         def prefix_start(s: int, limit: int = 14) -> int:
             """Start of name-like tokens directly before char ``s`` (2020年全国“质量月”活动)."""
-            tok = doc.char_span(s, s, alignment_mode="expand")
-            i = None
-            for t in doc:
-                if t.idx + len(t.text) == s:
-                    i = t.i
-                    break
+            i = token_ending_at.get(s)
             if i is None or doc[i].tag_ not in name_tags:
                 return s
             first = _left_extend(doc, i, name_tags, limit)
@@ -340,7 +324,7 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             add("Document", mt.start(1), mt.end(1), 0.9, "title-brackets")
         for mt in _QUOTED.finditer(text):
             q = mt.group(1)
-            if ends_with_head(q, _DOC_HEADS) and len(q) >= 6 and not _SENT_PUNCT.search(q):
+            if doc_endings.match(q) and len(q) >= 6 and not _SENT_PUNCT.search(q):
                 add("Document", mt.start(1), mt.end(1), 0.8, "quoted-notice")
         numbers = []
         for mt in _DOC_NUMBER.finditer(text):
@@ -394,11 +378,11 @@ def make_events(nlp: Language, name: str, ontology: str | None):
                 continue
             tail = text[mt.end():mt.end() + 6]
             head_after = next((h for h in heads if tail.startswith(h)), None)
-            if ends_with_head(q, heads) and not ends_with_head(q, _DOC_HEADS) and not head_after and (len(q) >= 5 or _YEAR_ORD.search(q)):
+            if head_endings.match(q) and not doc_endings.match(q) and not head_after and (len(q) >= 5 or _YEAR_ORD.search(q)):
                 if not _PLAN.search(text[max(0, mt.start() - 8):mt.start()]):
                     add("Event", qs, qe, 0.85, "quoted-event")
                 continue
-            if ends_with_head(q, award_heads) and not q.endswith("公告"):
+            if award_endings.match(q) and not q.endswith("公告"):
                 pre = prefix_start(mt.start(), 8)
                 names = ()
                 if pre < mt.start():
@@ -422,12 +406,12 @@ def make_events(nlp: Language, name: str, ontology: str | None):
                 continue
             end = tok.idx + len(t)
             window = text[max(0, end - 10):end]
-            head = ends_with_head(window, heads)
+            head = head_endings.match(window)
             label = "Event" if head else None
             if not head:
-                head = ends_with_head(window, award_heads)
+                head = award_endings.match(window)
                 label = "Award" if head else None
-            if not label or (tok.i + 1 < len(doc) and ends_with_head(text[:doc[tok.i + 1].idx + len(doc[tok.i + 1].text)], heads if label == "Event" else award_heads)):
+            if not label or (tok.i + 1 < len(doc) and (head_endings if label == "Event" else award_endings).match(text[:doc[tok.i + 1].idx + len(doc[tok.i + 1].text)])):
                 continue  # a longer head ends at the next token
             head_tok = doc.char_span(end - len(head), end, alignment_mode="expand")
             hi = head_tok.start if head_tok is not None else tok.i
@@ -483,9 +467,6 @@ def make_events(nlp: Language, name: str, ontology: str | None):
                 sp = _span(doc, s, e, label) or doc.char_span(s, e, label=label, alignment_mode="expand")
                 if sp is None:
                     continue
-                if (sp.start_char, sp.end_char) != (s, e):
-                    # keep exact character offsets even where tokens do not align
-                    pass
                 sp._.names = names
                 spans.append(sp)
                 meta[(sp.start_char, sp.end_char)] = (conf, rule, s, e)

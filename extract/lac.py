@@ -168,7 +168,7 @@ def create_lac_tokenizer(ontology: str | None = None):
     return make
 
 
-LAC_LABELS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
+LAC_LABELS = frozenset({"PER", "ORG", "LOC"})
 
 
 @Language.factory("kg_lac_ner", default_config={"confidence": 0.85})
@@ -176,10 +176,9 @@ def make_lac_ner(nlp: Language, name: str, confidence: float):
     def lac_ner(doc: Doc) -> Doc:
         spans = []
         for tok in doc:
-            label = LAC_LABELS.get(tok.tag_)
-            if label and tok.text.strip():
+            if tok.tag_ in LAC_LABELS and tok.text.strip():
                 spans.append(doc[tok.i:tok.i + 1])
-                spans[-1].label_ = label
+                spans[-1].label_ = tok.tag_
         group = SpanGroup(doc, name="ner", spans=spans, attrs={"confidence": confidence, "extractor": "lac"})
         doc.spans["ner"] = group
         return doc

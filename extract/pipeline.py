@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 import spacy
 from spacy.language import Language
 
-from kg.lexicon import load_lexicon, name_key
+from kg.lexicon import name_key
 from kg.records import Document, DocumentExtraction, Mention, PositionMention
 
 from . import components as _components  # noqa: F401  (registers the factories)
@@ -53,7 +53,7 @@ def _sentence_units(doc: Document):
             idx += 1
 
 
-def _mentions_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent, lex) -> tuple[list[Mention], list[PositionMention]]:
+def _mentions_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent) -> tuple[list[Mention], list[PositionMention]]:
     base = sent.clean_start
     mentions: list[Mention] = []
 
@@ -92,7 +92,6 @@ def _mentions_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent, 
 def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 64) -> Iterator[DocumentExtraction]:
     """Run the pipeline over documents (streamed; sentences batched through ``nlp.pipe``)."""
     nlp = get_nlp(ontology)
-    lex = load_lexicon(ontology)
     for document in docs:
         units = list(_sentence_units(document))
         mentions: list[Mention] = []
@@ -100,7 +99,7 @@ def extract_documents(docs: Iterable[Document], ontology: str | None = None, bat
         # tokenize in batches (LAC runs batched), then run the components over the Docs
         sdocs = nlp.tokenizer.pipe((s.text for _, _, s in units), batch_size=batch_size)
         for sdoc, (i, a, s) in zip(nlp.pipe(sdocs, batch_size=batch_size), units):
-            ms, ps = _mentions_from(sdoc, document, i, a, s, lex)
+            ms, ps = _mentions_from(sdoc, document, i, a, s)
             mentions.extend(ms)
             positions.extend(ps)
         yield DocumentExtraction(document.doc_id, document.path, document.sha256, document.title,

@@ -78,6 +78,26 @@ class GazetteerEntry:
     parent: str | None
 
 
+class Endings:
+    """The longest of a set of strings that a text ends with, in one lookup per distinct length.
+
+    >>> Endings(["会", "协会", "学会"]).match("中国质量协会")
+    '协会'
+    """
+
+    __slots__ = ("options", "lengths")
+
+    def __init__(self, options) -> None:
+        self.options = frozenset(o for o in options if o)
+        self.lengths = sorted({len(o) for o in self.options}, reverse=True)
+
+    def match(self, s: str) -> str | None:
+        for n in self.lengths:
+            if len(s) >= n and s[-n:] in self.options:
+                return s[-n:]
+        return None
+
+
 @dataclass(slots=True)
 class Lexicon:
     orgs: dict[str, GazetteerEntry]  # canonical -> entry
@@ -90,7 +110,14 @@ class Lexicon:
     surnames: frozenset[str]
     not_org_words: frozenset[str] = frozenset()
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
-    _suffix_cache: dict | None = None
+    suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
+    suffix_endings: "Endings" = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.suffix_info = {}
+        for suffix, typ, weight in self.org_suffixes:  # longest, then heaviest first
+            self.suffix_info.setdefault(suffix, (typ, weight))
+        self.suffix_endings = Endings(self.suffix_info)
 
     def canonical_org(self, name: str) -> str | None:
         return self.alias_index.get(name_key(name))
@@ -102,24 +129,14 @@ class Lexicon:
             names.extend(e.aliases)
         return names
 
+    def org_suffix(self, name: str) -> str | None:
+        """The longest suffix in the suffix table that ``name`` ends with."""
+        return self.suffix_endings.match(name)
+
     def suffix_type(self, name: str) -> tuple[str, int] | None:
         """The organization type a name's ending indicates, with its weight (longest suffix wins)."""
-        index = self._suffix_index()
-        for n in index["lengths"]:
-            hit = index["map"].get(name[-n:]) if len(name) >= n else None
-            if hit:
-                return hit
-        return None
-
-    def _suffix_index(self) -> dict:
-        cached = getattr(self, "_suffix_cache", None)
-        if cached is None:
-            mapping: dict[str, tuple[str, int]] = {}
-            for suffix, typ, weight in self.org_suffixes:  # longest, then heaviest first
-                mapping.setdefault(suffix, (typ, weight))
-            cached = {"map": mapping, "lengths": sorted({len(s) for s in mapping}, reverse=True)}
-            object.__setattr__(self, "_suffix_cache", cached)
-        return cached
+        suffix = self.org_suffix(name)
+        return self.suffix_info[suffix] if suffix else None
 
     def is_generic(self, name: str) -> bool:
         return name_key(name) in self.generic

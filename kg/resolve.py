@@ -142,7 +142,7 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     surfaces = Counter(m.text.strip() for m in members)
     for m in members:
         for n in m.names:
-            surfaces[n] += 0  # a document's number is an alias
+            surfaces.setdefault(n, 0)  # a document's number is an alias, never the most frequent form
     if group == "org":
         canon = Counter(expand_org_name(m.text, lex) for m in members)
         label = max(canon.items(), key=lambda kv: (lex.canonical_org(kv[0]) == kv[0], kv[1], len(kv[0]), kv[0]))[0]
