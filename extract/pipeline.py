@@ -20,12 +20,14 @@ import spacy
 from spacy.language import Language
 
 from kg.lexicon import name_key
-from kg.records import Document, DocumentExtraction, Mention, PositionMention
+from kg.records import Arg, Document, DocumentExtraction, Mention, PositionMention, RelationMention
+from kg.relations import link_article_events
 
 from . import components as _components  # noqa: F401  (registers the factories)
 from . import lac as _lac  # noqa: F401
+from . import relations as _relations  # noqa: F401
 
-PIPE_NAMES = ("kg_lac_ner", "kg_orgs", "kg_people", "kg_events")
+PIPE_NAMES = ("kg_lac_ner", "kg_orgs", "kg_people", "kg_events", "kg_relations")
 
 
 def build_nlp(ontology: str | None = None) -> Language:
@@ -89,6 +91,22 @@ def _mentions_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent) 
     return mentions, positions
 
 
+def _relations_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent) -> tuple[list[RelationMention], list]:
+    base = sent.clean_start
+
+    def arg(it) -> Arg:
+        s, e = document.original_span(base + it.start, base + it.end)
+        return Arg(it.text, it.label, s, e)
+
+    relations = [
+        RelationMention(document.doc_id, arg(subj), pred, arg(obj), sent_idx, art_idx, sent.text, sent.start, sent.end,
+                        sdoc.text[ts:te], f"relations:{rule}", conf)
+        for subj, pred, obj, (ts, te), conf, rule in sdoc._.relations or []
+    ]
+    dates = [(arg(it), raw, art_idx) for it, raw in sdoc._.event_dates or []]
+    return relations, dates
+
+
 def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 64) -> Iterator[DocumentExtraction]:
     """Run the pipeline over documents (streamed; sentences batched through ``nlp.pipe``)."""
     nlp = get_nlp(ontology)
@@ -96,14 +114,23 @@ def extract_documents(docs: Iterable[Document], ontology: str | None = None, bat
         units = list(_sentence_units(document))
         mentions: list[Mention] = []
         positions: list[PositionMention] = []
+        relations: list[RelationMention] = []
+        event_dates: list = []
         # tokenize in batches (LAC runs batched), then run the components over the Docs
         sdocs = nlp.tokenizer.pipe((s.text for _, _, s in units), batch_size=batch_size)
         for sdoc, (i, a, s) in zip(nlp.pipe(sdocs, batch_size=batch_size), units):
             ms, ps = _mentions_from(sdoc, document, i, a, s)
             mentions.extend(ms)
             positions.extend(ps)
+            rs, ds = _relations_from(sdoc, document, i, a, s)
+            relations.extend(rs)
+            event_dates.extend(ds)
+        articles = {a.index: a for a in document.articles}
+        headlines = {i for i, a, s in units if articles[a].headline is s}
+        mentions, relations = link_article_events(
+            mentions, relations, event_dates, headlines, {k: a.date for k, a in articles.items()}, document.date)
         yield DocumentExtraction(document.doc_id, document.path, document.sha256, document.title,
-                                 document.date, mentions, positions)
+                                 document.date, mentions, positions, relations)
 
 
 def extract_document(document: Document, ontology: str | None = None) -> DocumentExtraction:

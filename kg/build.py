@@ -13,7 +13,8 @@ from typing import Callable, Iterable, Iterator
 from kg.graph import build_graph, serialize_turtle, write_atomic
 from kg.ingest import iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
-from kg.records import Document, DocumentExtraction, IngestFailure
+from kg.records import Document, DocumentExtraction, IngestFailure, Relation
+from kg.relations import resolve_relations
 from kg.resolve import Resolution, resolve, resolve_positions
 
 
@@ -41,31 +42,56 @@ def extract_corpus(
 
 
 @dataclass
+class Resolved:
+    """The corpus after resolution: entities, positions and relations between entities."""
+
+    resolution: Resolution
+    positions: list[dict]
+    relations: list[Relation]
+
+
+def resolve_corpus(extractions: list[DocumentExtraction], ontology: str | None = None) -> Resolved:
+    mentions = [m for ex in extractions for m in ex.mentions]
+    res = resolve(mentions, ontology)
+    positions = resolve_positions([p for ex in extractions for p in ex.positions], mentions, res, ontology)
+    relations = resolve_relations([r for ex in extractions for r in ex.relations], mentions, res, ontology)
+    return Resolved(res, positions, relations)
+
+
+@dataclass
 class BuildResult:
     extractions: list[DocumentExtraction]
     failures: list[IngestFailure]
-    resolution: Resolution
-    positions: list[dict]
+    resolved: Resolved
     outputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def resolution(self) -> Resolution:
+        return self.resolved.resolution
+
+    @property
+    def positions(self) -> list[dict]:
+        return self.resolved.positions
+
+    @property
+    def relations(self) -> list[Relation]:
+        return self.resolved.relations
 
     def summary(self) -> dict:
         types: dict[str, int] = {}
         for e in self.resolution.entities:
             types[e.type] = types.get(e.type, 0) + 1
+        preds: dict[str, int] = {}
+        for r in self.relations:
+            preds[r.predicate] = preds.get(r.predicate, 0) + 1
         return {
             "documents": len(self.extractions),
             "failed": [str(f) for f in self.failures],
             "entities": dict(sorted(types.items())),
+            "relations": dict(sorted(preds.items())),
             "positions": len(self.positions),
             "outputs": {k: str(v) for k, v in self.outputs.items()},
         }
-
-
-def resolve_corpus(extractions: list[DocumentExtraction], ontology: str | None = None) -> tuple[Resolution, list[dict]]:
-    mentions = [m for ex in extractions for m in ex.mentions]
-    res = resolve(mentions, ontology)
-    positions = resolve_positions([p for ex in extractions for p in ex.positions], mentions, res, ontology)
-    return res, positions
 
 
 def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | None = None,
@@ -82,10 +108,11 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
                 on_failure(item)
         else:
             extractions.append(item)
-    res, positions = resolve_corpus(extractions, ontology)
+    resolved = resolve_corpus(extractions, ontology)
+    res = resolved.resolution
     out = Path(out_dir)
-    graph = build_graph(res.entities, positions, ontology)
-    result = BuildResult(extractions, failures, res, positions)
+    graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations)
+    result = BuildResult(extractions, failures, resolved)
     ttl = out / "graph.ttl"
     write_atomic(ttl, serialize_turtle(graph))
     ents = out / "entities.jsonl"

@@ -72,9 +72,8 @@ _ontology = click.option("--ontology", type=click.Path(file_okay=False, exists=T
 @_ontology
 @_max_mb
 def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: float) -> None:
-    """Extract mentions, posts and resolved entities from documents, one JSON object per document."""
-    from kg.build import extract_corpus
-    from kg.resolve import resolve, resolve_positions
+    """Extract mentions, posts, relations (with evidence) and resolved entities, one JSON object per document."""
+    from kg.build import extract_corpus, resolve_corpus
 
     failed = 0
     for item in extract_corpus(paths, ontology, int(max_mb * 1e6), on_document=_warn):
@@ -82,13 +81,14 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
             failed += 1
             _report_failure(item)
             continue
-        res = resolve(item.mentions, ontology)
-        positions = resolve_positions(item.positions, item.mentions, res, ontology)
+        resolved = resolve_corpus([item], ontology)
+        res = resolved.resolution
         out = {
             "path": item.path, "doc_id": item.doc_id, "title": item.title, "date": item.date,
             "mentions": [dict(m.to_dict(), entity=res.entity_of(m)) for m in item.mentions],
             "entities": [e.to_dict() for e in res.entities],
-            "positions": positions,
+            "positions": resolved.positions,
+            "relations": [r.to_dict() for r in resolved.relations],
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     if failed:
@@ -110,6 +110,8 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
     click.echo(f"documents read: {summary['documents']}, failed: {len(summary['failed'])}", err=True)
     for t, n in summary["entities"].items():
         click.echo(f"  {t:<18} {n}", err=True)
+    for p, n in summary["relations"].items():
+        click.echo(f"  {p:<18} {n}", err=True)
     click.echo(f"  positions          {summary['positions']}", err=True)
     for name, path in summary["outputs"].items():
         click.echo(f"wrote {path}", err=True)
@@ -141,8 +143,7 @@ def eval_cmd(gold_dir: str, corpus: str, as_json: bool, ontology: str | None) ->
             raise click.ClickException(f"{p}: document named by the gold file not found (use --corpus)")
         paths.append(str(p))
     extractions = [x for x in extract_corpus(paths, ontology) if not isinstance(x, IngestFailure)]
-    res, positions = resolve_corpus(extractions, ontology)
-    report = score(gold, extractions, res, positions)
+    report = score(gold, extractions, resolve_corpus(extractions, ontology))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:

@@ -4,7 +4,10 @@ An entity is found when a predicted entity of the same type, present in the same
 shares a name with it (names compared with :func:`kg.lexicon.name_key`; every gold name and
 every predicted label/alias counts). A gold entity matched by several predicted entities is a
 *duplicate* (one real entity split in several). Positions are (person, title, organization)
-triples, organization possibly null, compared through the matched entities.
+triples, organization possibly null, compared through the matched entities. Relations are
+(subject, predicate, object) triples compared through the matched entities, per document (a
+predicted relation counts for a document when one of its pieces of evidence is in it). Event
+dates are checked for gold events with a day-precise date.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.lexicon import name_key
-from kg.records import ENTITY_TYPES, DocumentExtraction
-from kg.resolve import Resolution
+from kg.records import ENTITY_TYPES, RELATION_TYPES, DocumentExtraction
+
+if TYPE_CHECKING:
+    from kg.build import Resolved
 
 
 class GoldError(ValueError):
@@ -63,8 +69,15 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
-def score(gold: list[Gold], extractions: list[DocumentExtraction], res: Resolution, positions: list[dict]) -> dict:
+def score(gold: list[Gold], extractions: list[DocumentExtraction], resolved: "Resolved") -> dict:
+    res, positions = resolved.resolution, resolved.positions
     by_doc = {ex.doc_id: ex for ex in extractions}
+    rel_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rel_missed: list[str] = []
+    pos_missed: list[str] = []
+    pos_spurious: list[str] = []
+    rel_spurious: list[str] = []
+    dates = {"correct": 0, "wrong": 0, "missing": 0}
     ents = res.by_id()
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn per type
     pos_counts = [0, 0, 0]
@@ -97,6 +110,7 @@ def score(gold: list[Gold], extractions: list[DocumentExtraction], res: Resoluti
             if e.type in ENTITY_TYPES and e.id not in matched_pred:
                 counts[e.type][1] += 1
                 spurious[e.type].append(f"{g.doc}: {e.label}")
+        gold_names = {ge["id"]: ge["names"][0] for ge in g.entities}
         # positions: compare through the gold entity each prediction matched
         pred_to_gold = defaultdict(set)
         for gid, hits in gold_match.items():
@@ -106,26 +120,67 @@ def score(gold: list[Gold], extractions: list[DocumentExtraction], res: Resoluti
         for p in positions:
             if not any(ev["doc"] == g.doc for ev in p["evidence"]):
                 continue
-            for gp in pred_to_gold.get(p["person"], {None}):
-                orgs = pred_to_gold.get(p["organization"], {None}) if p["organization"] else {None}
+            for gp in pred_to_gold.get(p["person"]) or {"?" + p["person"]}:
+                orgs = (pred_to_gold.get(p["organization"]) or {"?" + p["organization"]}) if p["organization"] else {None}
                 for go in orgs:
                     doc_positions.add((gp, name_key(p["title"]), go))
         gold_positions = {(a, name_key(t), o) for a, t, o in g.positions}
+        for a, t, o in gold_positions - doc_positions:
+            pos_missed.append(f"{g.doc}: {_show((a, t, o or '-'), gold_names)}")
+        for a, t, o in doc_positions - gold_positions:
+            pos_spurious.append(f"{g.doc}: {_show((a or '?', t, o or '-'), gold_names)}")
         tp = len(doc_positions & gold_positions)
         pos_counts[0] += tp
         pos_counts[1] += len(doc_positions) - tp
         pos_counts[2] += len(gold_positions) - tp
+        # relations: an unmatched predicted entity stands for itself (so it can only be wrong)
+        doc_rels = set()
+        for r in resolved.relations:
+            if not any(ev.doc_id == g.doc for ev in r.evidence):
+                continue
+            for gs in pred_to_gold.get(r.subject) or {"?" + r.subject}:
+                for go in pred_to_gold.get(r.object) or {"?" + r.object}:
+                    doc_rels.add((gs, r.predicate, go))
+        gold_rels = {tuple(x) for x in g.relations}
+        for triple in doc_rels | gold_rels:
+            c = rel_counts[triple[1]]
+            if triple in doc_rels and triple in gold_rels:
+                c[0] += 1
+            elif triple in doc_rels:
+                c[1] += 1
+                rel_spurious.append(f"{g.doc}: {_show(triple, gold_names)}")
+            else:
+                c[2] += 1
+                rel_missed.append(f"{g.doc}: {_show(triple, gold_names)}")
+        for ge in g.entities:
+            if ge["type"] != "Event" or len(ge.get("date") or "") != 10:
+                continue
+            got = {ents[h].date for h in gold_match[ge["id"]]} - {None}
+            dates["correct" if ge["date"] in got else "wrong" if got else "missing"] += 1
     per_type = {t: _prf(*counts[t]) for t in ENTITY_TYPES if any(counts[t])}
     total = [sum(c[i] for c in counts.values()) for i in range(3)]
+    per_rel = {t: _prf(*rel_counts[t]) for t in RELATION_TYPES if any(rel_counts[t])}
+    rel_total = [sum(c[i] for c in rel_counts.values()) for i in range(3)]
     return {
         "documents": [g.doc for g in gold],
         "entities": {"all": _prf(*total), **per_type},
         "duplicates": duplicates,
+        "relations": {"all": _prf(*rel_total), **per_rel},
         "positions": _prf(*pos_counts),
+        "event_dates": dates,
+        "relations_missed": sorted(rel_missed),
+        "relations_spurious": sorted(rel_spurious),
+        "positions_missed": sorted(pos_missed),
+        "positions_spurious": sorted(pos_spurious),
         "type_confusions": sorted(type_confusions),
         "missed": {k: sorted(v) for k, v in sorted(missed.items())},
         "spurious": {k: sorted(v) for k, v in sorted(spurious.items())},
     }
+
+
+def _show(triple: tuple, names: dict[str, str]) -> str:
+    s, p, o = triple
+    return f"{names.get(s, s.lstrip('?'))} {p} {names.get(o, o.lstrip('?'))}"
 
 
 def format_report(report: dict) -> str:
@@ -133,7 +188,12 @@ def format_report(report: dict) -> str:
              f"{'type':<20}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}"]
     for t, s in report["entities"].items():
         lines.append(f"{t:<20}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}")
-    s = report["positions"]
-    lines.append(f"{'positions':<20}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}")
+    lines.append("")
+    lines.append(f"{'relation':<20}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}")
+    for t, s in [*report["relations"].items(), ("positions", report["positions"])]:
+        lines.append(f"{t:<20}{s['precision']:>8.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}")
+    lines.append("")
     lines.append(f"duplicates (gold entities split in several): {report['duplicates']}")
+    d = report["event_dates"]
+    lines.append(f"event dates (gold events with a day): {d['correct']} correct, {d['wrong']} wrong, {d['missing']} missing")
     return "\n".join(lines)

@@ -12,10 +12,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, SKOS
+from rdflib.namespace import OWL, SKOS, XSD
 
 from kg.lexicon import ontology_dir
-from kg.records import Entity
+from kg.records import Entity, Relation
 
 KG = Namespace("https://example.org/cnqkg/ontology#")
 ID = Namespace("https://example.org/cnqkg/id/")
@@ -46,7 +46,10 @@ def _bind(g: Graph) -> None:
     g.bind("skos", SKOS)
 
 
-def build_graph(entities: list[Entity], positions: list[dict] | None = None, ontology: str | None = None) -> Graph:
+def build_graph(entities: list[Entity], positions: list[dict] | None = None, ontology: str | None = None,
+                relations: list[Relation] | None = None) -> Graph:
+    """The facts as plain triples: entities with labels and aliases, relations, event dates,
+    posts as ``org:Membership`` nodes, and the ontology's subClassOf axioms."""
     g = Graph()
     _bind(g)
     onto = load_ontology(ontology)
@@ -62,6 +65,12 @@ def build_graph(entities: list[Entity], positions: list[dict] | None = None, ont
             g.add((iri, SKOS.altLabel, Literal(a, lang="zh")))
         if e.parent:
             g.add((iri, KG.subOrganizationOf, entity_iri(e.parent)))
+        if e.date:
+            g.add((iri, KG.date, Literal(e.date, datatype=XSD.date)))
+        if e.end_date:
+            g.add((iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)))
+    for r in relations or []:
+        g.add((entity_iri(r.subject), KG[r.predicate], entity_iri(r.object)))
     for p in positions or []:
         person = entity_iri(p["person"])
         key = quote(f"{p['person']}|{p['title']}|{p['organization'] or ''}", safe="")

@@ -98,6 +98,20 @@ class Endings:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class TriggerRule:
+    """A word (or a regular expression) that states a relation; see ``lexicon/relation_triggers.tsv``."""
+
+    trigger: str
+    is_regex: bool
+    predicate: str
+    frame: str  # "agent" or "label"
+    confidence: float
+
+
+TRIGGER_FRAMES = ("agent", "label")
+
+
 @dataclass(slots=True)
 class Lexicon:
     orgs: dict[str, GazetteerEntry]  # canonical -> entry
@@ -109,6 +123,9 @@ class Lexicon:
     generic: frozenset[str]
     surnames: frozenset[str]
     not_org_words: frozenset[str] = frozenset()
+    relation_triggers: tuple[TriggerRule, ...] = ()
+    modal_words: frozenset[str] = frozenset()
+    list_glue: tuple[str, ...] = ()
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
     suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
     suffix_endings: "Endings" = field(init=False)
@@ -169,6 +186,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
             suffixes.append((suffix, typ, int(weight or 1)))
     suffixes.sort(key=lambda t: (-len(t[0]), -t[2]))
     event_heads = {h: k for h, k in read_table(base / "lexicon" / "event_heads.tsv", 2) if h}
+    lexdir = base / "lexicon"
     return Lexicon(
         orgs=orgs,
         alias_index=alias_index,
@@ -179,8 +197,37 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         generic=frozenset(name_key(x) for x in _lines(base / "lexicon" / "generic_references.txt")),
         surnames=frozenset(_lines(base / "lexicon" / "surnames.txt")),
         not_org_words=frozenset(_lines(base / "lexicon" / "not_org_words.txt")),
+        relation_triggers=_trigger_rules(lexdir / "relation_triggers.tsv"),
+        modal_words=frozenset(_lines(lexdir / "modal_words.txt")),
+        list_glue=tuple(sorted(_lines(lexdir / "list_glue.txt"), key=len, reverse=True)),
         source=base,
     )
+
+
+def _trigger_rules(path: Path) -> tuple[TriggerRule, ...]:
+    from kg.records import RELATION_TYPES
+
+    rules = []
+    for trigger, predicate, frame, conf in read_table(path, 4):
+        if not trigger:
+            continue
+        if predicate not in RELATION_TYPES:
+            raise LexiconError(f"{path}: {trigger}: unknown relation {predicate!r}")
+        if frame not in TRIGGER_FRAMES:
+            raise LexiconError(f"{path}: {trigger}: unknown frame {frame!r} (one of {', '.join(TRIGGER_FRAMES)})")
+        try:
+            confidence = float(conf or 0.8)
+        except ValueError:
+            raise LexiconError(f"{path}: {trigger}: confidence {conf!r} is not a number") from None
+        is_regex = trigger.startswith("~")
+        if is_regex:
+            trigger = trigger[1:]
+            try:
+                re.compile(trigger)
+            except re.error as e:
+                raise LexiconError(f"{path}: {trigger}: not a valid regular expression ({e})") from None
+        rules.append(TriggerRule(trigger, is_regex, predicate, frame, confidence))
+    return tuple(rules)
 
 
 def trie_pattern(names, sep: str = "") -> str:

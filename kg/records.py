@@ -145,12 +145,18 @@ class Mention:
     canonical: str | None = None  # canonical name when a gazetteer knows it
     parent: str | None = None  # for chained names (…司质量处): the surface form of the parent body
     names: tuple[str, ...] = ()  # further names this mention gives (a document's number beside its title)
+    date: str | None = None  # events: the day (ISO) the sentence dates the event to
+    end_date: str | None = None  # events: the last day of a range (10月12-14日)
 
     def to_dict(self) -> dict:
         d = {
             "text": self.text, "type": self.type, "start": self.start, "end": self.end,
             "sentence": self.sentence, "extractor": self.extractor, "confidence": round(self.confidence, 3),
         }
+        if self.date:
+            d["date"] = self.date
+        if self.end_date:
+            d["end_date"] = self.end_date
         if self.canonical:
             d["canonical"] = self.canonical
         if self.parent:
@@ -182,6 +188,90 @@ class PositionMention:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One argument of a relation mention: a mention, identified by its type and original offsets.
+
+    ``type == "EventRef"`` marks a reference to the event an article is about (会议, 本次论坛, or
+    nothing at all: "出席并讲话"); :func:`kg.relations.link_article_events` replaces it with the
+    article's event mention, or drops the relation when the article has none.
+    """
+
+    text: str
+    type: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "type": self.type, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class RelationMention:
+    """A relation stated in one sentence, with its evidence."""
+
+    doc_id: str
+    subject: Arg
+    predicate: str  # one of RELATION_TYPES
+    object: Arg
+    sentence: int  # index of the sentence in Document.sentences
+    article: int
+    sentence_text: str
+    start: int  # original offsets of the evidence sentence
+    end: int
+    trigger: str  # the words that state the relation (主办, 出席并讲话, 印发 …)
+    extractor: str
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {
+            "subject": self.subject.to_dict(), "predicate": self.predicate, "object": self.object.to_dict(),
+            "trigger": self.trigger, "sentence": self.sentence_text, "start": self.start, "end": self.end,
+            "extractor": self.extractor, "confidence": round(self.confidence, 3),
+        }
+
+
+RELATION_TYPES = (
+    "hosted", "coHosted", "guided", "supported", "attended", "chaired", "spokeAt",
+    "issued", "awarded", "receivedAward", "subOrganizationOf", "heldIn",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a fact was read: document, sentence and its original offsets, extractor, confidence."""
+
+    doc_id: str
+    sentence: str
+    start: int
+    end: int
+    extractor: str
+    confidence: float
+    trigger: str = ""
+
+    def to_dict(self) -> dict:
+        d = {"doc": self.doc_id, "sentence": self.sentence, "start": self.start, "end": self.end,
+             "extractor": self.extractor, "confidence": round(self.confidence, 3)}
+        if self.trigger:
+            d["trigger"] = self.trigger
+        return d
+
+
+@dataclass(slots=True)
+class Relation:
+    """A resolved fact between two entities, with every piece of evidence for it."""
+
+    subject: str  # entity id
+    predicate: str
+    object: str  # entity id
+    evidence: list[Evidence]
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"subject": self.subject, "predicate": self.predicate, "object": self.object,
+                "confidence": round(self.confidence, 3), "evidence": [e.to_dict() for e in self.evidence]}
+
+
 @dataclass(slots=True)
 class DocumentExtraction:
     """Everything extracted from one document, before cross-document resolution."""
@@ -193,6 +283,7 @@ class DocumentExtraction:
     date: str | None
     mentions: list[Mention]
     positions: list[PositionMention]
+    relations: list[RelationMention] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -207,10 +298,16 @@ class Entity:
     docs: list[str]
     parent: str | None = None  # id of the parent organization
     confidence: float = 0.0
+    date: str | None = None  # events: ISO day
+    end_date: str | None = None
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "type": self.type, "label": self.label, "aliases": self.aliases,
              "mentions": self.mentions, "docs": self.docs, "confidence": round(self.confidence, 3)}
         if self.parent:
             d["parent"] = self.parent
+        if self.date:
+            d["date"] = self.date
+        if self.end_date:
+            d["end_date"] = self.end_date
         return d

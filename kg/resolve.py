@@ -131,9 +131,14 @@ def resolve(mentions: Iterable[Mention], ontology: str | None = None) -> Resolut
                 e.parent = pid
                 break
         if e.parent is None:
+            # a parent the gazetteer knows counts only where the text names the two together
+            # (国务院国资委 -> 国务院), never from world knowledge alone (公安部 -> 国务院)
             entry = lex.orgs.get(e.label)
             if entry and entry.parent and name_key(entry.parent) in org_index:
-                e.parent = org_index[name_key(entry.parent)]
+                parent_entry = lex.orgs.get(entry.parent)
+                parent_names = {name_key(n) for n in (entry.parent, *(parent_entry.aliases if parent_entry else ()))}
+                if any(p in name_key(n) for n in (e.label, *e.aliases) for p in parent_names if p):
+                    e.parent = org_index[name_key(entry.parent)]
     entities.sort(key=lambda e: e.id)
     return res
 
@@ -162,7 +167,9 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     aliases = sorted({s for s in surfaces if s and s != label})
     docs = sorted({m.doc_id for m in members})
     conf = max(m.confidence for m in members)
-    return Entity(entity_id(group, label), typ, label, aliases, len(members), docs, None, conf)
+    dated = sorted((m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)
+    date, end = (dated[0][2], dated[0][3] or None) if dated else (None, None)
+    return Entity(entity_id(group, label), typ, label, aliases, len(members), docs, None, conf, date, end)
 
 
 def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[Mention], res: Resolution,
@@ -193,4 +200,9 @@ def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[M
                                    "evidence": [], "confidence": 0.0})
         rec["evidence"].append({"doc": p.doc_id, "start": p.start, "end": p.end, "extractor": p.extractor})
         rec["confidence"] = max(rec["confidence"], p.confidence)
+    # a post stated once with its body and once without (中国质量协会会长贾福兴 … 贾福兴会长) is one post
+    with_org = {(k[0], k[1]) for k in out if k[2] is not None}
+    for k in [k for k in out if k[2] is None and (k[0], k[1]) in with_org]:
+        kept = next(out[j] for j in sorted(out, key=lambda j: j[2] or "") if j[:2] == k[:2] and j[2] is not None)
+        kept["evidence"].extend(out.pop(k)["evidence"])
     return [out[k] for k in sorted(out, key=lambda k: (k[0], k[1], k[2] or ""))]

@@ -1,0 +1,398 @@
+"""The ``kg_relations`` component: who hosted, co-hosted, guided, supported, attended, chaired,
+spoke at, issued, awarded and received what, which event was held where and when.
+
+It works on the entity layer the earlier components leave in ``doc.spans`` and on trigger words
+from ``ontology/lexicon/relation_triggers.tsv``. How this genre states relations:
+
+- the actors stand before the verb, in a list that may run over several comma-separated clauses
+  of names and posts ("山西省省长林武，…国家林草局副局长彭有冬，中国工程院院士王海舟出席并讲话",
+  "市场监管总局联合中央宣传部、…、海关总署，共同部署开展…活动"), or after 由 in a passive
+  ("由天津市工业和信息化局主办，…联合承办的“…活动”在天津举办");
+- a body named right before a person's post is the person's affiliation, not an actor
+  (工信部科技司质量处姚迪调研员参加了活动: 姚迪 attended, the 处 did not);
+- the event is named in the sentence, or referred to (会议, 座谈会, 本次高峰论坛), or left
+  implicit (出席并讲话): references become ``EventRef`` arguments that
+  :func:`kg.relations.link_article_events` ties to the event of the article, never across articles;
+- field labels list organizers after them (主办单位：A、B);
+- plans and duties are not facts (将举办, 拟召开, 要开展): see ``modal_words.txt``.
+
+Results go to ``doc._.relations`` as tuples ``(subject, predicate, object, trigger (s, e),
+confidence, rule)`` whose arguments are :class:`Item` objects, and ``doc._.event_dates`` as
+``(event item, RawDate)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.dates import find_dates
+from kg.lexicon import Lexicon, load_lexicon, trie_pattern
+from kg.relations import EVENT_REF, ORG
+from kg.relations import SIGNATURES as BASE_SIGNATURES
+
+if not Doc.has_extension("relations"):
+    Doc.set_extension("relations", default=None)
+if not Doc.has_extension("event_dates"):
+    Doc.set_extension("event_dates", default=None)
+
+# what each relation may connect (kg.relations.SIGNATURES), where an event may also be a reference
+SIGNATURES = {p: (d | ({EVENT_REF} if "Event" in d else set()), r | ({EVENT_REF} if "Event" in r else set()))
+              for p, (d, r) in BASE_SIGNATURES.items() if p not in ("subOrganizationOf", "heldIn")}
+EVENT_OBJECT = frozenset(p for p, (_, o) in SIGNATURES.items() if "Event" in o)
+# an event left implicit ("出席并讲话", "致欢迎词") is the article's event for these
+IMPLICIT_EVENT = frozenset({"attended", "chaired", "spokeAt"})
+HOLDING = frozenset({"hosted", "coHosted", "chaired"})  # a sentence-initial date dates their event
+_CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+_REF_PREFIX = "(?:本次|本届|此次|这次|该次|上述|这一|今年的|本)?"
+_COORDINATED = re.compile(r"(?:并|后|并在会上|并作|并致)")
+_LISTED = re.compile(r"[^，。；：]{0,12}?(?:包括|有|为|是)[：:]?")
+_NEGATION = re.compile(r"(?:未|没有|不|并未|尚未)$")
+_ADJACENT_ISSUER_GAP = re.compile(r"^(?:的|印发的|发布的|制定的|出台的|联合印发的|联合发布的)?$")
+_DOC_NUMBER_PREFIX = re.compile(r"^([^\[〔【(（\d]{2,12})[ ]?[\[〔【(（]")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An argument candidate: a mention (or an event reference) in the sentence."""
+
+    start: int
+    end: int
+    kind: str  # Org, Person, Event, Document, Award, Place, EventRef
+    label: str  # the mention's type as the records carry it (GovernmentBody, …, EventRef)
+    text: str
+    affiliation: bool = False  # a body named as a person's affiliation (…处姚迪调研员)
+
+
+def _patterns(lex: Lexicon):
+    rules = [r for r in lex.relation_triggers if r.predicate in SIGNATURES]
+    literal = {r.trigger: r for r in rules if not r.is_regex}
+    regex = [(re.compile(r.trigger), r) for r in rules if r.is_regex]
+    literal_re = re.compile(trie_pattern(sorted(literal))) if literal else None
+    heads = sorted((h for h in lex.event_heads if len(h) >= 2), key=len, reverse=True)
+    ref_re = re.compile(_REF_PREFIX + "(?:" + trie_pattern(heads) + ")") if heads else None
+    title_re = re.compile("(?:" + trie_pattern(sorted(lex.titles)) + ")") if lex.titles else None
+    glue = "|".join(re.escape(g) for g in lex.list_glue)
+    return literal, literal_re, regex, ref_re, title_re, glue
+
+
+@Language.factory("kg_relations", default_config={"ontology": None})
+def make_relations(nlp: Language, name: str, ontology: str | None):
+    lex = load_lexicon(ontology)
+    literal, literal_re, regex, ref_re, title_re, glue = _patterns(lex)
+    residue_re = re.compile(
+        "|".join(p for p in (title_re.pattern if title_re else "", glue, r"[\s、，,（）()“”《》·]", r"\d+(?:余|多)?(?:人|名|位)")
+                 if p)
+    )
+
+    def items_of(doc: Doc) -> list[Item]:
+        text = doc.text
+        raw: list[Item] = []
+        for sp in doc.spans.get("orgs", []):
+            raw.append(Item(sp.start_char, sp.end_char, ORG, sp.label_, sp.text))
+        for sp in doc.spans.get("persons", []):
+            raw.append(Item(sp.start_char, sp.end_char, "Person", "Person", sp.text))
+        for label in ("Event", "Document", "Award", "Place"):
+            meta = doc.user_data.get(f"{label.lower()}_meta", {})
+            for sp in doc.spans.get(label.lower(), []):
+                _, _, s, e = meta.get((sp.start_char, sp.end_char), (0, "", sp.start_char, sp.end_char))
+                raw.append(Item(s, e, label, label, text[s:e]))
+        kept: list[Item] = []
+        for it in sorted(raw, key=lambda i: (-(i.end - i.start), i.start)):
+            if not any(k.start <= it.start and it.end <= k.end for k in kept):
+                kept.append(it)
+        kept.sort(key=lambda i: i.start)
+        # affiliations: a body right before a person (or before a post and a person)
+        affiliated = {(org.start_char, org.end_char) for _, _, org, *_ in (doc._.positions or []) if org is not None}
+        persons = [k for k in kept if k.kind == "Person"]
+        out = []
+        for it in kept:
+            if it.kind == ORG:
+                nxt = next((p for p in persons if p.start >= it.end), None)
+                gap = text[it.end:nxt.start] if nxt else None
+                if (it.start, it.end) in affiliated or (
+                        gap is not None and len(gap) <= 14 and (gap == "" or (title_re and title_re.fullmatch(gap)))):
+                    it = Item(it.start, it.end, it.kind, it.label, it.text, True)
+            out.append(it)
+        if ref_re is not None:
+            for mt in ref_re.finditer(text):
+                s, e = mt.span()
+                if not any(k.start < e and s < k.end for k in out):
+                    out.append(Item(s, e, EVENT_REF, EVENT_REF, mt.group(0)))
+        out.sort(key=lambda i: i.start)
+        return out
+
+    def triggers_of(text: str, items: list[Item]) -> list[tuple[int, int, object]]:
+        found = []
+        if literal_re is not None:
+            for mt in literal_re.finditer(text):
+                found.append((mt.start(), mt.end(), literal[mt.group(0)]))
+        for pattern, rule in regex:
+            for mt in pattern.finditer(text):
+                if mt.end() > mt.start():
+                    found.append((mt.start(), mt.end(), rule))
+        found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+        kept = []
+        for s, e, rule in found:
+            if any(it.start < e and s < it.end for it in items if it.kind != EVENT_REF):
+                continue  # inside a name: 《…发布…》, “…论坛”
+            if kept and s < kept[-1][1]:
+                continue  # overlapped by a longer trigger starting earlier
+            kept.append((s, e, rule))
+        return kept
+
+    def relations(doc: Doc) -> Doc:
+        text = doc.text
+        items = items_of(doc)
+        trigs = triggers_of(text, items)
+        clauses = _clauses(text)
+        tokens_modal = [(t.idx, t.idx + len(t.text)) for t in doc if t.text in lex.modal_words]
+        names = [(t.idx, t.idx + len(t.text)) for t in doc if t.tag_ in ("LOC", "ORG", "PER")]
+
+        def clause_at(pos: int) -> int:
+            for k, (cs, ce) in enumerate(clauses):
+                if cs <= pos < ce:
+                    return k
+            return len(clauses) - 1
+
+        def residue(s: int, e: int, drop_refs: bool = False) -> str:
+            """What a stretch of text says besides names, posts and list glue."""
+            chunk = list(text[s:e])
+            spans = [(it.start, it.end) for it in items if it.kind != EVENT_REF or drop_refs]
+            spans += names  # place and other names the recognizer saw (山西省省长林武)
+            for a, b in spans:
+                if s <= a and b <= e:
+                    for i in range(a - s, b - s):
+                        chunk[i] = ""
+            return residue_re.sub("", "".join(chunk))
+
+        def has_trigger(s: int, e: int) -> bool:
+            return any(s <= ts and te <= e for ts, te, _ in trigs)
+
+        def subjects_of(k: int, t_start: int, kinds: frozenset, objects: frozenset, region_start: int) -> tuple[list[Item], bool]:
+            cs, _ = clauses[k]
+            start = max(cs, region_start)
+            region = [it for it in items if start <= it.start and it.end <= t_start]
+            objs = [it for it in region if it.kind in objects]
+            if objs:  # the object stands between: "…联合承办的“活动”在天津举办"
+                start = objs[-1].end
+                region = [it for it in region if it.start >= start]
+            subs = [it for it in region if it.kind in kinds and not it.affiliation]
+            extended = False
+            # a list that began in earlier clauses, or a subject left out of this clause
+            lead = residue(start, subs[0].start) if subs else None
+            if start == cs and (not subs or lead == ""):
+                j = k - 1
+                while j >= 0:
+                    js, je = clauses[j]
+                    c_items = [it for it in items if js <= it.start and it.end <= je]
+                    stops = [ts for ts, te, _ in trigs if js <= ts and te <= je]
+                    stops += [it.start for it in c_items if it.kind in objects]
+                    if stops:
+                        if subs:
+                            break
+                        # the subject of a clause with its own verb or event is the sentence's topic
+                        # (中机质协在参展“…”期间，举办…), or what follows the event (会议邀请A、B等，…参加)
+                        first = [it for it in c_items if it.end <= min(stops) and it.kind in kinds and not it.affiliation]
+                        c_objs = [it for it in c_items if it.kind in objects]
+                        last = [it for it in c_items if c_objs and it.start >= c_objs[-1].end
+                                and it.kind in kinds and not it.affiliation and not has_trigger(c_objs[-1].end, je)]
+                        subs = first or last
+                        extended = bool(subs)
+                        break
+                    more = [it for it in c_items if it.kind in kinds and not it.affiliation]
+                    if not more:
+                        break
+                    if residue(js, je) == "":
+                        subs = more + subs
+                        extended = True
+                        j -= 1
+                        continue
+                    if not subs:
+                        subs = more
+                        extended = True
+                    break
+            return subs, extended
+
+        def event_object(k: int, t_start: int, t_end: int, subs: list[Item]) -> Item | None:
+            cs, ce = clauses[k]
+            cands = [it for it in items if it.kind in ("Event", EVENT_REF) and it not in subs]
+            order = (
+                [it for it in cands if t_end <= it.start < ce],
+                [it for it in cands if cs <= it.start and it.end <= t_start][::-1],
+                [it for it in cands if it.start >= ce],
+                [it for it in cands if it.end <= cs][::-1],
+            )
+            return next((group[0] for group in order if group), None)
+
+        def listed_after(t_end: int, kinds: frozenset) -> list[Item]:
+            mt = _LISTED.match(text, t_end)
+            if not mt:
+                return []
+            k = clause_at(mt.end())
+            subs = [it for it in items if mt.end() <= it.start and it.end <= clauses[k][1]
+                    and it.kind in kinds and not it.affiliation]
+            for js, je in clauses[k + 1:]:
+                more = [it for it in items if js <= it.start and it.end <= je and it.kind in kinds and not it.affiliation]
+                if not more or has_trigger(js, je) or residue(js, je) != "":
+                    break
+                subs += more
+            return subs
+
+        rels = []
+        prev_end: dict[int, int] = {}
+        prev_subs: dict[int, list[Item]] = {}
+        for t_start, t_end, rule in trigs:
+            pred = rule.predicate
+            kinds, objects = SIGNATURES[pred]
+            k = clause_at(t_start)
+            cs, ce = clauses[k]
+            if _NEGATION.search(text[max(cs, t_start - 3):t_start]) or any(
+                    max(cs, prev_end.get(k, cs)) <= s and e <= t_start for s, e in tokens_modal):
+                prev_end[k] = t_end
+                continue
+            conf = rule.confidence
+            if rule.frame == "label":
+                nxt = next((s for s, _, _ in trigs if s >= t_end), len(text))
+                subs = [it for it in items if t_end <= it.start and it.end <= nxt and it.kind in kinds and not it.affiliation]
+                extended = False
+            elif k in prev_subs and _COORDINATED.fullmatch(residue(prev_end[k], t_start, drop_refs=True)):
+                # 出席会议并讲话: the second verb shares the first one's subjects
+                subs, extended = prev_subs[k], False
+            else:
+                subs, extended = subjects_of(k, t_start, kinds, objects, prev_end.get(k, cs))
+                if extended:
+                    conf *= 0.9
+            prev_end[k] = t_end
+            prev_subs[k] = subs
+            if not subs and rule.frame == "agent" and pred in IMPLICIT_EVENT:
+                subs = listed_after(t_end, kinds)  # 参加论坛的领导包括A、B、C
+            if not subs and pred == "awarded":
+                subs = [Item(t_start, t_start, EVENT_REF, EVENT_REF, "")]  # 活动现场，还颁发了…
+                conf *= 0.8
+            if not subs:
+                continue
+            if pred in EVENT_OBJECT:
+                obj = event_object(k, t_start, t_end, subs)
+                if obj is None:
+                    if pred not in IMPLICIT_EVENT and rule.frame != "label":
+                        continue
+                    obj = Item(t_start, t_end, EVENT_REF, EVENT_REF, "")
+                    conf *= 0.85
+                elif obj.kind == EVENT_REF:
+                    conf *= 0.9
+                objs = [obj]
+            else:
+                objs = [it for it in items if it.kind in objects and it.start >= t_end]
+                if not objs:  # 对…先进单位予以表彰
+                    objs = [it for it in items if it.kind in objects and cs <= it.start and it.end <= t_start
+                            and it.start >= max((x.end for x in subs if x.start < t_start), default=cs)]
+                if pred == "issued" and not objs:  # 《…》由工业和信息化部印发
+                    objs = [it for it in items if it.kind in objects and it.end <= subs[0].start][-1:]
+                if not objs:
+                    continue
+            for s in subs:
+                for o in objs:
+                    if s is not o:
+                        rels.append((s, pred, o, (t_start, t_end), round(conf, 3), f"{rule.frame}:{text[t_start:t_end]}"))
+        inner_orgs = [Item(sp.start_char, sp.end_char, ORG, sp.label_, sp.text) for sp in doc.spans.get("orgs", [])]
+        rels.extend(_issuer_rules(text, items, inner_orgs, lex))
+        rels.extend(_held_in(items, clauses, clause_at))
+        doc._.relations = rels
+        doc._.event_dates = _event_dates(text, items, rels, clauses)
+        return doc
+
+    return relations
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for mt in _CLAUSE_BREAK.finditer(text):
+        out.append((start, mt.end()))
+        start = mt.end()
+    if start < len(text) or not out:
+        out.append((start, len(text)))
+    return out
+
+
+def _issuer_rules(text: str, items: list[Item], inner_orgs: list[Item], lex: Lexicon) -> list[tuple]:
+    """A body right before a document's title (工业和信息化部《…实施意见》), and the issuer
+    abbreviation a document number starts with (中机质协[2020]2号)."""
+    out = []
+    for a, b in zip(items, items[1:]):
+        if a.kind == ORG and not a.affiliation and b.kind == "Document":
+            gap = text[a.end:b.start].lstrip("《“")
+            if _ADJACENT_ISSUER_GAP.match(gap):
+                out.append((a, "issued", b, (a.end, b.start), 0.75, "adjacent:issuer-title"))
+    for it in items:
+        if it.kind != "Document":
+            continue
+        about = it.text.find("关于")
+        if about >= 2:  # 工业和信息化部关于…的通知, 中共中央 国务院关于…的指导意见
+            named = [o for o in inner_orgs if it.start <= o.start and o.end <= it.start + about]
+            if not named:
+                for part in re.split(r"[ 、和与]+", it.text[:about]):
+                    canonical = lex.canonical_org(part)
+                    if canonical:
+                        pos = it.start + it.text.find(part)
+                        named.append(Item(pos, pos + len(part), ORG, lex.orgs[canonical].type, part))
+            for issuer in named:
+                if not any(o is not issuer and o.start <= issuer.start and issuer.end <= o.end for o in named):
+                    out.append((issuer, "issued", it, (issuer.start, issuer.end), 0.85, "title-issuer"))
+        mt = _DOC_NUMBER_PREFIX.match(it.text)
+        if not mt:
+            continue
+        prefix = mt.group(1).strip()
+        for cut in range(len(prefix), 1, -1):  # the longest known name the number starts with
+            canonical = lex.canonical_org(prefix[:cut])
+            if canonical:
+                issuer = Item(it.start, it.start + cut, ORG, lex.orgs[canonical].type, prefix[:cut])
+                out.append((issuer, "issued", it, (it.start, it.start + cut), 0.7, "doc-number-prefix"))
+                break
+    return out
+
+
+def _held_in(items: list[Item], clauses, clause_at) -> list[tuple]:
+    """A place stated as where something is held belongs to the event of its clause (or sentence)."""
+    out = []
+    for place in (it for it in items if it.kind == "Place"):
+        k = clause_at(place.start)
+        cs, ce = clauses[k]
+        events = [it for it in items if it.kind in ("Event", EVENT_REF)]
+        same = [it for it in events if cs <= it.start < ce]
+        if same:
+            ev = min(same, key=lambda it: abs(it.start - place.start))
+        elif events:
+            ev = min(events, key=lambda it: abs(it.start - place.start))
+        else:
+            ev = Item(place.start, place.start, EVENT_REF, EVENT_REF, "")
+        out.append((ev, "heldIn", place, (place.start, place.end), 0.85 if ev.kind == "Event" else 0.75, "place-verb"))
+    return out
+
+
+def _event_dates(text: str, items: list[Item], rels: list[tuple], clauses) -> list[tuple]:
+    """The date a sentence gives its event: a dateline clause opening a sentence that holds,
+    hosts or chairs it ("9月11日，由…主办的“…活动”在天津举办"), or a date right before it
+    ("27日上午的质量高峰论坛")."""
+    dates = find_dates(text)
+    if not dates:
+        return []
+    out = []
+    seen = set()
+    first_clause_end = clauses[0][1]
+    held = [r for r in rels if r[1] in HOLDING or r[1] == "heldIn"]
+    for d in dates:
+        target = None
+        after = [it for it in items if it.kind in ("Event", EVENT_REF) and 0 <= it.start - d.end <= 4]
+        if after and re.fullmatch(r"(?:上午|下午|晚上|晚)?的?", text[d.end:after[0].start]):
+            target = after[0]
+        elif d.end <= first_clause_end and held:
+            r = held[0]
+            target = r[0] if r[1] == "heldIn" else r[2]
+        if target is not None and (target.start, target.end) not in seen:
+            seen.add((target.start, target.end))
+            out.append((target, d))
+    return out

@@ -1,0 +1,111 @@
+"""Dates as news items in this genre write them, completed and normalized to ISO ``xsd:date``.
+
+Absolute (2020年9月12日), partial (9月11日, 27日上午) and ranges (10月12-14日, 10月12日至14日).
+A partial date takes its missing year and month from context: the year in the event's name
+(2020年…活动), then the article's date, then the document's date.
+
+>>> [(d.year, d.month, d.day, d.end_month, d.end_day) for d in find_dates("10月12-14日，大会在京举行")]
+[(None, 10, 12, None, 14)]
+>>> complete(find_dates("9月11日上午")[0], "2020-09-20")
+('2020-09-11', None)
+>>> complete(find_dates("10月12日至14日")[0], "2021")
+('2021-10-12', '2021-10-14')
+>>> complete(find_dates("27日上午")[0], None)  # no month anywhere: not a date
+(None, None)
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+from kg.ingest.segment import cn_number
+
+_N = r"[\d一二三四五六七八九十〇零○]"
+_RANGE = r"\s*[-—–~～至到]\s*"
+_DATE = re.compile(
+    rf"(?:(?P<y>{_N}{{4}})\s*年\s*)?(?:(?P<m>{_N}{{1,2}})\s*月\s*)?(?P<d>{_N}{{1,3}})"
+    rf"(?:\s*[日号](?:{_RANGE}(?:(?P<m2>{_N}{{1,2}})\s*月\s*)?(?P<d2>{_N}{{1,3}})\s*[日号]?)?"
+    rf"|{_RANGE}(?:(?P<m3>{_N}{{1,2}})\s*月\s*)?(?P<d3>{_N}{{1,3}})\s*[日号])"
+)
+_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?=年|\D|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class RawDate:
+    """A date as written: the parts the text gives (None where it leaves them out)."""
+
+    start: int  # offsets in the text searched
+    end: int
+    year: int | None
+    month: int | None
+    day: int
+    end_month: int | None = None
+    end_day: int | None = None
+
+
+def find_dates(text: str) -> list[RawDate]:
+    """Every day-precise date expression in ``text``, in order."""
+    out = []
+    for mt in _DATE.finditer(text):
+        g = mt.groupdict()
+        if g["m"] is None and g["y"] is None and not re.match(rf"{_N}{{1,3}}\s*日", text[mt.start():]):
+            continue
+        y = cn_number(g["y"]) if g["y"] else None
+        m = cn_number(g["m"]) if g["m"] else None
+        d = cn_number(g["d"])
+        m2 = g["m2"] or g["m3"]
+        d2 = g["d2"] or g["d3"]
+        if d is None or (g["y"] and y is None) or (g["m"] and m is None):
+            continue
+        out.append(RawDate(mt.start(), mt.end(), y, m, d,
+                           cn_number(m2) if m2 else None, cn_number(d2) if d2 else None))
+    return out
+
+
+def year_in(name: str) -> str | None:
+    """The year an event's name states (2020年全国“质量月”活动 -> '2020')."""
+    mt = _YEAR.search(name)
+    return mt.group(1) if mt else None
+
+
+def complete(raw: RawDate, *context: str | None) -> tuple[str | None, str | None]:
+    """(date, end date) as ISO days, the missing parts taken from the first context that has them.
+
+    Contexts are ISO dates of any precision ('2020', '2020-09', '2020-09-12'). A date that
+    cannot be completed to a valid day gives ``(None, None)``.
+    """
+    year, month = raw.year, raw.month
+    for c in context:
+        if not c:
+            continue
+        parts = c.split("-")
+        if year is None:
+            year = int(parts[0])
+            if month is None and len(parts) > 1:
+                month = int(parts[1])
+        elif month is None and len(parts) > 1 and int(parts[0]) == year:
+            month = int(parts[1])
+        if year is not None and month is not None:
+            break
+    if year is None or month is None:
+        return None, None
+    start = _iso(year, month, raw.day)
+    if start is None:
+        return None, None
+    end = None
+    if raw.end_day is not None:
+        end_month = raw.end_month or month
+        end = _iso(year, end_month, raw.end_day)
+        if end is not None and end <= start:
+            end = None
+    return start, end
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    if not (1900 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
