@@ -101,21 +101,42 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
               help="Output folder.")
 @_ontology
 @_max_mb
-def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float) -> None:
-    """Build the knowledge graph (OUT/graph.ttl) from documents."""
-    from kg.build import build as run_build
+@click.option("--full", is_flag=True, help="Extract every document again instead of reusing the cache in OUT/.cache.")
+def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float, full: bool) -> None:
+    """Build the knowledge graph from documents: OUT/graph.ttl, OUT/graph.trig, OUT/entities.jsonl.
 
-    result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=_warn, on_failure=_report_failure)
-    summary = result.summary()
-    click.echo(f"documents read: {summary['documents']}, failed: {len(summary['failed'])}", err=True)
-    for t, n in summary["entities"].items():
-        click.echo(f"  {t:<18} {n}", err=True)
-    for p, n in summary["relations"].items():
-        click.echo(f"  {p:<18} {n}", err=True)
-    click.echo(f"  positions          {summary['positions']}", err=True)
-    for name, path in summary["outputs"].items():
-        click.echo(f"wrote {path}", err=True)
-    if result.failures:
+    Only new or changed documents are extracted again (unless --full). A progress bar is shown
+    on a terminal; the summary and any errors go to stderr. Exit status 1 if a document failed or
+    the graph breaks a SHACL shape.
+    """
+    from kg.build import build as run_build
+    from kg.build import format_summary
+    from kg.ingest import iter_paths
+
+    bar = None
+    if sys.stderr.isatty():
+        total = sum(1 for _ in iter_paths(paths))
+        bar = click.progressbar(length=total, label="building", file=sys.stderr)
+        bar.__enter__()
+
+    def on_document(doc) -> None:
+        _warn(doc)
+        if bar:
+            bar.update(1)
+
+    def on_failure(f) -> None:
+        if bar:
+            bar.update(1)
+        _report_failure(f)
+
+    try:
+        result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=on_document,
+                           on_failure=on_failure, incremental=not full)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    click.echo(format_summary(result.summary()), err=True)
+    if result.failures or (result.shacl is not None and not result.shacl.conforms):
         sys.exit(1)
 
 

@@ -11,11 +11,11 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, SKOS, XSD
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, PROV, SKOS, XSD
 
 from kg.lexicon import ontology_dir
-from kg.records import Entity, Relation
+from kg.records import DocumentExtraction, Entity, Evidence, Relation
 
 KG = Namespace("https://example.org/cnqkg/ontology#")
 ID = Namespace("https://example.org/cnqkg/id/")
@@ -58,32 +58,145 @@ def build_graph(entities: list[Entity], positions: list[dict] | None = None, ont
     for cls in onto.subjects(RDF.type, OWL.Class):
         g.add((cls, RDF.type, OWL.Class))
     for e in entities:
-        iri = entity_iri(e.id)
-        g.add((iri, RDF.type, KG[e.type]))
-        g.add((iri, RDFS.label, Literal(e.label, lang="zh")))
-        for a in e.aliases:
-            g.add((iri, SKOS.altLabel, Literal(a, lang="zh")))
+        iri = _add_entity(g, e)
         if e.parent:
             g.add((iri, KG.subOrganizationOf, entity_iri(e.parent)))
-        if e.date:
-            g.add((iri, KG.date, Literal(e.date, datatype=XSD.date)))
-        if e.end_date:
-            g.add((iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)))
     for r in relations or []:
         g.add((entity_iri(r.subject), KG[r.predicate], entity_iri(r.object)))
     for p in positions or []:
-        person = entity_iri(p["person"])
-        key = quote(f"{p['person']}|{p['title']}|{p['organization'] or ''}", safe="")
-        membership = ID["membership/" + _short_hash(key)]
-        role = ID["role/" + iri_segment(p["title"])]
-        g.add((membership, RDF.type, ORG.Membership))
-        g.add((membership, ORG.member, person))
-        g.add((membership, ORG.role, role))
-        g.add((role, RDF.type, ORG.Role))
-        g.add((role, RDFS.label, Literal(p["title"], lang="zh")))
-        if p["organization"]:
-            g.add((membership, ORG.organization, entity_iri(p["organization"])))
+        _add_membership(g, p)
     return g
+
+
+ONTOLOGY_GRAPH = ID["graph/ontology"]
+
+
+def source_iri(doc_id: str) -> URIRef:
+    """The IRI of a source document (and of its named graph in ``graph.trig``)."""
+    return ID["source/" + iri_segment(doc_id)]
+
+
+def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity], positions: list[dict],
+                  relations: list[Relation], ontology: str | None = None) -> Dataset:
+    """One named graph per source document, holding what that document says, with provenance.
+
+    Each relation read in a document is there as a triple and as an ``rdf:Statement`` that
+    points to the document (``prov:wasDerivedFrom``) and carries the evidence sentence, its
+    offsets in the original file, the extractor and the confidence. The ontology's axioms are in
+    the graph ``id:graph/ontology``.
+    """
+    ds = Dataset()
+    _bind(ds)
+    ds.bind("prov", PROV)
+    onto = load_ontology(ontology)
+    axioms = ds.graph(ONTOLOGY_GRAPH)
+    for s, p, o in onto.triples((None, RDFS.subClassOf, None)):
+        axioms.add((s, p, o))
+    for cls in onto.subjects(RDF.type, OWL.Class):
+        axioms.add((cls, RDF.type, OWL.Class))
+    graphs: dict[str, Graph] = {}
+    for ex in sorted(extractions, key=lambda x: x.doc_id):
+        src = source_iri(ex.doc_id)
+        g = graphs[ex.doc_id] = ds.graph(src)
+        g.add((src, RDF.type, KG.SourceFile))
+        g.add((src, KG.path, Literal(ex.path)))
+        g.add((src, KG.contentHash, Literal(ex.sha256)))
+    for e in entities:
+        for doc_id in e.docs:
+            g = graphs.get(doc_id)
+            if g is None:
+                continue
+            _add_entity(g, e)
+            g.add((entity_iri(e.id), PROV.wasDerivedFrom, source_iri(doc_id)))
+    for r in relations:
+        for ev in r.evidence:
+            g = graphs.get(ev.doc_id)
+            if g is None:
+                continue
+            s, p, o = entity_iri(r.subject), KG[r.predicate], entity_iri(r.object)
+            g.add((s, p, o))
+            st = ID["statement/" + _short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|{ev.extractor}")]
+            g.add((st, RDF.type, RDF.Statement))
+            g.add((st, RDF.subject, s))
+            g.add((st, RDF.predicate, p))
+            g.add((st, RDF.object, o))
+            _add_evidence(g, st, ev)
+    for pos in positions:
+        for ev in pos["evidence"]:
+            g = graphs.get(ev["doc"])
+            if g is None:
+                continue
+            membership = _add_membership(g, pos)
+            g.add((membership, PROV.wasDerivedFrom, source_iri(ev["doc"])))
+            g.add((membership, KG.extractor, Literal(ev["extractor"])))
+            g.add((membership, KG.startOffset, Literal(ev["start"], datatype=XSD.integer)))
+            g.add((membership, KG.endOffset, Literal(ev["end"], datatype=XSD.integer)))
+    return ds
+
+
+def _add_entity(g: Graph, e: Entity) -> URIRef:
+    iri = entity_iri(e.id)
+    g.add((iri, RDF.type, KG[e.type]))
+    g.add((iri, RDFS.label, Literal(e.label, lang="zh")))
+    for a in e.aliases:
+        g.add((iri, SKOS.altLabel, Literal(a, lang="zh")))
+    if e.date:
+        g.add((iri, KG.date, Literal(e.date, datatype=XSD.date)))
+    if e.end_date:
+        g.add((iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)))
+    return iri
+
+
+def _add_membership(g: Graph, p: dict) -> URIRef:
+    person = entity_iri(p["person"])
+    key = quote(f"{p['person']}|{p['title']}|{p['organization'] or ''}", safe="")
+    membership = ID["membership/" + _short_hash(key)]
+    role = ID["role/" + iri_segment(p["title"])]
+    g.add((membership, RDF.type, ORG.Membership))
+    g.add((membership, ORG.member, person))
+    g.add((membership, ORG.role, role))
+    g.add((role, RDF.type, ORG.Role))
+    g.add((role, RDFS.label, Literal(p["title"], lang="zh")))
+    if p["organization"]:
+        g.add((membership, ORG.organization, entity_iri(p["organization"])))
+    return membership
+
+
+def _add_evidence(g: Graph, node: URIRef, ev: Evidence) -> None:
+    g.add((node, PROV.wasDerivedFrom, source_iri(ev.doc_id)))
+    g.add((node, KG.sentenceText, Literal(ev.sentence)))
+    g.add((node, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
+    g.add((node, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))
+    g.add((node, KG.extractor, Literal(ev.extractor)))
+    g.add((node, KG.confidence, Literal(f"{ev.confidence:.3f}", datatype=XSD.decimal)))
+
+
+def serialize_trig(ds: Dataset) -> bytes:
+    """TriG with the named graphs in IRI order (rdflib's writer orders them by hash), each graph
+    written by the sorted Turtle writer, so the same dataset always gives the same bytes."""
+    prefixes: set[str] = set()
+    blocks = []
+    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
+        if len(g) == 0:
+            continue
+        part = Graph()
+        for prefix, ns in ds.namespaces():
+            part.bind(prefix, ns)
+        for t in g:
+            part.add(t)
+        lines = serialize_turtle(part).decode("utf-8").splitlines()
+        body = []
+        for line in lines:
+            if line.startswith("@prefix"):
+                prefixes.add(line)
+            elif line.strip():
+                body.append("    " + line)
+            elif body and body[-1]:
+                body.append("")
+        while body and not body[-1]:
+            body.pop()
+        blocks.append(f"<{g.identifier}> {{\n" + "\n".join(body) + "\n}\n")
+    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)).encode("utf-8")
 
 
 def _short_hash(s: str) -> str:

@@ -1,0 +1,100 @@
+"""A cache of document extractions keyed by content, so a rebuild re-extracts only what changed.
+
+An entry is the JSON form of a :class:`~kg.records.DocumentExtraction`, stored under
+``OUT/.cache/`` by the document's name and content hash (sha256 of its bytes) and the
+*fingerprint* of the extractor: the package version, the extraction code and every data file
+under the ontology folder. Editing the gazetteer or a trigger list therefore re-extracts
+everything; changing one document re-extracts that document only.
+
+>>> import tempfile
+>>> from kg.records import DocumentExtraction, Mention
+>>> ex = DocumentExtraction("a.txt", "a.txt", "ab12", None, None,
+...                         [Mention("a.txt", "工信部", "GovernmentBody", 0, 3, 0, 0, "t", 0.9, "工信部")], [])
+>>> cache = ExtractionCache(tempfile.mkdtemp(), fingerprint="f1")
+>>> cache.get("a.txt", "ab12") is None
+True
+>>> cache.put(ex)
+>>> cache.get("a.txt", "ab12") == ex
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from kg.lexicon import ontology_dir
+from kg.records import Arg, DocumentExtraction, Mention, PositionMention, RelationMention
+
+CACHE_DIR = ".cache"
+_CODE_PACKAGES = ("extract", "kg")
+
+
+def fingerprint(ontology: str | None = None) -> str:
+    """A hash of everything extraction depends on: code and data files."""
+    h = hashlib.sha256()
+    roots = [Path(__file__).resolve().parent.parent / p for p in _CODE_PACKAGES]
+    roots.append(Path(ontology_dir(ontology)))
+    for root in roots:
+        for f in sorted(root.rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".tsv", ".txt", ".ttl") and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(root)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def to_json(ex: DocumentExtraction) -> dict:
+    return asdict(ex)
+
+
+def from_json(d: dict) -> DocumentExtraction:
+    mentions = [Mention(**dict(m, names=tuple(m["names"]))) for m in d["mentions"]]
+    positions = [PositionMention(**p) for p in d["positions"]]
+    relations = [RelationMention(**dict(r, subject=Arg(**r["subject"]), object=Arg(**r["object"])))
+                 for r in d.get("relations", [])]
+    return DocumentExtraction(d["doc_id"], d["path"], d["sha256"], d["title"], d["date"], mentions, positions, relations)
+
+
+class ExtractionCache:
+    def __init__(self, out_dir: str | Path, fingerprint: str) -> None:
+        self.folder = Path(out_dir) / CACHE_DIR / fingerprint
+        self.hits = 0
+        self.misses = 0
+
+    def _file(self, doc_id: str, sha256: str) -> Path:
+        key = hashlib.sha256(f"{doc_id}\0{sha256}".encode()).hexdigest()[:32]
+        return self.folder / f"{key}.json"
+
+    def get(self, doc_id: str, sha256: str) -> DocumentExtraction | None:
+        f = self._file(doc_id, sha256)
+        try:
+            ex = from_json(json.loads(f.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return ex
+
+    def prune(self, keep: set[tuple[str, str]]) -> int:
+        """Remove entries not in ``keep`` (documents gone or changed) and caches of older
+        code or data; returns how many files were removed."""
+        wanted = {self._file(d, h).name for d, h in keep}
+        removed = 0
+        for f in self.folder.glob("*.json") if self.folder.exists() else []:
+            if f.name not in wanted:
+                f.unlink(missing_ok=True)
+                removed += 1
+        for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
+            if other.is_dir() and other != self.folder:
+                for f in other.glob("*"):
+                    f.unlink(missing_ok=True)
+                other.rmdir()
+        return removed
+
+    def put(self, ex: DocumentExtraction) -> None:
+        from kg.graph import write_atomic
+
+        data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
+        write_atomic(self._file(ex.doc_id, ex.sha256), data)
