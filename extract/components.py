@@ -187,7 +187,8 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
 def make_people(nlp: Language, name: str, ontology: str | None):
     lex = load_lexicon(ontology)
     title_alt = trie_pattern(sorted(lex.titles))
-    title_re = f"(?:原|前)?(?:{title_alt})(?:兼(?:任)?(?:{title_alt}))*"
+    # 副会长兼秘书长, 副秘书长兼学术研究部长 (a unit's name may stand before the second title)
+    title_re = f"(?:原|前)?(?:{title_alt})(?:兼(?:任)?[{CJK}]{{0,6}}?(?:{title_alt}))*"
     after_re = re.compile(title_re)
     before_re = re.compile(f"({title_re})[ ]?$")
     title_end_re = re.compile(f"(?:{title_re})$")
@@ -200,9 +201,40 @@ def make_people(nlp: Language, name: str, ontology: str | None):
             return len(text) >= 3
         return text[0] in lex.surnames and len(text) <= 3
 
+    def affiliation_before(doc: Doc, t_s: int, title: str, org_ends: dict, last_pos):
+        """The body a title belongs to when it does not end right before the title:
+        国际电工委员会（IEC）主席, 上海某软件有限公司技术支持经理 (a unit's description is part of
+        the title as written), 山西省省长 (a place is part of the title), and the body of the
+        previous post in a list: 中国质量协会会长甲、副会长兼秘书长乙."""
+        text = doc.text
+        inside = [sp for sp in doc.spans.get("orgs", []) if t_s <= sp.start_char and sp.end_char <= t_s + len(title)]
+        if inside:  # 原国务院参事: the body is named inside the title
+            return inside[0], title, t_s, "title-before"
+        paren = re.search(r"[（(][A-Za-z0-9 .&-]{1,16}[）)]$", text[max(0, t_s - 18):t_s])
+        if paren and org_ends.get(t_s - len(paren.group(0))) is not None:
+            return org_ends[t_s - len(paren.group(0))], title, t_s, "title-before"
+        for gap in range(2, 9):
+            org = org_ends.get(t_s - gap)
+            if org is None:
+                continue
+            span = doc.char_span(t_s - gap, t_s, alignment_mode="strict")
+            if span is not None and all(t.tag_ in ("n", "nz", "vn", "an", "nw") for t in span) \
+                    and not after_re.search(span.text):
+                return org, span.text + title, t_s - gap, "title-before-described"
+            break
+        prev = doc.char_span(max(0, t_s - 6), t_s, alignment_mode="contract")
+        if prev is not None and len(prev) and prev[-1].tag_ == "LOC" and prev[-1].idx + len(prev[-1].text) == t_s \
+                and re.search(f"[省市县区州]$", prev[-1].text):
+            return None, prev[-1].text + title, prev[-1].idx, "title-before-place"
+        if t_s > 0 and text[t_s - 1] == "、" and last_pos is not None and last_pos[2] is not None \
+                and last_pos[0].end_char == t_s - 1:
+            return last_pos[2], title, t_s, "title-list-org"
+        return None, title, t_s, "title-before"
+
     def people(doc: Doc) -> Doc:
         text = doc.text
         persons: list[tuple[Span, float, str]] = []
+        org_spans = [(sp.start_char, sp.end_char) for sp in doc.spans.get("orgs", [])]
         for tok in doc:
             t = tok.text.strip()
             if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles and not after_re.match(text, tok.idx):
@@ -211,10 +243,14 @@ def make_people(nlp: Language, name: str, ontology: str | None):
                     continue  # 贾会长: a surname and a title refer to someone named elsewhere
                 if m:  # 张力处长 tagged as one word
                     sp = _span(doc, tok.idx, tok.idx + m.start(), "Person")
+                elif len(t) == 2 and tok.i + 1 < len(doc) and doc[tok.i + 1].text == "和" \
+                        and after_re.match(text, tok.idx + 3):
+                    sp = doc[tok.i:tok.i + 2]  # 王建和常务副会长: LAC reads 和 as the conjunction
                 else:
                     sp = doc[tok.i:tok.i + 1]
-                if sp is not None:
-                    persons.append((sp, 0.85, "lac"))
+                if sp is not None and not any(a <= sp.start_char and sp.end_char <= b and (a, b) != (sp.start_char, sp.end_char)
+                                              for a, b in org_spans):
+                    persons.append((sp, 0.85, "lac"))  # (a name inside a body's name, 克劳士比学院, is not a person)
             elif tok.tag_ in ("n", "nr", "nz", "j") and looks_like_name(t) and not after_re.match(text, tok.idx):
                 nxt = text[tok.idx + len(t):]
                 if after_re.match(nxt):  # a surname-initial word right before a title: 张力处长
@@ -233,8 +269,12 @@ def make_people(nlp: Language, name: str, ontology: str | None):
             m = before_re.search(text, max(0, s - 24), s)
             if m:
                 t_s = m.start(1)
+                title = m.group(1)
                 org = org_ends.get(t_s)
-                found.append((m.group(1), org, (org.start_char if org else t_s), conf, "title-before"))
+                rule = "title-before"
+                if org is None:
+                    org, title, t_s, rule = affiliation_before(doc, t_s, title, org_ends, last_pos)
+                found.append((title, org, (org.start_char if org else t_s), conf, rule))
                 # further posts of the same person, separated by 、 (全国人大代表、…董事长姜卫东)
                 pos = org.start_char if org else t_s
                 while pos > 0 and text[pos - 1] == "、":
@@ -259,7 +299,7 @@ def make_people(nlp: Language, name: str, ontology: str | None):
             for title, org, phrase_start, c, r in found:
                 phrase_end = max(e, (after_re.match(text, e).end() if r == "title-after" else e))
                 positions.append((sp, title, org, (phrase_start, phrase_end), c, r))
-            first_before = next((f for f in found if f[4] in ("title-before", "title-shared")), None)
+            first_before = next((f for f in found if f[4].startswith("title-before") or f[4] in ("title-shared", "title-list-org")), None)
             last_pos = (sp, first_before[0], first_before[1], None) if first_before else None
         doc.spans["persons"] = SpanGroup(doc, name="persons", spans=[p for p, _, _ in persons])
         doc.user_data["person_conf"] = {(p.start_char, p.end_char): (c, r) for p, c, r in persons}

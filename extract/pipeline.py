@@ -19,9 +19,9 @@ from typing import Iterable, Iterator
 import spacy
 from spacy.language import Language
 
-from kg.lexicon import name_key
+from kg.lexicon import load_lexicon, name_key
 from kg.records import Arg, Document, DocumentExtraction, Mention, PositionMention, RelationMention
-from kg.relations import link_article_events
+from kg.relations import inherit_post_organizations, link_article_events
 
 from . import components as _components  # noqa: F401  (registers the factories)
 from . import lac as _lac  # noqa: F401
@@ -127,6 +127,8 @@ def extract_documents(docs: Iterable[Document], ontology: str | None = None, bat
             event_dates.extend(ds)
         articles = {a.index: a for a in document.articles}
         headlines = {i for i, a, s in units if articles[a].headline is s}
+        positions = inherit_post_organizations(positions, {i: a for i, a, _ in units},
+                                               load_lexicon(ontology).inherited_titles)
         mentions, relations = link_article_events(
             mentions, relations, event_dates, headlines, {k: a.date for k, a in articles.items()}, document.date)
         yield DocumentExtraction(document.doc_id, document.path, document.sha256, document.title,

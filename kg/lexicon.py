@@ -126,6 +126,7 @@ class Lexicon:
     relation_triggers: tuple[TriggerRule, ...] = ()
     modal_words: frozenset[str] = frozenset()
     list_glue: tuple[str, ...] = ()
+    inherited_titles: tuple[str, ...] = ()
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
     suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
     suffix_endings: "Endings" = field(init=False)
@@ -200,6 +201,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         relation_triggers=_trigger_rules(lexdir / "relation_triggers.tsv"),
         modal_words=frozenset(_lines(lexdir / "modal_words.txt")),
         list_glue=tuple(sorted(_lines(lexdir / "list_glue.txt"), key=len, reverse=True)),
+        inherited_titles=tuple(_lines(lexdir / "inherited_titles.txt")),
         source=base,
     )
 

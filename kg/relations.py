@@ -29,7 +29,7 @@ from typing import Iterable
 
 from kg.dates import RawDate, complete, year_in
 from kg.lexicon import load_lexicon, name_key
-from kg.records import ORG_TYPES, Arg, Entity, Evidence, Mention, Relation, RelationMention
+from kg.records import ORG_TYPES, Arg, Entity, Evidence, Mention, PositionMention, Relation, RelationMention
 from kg.resolve import Resolution, expand_org_name
 
 ORG = "Org"
@@ -119,6 +119,32 @@ def link_article_events(
         mentions = [replace(m, date=dated[(m.start, m.end)][0], end_date=dated[(m.start, m.end)][1])
                     if m.type == "Event" and (m.start, m.end) in dated else m for m in mentions]
     return mentions, linked
+
+
+def inherit_post_organizations(positions: list[PositionMention], sentence_article: dict[int, int],
+                                inherited_titles: Iterable[str]) -> list[PositionMention]:
+    """A post written without its body takes the body of the nearest earlier post of the same
+    kind (会长, 秘书长 …) in the same article: 中机质协张某会长出席…；副会长兼秘书长王某参加.
+
+    >>> ps = [PositionMention("d", "张某", "会长", "中机质协", 0, 8, 0, "t", 0.9),
+    ...       PositionMention("d", "王某", "副会长兼秘书长", None, 20, 30, 1, "t", 0.9)]
+    >>> [p.organization for p in inherit_post_organizations(ps, {0: 0, 1: 0}, ["会长", "秘书长"])]
+    ['中机质协', '中机质协']
+    """
+    words = tuple(inherited_titles)
+    out = []
+    last: dict[int, PositionMention] = {}  # article -> latest post of this kind with a body
+    for p in sorted(positions, key=lambda p: (p.sentence, p.start)):
+        art = sentence_article.get(p.sentence)
+        kind_of = any(w in p.title for w in words)
+        if kind_of and p.organization is None and art in last:
+            src = last[art]
+            p = replace(p, organization=src.organization, confidence=p.confidence * 0.7,
+                        extractor=p.extractor + "+article-org")
+        elif kind_of and p.organization is not None:
+            last[art] = p
+        out.append(p)
+    return out
 
 
 def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[Mention], res: Resolution,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, RDFS, Graph, Literal, Namespace
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace
 
 from kg.cli import main
 from kg.records import ENTITY_TYPES, ORG_TYPES
@@ -92,7 +92,8 @@ def test_build_writes_a_graph_rdflib_parses(tmp_path, news):
     out = tmp_path / "out"
     result = invoke("build", str(news), "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["entities.jsonl", "graph.ttl"]  # no temporary files
+    # no temporary files left: the outputs and the extraction cache only
+    assert sorted(p.name for p in out.iterdir()) == [".cache", "entities.jsonl", "graph.trig", "graph.ttl"]
     g = Graph().parse(out / "graph.ttl", format="turtle")
     people = set(g.subjects(RDF.type, KG.Person))
     assert len(people) == 2
@@ -108,8 +109,50 @@ def test_build_twice_gives_identical_files(tmp_path, news):
     a, b = tmp_path / "a", tmp_path / "b"
     assert invoke("build", str(news), "-o", str(a)).exit_code == 0
     assert invoke("build", str(news), "-o", str(b)).exit_code == 0
-    assert (a / "graph.ttl").read_bytes() == (b / "graph.ttl").read_bytes()
-    assert (a / "entities.jsonl").read_bytes() == (b / "entities.jsonl").read_bytes()
+    for name in ("graph.ttl", "graph.trig", "entities.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_build_relations_and_their_provenance(tmp_path, news):
+    out = tmp_path / "out"
+    result = invoke("build", str(news), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "SHACL: conforms" in result.stderr
+    g = Graph().parse(out / "graph.ttl", format="turtle")
+    label = {str(g.value(s, RDFS.label)): s for s in g.subjects(RDFS.label, None)}
+    event = label["2021年质量工作会议"]
+    assert (label["东方精工有限公司"], KG.hosted, event) in g
+    assert (label["陈志强"], KG.chaired, event) in g
+    assert (label["王建国"], KG.spokeAt, event) in g
+    assert (label["王建国"], KG.attended, event) in g  # who speaks attends
+    assert g.value(event, KG.date) is None  # 2021年5月 is a month, not an xsd:date
+    ds = Dataset()
+    ds.parse(out / "graph.trig", format="trig")
+    src = next(c for c in ds.graphs() if str(c.identifier).endswith("/source/news.txt"))
+    st = next(s for s in src.subjects(RDF.predicate, KG.chaired))
+    start, end = int(src.value(st, KG.startOffset)), int(src.value(st, KG.endOffset))
+    assert "主持" in NEWS[start:end] == str(src.value(st, KG.sentenceText))
+    assert 0 < float(src.value(st, KG.confidence)) <= 1
+    assert str(src.value(st, KG.extractor)).startswith("relations:")
+
+
+def test_rebuild_extracts_only_changed_documents_and_drops_removed_ones(tmp_path, news):
+    other = tmp_path / "other.txt"
+    other.write_text("西部重工集团有限公司召开2021年安全生产工作会议。董事长李明主持会议。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    first = invoke("build", str(news), str(other), "-o", str(out))
+    assert "2 extracted, 0 unchanged" in first.stderr
+    other.write_text("西部重工集团有限公司召开2021年安全生产工作会议。董事长赵刚主持会议。\n", encoding="utf-8")
+    second = invoke("build", str(news), str(other), "-o", str(out))
+    assert "1 extracted, 1 unchanged" in second.stderr
+    g = Graph().parse(out / "graph.ttl", format="turtle")
+    names = {str(o) for o in g.objects(None, RDFS.label)}
+    assert "赵刚" in names and "李明" not in names
+    third = invoke("build", str(news), "-o", str(out))
+    assert "0 extracted, 1 unchanged" in third.stderr
+    names = {str(o) for o in Graph().parse(out / "graph.ttl", format="turtle").objects(None, RDFS.label)}
+    assert "赵刚" not in names and "西部重工集团有限公司" not in names
+    assert len(list((out / ".cache").rglob("*.json"))) == 1
 
 
 def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
@@ -120,7 +163,7 @@ def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
     assert str(missing) in result.stderr
     g = Graph().parse(out / "graph.ttl", format="turtle")
     assert (None, RDFS.label, Literal("陈志强", lang="zh")) in g
-    assert sorted(p.name for p in out.iterdir()) == ["entities.jsonl", "graph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [".cache", "entities.jsonl", "graph.trig", "graph.ttl"]
 
 
 # --- kg eval ------------------------------------------------------------------------------------------
