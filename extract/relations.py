@@ -48,7 +48,7 @@ IMPLICIT_EVENT = frozenset({"attended", "chaired", "spokeAt"})
 HOLDING = frozenset({"hosted", "coHosted", "chaired"})  # a sentence-initial date dates their event
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 _REF_PREFIX = "(?:本次|本届|此次|这次|该次|上述|这一|今年的|本)?"
-_COORDINATED = re.compile(r"(?:并|后|并在会上|并作|并致)")
+_COORDINATED = re.compile(r"[\u4e00-\u9fff]{0,2}并(?:在会上|作|致)?|后")
 _LISTED = re.compile(r"[^，。；：]{0,12}?(?:包括|有|为|是)[：:]?")
 _NEGATION = re.compile(r"(?:未|没有|不|并未|尚未)$")
 _ADJACENT_ISSUER_GAP = re.compile(r"^(?:的|印发的|发布的|制定的|出台的|联合印发的|联合发布的)?$")
@@ -261,7 +261,7 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
                 extended = False
             elif k in prev_subs and _COORDINATED.fullmatch(residue(prev_end[k], t_start, drop_refs=True)):
                 # 出席会议并讲话: the second verb shares the first one's subjects
-                subs, extended = prev_subs[k], False
+                subs, extended = [it for it in prev_subs[k] if it.kind in kinds], False
             else:
                 subs, extended = subjects_of(k, t_start, kinds, objects, prev_end.get(k, cs))
                 if extended:
@@ -270,6 +270,11 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
             prev_subs[k] = subs
             if not subs and rule.frame == "agent" and pred in IMPLICIT_EVENT:
                 subs = listed_after(t_end, kinds)  # 参加论坛的领导包括A、B、C
+            if pred == "awarded" and subs:
+                subs, recipients = _split_recipients(text, subs, t_start, t_end, items)
+                for r in recipients:
+                    for o in [it for it in items if it.kind == "Award" and it.start >= t_end]:
+                        rels.append((r, "receivedAward", o, (t_start, t_end), round(conf, 3), f"recipient:{text[t_start:t_end]}"))
             if not subs and pred == "awarded":
                 subs = [Item(t_start, t_start, EVENT_REF, EVENT_REF, "")]  # 活动现场，还颁发了…
                 conf *= 0.8
@@ -300,12 +305,30 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
                         rels.append((s, pred, o, (t_start, t_end), round(conf, 3), f"{rule.frame}:{text[t_start:t_end]}"))
         inner_orgs = [Item(sp.start_char, sp.end_char, ORG, sp.label_, sp.text) for sp in doc.spans.get("orgs", [])]
         rels.extend(_issuer_rules(text, items, inner_orgs, lex))
-        rels.extend(_held_in(items, clauses, clause_at))
+        rels.extend(r for r in _held_in(items, clauses, clause_at)
+                    if not any(clauses[clause_at(r[2].start)][0] <= s and e <= r[2].start for s, e in tokens_modal))
         doc._.relations = rels
         doc._.event_dates = _event_dates(text, items, rels, clauses)
         return doc
 
     return relations
+
+
+def _split_recipients(text: str, subs: list[Item], t_start: int, t_end: int, items: list[Item]):
+    """Conferrers and recipients of an award: "A为B颁发…", "A向B授牌…" (B receives), and
+    "A授予B…称号" (the body or person between the verb and the award receives)."""
+    recipients = []
+    for i, it in enumerate(subs):
+        before = text[subs[i - 1].end if i else 0:it.start]
+        if re.search(r"(?:为|向|给)$", before.strip()):
+            recipients = subs[i:]
+            subs = subs[:i]
+            break
+    award_start = min((it.start for it in items if it.kind == "Award" and it.start >= t_end), default=None)
+    if award_start is not None:
+        recipients += [it for it in items if it.kind in (ORG, "Person") and not it.affiliation
+                       and t_end <= it.start and it.end <= award_start]
+    return subs, recipients
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
