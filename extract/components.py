@@ -103,6 +103,7 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
     lex = load_lexicon(ontology)
 
     def orgs(doc: Doc) -> Doc:
+        full = doc.text  # Doc.text joins every token: once per call
         units: list[tuple[int, int, str]] = []  # char spans of base units, with rule
         taken = [False] * len(doc)
         for tok in doc:
@@ -128,7 +129,7 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
             if hit[1] < 3 and not after_org:
                 continue  # weak suffixes (处, 部) only as a sub-unit right after a body
             s_char, e_char = doc[start].idx, tok.idx + len(tok.text)
-            text = doc.text[s_char:e_char]
+            text = full[s_char:e_char]
             if len(text) < 3 or lex.is_generic(text) or text in lex.titles:
                 continue
             if len(text) <= len(lex.org_suffix(text)):
@@ -136,7 +137,7 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
             units.append((s_char, e_char, "suffix"))
             for k in range(start, tok.i + 1):
                 taken[k] = True
-        for mt in _PAREN_ORG.finditer(doc.text):
+        for mt in _PAREN_ORG.finditer(full):
             k = doc.char_span(mt.start(), mt.start() + 1, alignment_mode="expand").start
             if k == 0 or doc[k].idx != mt.start():
                 continue
@@ -154,11 +155,11 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
         i = 0
         while i < len(units):
             j = i
-            while j + 1 < len(units) and units[j + 1][0] == units[j][1] and lex.suffix_type(doc.text[units[j + 1][0]:units[j + 1][1]]):
+            while j + 1 < len(units) and units[j + 1][0] == units[j][1] and lex.suffix_type(full[units[j + 1][0]:units[j + 1][1]]):
                 j += 1
             for k in range(i, j + 1):  # every prefix of the chain is a body of its own
                 s_char, e_char = units[i][0], units[k][1]
-                text = doc.text[s_char:e_char]
+                text = full[s_char:e_char]
                 if lex.is_generic(text):
                     continue
                 typ, conf, rule = org_type(lex, text)
@@ -167,7 +168,7 @@ def make_orgs(nlp: Language, name: str, ontology: str | None):
                     continue
                 sp.kb_id_ = lex.canonical_org(text) or ""
                 if k > i:
-                    sp._.parent = doc.text[s_char:units[k - 1][1]]
+                    sp._.parent = full[s_char:units[k - 1][1]]
                     rule = "chain"
                 sp.id_ = f"{units[k][2] if k == i else rule}"
                 spans.append((sp, conf))
@@ -318,6 +319,9 @@ _DOC_NUMBER = re.compile(
 )
 _BULLETIN = re.compile(rf"\d{{4}}年第\d{{1,4}}号[{CJK}]{{2,14}}公告")
 _STANDARD = re.compile(r"(?<![A-Za-z])(?:GB/T|GB/Z|GB|JB/T|JB|HG/T|YB/T|QC/T|ISO/IEC|ISO|IEC|T/[A-Z]{2,8})[ ]?\d{2,6}(?:\.\d+)*(?:[-—]\d{4})?")
+# what every match of the pattern above contains: sentences without it skip the slower scan
+_DOC_NUMBER_HINT = re.compile(r"[〔\[【(（][ ]?\d{4}")
+_STANDARD_HINT = re.compile(r"GB|JB|HG|YB|QC|ISO|IEC|T/")
 _DOC_HEADS = ("通知", "意见", "办法", "规定", "纲要", "规划", "方案", "公告", "决定", "细则", "指南", "条例", "标准", "报告", "通报", "决议", "计划", "指导意见", "实施意见")
 _PLACE_VERB = re.compile(rf"在([{CJK}]{{2,12}}?)(?:隆重|成功|顺利|圆满)?(?:举办|召开|举行|开幕|闭幕|结束|落幕|启动|开班|开展)")
 _PLAN = re.compile(r"(?:将|拟|计划|准备|即将|将要|要)[^，。；]{0,4}$")
@@ -337,6 +341,8 @@ def make_events(nlp: Language, name: str, ontology: str | None):
     name_tags = NAMEISH_TAGS | {"m", "TIME", "nr"}
 
     head_endings, award_endings, doc_endings = Endings(heads), Endings(award_heads), Endings(_DOC_HEADS)
+    head_last_chars = frozenset(h[-1] for h in (*heads, *award_heads) if h)
+    name_stop_tags = STOP_TAGS - {"v"}
 
     def events(doc: Doc) -> Doc:
         text = doc.text
@@ -349,10 +355,12 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             found[label].append((s, e, conf, rule, names))
             claimed.append((s, e))
 
-        token_ending_at = {t.idx + len(t.text): t.i for t in doc}
+        token_ending_at: dict[int, int] = {}  # filled on first use
 
         def prefix_start(s: int, limit: int = 14) -> int:
             """Start of name-like tokens directly before char ``s`` (2020年全国“质量月”活动)."""
+            if not token_ending_at:
+                token_ending_at.update((t.idx + len(t.text), t.i) for t in doc)
             i = token_ending_at.get(s)
             if i is None or doc[i].tag_ not in name_tags:
                 return s
@@ -367,7 +375,7 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             if doc_endings.match(q) and len(q) >= 6 and not _SENT_PUNCT.search(q):
                 add("Document", mt.start(1), mt.end(1), 0.8, "quoted-notice")
         numbers = []
-        for mt in _DOC_NUMBER.finditer(text):
+        for mt in (_DOC_NUMBER.finditer(text) if _DOC_NUMBER_HINT.search(text) else ()):
             s = mt.start(1)
             pre = _DOC_VERB_PREFIX.match(mt.group(1))
             if pre:
@@ -378,9 +386,9 @@ def make_events(nlp: Language, name: str, ontology: str | None):
             e = mt.end()
             if e - s >= 6:
                 numbers.append((s, e, 0.9, "doc-number"))
-        for mt in _BULLETIN.finditer(text):
+        for mt in (_BULLETIN.finditer(text) if "年第" in text else ()):
             numbers.append((mt.start(), mt.end(), 0.85, "bulletin-number"))
-        for mt in _STANDARD.finditer(text):
+        for mt in (_STANDARD.finditer(text) if _STANDARD_HINT.search(text) else ()):
             if re.search(r"\d{4}$", mt.group(0)) or re.match(r"GB", mt.group(0)):
                 numbers.append((mt.start(), mt.end(), 0.9, "standard-number"))
         titles = list(found["Document"])
@@ -442,9 +450,9 @@ def make_events(nlp: Language, name: str, ontology: str | None):
 
         for tok in doc:
             t = tok.text
-            if tok.tag_ in STOP_TAGS - {"v"} or not t.strip():
-                continue
             end = tok.idx + len(t)
+            if text[end - 1] not in head_last_chars or tok.tag_ in name_stop_tags or not t.strip():
+                continue  # no head ends here (checked first: cheapest)
             window = text[max(0, end - 10):end]
             head = head_endings.match(window)
             label = "Event" if head else None
