@@ -1,0 +1,803 @@
+"""SPARQL over the embedded store: ad-hoc queries, stored queries with parameters, a timeout.
+
+:func:`run_query` takes SPARQL text, a path to a ``.rq`` file or the name of a stored query, makes
+sure ``OUT/store`` is current (:func:`kg.store.load_store`), runs the query with the union of the
+named graphs as default graph, and returns a :class:`QueryResult` of plain Python values.
+
+Stored queries
+    ``.rq`` files in ``ontology/queries/`` (or ``$KG_ONTOLOGY/queries/``, which takes precedence; users
+    add their own there). A file starts with comment lines::
+
+        # title: 机构的活动 — the events of an organization
+        # description: Events an organization hosted, co-hosted, guided, supported or attended.
+        # param: org text@zh  Organization name or alias; all organizations if not given.
+
+    and binds each parameter in a ``VALUES`` block of its body, whose content is the default::
+
+        VALUES ?org { UNDEF }          # UNDEF: unbound, i.e. no restriction
+        ?o rdfs:label|skos:altLabel ?org .
+
+    ``run_query("org-events", params={"org": "中机质协"})`` (``kg query org-events --param org=中机质协``)
+    replaces the *content* of every ``VALUES ?org { … }`` block by the value, converted to an RDF term
+    of the declared type and written by the RDF library's serializer (quotes, backslashes and line
+    breaks escaped), so a value is always one literal (or IRI) and never SPARQL syntax: a name such
+    as ``x" } ; DROP ALL`` only matches an entity of that name. Repeat a parameter to give several
+    values. Types: ``text`` (xsd:string), ``text@LANG`` (language-tagged, e.g. ``text@zh``, which is
+    how labels are written), ``date`` (``YYYY-MM-DD``, xsd:date), ``integer``, ``decimal``, ``boolean``,
+    ``iri``. An undeclared parameter of an ad-hoc query is a plain string (or, from Python, typed from
+    the value: int, float, bool, date, or a pyoxigraph term as is). Blocks are found with a small
+    SPARQL tokenizer that skips strings, IRIs and comments.
+
+Read-only and timeout
+    Queries run in a worker process that opens the store read-only (``Store.read_only``). SPARQL
+    UPDATE is refused (:class:`UpdateRefusedError`) unless ``allow_update=True``, which runs it in a
+    short-lived worker that opens the store for writing (changes last until the graph file changes
+    and the store is rebuilt). pyoxigraph cannot interrupt a running query, and a thread cannot be
+    stopped either, so the timeout kills the worker process (SIGKILL) and raises
+    :class:`QueryTimeoutError`; the next query starts a new worker. The worker is kept between queries
+    of one Python process: starting it costs one interpreter start plus opening the store (about
+    0.1-0.2 s here, once), a query then costs one pipe round trip (well under a millisecond on top of
+    Oxigraph's own time; ``bench/bench_query.py`` prints the figures).
+
+A malformed query raises :class:`QuerySyntaxError` carrying Oxigraph's message, line and column.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import datetime as _dt
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from kg.store import graph_file, load_store, read_manifest, store_lock
+
+DEFAULT_TIMEOUT = 30.0
+WORKER_START_TIMEOUT = 120.0
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Prefixes ad-hoc queries may use without declaring them (stored queries declare their own, so
+#: they also run on any other SPARQL store).
+PREFIXES = {
+    "kg": "https://example.org/cnqkg/ontology#",
+    "id": "https://example.org/cnqkg/id/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": XSD,
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+
+# --- errors ---------------------------------------------------------------------------------------
+class QueryError(Exception):
+    """A query could not be run."""
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse; ``line`` and ``column`` (1-based, characters) locate the error."""
+
+    def __init__(self, detail: str, line: int | None = None, column: int | None = None, source: str | None = None):
+        self.detail, self.line, self.column, self.source = detail, line, column, source
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"{source + ': ' if source else ''}SPARQL syntax error at {where}{detail}")
+
+
+class UpdateRefusedError(QueryError):
+    """SPARQL UPDATE was given without ``allow_update=True``."""
+
+
+class QueryTimeoutError(QueryError):
+    """The query ran longer than its timeout and was stopped."""
+
+
+class StoredQueryError(QueryError):
+    """Unknown stored query, bad header, or a parameter that the query cannot take."""
+
+
+# --- values -----------------------------------------------------------------------------------------
+class IRI(str):
+    """An IRI in a result (a ``str``; ``QueryResult`` cells keep IRIs apart from string literals)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"IRI({str.__repr__(self)})"
+
+
+class BNode(str):
+    """A blank node in a result, as ``_:id``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"BNode({str.__repr__(self)})"
+
+
+_INTEGER_TYPES = {XSD + t for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+    "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+
+
+def to_python(term: Any) -> Any:
+    """A pyoxigraph term as a plain Python value.
+
+    IRIs become :class:`IRI`, blank nodes :class:`BNode`, literals their value: ``str`` (language tags
+    dropped), ``int``, ``float``, ``Decimal``, ``bool``, ``datetime.date``/``datetime.datetime``;
+    a literal of any other datatype, or not valid for its datatype, is its lexical form.
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return IRI(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode("_:" + term.value)
+    if isinstance(term, ox.Literal):
+        v, dt = term.value, term.datatype.value
+        try:
+            if dt in (XSD + "string", RDF_LANG_STRING):
+                return v
+            if dt in _INTEGER_TYPES:
+                return int(v)
+            if dt in (XSD + "double", XSD + "float"):
+                return float(v)
+            if dt == XSD + "decimal":
+                return Decimal(v)
+            if dt == XSD + "boolean":
+                return v in ("true", "1")
+            if dt == XSD + "date":
+                return _dt.date.fromisoformat(v)
+            if dt == XSD + "dateTime":
+                return _dt.datetime.fromisoformat(v)
+        except (ValueError, InvalidOperation):
+            pass
+        return v
+    return str(term)  # RDF-star triple terms
+
+
+@dataclass
+class QueryResult:
+    """What a query returned.
+
+    ``kind`` is ``"select"`` (``columns`` and ``rows``), ``"ask"`` (``boolean``), ``"construct"``
+    (CONSTRUCT/DESCRIBE: ``rows`` of (subject, predicate, object), see ``triples``) or ``"update"``.
+    ``seconds`` is the time the engine took; ``query`` the text run, parameters bound.
+    """
+
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    seconds: float = 0.0
+    query: str = ""
+
+    @property
+    def triples(self) -> list[tuple]:
+        return self.rows if self.kind == "construct" else []
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r)) for r in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.rows)
+
+
+# --- a small SPARQL tokenizer (enough to skip strings, IRIs and comments) -------------------------------
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+                  |\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')
+      | (?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)
+      | (?P<var>[?$]\w+)
+      | (?P<word>[A-Za-z_][\w-]*(?::[\w.%-]*)?)
+      | (?P<ws>\s+)
+      | (?P<other>.)""",
+    re.X | re.S,
+)
+
+_UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+_QUERY_KEYWORDS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
+
+
+def _tokens(text: str) -> Iterator[re.Match]:
+    return _TOKEN.finditer(text)
+
+
+def query_form(text: str) -> str | None:
+    """The first keyword after the prologue, upper case (``SELECT``, ``INSERT``…), or None.
+
+    >>> query_form("PREFIX kg: <https://e/#> # c\\n select * {}")
+    'SELECT'
+    >>> query_form('BASE <http://e/> DROP ALL')
+    'DROP'
+    """
+    skip = 0
+    for m in _tokens(text):
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        if skip:
+            skip -= 1
+            continue
+        if kind != "word":
+            return None
+        word = m.group().upper()
+        if word == "PREFIX":
+            skip = 2  # name: <iri>
+            continue
+        if word == "BASE":
+            skip = 1
+            continue
+        return word
+    return None
+
+
+def is_update(text: str) -> bool:
+    """True if the text is a SPARQL UPDATE request (INSERT, DELETE, LOAD, CLEAR, DROP…)."""
+    return query_form(text) in _UPDATE_KEYWORDS
+
+
+def _values_blocks(text: str, name: str) -> list[tuple[int, int]]:
+    """Spans (start, end) of the content of each ``VALUES ?name { … }`` block."""
+    toks = [m for m in _tokens(text) if m.lastgroup not in ("ws", "comment")]
+    spans = []
+    for i in range(len(toks) - 2):
+        if (toks[i].lastgroup == "word" and toks[i].group().upper() == "VALUES"
+                and toks[i + 1].lastgroup == "var" and toks[i + 1].group()[1:] == name
+                and toks[i + 2].group() == "{"):
+            for j in range(i + 3, len(toks)):
+                if toks[j].group() == "}":
+                    spans.append((toks[i + 2].end(), toks[j].start()))
+                    break
+    return spans
+
+
+# --- stored queries --------------------------------------------------------------------------------------
+PARAM_TYPES = ("text", "text@LANG", "date", "integer", "decimal", "boolean", "iri")
+_PARAM_TYPE = re.compile(r"text(?:@[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?|date|integer|decimal|boolean|iri")
+_HEADER = re.compile(r"#\s*(title|description|param)\s*:\s*(.*)")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "text"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    """A query with its header: ``name`` (file stem, or None for ad-hoc text), title, description, params."""
+
+    text: str
+    name: str | None = None
+    path: Path | None = None
+    title: str = ""
+    description: str = ""
+    params: tuple[Param, ...] = ()
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def parse_query_text(text: str, name: str | None = None, path: Path | None = None) -> StoredQuery:
+    """Read the ``# title:`` / ``# description:`` / ``# param:`` header of a query and check it."""
+    title, desc, params = "", [], []
+    where = str(path or name or "query")
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if not s.startswith("#"):
+            break
+        m = _HEADER.fullmatch(s)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            desc.append(value)
+        else:
+            parts = value.split(None, 2)
+            if len(parts) < 2 or not re.fullmatch(r"\??\w+", parts[0]) or not _PARAM_TYPE.fullmatch(parts[1]):
+                raise StoredQueryError(
+                    f"{where}: bad '# param:' line {value!r}; expected '# param: NAME TYPE description' "
+                    f"with TYPE one of {', '.join(PARAM_TYPES)}")
+            pname = parts[0].lstrip("?")
+            if not _values_blocks(text, pname):
+                raise StoredQueryError(f"{where}: parameter {pname!r} has no 'VALUES ?{pname} {{ … }}' block to bind")
+            params.append(Param(pname, parts[1], parts[2] if len(parts) > 2 else ""))
+    return StoredQuery(text=text, name=name, path=path, title=title, description=" ".join(desc), params=tuple(params))
+
+
+def query_dirs(ontology: str | os.PathLike | None = None) -> list[Path]:
+    """Folders searched for stored queries: ``<ontology>/queries`` (``--ontology``/``KG_ONTOLOGY``),
+    then the project's own ``ontology/queries``."""
+    from kg.lexicon import DEFAULT_ONTOLOGY_DIR
+
+    dirs = []
+    chosen = ontology or os.environ.get("KG_ONTOLOGY")
+    if chosen:
+        dirs.append(Path(chosen) / "queries")
+    dirs.append(DEFAULT_ONTOLOGY_DIR / "queries")
+    out: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
+            out.append(d)
+    return out
+
+
+def list_queries(ontology: str | os.PathLike | None = None) -> list[StoredQuery]:
+    """Every stored query, by name (a name in the user's folder hides the project's)."""
+    found: dict[str, StoredQuery] = {}
+    for d in query_dirs(ontology):
+        for p in sorted(d.glob("*.rq")):
+            if p.stem not in found:
+                found[p.stem] = parse_query_text(p.read_text(encoding="utf-8"), p.stem, p)
+    return [found[k] for k in sorted(found)]
+
+
+_NAME = re.compile(r"[\w.-]+")
+
+
+def resolve_query(query: str | os.PathLike, ontology: str | os.PathLike | None = None) -> StoredQuery:
+    """SPARQL text, a path to a query file, or a stored query's name, as a :class:`StoredQuery`."""
+    if isinstance(query, os.PathLike) or (isinstance(query, str) and "\n" not in query and "{" not in query
+                                          and (query.endswith(".rq") or Path(query).is_file())):
+        p = Path(query)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise StoredQueryError(f"{p}: cannot read the query file: {e}") from None
+        return parse_query_text(text, p.stem, p)
+    if _NAME.fullmatch(query):
+        for d in query_dirs(ontology):
+            p = d / f"{query}.rq"
+            if p.is_file():
+                return parse_query_text(p.read_text(encoding="utf-8"), query, p)
+        names = ", ".join(q.name for q in list_queries(ontology))
+        raise StoredQueryError(f"no stored query named {query!r} (stored queries: {names}; `kg query --list`)")
+    return parse_query_text(query)
+
+
+def to_term(value: Any, ptype: str | None = None) -> Any:
+    """A parameter value as a pyoxigraph term of the declared type (a Python value's own type if None).
+
+    >>> str(to_term('中机质协" } ; DROP ALL', "text@zh"))
+    '"中机质协\\\\" } ; DROP ALL"@zh'
+    >>> str(to_term("2020-09-12", "date"))
+    '"2020-09-12"^^<http://www.w3.org/2001/XMLSchema#date>'
+    """
+    if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+        return value
+    try:
+        if ptype is None:
+            if isinstance(value, bool):
+                return ox.Literal(value)
+            if isinstance(value, (int, float)):
+                return ox.Literal(value)
+            if isinstance(value, _dt.datetime):
+                return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+            if isinstance(value, _dt.date):
+                return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+            if isinstance(value, Decimal):
+                return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
+            return ox.Literal(str(value))
+        if ptype.startswith("text"):
+            _, _, lang = ptype.partition("@")
+            return ox.Literal(str(value), language=lang) if lang else ox.Literal(str(value))
+        if ptype == "date":
+            d = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value).strip())
+            return ox.Literal(d.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+        if ptype == "integer":
+            return ox.Literal(int(str(value).strip()))
+        if ptype == "decimal":
+            return ox.Literal(str(Decimal(str(value).strip())), datatype=ox.NamedNode(XSD + "decimal"))
+        if ptype == "boolean":
+            v = str(value).strip().lower()
+            if v not in ("true", "false", "1", "0"):
+                raise ValueError("expected true or false")
+            return ox.Literal(v in ("true", "1"))
+        if ptype == "iri":
+            return ox.NamedNode(str(value).strip())
+    except (ValueError, InvalidOperation) as e:
+        raise StoredQueryError(f"value {value!r} is not a valid {ptype}: {e}") from None
+    raise StoredQueryError(f"unknown parameter type {ptype!r} (types: {', '.join(PARAM_TYPES)})")
+
+
+def bind_parameters(q: StoredQuery, params: Mapping[str, Any] | None) -> str:
+    """The query text with each parameter's ``VALUES`` blocks holding its value(s) as RDF terms.
+
+    A value may be a list (several values). Raises :class:`StoredQueryError` for a parameter the
+    query has no ``VALUES ?name { … }`` block for.
+    """
+    text = q.text
+    edits: list[tuple[int, int, str]] = []
+    for name, value in (params or {}).items():
+        spans = _values_blocks(text, name)
+        if not spans:
+            declared = ", ".join(p.name for p in q.params) or "none"
+            raise StoredQueryError(
+                f"{q.name or 'the query'} takes no parameter {name!r} (parameters: {declared}; "
+                f"a parameter is bound in a 'VALUES ?{name} {{ … }}' block)")
+        p = q.param(name)
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if not values:
+            raise StoredQueryError(f"parameter {name!r} has no value")
+        terms = " ".join(str(to_term(v, p.type if p else None)) for v in values)
+        edits.extend((s, e, f" {terms} ") for s, e in spans)
+    for s, e, new in sorted(edits, reverse=True):
+        text = text[:s] + new + text[e:]
+    return text
+
+
+# --- the worker process -------------------------------------------------------------------------------
+def _execute(store: ox.Store, req: dict) -> tuple:
+    started = time.perf_counter()
+    try:
+        if req["op"] == "update":
+            store.update(req["text"], prefixes=PREFIXES)
+            store.flush()
+            return ("update", time.perf_counter() - started)
+        r = store.query(req["text"], use_default_graph_as_union=True, prefixes=PREFIXES)
+        if isinstance(r, ox.QueryBoolean):
+            return ("ask", bool(r), time.perf_counter() - started)
+        if isinstance(r, ox.QuerySolutions):
+            cols = [v.value for v in r.variables]
+            rows = [tuple(to_python(x) for x in sol) for sol in r]
+            return ("select", cols, rows, time.perf_counter() - started)
+        rows = [(to_python(t.subject), to_python(t.predicate), to_python(t.object)) for t in r]
+        return ("construct", ["subject", "predicate", "object"], rows, time.perf_counter() - started)
+    except SyntaxError as e:
+        return ("syntax", str(e))
+    except Exception as e:  # evaluation errors (OSError, RuntimeError…) go back to the caller
+        return ("error", f"{type(e).__name__}: {e}")
+
+
+def _worker_main() -> None:
+    """Entry point of the worker: ``python -c 'from kg.query import _worker_main; _worker_main()' FD PATH [--write]``."""
+    fd, path, write = int(sys.argv[1]), sys.argv[2], "--write" in sys.argv[3:]
+    conn = Connection(fd)
+    try:
+        store = ox.Store(path) if write else ox.Store.read_only(path)
+    except Exception as e:
+        conn.send(("error", f"cannot open the store {path}: {e}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            req = conn.recv()
+        except (EOFError, OSError):
+            break
+        if req is None:
+            break
+        conn.send(_execute(store, req))
+    del store
+
+
+class _Worker:
+    def __init__(self, path: Path, write: bool = False):
+        self.path, self.write = path, write
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)  # so a source checkout works uninstalled
+        env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        cmd = [sys.executable, "-c", "from kg.query import _worker_main; _worker_main()",
+               str(child.fileno()), str(path)] + (["--write"] if write else [])
+        try:
+            self.proc = subprocess.Popen(cmd, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, env=env)
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        reply = self._wait(WORKER_START_TIMEOUT, "start")
+        if reply[0] != "ready":
+            self.kill()
+            raise QueryError(reply[1])
+
+    def _wait(self, timeout: float | None, what: str) -> tuple:
+        try:
+            if not self.conn.poll(timeout):
+                self.kill()
+                raise QueryTimeoutError(f"query stopped after {timeout:g} s (timeout)") if what == "query" else \
+                    QueryError(f"the query worker did not {what} within {timeout:g} s")
+            return self.conn.recv()
+        except (EOFError, OSError):
+            code = self.kill()
+            raise QueryError(f"the query worker died (exit status {code})") from None
+        except BaseException:  # KeyboardInterrupt: do not leave the query running
+            self.kill()
+            raise
+
+    def request(self, req: dict, timeout: float | None) -> tuple:
+        try:
+            self.conn.send(req)
+        except OSError:
+            code = self.kill()
+            raise QueryError(f"the query worker died (exit status {code})") from None
+        return self._wait(timeout, "query")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and not self.conn.closed
+
+    def kill(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        return self.proc.wait()
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+
+_WORKERS: dict[str, tuple[str, _Worker]] = {}
+_WORKERS_LOCK = threading.Lock()
+
+
+def _reader(path: Path) -> _Worker:
+    """The cached read-only worker for the store at ``path``, restarted if the store was rebuilt."""
+    manifest = read_manifest(path.parent) or {}
+    stamp = f"{manifest.get('sha256')}:{(path / 'CURRENT').stat().st_mtime_ns if (path / 'CURRENT').exists() else 0}"
+    key = str(path.resolve())
+    cached = _WORKERS.get(key)
+    if cached and cached[0] == stamp and cached[1].alive():
+        return cached[1]
+    if cached:
+        cached[1].close()
+    w = _Worker(path)
+    _WORKERS[key] = (stamp, w)
+    return w
+
+
+def close_workers() -> None:
+    """Stop the worker processes this process started (done at exit)."""
+    with _WORKERS_LOCK:
+        for _, w in _WORKERS.values():
+            w.close()
+        _WORKERS.clear()
+
+
+atexit.register(close_workers)
+
+
+_SYNTAX_AT = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+
+
+def _syntax_error(message: str, source: str | None) -> QuerySyntaxError:
+    m = _SYNTAX_AT.search(message)
+    if m:
+        return QuerySyntaxError(m.group(3).strip(), int(m.group(1)), int(m.group(2)), source)
+    return QuerySyntaxError(message, None, None, source)
+
+
+def run_query(
+    query: str | os.PathLike,
+    out_dir: str | os.PathLike = "out",
+    *,
+    params: Mapping[str, Any] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    allow_update: bool = False,
+    ontology: str | os.PathLike | None = None,
+) -> QueryResult:
+    """Run SPARQL text, a ``.rq`` file or a stored query (by name) on the graph in ``out_dir``.
+
+    ``params`` binds the query's parameters (see the module doc). ``timeout`` is in seconds (None:
+    no limit). Raises :class:`kg.store.GraphNotFoundError` if ``out_dir`` has no graph,
+    :class:`QuerySyntaxError`, :class:`UpdateRefusedError`, :class:`QueryTimeoutError`,
+    :class:`StoredQueryError` or :class:`QueryError`.
+
+    >>> run_query("SELECT * WHERE { ?s ?p ?o }", "no/such/folder")
+    Traceback (most recent call last):
+    ...
+    kg.store.GraphNotFoundError: no/such/folder: no graph.trig or graph.ttl in this folder (build one with `kg build PATH... -o no/such/folder`)
+    """
+    q = resolve_query(query, ontology)
+    text = bind_parameters(q, params)
+    source = str(q.path) if q.path else None
+    graph_file(out_dir)  # a clear error before anything else if there is no graph
+    update = is_update(text)
+    if update and not allow_update:
+        raise UpdateRefusedError(
+            "SPARQL UPDATE refused: queries are read-only (pass allow_update=True, or --allow-update, to change the store)")
+    path = load_store(out_dir)
+    if update:
+        with _WORKERS_LOCK, store_lock(Path(out_dir)):
+            cached = _WORKERS.pop(str(path.resolve()), None)
+            if cached:
+                cached[1].close()
+            w = _Worker(path, write=True)
+            try:
+                reply = w.request({"op": "update", "text": text}, timeout)
+            finally:
+                w.close()
+    else:
+        with _WORKERS_LOCK:
+            w = _reader(path)
+            reply = w.request({"op": "query", "text": text}, timeout)
+    kind = reply[0]
+    if kind == "syntax":
+        raise _syntax_error(reply[1], source)
+    if kind == "error":
+        raise QueryError(reply[1])
+    if kind == "update":
+        return QueryResult("update", seconds=reply[1], query=text)
+    if kind == "ask":
+        return QueryResult("ask", boolean=reply[1], seconds=reply[2], query=text)
+    return QueryResult(kind, columns=reply[1], rows=reply[2], seconds=reply[3], query=text)
+
+
+# --- output ---------------------------------------------------------------------------------------------
+def compact_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """``https://example.org/cnqkg/id/org/中机质协`` -> ``id:org/中机质协`` (the longest matching namespace)."""
+    best = max((ns for ns in prefixes.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return iri
+    prefix = next(k for k, v in prefixes.items() if v == best)
+    return f"{prefix}:{iri[len(best):]}"
+
+
+def display_width(s: str) -> int:
+    """Terminal columns of ``s``: East Asian wide and full-width characters count 2, combining marks 0.
+
+    >>> display_width("中机质协 ab")
+    11
+    """
+    w = 0
+    for c in s:
+        if unicodedata.combining(c):
+            continue
+        w += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return w
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _cell_text(v: Any, compact: bool) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, IRI):
+        return compact_iri(v) if compact else str(v)
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    return str(v)
+
+
+def _fit(s: str, max_width: int | None) -> str:
+    # text from documents is data: no control characters reach the terminal
+    s = _CONTROL.sub(lambda m: " " if m.group() in "\n\r\t" else f"\\x{ord(m.group()):02x}", s)
+    if max_width is None or display_width(s) <= max_width:
+        return s
+    out, w = [], 0
+    for c in s:
+        cw = display_width(c)
+        if w + cw > max_width - 1:
+            break
+        out.append(c)
+        w += cw
+    return "".join(out) + "…"
+
+
+def format_table(result: QueryResult, max_width: int | None = 60) -> str:
+    """An aligned text table (IRIs compacted, wide characters counted as two columns, cells cut at
+    ``max_width`` columns with …)."""
+    if result.kind == "ask":
+        return "true" if result.boolean else "false"
+    if result.kind == "update":
+        return "update done"
+    head = list(result.columns)
+    body = [[_fit(_cell_text(v, True), max_width) for v in row] for row in result.rows]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in body]) for i, h in enumerate(head)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c + " " * (w - display_width(c)) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in body])
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return str(v)
+    return v
+
+
+def format_json(result: QueryResult) -> str:
+    """``{"columns": [...], "rows": [{column: value}, ...]}``, one row a line (full IRIs, ISO dates,
+    decimals as strings, unbound as null); ``{"boolean": b}`` for ASK."""
+    if result.kind == "ask":
+        return json.dumps({"boolean": result.boolean})
+    if result.kind == "update":
+        return json.dumps({"update": "done"})
+    rows = [json.dumps({c: _json_value(v) for c, v in zip(result.columns, r)}, ensure_ascii=False)
+            for r in result.rows]
+    body = ",\n  ".join(rows)
+    return (f'{{"columns": {json.dumps(result.columns, ensure_ascii=False)},\n "rows": ['
+            + (f"\n  {body}\n ]}}" if rows else "]}"))
+
+
+def format_csv(result: QueryResult) -> str:
+    """CSV with a header row (full IRIs; empty cell for unbound)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if result.kind == "ask":
+        w.writerows([["boolean"], ["true" if result.boolean else "false"]])
+    elif result.kind != "update":
+        w.writerow(result.columns)
+        w.writerows([[_cell_text(v, False) for v in r] for r in result.rows])
+    return buf.getvalue().rstrip("\n")
+
+
+FORMATS = {"table": format_table, "csv": format_csv, "json": format_json}
+
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    try:
+        return FORMATS[fmt](result)
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})") from None
+
+
+def parse_param_args(items: Iterable[str]) -> dict[str, list[str]]:
+    """``["org=中机质协", "org=工信部"]`` -> ``{"org": ["中机质协", "工信部"]}`` (``NAME=VALUE``, split at the first ``=``).
+
+    >>> parse_param_args(["from=2020-01-01", "org=a=b"])
+    {'from': ['2020-01-01'], 'org': ['a=b']}
+    """
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip().lstrip("?$")
+        if not sep or not re.fullmatch(r"\w+", name):
+            raise StoredQueryError(f"bad parameter {item!r}: expected NAME=VALUE")
+        out.setdefault(name, []).append(value)
+    return out
+
+
+def describe_queries(ontology: str | os.PathLike | None = None) -> str:
+    """The text of ``kg query --list``: each stored query's name, title, description and parameters."""
+    lines = []
+    for q in list_queries(ontology):
+        lines.append(f"{q.name}  {q.title}".rstrip())
+        if q.description:
+            lines.append(f"    {q.description}")
+        for p in q.params:
+            lines.append(f"    --param {p.name}=…  ({p.type}) {p.description}".rstrip())
+        lines.append(f"    [{q.path}]")
+    return "\n".join(lines)

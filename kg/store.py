@@ -1,0 +1,228 @@
+"""The embedded graph store: ``OUT/graph.trig`` (or ``OUT/graph.ttl``) bulk-loaded into ``OUT/store/``.
+
+The store is an on-disk `Oxigraph <https://github.com/oxigraph/oxigraph>`_ database (``pyoxigraph``).
+It is a cache of the graph file, never edited by hand:
+
+- :func:`load_store` (re)builds it with Oxigraph's bulk loader into a temporary folder beside it and
+  renames that into place, so an interrupted load never leaves a half store behind. It records the
+  SHA-256 of the graph file in ``OUT/store/kg-store.json`` and rebuilds only when the graph changed
+  (an identical rewrite, as a deterministic ``kg build`` does, costs one hash, not a reload). A lock
+  file keeps two processes from building at once.
+- :func:`open_store` opens it (read-only by default) with pyoxigraph; :func:`open_rdflib` gives the same
+  store through rdflib's API (``oxrdflib``), as an :class:`rdflib.Dataset` whose default graph is
+  the union of the named graphs.
+
+``graph.trig`` holds one named graph per source document; queries see the union of all graphs as
+their default graph (``use_default_graph_as_union=True``). The same fact stated by two documents is
+then seen twice, so queries that count should use ``DISTINCT``.
+
+``OUT/store/`` is also a plain Oxigraph database: ``oxigraph serve-read-only --location OUT/store``
+serves it over HTTP (SPARQL protocol) with no copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pyoxigraph as ox
+
+STORE_DIR = "store"
+MANIFEST = "kg-store.json"
+GRAPH_FILES = ("graph.trig", "graph.ttl")  # in order of preference
+LOCK_FILE = ".store.lock"
+_TMP_PREFIX = ".store-tmp-"
+_OLD_PREFIX = ".store-old-"
+_MANIFEST_VERSION = 1
+
+
+class StoreError(RuntimeError):
+    """The store could not be built or opened (bad graph file, unreadable folder)."""
+
+
+class GraphNotFoundError(StoreError, FileNotFoundError):
+    """The output folder holds no graph.trig or graph.ttl."""
+
+
+def graph_file(out_dir: str | os.PathLike) -> Path:
+    """The graph file the store is built from: ``OUT/graph.trig`` if present, else ``OUT/graph.ttl``."""
+    out = Path(out_dir)
+    for name in GRAPH_FILES:
+        p = out / name
+        if p.is_file():
+            return p
+    raise GraphNotFoundError(
+        f"{out}: no graph.trig or graph.ttl in this folder (build one with `kg build PATH... -o {out}`)"
+    )
+
+
+def store_path(out_dir: str | os.PathLike) -> Path:
+    return Path(out_dir) / STORE_DIR
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(out_dir: str | os.PathLike) -> dict | None:
+    """What the store was built from (``source``, ``sha256``, ``size``, ``mtime_ns``, ``quads``…), or None."""
+    try:
+        data = json.loads((store_path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == _MANIFEST_VERSION else None
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, ensure_ascii=False, indent=1)
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, folder / MANIFEST)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def store_is_current(out_dir: str | os.PathLike) -> bool:
+    """True if ``OUT/store`` was built from the present graph file (same name and SHA-256).
+
+    The hash is computed only when the file's size or modification time differ from the manifest's.
+    """
+    src = graph_file(out_dir)
+    m = read_manifest(out_dir)
+    if m is None or m.get("source") != src.name:
+        return False
+    st = src.stat()
+    if m.get("size") == st.st_size and m.get("mtime_ns") == st.st_mtime_ns:
+        return True
+    if m.get("size") != st.st_size:
+        return False
+    if _sha256(src) != m.get("sha256"):
+        return False
+    # Same content rewritten (a deterministic rebuild): remember the new mtime, keep the store.
+    m["mtime_ns"] = st.st_mtime_ns
+    with contextlib.suppress(OSError):
+        _write_manifest(store_path(out_dir), m)
+    return True
+
+
+@contextlib.contextmanager
+def store_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``OUT`` (a lock file) while the store is built or written."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no cross-process lock
+        yield
+        return
+    with open(out / LOCK_FILE, "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False) -> Path:
+    """Make ``OUT/store/`` hold exactly the graph file's quads; return its path.
+
+    Does nothing if the store is current (see :func:`store_is_current`) unless ``force``.
+    Raises :class:`GraphNotFoundError` if there is no graph file and :class:`StoreError` if it
+    does not parse (the message names the file, line and column).
+    """
+    out = Path(out_dir)
+    src = graph_file(out)
+    dest = store_path(out)
+    with store_lock(out):
+        if not force and store_is_current(out):
+            return dest
+        for stale in out.glob(_TMP_PREFIX + "*"):  # left by an interrupted load: we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in out.glob(_OLD_PREFIX + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        st = src.stat()
+        digest = _sha256(src)
+        tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
+        os.chmod(tmp, 0o777 & ~_umask())
+        try:
+            started = time.perf_counter()
+            quads = _bulk_load(tmp, src)
+            if src.stat().st_mtime_ns != st.st_mtime_ns or _sha256(src) != digest:
+                raise StoreError(f"{src}: the graph file changed while it was being loaded; run again")
+            _write_manifest(tmp, {
+                "version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
+                "mtime_ns": st.st_mtime_ns, "quads": quads, "load_seconds": round(time.perf_counter() - started, 3),
+                "pyoxigraph": getattr(ox, "__version__", "?"),
+            })
+            old = None
+            if dest.exists():
+                old = out / f"{_OLD_PREFIX}{os.getpid()}"
+                os.replace(dest, old)
+            os.replace(tmp, dest)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return dest
+
+
+def _bulk_load(folder: Path, src: Path) -> int:
+    fmt = ox.RdfFormat.TRIG if src.suffix == ".trig" else ox.RdfFormat.TURTLE
+    store = ox.Store(str(folder))
+    try:
+        store.bulk_load(path=str(src), format=fmt)
+        store.flush()
+        quads = len(store)
+    except SyntaxError as e:
+        raise StoreError(f"{src}: not valid {fmt.name}: {e}") from None
+    finally:
+        del store  # closes the database before the folder is renamed
+        gc.collect()
+    return quads
+
+
+def open_store(out_dir: str | os.PathLike = "out", *, read_only: bool = True, refresh: bool = True) -> ox.Store:
+    """Open ``OUT/store`` with pyoxigraph (read-only by default), (re)building it first if ``refresh``.
+
+    Query it with ``use_default_graph_as_union=True`` to see all named graphs as the default graph.
+    Close it by dropping the last reference (``del store``).
+    """
+    path = load_store(out_dir) if refresh else store_path(out_dir)
+    if not (path / MANIFEST).is_file():
+        raise StoreError(f"{path}: no store here (run kg.store.load_store or `kg query` once)")
+    try:
+        return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+    except OSError as e:
+        raise StoreError(f"{path}: cannot open the store: {e}") from None
+
+
+def open_rdflib(out_dir: str | os.PathLike = "out", *, read_only: bool = True, refresh: bool = True):
+    """The store through rdflib's API: an :class:`rdflib.Dataset` backed by Oxigraph (``oxrdflib``).
+
+    Its default graph is the union of the named graphs, so ``ds.query(...)`` sees every fact::
+
+        ds = open_rdflib("out")
+        for row in ds.query("SELECT ?l WHERE { ?x a kg:Event ; rdfs:label ?l }", initNs={"kg": KG}):
+            ...
+    """
+    from oxrdflib import OxigraphStore
+    from rdflib import Dataset
+
+    store = OxigraphStore(store=open_store(out_dir, read_only=read_only, refresh=refresh))
+    return Dataset(store=store, default_union=True)

@@ -1,0 +1,144 @@
+"""``kg query`` through click's CliRunner: table, CSV and JSON output, --list, exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.query import close_workers, display_width, list_queries
+
+FIXTURE = Path(__file__).parent / "data" / "query_graph.trig"
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("cli-out")
+    shutil.copy(FIXTURE, d / "graph.trig")
+    yield d
+    close_workers()
+
+
+def kg(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_table_is_aligned_for_chinese(out):
+    r = kg("query", "--graph", str(out), "person-posts", "--param", "person=王建和")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "personLabel  title           organization",
+        "-----------  --------------  ------------------------",
+        "王建和       副会长兼秘书长  中国机械工业质量管理协会",
+        "王建和       教授            郑州大学",
+    ]
+    assert "2 row(s)" in r.stderr
+
+
+def test_table_columns_line_up_in_display_width(out):
+    r = kg("query", "--graph", str(out), "organizers")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    rule = lines[1]
+    starts = [i for i, c in enumerate(rule) if c == "-" and (i == 0 or rule[i - 1] == " ")]
+    for line in lines[2:]:
+        # every cell starts at the display column where its rule starts
+        cells = line.split("  ")
+        cells = [c.strip() for c in cells if c.strip()]
+        col = 0
+        positions = []
+        rest = line
+        for c in cells:
+            k = rest.index(c)
+            col += display_width(rest[:k])
+            positions.append(col)
+            col += display_width(c)
+            rest = rest[k + len(c):]
+        assert positions == starts[:len(positions)], line
+
+
+def test_csv_output(out):
+    r = kg("query", "--graph", str(out), "cohosts", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0] == ["org1", "org2", "events"]
+    assert rows[1] == ["中国机械工业质量管理协会", "中国质量协会", "3"]
+    assert len(rows) == 8
+
+
+def test_json_output_has_full_iris_and_iso_dates(out):
+    r = kg("query", "--graph", str(out), "SELECT ?e ?d WHERE { ?e kg:date ?d } ORDER BY ?d", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["columns"] == ["e", "d"]
+    assert data["rows"][0] == {"e": "https://example.org/cnqkg/id/event/2020年全国机械工业质量品牌工作会议",
+                               "d": "2020-09-12"}
+    assert len(data["rows"]) == 4
+
+
+def test_table_compacts_iris(out):
+    r = kg("query", "--graph", str(out), "SELECT ?e WHERE { ?e kg:date ?d } ORDER BY ?d LIMIT 1")
+    assert r.stdout.splitlines()[2] == "id:event/2020年全国机械工业质量品牌工作会议"
+
+
+def test_ask(out):
+    r = kg("query", "--graph", str(out), "ASK { ?x kg:hosted ?e }", "--format", "json")
+    assert json.loads(r.stdout) == {"boolean": True}
+
+
+def test_query_file(out, tmp_path):
+    p = tmp_path / "q.rq"
+    p.write_text("# title: t\n# param: org text@zh an organization\n"
+                 "SELECT DISTINCT ?l WHERE { VALUES ?org { UNDEF } ?o skos:altLabel ?org ; kg:issued ?d . ?d rdfs:label ?l }\n",
+                 encoding="utf-8")
+    r = kg("query", "--graph", str(out), str(p), "-p", "org=工信部", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == ["l", "关于做好2020年工业质量品牌建设工作的通知"]
+
+
+def test_list_shows_every_stored_query(out):
+    r = kg("query", "--list")
+    assert r.exit_code == 0
+    for q in list_queries():
+        assert q.name in r.stdout and q.description in r.stdout
+    assert "--param org=" in r.stdout
+
+
+def test_malformed_query_exits_2_with_line_and_column(out):
+    r = kg("query", "--graph", str(out), "SELECT * WHERE { ?s ?p ?o }\nLIMIT x")
+    assert r.exit_code == 2
+    assert "line 2, column 7" in r.stderr and "expected" in r.stderr
+
+
+def test_bad_parameter_exits_2(out):
+    r = kg("query", "--graph", str(out), "org-events", "--param", "orgz=中机质协")
+    assert r.exit_code == 2 and "takes no parameter 'orgz'" in r.stderr
+    r = kg("query", "--graph", str(out), "events-by-date", "--param", "from")
+    assert r.exit_code == 2 and "NAME=VALUE" in r.stderr
+
+
+def test_update_is_refused(out):
+    r = kg("query", "--graph", str(out), "DROP ALL")
+    assert r.exit_code == 1 and "refused" in r.stderr
+
+
+def test_no_graph(tmp_path):
+    r = kg("query", "--graph", str(tmp_path), "organizers")
+    assert r.exit_code == 1 and "no graph.trig or graph.ttl" in r.stderr
+
+
+def test_timeout_option(out):
+    r = kg("query", "--graph", str(out), "--timeout", "1",
+           "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }")
+    assert r.exit_code == 1 and "timeout" in r.stderr
+
+
+def test_missing_query_is_a_usage_error():
+    r = kg("query")
+    assert r.exit_code == 2 and "--list" in r.stderr

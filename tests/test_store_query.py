@@ -1,0 +1,458 @@
+"""The embedded store (kg.store) and SPARQL queries (kg.query) on a hand-written TriG fixture.
+
+``tests/data/query_graph.trig`` has three source documents as named graphs, the ontology's subclass
+axioms in the default graph, facts repeated across documents and an organization whose name is
+SPARQL syntax. Every stored query is run and its rows compared with rows worked out by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.query import (
+    IRI,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    StoredQueryError,
+    UpdateRefusedError,
+    bind_parameters,
+    close_workers,
+    list_queries,
+    parse_query_text,
+    resolve_query,
+    run_query,
+)
+from kg.store import (
+    MANIFEST,
+    GraphNotFoundError,
+    StoreError,
+    graph_file,
+    load_store,
+    open_rdflib,
+    open_store,
+    read_manifest,
+    store_is_current,
+)
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "query_graph.trig"
+FIXTURE_QUADS = 150
+SRC = "https://example.org/cnqkg/source/"
+
+CONF = "2020年全国机械工业质量品牌工作会议"
+FORUM = "质量发展专家座谈会"
+MONTH = "2021年全国“质量月”活动"
+STD = "第五届质量标准化论坛"
+CMIQMA = "中国机械工业质量管理协会"
+CAQ = "中国质量协会"
+MIIT = "工业和信息化部"
+MIIT_ST = "工业和信息化部科技司"
+SAMR = "国家市场监督管理总局"
+WEICHAI = "潍柴动力股份有限公司"
+ZZU = "郑州大学"
+WEIRD = '测试"} ; DROP ALL ; #公司'
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("out")
+    shutil.copy(FIXTURE, d / "graph.trig")
+    yield d
+    close_workers()
+
+
+@pytest.fixture
+def fresh(tmp_path) -> Path:
+    """A graph folder of its own, for tests that change the store or the graph file."""
+    shutil.copy(FIXTURE, tmp_path / "graph.trig")
+    yield tmp_path
+    close_workers()
+
+
+def plain(rows):
+    """Rows with dates as ISO strings, for comparing with the literal expectations below."""
+    return [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in rows]
+
+
+# (stored query, parameters, expected rows in order). Every stored query needs at least one case.
+CASES = [
+    ("organizers", {}, [
+        ("2020-09-12", CONF, "hosted", "主办", CMIQMA),
+        ("2020-09-12", CONF, "coHosted", "承办/协办", WEICHAI),
+        ("2020-09-12", CONF, "guided", "指导", MIIT_ST),
+        ("2021-03-18", FORUM, "hosted", "主办", CMIQMA),  # stated by two documents, listed once
+        ("2021-03-18", FORUM, "hosted", "主办", CAQ),
+        ("2021-03-18", FORUM, "supported", "支持", ZZU),
+        ("2021-09-01", MONTH, "hosted", "主办", SAMR),
+        ("2021-09-01", MONTH, "hosted", "主办", MIIT),
+        ("2021-09-01", MONTH, "coHosted", "承办/协办", CMIQMA),
+        ("2021-09-01", MONTH, "coHosted", "承办/协办", CAQ),
+        ("2022-06-10", STD, "hosted", "主办", CMIQMA),
+        ("2022-06-10", STD, "coHosted", "承办/协办", CAQ),
+    ]),
+    ("organizers", {"event": "质量品牌工作会议"}, [  # by alias
+        ("2020-09-12", CONF, "hosted", "主办", CMIQMA),
+        ("2020-09-12", CONF, "coHosted", "承办/协办", WEICHAI),
+        ("2020-09-12", CONF, "guided", "指导", MIIT_ST),
+    ]),
+    ("participants", {}, [
+        ("2020-09-12", CONF, "chaired", "主持", "李明", "Person"),
+        ("2020-09-12", CONF, "spokeAt", "讲话", "张华", "Person"),
+        ("2020-09-12", CONF, "spokeAt", "讲话", "王建和", "Person"),
+        ("2020-09-12", CONF, "attended", "出席", "张华", "Person"),
+        ("2020-09-12", CONF, "attended", "出席", "李明", "Person"),
+        ("2020-09-12", CONF, "attended", "出席", WEICHAI, "Company"),
+        ("2020-09-12", CONF, "attended", "出席", "王建和", "Person"),
+        ("2021-03-18", FORUM, "spokeAt", "讲话", "赵丽", "Person"),
+        ("2021-03-18", FORUM, "attended", "出席", "赵丽", "Person"),
+        ("2022-06-10", STD, "attended", "出席", WEIRD, "Company"),
+    ]),
+    ("participants", {"event": FORUM}, [
+        ("2021-03-18", FORUM, "spokeAt", "讲话", "赵丽", "Person"),
+        ("2021-03-18", FORUM, "attended", "出席", "赵丽", "Person"),
+    ]),
+    ("org-events", {"org": "中机质协"}, [
+        (CMIQMA, "2020-09-12", CONF, "hosted", "主办"),
+        (CMIQMA, "2021-03-18", FORUM, "hosted", "主办"),
+        (CMIQMA, "2021-09-01", MONTH, "coHosted", "承办/协办"),
+        (CMIQMA, "2022-06-10", STD, "hosted", "主办"),
+    ]),
+    ("org-events", {"org": "潍柴动力"}, [
+        (WEICHAI, "2020-09-12", CONF, "coHosted", "承办/协办"),
+        (WEICHAI, "2020-09-12", CONF, "attended", "出席"),
+    ]),
+    ("org-events", {"org": MIIT}, [  # its unit's guidance is not its own
+        (MIIT, "2021-09-01", MONTH, "hosted", "主办"),
+    ]),
+    ("org-documents", {}, [
+        (CMIQMA, "关于开展2021年全国机械工业质量品牌活动的通知", "中机质协[2021]1号"),
+        (SAMR, "关于做好2020年工业质量品牌建设工作的通知", "工信厅科函〔2020〕59号"),
+        (MIIT, "关于做好2020年工业质量品牌建设工作的通知", "工信厅科函〔2020〕59号"),
+    ]),
+    ("org-documents", {"org": "市场监管总局"}, [
+        (SAMR, "关于做好2020年工业质量品牌建设工作的通知", "工信厅科函〔2020〕59号"),
+    ]),
+    ("org-people", {}, [
+        (CMIQMA, CMIQMA, "李明", "会长"),
+        (CMIQMA, CMIQMA, "王建和", "副会长兼秘书长"),
+        (MIIT, MIIT_ST, "张华", "司长"),
+        (MIIT_ST, MIIT_ST, "张华", "司长"),
+        (ZZU, ZZU, "王建和", "教授"),
+    ]),
+    ("org-people", {"org": "工信部"}, [(MIIT, MIIT_ST, "张华", "司长")]),  # people of its units too
+    ("person-posts", {}, [
+        ("张华", "司长", MIIT_ST),
+        ("李明", "会长", CMIQMA),
+        ("王建和", "副会长兼秘书长", CMIQMA),
+        ("王建和", "教授", ZZU),
+        ("赵丽", "高级工程师", None),
+    ]),
+    ("person-posts", {"person": "王建和"}, [("王建和", "副会长兼秘书长", CMIQMA), ("王建和", "教授", ZZU)]),
+    ("awards", {}, [
+        ("中国质量奖", "conferrer", "颁发", SAMR, "GovernmentBody"),
+        ("机械工业质量奖", "conferrer", "颁发", CONF, "Event"),
+        ("机械工业质量奖", "conferrer", "颁发", CMIQMA, "Association"),
+        ("机械工业质量奖", "recipient", "获奖", WEICHAI, "Company"),
+        ("机械工业质量奖", "recipient", "获奖", "王建和", "Person"),
+    ]),
+    ("awards", {"award": "中国质量奖"}, [("中国质量奖", "conferrer", "颁发", SAMR, "GovernmentBody")]),
+    ("events-by-date", {}, [
+        ("2020-09-12", None, CONF, "北京"),
+        ("2021-03-18", None, FORUM, "郑州"),
+        ("2021-09-01", "2021-09-30", MONTH, None),
+        ("2022-06-10", None, STD, None),
+    ]),
+    ("events-by-date", {"from": "2021-01-01", "to": "2021-06-30"}, [("2021-03-18", None, FORUM, "郑州")]),
+    ("events-by-date", {"from": "2021-09-15", "to": "2022-01-01"}, [  # overlaps by its end date
+        ("2021-09-01", "2021-09-30", MONTH, None),
+    ]),
+    ("events-by-date", {"from": "2022-01-01"}, [("2022-06-10", None, STD, None)]),
+    ("cohosts", {}, [
+        (CMIQMA, CAQ, 3),
+        (CMIQMA, SAMR, 1),
+        (CMIQMA, MIIT, 1),
+        (CMIQMA, WEICHAI, 1),
+        (CAQ, SAMR, 1),
+        (CAQ, MIIT, 1),
+        (SAMR, MIIT, 1),
+    ]),
+    ("evidence", {"name": "中机质协"}, [
+        (CMIQMA, "hosted", CONF, IRI(SRC + "001.txt"), 120, 158,
+         "9月12日，由中机质协主办的2020年全国机械工业质量品牌工作会议在北京召开。", "rule:hosted/主办", Decimal("0.9")),
+    ]),
+    ("evidence", {"name": ZZU}, []),
+]
+
+
+def _case_id(case):
+    name, params, _ = case
+    return name + ("[" + ",".join(f"{k}={v}" for k, v in params.items()) + "]" if params else "")
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_stored_query_rows(out, case):
+    name, params, expected = case
+    result = run_query(name, out, params=params)
+    assert result.kind == "select"
+    assert plain(result.rows) == expected
+
+
+def test_every_stored_query_is_tested_and_documented():
+    stored = list_queries()
+    assert {q.name for q in stored} == {c[0] for c in CASES}
+    for q in stored:
+        assert q.title and q.description, q.name
+        for p in q.params:
+            assert p.description, (q.name, p.name)
+    required = {"organizers", "participants", "org-events", "org-documents", "org-people", "person-posts", "awards",
+                "events-by-date", "cohosts"}
+    assert required <= {q.name for q in stored}
+
+
+def test_result_values_are_plain_python(out):
+    r = run_query("SELECT ?e ?d ?n WHERE { ?e kg:date ?d . BIND(42 AS ?n) } ORDER BY ?d LIMIT 1", out)
+    (e, d, n), = r.rows
+    assert isinstance(e, IRI) and e == "https://example.org/cnqkg/id/event/" + CONF
+    assert d == dt.date(2020, 9, 12) and n == 42
+    assert r.dicts() == [{"e": e, "d": d, "n": 42}]
+
+
+def test_ask_and_construct(out):
+    assert run_query("ASK { ?x kg:hosted ?e }", out).boolean is True
+    assert run_query("ASK { ?x kg:issued ?x }", out).boolean is False
+    r = run_query("CONSTRUCT { ?a rdfs:label ?l } WHERE { ?a a kg:Award ; rdfs:label ?l }", out)
+    assert r.kind == "construct"
+    assert sorted(o for _, _, o in r.triples) == ["中国质量奖", "机械工业质量奖"]
+
+
+def test_default_graph_is_the_union_of_named_graphs(out):
+    r = run_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", out)
+    assert r.rows == [(FIXTURE_QUADS,)]
+    r = run_query("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", out)
+    assert r.rows == [(3,)]
+
+
+# --- parameters are data ----------------------------------------------------------------------------
+@pytest.mark.parametrize("value", [
+    '中机质协" } ; DROP ALL',
+    '中机质协"@zh } } DROP ALL ; INSERT DATA { <a:a> <a:b> <a:c> } #',
+    "中机质协'\n} ; CLEAR DEFAULT",
+    "back\\slash \\u0022 ?org $org VALUES ?org { UNDEF }",
+])
+def test_parameter_values_cannot_inject_sparql(out, value):
+    assert run_query("org-events", out, params={"org": value}).rows == []
+    assert run_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", out).rows == [(FIXTURE_QUADS,)]
+
+
+def test_parameter_with_sparql_syntax_matches_that_exact_name(out):
+    rows = run_query("org-events", out, params={"org": WEIRD}).rows
+    assert plain(rows) == [(WEIRD, "2022-06-10", STD, "attended", "出席")]
+
+
+def test_several_values_for_one_parameter(out):
+    rows = run_query("org-people", out, params={"org": ["工信部", ZZU]}).rows
+    assert rows == [(MIIT, MIIT_ST, "张华", "司长"), (ZZU, ZZU, "王建和", "教授")]
+
+
+def test_typed_parameters_are_checked(out):
+    with pytest.raises(StoredQueryError, match="not a valid date"):
+        run_query("events-by-date", out, params={"from": "2021-13-01"})
+    with pytest.raises(StoredQueryError, match="not a valid date"):
+        run_query("events-by-date", out, params={"from": '2021-01-01"^^xsd:string } #'})
+    q = parse_query_text("# param: x iri\nSELECT ?x WHERE { VALUES ?x { UNDEF } }")
+    with pytest.raises(StoredQueryError, match="not a valid iri"):
+        bind_parameters(q, {"x": "http://e/a> } ; DROP ALL ; <http://e/b"})
+    assert "<http://e/a>" in bind_parameters(q, {"x": "http://e/a"})
+
+
+def test_unknown_parameter_is_an_error(out):
+    with pytest.raises(StoredQueryError, match="takes no parameter 'orgg'"):
+        run_query("org-events", out, params={"orgg": "中机质协"})
+
+
+def test_binding_skips_strings_and_comments():
+    text = ('# param: org text@zh the organization\n'
+            'SELECT ?s WHERE {\n'
+            '  # VALUES ?org { "in a comment" }\n'
+            '  BIND("VALUES ?org { not me }" AS ?s)\n'
+            '  VALUES ?org { UNDEF }\n'
+            '}\n')
+    bound = bind_parameters(parse_query_text(text), {"org": 'a"b'})
+    assert '# VALUES ?org { "in a comment" }' in bound
+    assert '"VALUES ?org { not me }"' in bound
+    assert 'VALUES ?org { "a\\"b"@zh }' in bound
+    assert bound.count("\n") == text.count("\n")  # line numbers of errors stay right
+
+
+def test_ad_hoc_query_parameters_are_plain_or_typed_literals(out):
+    q = "SELECT ?x WHERE { VALUES ?x { UNDEF } }"
+    assert run_query(q, out, params={"x": "中机质协"}).rows == [("中机质协",)]
+    assert run_query(q, out, params={"x": dt.date(2020, 1, 2)}).rows == [(dt.date(2020, 1, 2),)]
+    assert run_query(q, out, params={"x": 7}).rows == [(7,)]
+    assert run_query(q, out, params={"x": ox.Literal("工信部", language="zh")}).rows == [("工信部",)]
+
+
+def test_bad_header_and_missing_values_block():
+    with pytest.raises(StoredQueryError, match="bad '# param:' line"):
+        parse_query_text("# param: org textual\nSELECT * WHERE { VALUES ?org { UNDEF } }")
+    with pytest.raises(StoredQueryError, match="no 'VALUES \\?org"):
+        parse_query_text("# param: org text@zh\nSELECT * WHERE { ?s ?p ?org }")
+
+
+def test_unknown_stored_query_names_the_known_ones():
+    with pytest.raises(StoredQueryError, match="no stored query named 'nope'.*organizers"):
+        resolve_query("nope")
+
+
+def test_user_queries_in_their_ontology_folder(tmp_path, out, monkeypatch):
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "my-events.rq").write_text(
+        "# title: my events\n# description: events by label\n"
+        "SELECT ?l WHERE { ?e kg:date ?d ; rdfs:label ?l } ORDER BY ?d LIMIT 2\n", encoding="utf-8")
+    monkeypatch.setenv("KG_ONTOLOGY", str(tmp_path))
+    names = [q.name for q in list_queries()]
+    assert "my-events" in names and "organizers" in names  # the project's queries stay available
+    assert run_query("my-events", out).rows == [(CONF,), (FORUM,)]
+    assert run_query(tmp_path / "queries" / "my-events.rq", out).rows == [(CONF,), (FORUM,)]
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+def test_malformed_query_reports_line_and_column(out):
+    with pytest.raises(QuerySyntaxError) as e:
+        run_query("SELECT ?s WHERE {\n  ?s ?p ?o .\n  FILTER( }", out)
+    assert e.value.line == 3 and isinstance(e.value.column, int) and e.value.column > 1
+    assert "line 3, column" in str(e.value) and e.value.detail
+
+
+def test_malformed_query_file_is_named(out, tmp_path):
+    p = tmp_path / "broken.rq"
+    p.write_text("# title: broken\nSELECT * WHERE { ?s ?p ?o } LIMIT x\n", encoding="utf-8")
+    with pytest.raises(QuerySyntaxError) as e:
+        run_query(str(p), out)
+    assert str(p) in str(e.value)
+    assert (e.value.line, e.value.column) == (2, 35)  # the "x"
+    assert "line 2, column 35" in str(e.value)
+
+
+@pytest.mark.parametrize("update", [
+    "DROP ALL",
+    "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+    "PREFIX kg: <https://example.org/cnqkg/ontology#>\n# a comment\ndelete where { ?s kg:hosted ?o }",
+    "CLEAR DEFAULT ; LOAD <http://example.org/x.ttl>",
+])
+def test_update_is_refused(out, update):
+    with pytest.raises(UpdateRefusedError, match="read-only"):
+        run_query(update, out)
+    assert run_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", out).rows == [(FIXTURE_QUADS,)]
+
+
+def test_update_when_allowed(fresh):
+    r = run_query("INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> <http://e/c> } }", fresh,
+                  allow_update=True)
+    assert r.kind == "update"
+    assert run_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", fresh).rows == [(FIXTURE_QUADS + 1,)]
+
+
+def test_store_is_opened_read_only(out):
+    load_store(out)
+    store = open_store(out)
+    with pytest.raises((OSError, RuntimeError), match="read-write"):
+        store.update("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }")
+    del store
+
+
+def test_timeout_stops_a_pathological_query(out):
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
+    run_query("ASK {}", out)  # the worker is up: time only the query
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError, match="timeout"):
+        run_query(cross, out, timeout=1.0)
+    assert time.monotonic() - started < 10
+    assert run_query("ASK { ?s ?p ?o }", out).boolean is True  # a new worker takes over
+
+
+def test_no_graph_is_a_clear_error(tmp_path):
+    with pytest.raises(GraphNotFoundError, match="no graph.trig or graph.ttl"):
+        run_query("organizers", tmp_path)
+    with pytest.raises(GraphNotFoundError):
+        load_store(tmp_path)
+
+
+# --- the store ------------------------------------------------------------------------------------------
+def _store_id(d: Path) -> int:
+    return (d / "store").stat().st_ino
+
+
+def test_store_is_rebuilt_only_when_the_graph_changes(fresh):
+    load_store(fresh)
+    m1, ino = read_manifest(fresh), _store_id(fresh)
+    assert m1["source"] == "graph.trig" and m1["quads"] == FIXTURE_QUADS
+    load_store(fresh)
+    assert _store_id(fresh) == ino  # nothing changed
+
+    g = fresh / "graph.trig"
+    g.write_bytes(g.read_bytes())  # same content rewritten (a deterministic rebuild)
+    os.utime(g, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert store_is_current(fresh)
+    load_store(fresh)
+    assert _store_id(fresh) == ino
+    assert read_manifest(fresh)["mtime_ns"] == g.stat().st_mtime_ns
+
+    assert run_query("ASK { ?s <http://e/new> ?o }", fresh).boolean is False
+    with g.open("a", encoding="utf-8") as f:
+        f.write('\n<http://e/g> { <http://e/s> <http://e/new> "新"@zh . }\n')
+    assert not store_is_current(fresh)
+    assert run_query("ASK { ?s <http://e/new> ?o }", fresh).boolean is True  # rebuilt, worker restarted
+    assert _store_id(fresh) != ino
+    assert read_manifest(fresh)["quads"] == FIXTURE_QUADS + 1
+
+
+def test_turtle_is_used_when_there_is_no_trig(fresh):
+    quads = list(ox.parse(path=str(fresh / "graph.trig")))
+    (fresh / "graph.trig").unlink()
+    (fresh / "graph.ttl").write_bytes(ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE))
+    assert graph_file(fresh).name == "graph.ttl"
+    rows = run_query("org-events", fresh, params={"org": "中机质协"}).rows
+    assert len(rows) == 4
+    assert read_manifest(fresh)["source"] == "graph.ttl"
+    shutil.copy(FIXTURE, fresh / "graph.trig")  # a TriG appears: it is preferred and the store rebuilt
+    assert not store_is_current(fresh)
+    load_store(fresh)
+    assert read_manifest(fresh)["source"] == "graph.trig"
+
+
+def test_bad_graph_file_keeps_the_old_store_and_leaves_no_temporary(fresh):
+    load_store(fresh)
+    ino = _store_id(fresh)
+    (fresh / ".store-tmp-interrupted").mkdir()  # what a killed load would leave
+    with (fresh / "graph.trig").open("a", encoding="utf-8") as f:
+        f.write("\n<http://e/g> { <http://e/s> <http://e/p> . }\n")
+    with pytest.raises(StoreError, match=r"graph\.trig: not valid TriG: .*line"):
+        load_store(fresh)
+    assert _store_id(fresh) == ino and (fresh / "store" / MANIFEST).is_file()
+    assert not [p for p in fresh.iterdir() if p.name.startswith(".store-")]
+
+
+def test_rdflib_view_of_the_store(out):
+    load_store(out)
+    ds = open_rdflib(out)
+    rows = ds.query(
+        "SELECT DISTINCT ?l WHERE { ?o skos:altLabel '中机质协'@zh ; kg:hosted ?e . ?e rdfs:label ?l } ORDER BY ?l",
+        initNs={"kg": "https://example.org/cnqkg/ontology#", "skos": "http://www.w3.org/2004/02/skos/core#",
+                "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    assert [str(r[0]) for r in rows] == [CONF, STD, FORUM]  # code point order: 第 < 质
+    ds.close()
+
+
+def test_query_error_base_class(out):
+    for exc in (QuerySyntaxError, UpdateRefusedError, QueryTimeoutError, StoredQueryError):
+        assert issubclass(exc, QueryError)
