@@ -6,7 +6,12 @@ it came from (``ingest_check_offsets``).
 
 from __future__ import annotations
 
+import importlib
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.ingest import ingest_text
 from kg.ingest.clean import display_width
@@ -208,3 +213,101 @@ def test_open_quote_joins_lines_until_it_closes(ingest_check_offsets):
     doc = ingest_text(src)
     ingest_check_offsets(doc)
     assert paragraphs(doc) == ["本次活动的主题是“坚持以质量为先建设质量强国”，得到了广泛响应。"]
+
+
+# --- the fast patterns make the same edits as their plainly written forms --------------------
+# clean.py writes its patterns to start with the characters a match starts with (re scans
+# quickly only for a leading literal or class), with lookbehinds after that first character.
+# Here are the patterns as one would write them plainly; the repairs must not differ.
+
+C = importlib.import_module("kg.ingest.clean")  # the module (kg.ingest.clean is also a function)
+_P = f"[{C.CJK}{C.CJK_PUNCT}]"
+_H = f"[{C.CJK}]"
+
+PLAIN = {
+    "_RESIDUE": re.compile(
+        r"\[bookmark:[^\]\n]{0,200}\]|\{#_[A-Za-z0-9_]{1,60}\}|[\u200b-\u200d\u2060\ufeff\u00ad]"
+        r"|\r(?=\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    ),
+    "_CELL_TAB": re.compile(r"(?<=\S)\t+(?=\S)"),
+    "_BOLD": re.compile(r"\*\*(?=\S)|(?<=\S)\*\*|__(?=\S)|(?<=\S)__"),
+    "_ASCII_PUNCT": re.compile(
+        rf"(?<={_P})[,:;!?]|(?<![\d\w])[,:;!?](?={_H})|(?<={_H})\.(?=\s|$|{_P})"
+    ),
+    "_LETTER_SPACED": re.compile(rf"(?<!{_H}){_H}(?:[ ]{{1,3}}{_H}(?!{_H})){{2,}}"),
+    "_SPACE_JOIN": re.compile(
+        rf"(?<={_P})[ ]+(?=[0-9\[(])|(?<=[0-9\])])[ ]+(?={_P})|(?<=[{C.CJK_PUNCT}])[ ]+(?=\S)"
+        rf"|(?<=\S)[ ]+(?=[{C.CJK_PUNCT}])|(?<=[0-9])[ ]+(?=[0-9]*\])"
+    ),
+}
+EDITS = {  # pattern name -> replacement, as repair_characters applies it
+    "_RESIDUE": "",
+    "_CELL_TAB": lambda mt: "\n" * len(mt.group(0)),
+    "_BOLD": "",
+    "_ASCII_PUNCT": C._to_full,
+    "_LETTER_SPACED": C._join_letters,
+    "_SPACE_JOIN": "",
+}
+
+PATTERN_PIECES = (
+    list("中国工业部年月号") + list("，。、“”（）《》…—·\u3000") + list("0919aZ_")
+    + list(",:;!?.()[]{}#*-") + [" ", "  ", "   ", "\t", "\n", "\r", "\r\n", "\xa0", "\u2003"]
+    + ["\u200b", "\ufeff", "\u00ad", "\x00", "\x07", "\x7f", "０", "Ａ", "ｚ", "％", "．"]
+    + ["[bookmark: _Hlk1]", "[bookmark:", "{#_Toc1}", "{#_", "**", "__", "工 业 和", "[2021 ]"]
+)
+pattern_texts = st.one_of(
+    st.lists(st.sampled_from(PATTERN_PIECES), max_size=40).map("".join),
+    # dense: runs of spaces between single characters, punctuation on both sides
+    st.text(alphabet="中国工业，。（ 0a,:;.(]\t\n*_", max_size=30),
+    # letter-spaced runs: characters with 0 to 4 spaces between them
+    st.lists(st.tuples(st.sampled_from(["中", "国", "a", "，"]), st.sampled_from(["", " ", "  ", "   ", "    "])),
+             max_size=10).map(lambda pairs: "".join(c + gap for c, gap in pairs)),
+)
+PATTERN_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PATTERN_SETTINGS
+@given(pattern_texts)
+def test_fast_patterns_edit_like_their_plain_forms(text):
+    for name, plain in PLAIN.items():
+        fast, repl = getattr(C, name), EDITS[name]
+        want = C.edit(C.Mapped.identity(text), plain, repl)
+        got = C.edit(C.Mapped.identity(text), fast, repl)
+        assert got.text == want.text, name
+        assert got.offsets.tolist() == want.offsets.tolist(), name
+
+
+@PATTERN_SETTINGS
+@given(pattern_texts)
+def test_fast_patterns_match_where_their_plain_forms_do(text):
+    for name, plain in PLAIN.items():
+        fast = getattr(C, name)
+        spans = [mt.span() for mt in plain.finditer(text)]
+        if name == "_LETTER_SPACED":  # the fast form starts at the first space, after the first character
+            spans = [(s + 1, e) for s, e in spans]
+        assert [mt.span() for mt in fast.finditer(text)] == spans, name
+
+
+@PATTERN_SETTINGS
+@given(pattern_texts)
+def test_width_normalisation_and_display_width(text):
+    assert C._FULLWIDTH.sub(C._to_ascii, text) == text.translate(C._FULLWIDTH_ALNUM)
+    wide = re.compile(f"[{C.CJK}{C.CJK_PUNCT}\u2e80-\u2fff\uac00-\ud7af]")
+    assert display_width(text) == len(text) + len(wide.findall(text))
+
+
+def test_edit_maps_kept_characters_to_their_source():
+    m = C.Mapped.identity("甲   乙[链接](http://x.cn)丙")
+    m = C.edit(m, C._MULTI_SPACE, " ")
+    assert (m.text, m.offsets.tolist()) == ("甲 乙[链接](http://x.cn)丙", [0, 1, 4] + list(range(5, 23)))
+    m = C.edit(m, C._MD_LINK, C._link_text)
+    assert (m.text, m.offsets.tolist()) == ("甲 乙链接丙", [0, 1, 4, 6, 7, 22])
+    # a deleted run that leaves nothing
+    m = C.edit(C.Mapped.identity("[bookmark: _Hlk1]"), C._RESIDUE, "")
+    assert (m.text, m.offsets.tolist()) == ("", [])
+
+
+def test_clean_returns_plain_int_offsets():
+    mapped, spans = C.clean("会议  召开，\n\n[bookmark: _Hlk1]质量第一。")
+    assert mapped.offsets.typecode == "q" and len(mapped.offsets) == len(mapped.text)
+    assert all(type(o) is int for o in mapped.offsets)

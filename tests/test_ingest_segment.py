@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg.ingest import ingest_text
-from kg.ingest.segment import DEFAULT_MAX_SENTENCE, DATE_RE, first_date, iso_date, split_sentences
+from kg.ingest.segment import _BOUNDARY, DEFAULT_MAX_SENTENCE, DATE_RE, first_date, iso_date, split_sentences
 
 
 def sentences_of(para: str, max_len: int = DEFAULT_MAX_SENTENCE) -> list[str]:
@@ -264,3 +268,14 @@ def test_sentence_of_exactly_max_length_is_not_warned():
     doc = ingest_text(para)
     assert [len(s.text) for s in doc.sentences] == [DEFAULT_MAX_SENTENCE]
     assert doc.warnings == []
+
+
+# --- the fast boundary pattern matches where its plainly written form does ------------------
+
+_PLAIN_BOUNDARY = re.compile(r"[。！？!?；;]+[”’」』）)]*|…{2,}[”’」』]?")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="。！？!?；;…”’」』）)“《》甲乙 ，", max_size=40))
+def test_boundary_pattern_matches_like_its_plain_form(text):
+    assert [m.span() for m in _BOUNDARY.finditer(text)] == [m.span() for m in _PLAIN_BOUNDARY.finditer(text)]

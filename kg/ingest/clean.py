@@ -1,10 +1,17 @@
 """Repair conversion damage while keeping, for every character, its offset in the original.
 
 The repairs are a sequence of regular-expression edits over the whole text. Equal-length edits
-(full-width/ASCII punctuation) leave the offset map alone; deletions and joins rebuild it from
-slices of the previous map, so the cost is linear and the map is always exact:
+(full-width/ASCII punctuation) leave the offset map alone; deletions and joins select from the
+previous map with one numpy index, so the cost is linear and the map is always exact:
 ``clean[i] == original[offsets[i]]`` for every character kept unchanged, and a character that
 was rewritten (``,`` to ``，``) points at the character it replaced.
+
+Speed: ``re`` can only skip quickly through the text to where a match may start when the
+pattern begins with a literal or a character class; a pattern that begins with a lookbehind
+or an alternation of classes is tried at every position. So every pattern below begins with
+the characters its matches start with, the conditions on what precedes sit in lookbehinds
+after that first character, and a pass whose trigger characters are absent is skipped.
+tests/test_ingest_clean.py checks each pattern against its plainly written form.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from __future__ import annotations
 import re
 from array import array
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
+
+import numpy as np
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK punctuation, full-width forms and quotes that sit between Chinese words without spaces
@@ -23,122 +32,162 @@ _CJKP = f"[{CJK}{CJK_PUNCT}]"
 
 @dataclass(slots=True)
 class Mapped:
-    """Text plus, for each character, its offset in the original text."""
+    """Text plus, for each character, its offset in the original text.
+
+    While the repairs run ``offsets`` is a numpy int64 array; the text :func:`clean` returns
+    carries an ``array("q")``, whose items are plain ints.
+    """
 
     text: str
-    offsets: array
+    offsets: np.ndarray | array
 
     @classmethod
     def identity(cls, text: str) -> "Mapped":
-        return cls(text, array("q", range(len(text))))
+        return cls(text, np.arange(len(text), dtype=np.int64))
 
 
-def _subsequence_offsets(src: str, src_offs: array, out: str) -> array:
-    """Offsets for ``out`` when it is built from ``src`` (deletions, maybe rewrites)."""
-    res = array("q")
+def ranges_index(starts: Sequence[int], lengths: Sequence[int]) -> np.ndarray:
+    """The concatenation of ``range(s, s + n)`` for each start ``s`` and length ``n``, as one array.
+
+    >>> ranges_index([5, 0, 9], [2, 1, 0]).tolist()
+    [5, 6, 0]
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    out_end = np.cumsum(lengths)
+    total = int(out_end[-1]) if len(out_end) else 0
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (out_end - lengths), lengths)
+
+
+def _subsequence_positions(src: str, out: str) -> list[int]:
+    """For each character of ``out`` (built from ``src`` by deletions, maybe rewrites), the
+    position in ``src`` it comes from: the next equal character, else (an inserted or rewritten
+    character) the current position."""
+    res: list[int] = []
     j = 0
     n = len(src)
     for ch in out:
         k = src.find(ch, j) if j < n else -1
-        if k < 0:  # an inserted or rewritten character: point at the current position
-            res.append(src_offs[min(j, n - 1)] if n else 0)
+        if k < 0:
+            res.append(min(j, n - 1))
         else:
-            res.append(src_offs[k])
+            res.append(k)
             j = k + 1
     return res
 
 
 def edit(m: Mapped, pattern: re.Pattern, repl: str | Callable[[re.Match], str]) -> Mapped:
-    """Apply ``pattern.sub(repl)`` to ``m`` and carry the offset map along."""
-    text, offs = m.text, m.offsets
+    """Apply ``pattern.sub(repl)`` to ``m`` and carry the offset map along.
+
+    ``pattern`` must not match the empty string where the replacement is not empty.
+    """
+    text = m.text
     pieces: list[str] = []
-    new_offs = array("q")
+    # the new map as ranges of the old one: kept stretches, and one entry per replacement char
+    starts: list[int] = []
+    lengths: list[int] = []
+    literal = repl if isinstance(repl, str) and "\\" not in repl else None
     last = 0
-    changed = False
     for mt in pattern.finditer(text):
         s, e = mt.span()
-        r = repl(mt) if callable(repl) else mt.expand(repl)
+        if literal is not None:
+            r = literal
+        else:
+            r = repl(mt) if callable(repl) else mt.expand(repl)
         if r == mt.group(0):
             continue
-        changed = True
-        if s > last:
-            pieces.append(text[last:s])
-            new_offs.extend(offs[last:s])
+        if s == e:  # pragma: no cover - programming error
+            raise ValueError("edit() inserted text at an empty match")
+        pieces.append(text[last:s])
+        starts.append(last)
+        lengths.append(s - last)
         if r:
             pieces.append(r)
             if len(r) == e - s:
-                new_offs.extend(offs[s:e])
+                starts.append(s)
+                lengths.append(e - s)
             else:
-                new_offs.extend(_subsequence_offsets(text[s:e], offs[s:e], r))
+                for k in _subsequence_positions(text[s:e], r):
+                    starts.append(s + k)
+                    lengths.append(1)
         last = e
-    if not changed:
+    if not starts:
         return m
     pieces.append(text[last:])
-    new_offs.extend(offs[last:])
-    return Mapped("".join(pieces), new_offs)
+    starts.append(last)
+    lengths.append(len(text) - last)
+    return Mapped("".join(pieces), m.offsets[ranges_index(starts, lengths)])
 
 
-def same_length_sub(m: Mapped, pattern: re.Pattern, repl: Callable[[re.Match], str]) -> Mapped:
+def same_length_sub(m: Mapped, pattern: re.Pattern, repl: str | Callable[[re.Match], str]) -> Mapped:
     """A substitution whose replacements have the length of their matches: offsets unchanged."""
-
-    def checked(mt: re.Match) -> str:
-        r = repl(mt)
-        if len(r) != len(mt.group(0)):  # pragma: no cover - programming error
-            raise ValueError("same_length_sub replacement changed length")
-        return r
-
-    return Mapped(pattern.sub(checked, m.text), m.offsets)
+    text = pattern.sub(repl, m.text)
+    if len(text) != len(m.text):  # pragma: no cover - programming error
+        raise ValueError("same_length_sub replacement changed length")
+    return Mapped(text, m.offsets)
 
 
 # --- 1. residue and invisible characters ------------------------------------------------------
+_INVISIBLE = r"\u200b-\u200d\u2060\ufeff\u00ad"  # zero-width characters, soft hyphen, stray BOM
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # control characters
 _RESIDUE = re.compile(
-    r"\[bookmark:[^\]\n]{0,200}\]"  # Word bookmarks exported as text
-    r"|\{#_[A-Za-z0-9_]{1,60}\}"  # pandoc-style anchors
-    r"|[\u200b-\u200d\u2060\ufeff\u00ad]"  # zero-width characters, soft hyphen, stray BOM
-    r"|\r(?=\n)"  # CRLF
-    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # control characters
+    rf"[\[{{\r{_INVISIBLE}{_CONTROL}]"  # the first character of every kind of residue
+    r"(?:(?<=\[)bookmark:[^\]\n]{0,200}\]"  # Word bookmarks exported as text
+    r"|(?<=\{)#_[A-Za-z0-9_]{1,60}\}"  # pandoc-style anchors
+    rf"|(?<=[{_INVISIBLE}{_CONTROL}])"  # invisible and control characters
+    r"|(?<=\r)(?=\n))"  # CRLF
 )
-_LONE_CR = re.compile(r"\r")
 
 # --- 2. width normalisation (1:1) -------------------------------------------------------------
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))}
 _FULLWIDTH_ALNUM.update({0x3000: 0x20, 0x00A0: 0x20, 0xFF05: 0x25, 0xFF0F: 0x2F, 0xFF0D: 0x2D, 0xFF0E: 0x2E})
 _FULLWIDTH_ALNUM.update({c: 0x20 for c in range(0x2000, 0x200B)})
+# runs of the characters above (str.translate over the whole text looks up every character)
+_FULLWIDTH = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_FULLWIDTH_ALNUM)) + "]+")
 # a tab between two words is a table-cell boundary: make it a line break
-_CELL_TAB = re.compile(r"(?<=\S)\t+(?=\S)")
-_OTHER_TAB = re.compile(r"\t")
+_CELL_TAB = re.compile(r"\t(?<=\S\t)\t*(?=\S)")
 
 # --- 3. markup residue ------------------------------------------------------------------------
 _MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+")
 _MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\s]{1,500}\)")
-_BOLD = re.compile(r"\*\*(?=\S)|(?<=\S)\*\*|__(?=\S)|(?<=\S)__")
+_BOLD = re.compile(r"\*\*(?=\S)|\*\*(?<=\S\*\*)|__(?=\S)|__(?<=\S__)")
 _BULLET = re.compile(r"(?m)^[ \t]*[-*•●▪◆■][ \t]+")
+_BULLET_MARK = re.compile(r"[-*•●▪◆■][ \t]")  # in every bullet
 
 # --- 4. ASCII punctuation in Chinese context -> full width (1:1) ------------------------------
 _ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）", ".": "。"}
 _ASCII_PUNCT = re.compile(
-    rf"(?<={_CJKP})[,:;!?]"  # after Chinese: 委(局),  会议:  报告后,24小时
-    rf"|(?<![\d\w])[,:;!?](?={_CJKC})"  # before Chinese
-    rf"|(?<={_CJKC})\.(?=\s|$|{_CJKP})"  # a sentence-final period after Chinese
+    r"[,:;!?.]"  # one ASCII mark, if:
+    rf"(?:(?<={_CJKP}[,:;!?])"  # after Chinese: 委(局),  会议:  报告后,24小时
+    rf"|(?<=[,:;!?])(?<![\d\w].)(?={_CJKC})"  # before Chinese
+    rf"|(?<={_CJKC}\.)(?=\s|$|{_CJKP}))"  # a sentence-final period after Chinese
 )
 _PAREN_PAIR = re.compile(r"\(([^()\n]{0,120})\)")
 _HAS_CJK = re.compile(_CJKC)
 
 # --- 5. spacing -------------------------------------------------------------------------------
-# table layout: single characters separated by spaces (工 业 和 信 息 化 部)
-_LETTER_SPACED = re.compile(rf"(?<!{_CJKC}){_CJKC}(?:[ ]{{1,3}}{_CJKC}(?!{_CJKC})){{2,}}")
+# table layout: single characters separated by spaces (工 业 和 信 息 化 部); the match starts
+# at the first space, after a Chinese character that does not follow another one
+_LETTER_SPACED = re.compile(
+    rf"[ ](?<=(?<!{_CJKC}){_CJKC}[ ])[ ]{{0,2}}{_CJKC}(?!{_CJKC})(?:[ ]{{1,3}}{_CJKC}(?!{_CJKC}))+"
+)
 _SPACE_JOIN = re.compile(
-    rf"(?<={_CJKP})[ ]+(?=[0-9\[(])"  # 2020年 9月, 中机质协 [2021]
-    rf"|(?<=[0-9\])])[ ]+(?={_CJKP})"  # 9 月, 1 号, [2021] 1
-    rf"|(?<=[{CJK_PUNCT}])[ ]+(?=\S)"  # spaces after Chinese punctuation
-    rf"|(?<=\S)[ ]+(?=[{CJK_PUNCT}])"  # spaces before Chinese punctuation
-    rf"|(?<=[0-9])[ ]+(?=[0-9]*\])"  # [2015 ]
+    r"[ ]"  # a run of spaces
+    rf"(?:(?<={_CJKP}[ ])[ ]*(?=[0-9\[(])"  # 2020年 9月, 中机质协 [2021]
+    rf"|(?<=[0-9\])][ ])[ ]*(?={_CJKP})"  # 9 月, 1 号, [2021] 1
+    rf"|(?<=[{CJK_PUNCT}][ ])[ ]*(?=\S)"  # spaces after Chinese punctuation
+    rf"|(?<=\S[ ])[ ]*(?=[{CJK_PUNCT}])"  # spaces before Chinese punctuation
+    rf"|(?<=[0-9][ ])[ ]*(?=[0-9]*\]))"  # [2015 ]
 )
 _MULTI_SPACE = re.compile(r"[ ]{2,}")
 
 
 def _to_full(mt: re.Match) -> str:
     return _ASCII_TO_FULL[mt.group(0)]
+
+
+def _to_ascii(mt: re.Match) -> str:
+    return mt.group(0).translate(_FULLWIDTH_ALNUM)
 
 
 def _paren_pair(mt: re.Match) -> str:
@@ -151,27 +200,42 @@ def _paren_pair(mt: re.Match) -> str:
     return mt.group(0)
 
 
+def _join_letters(mt: re.Match) -> str:
+    return mt.group(0).replace(" ", "")
+
+
+def _link_text(mt: re.Match) -> str:
+    return mt.group(1)
+
+
 def normalize_punctuation(m: Mapped) -> Mapped:
-    m = same_length_sub(m, _PAREN_PAIR, _paren_pair)
+    if "(" in m.text:
+        m = same_length_sub(m, _PAREN_PAIR, _paren_pair)
     return same_length_sub(m, _ASCII_PUNCT, _to_full)
 
 
 def repair_characters(m: Mapped, fmt: str = "txt") -> Mapped:
     """Character-level repairs (everything but line structure)."""
     m = edit(m, _RESIDUE, "")
-    m = same_length_sub(m, _LONE_CR, lambda _: "\n")
-    m = Mapped(m.text.translate(_FULLWIDTH_ALNUM), m.offsets)
-    m = same_length_sub(m, _CELL_TAB, lambda mt: "\n" * len(mt.group(0)))
-    m = same_length_sub(m, _OTHER_TAB, lambda _: " ")
+    if "\r" in m.text:
+        m = Mapped(m.text.replace("\r", "\n"), m.offsets)
+    m = same_length_sub(m, _FULLWIDTH, _to_ascii)
+    if "\t" in m.text:
+        m = same_length_sub(m, _CELL_TAB, lambda mt: "\n" * len(mt.group(0)))
+        m = Mapped(m.text.replace("\t", " "), m.offsets)
     if fmt == "md":
-        m = edit(m, _MD_HEADING, "")
-        m = edit(m, _MD_LINK, lambda mt: mt.group(1))
-    m = edit(m, _BOLD, "")
-    m = edit(m, _BULLET, "")
+        if "#" in m.text:
+            m = edit(m, _MD_HEADING, "")
+        m = edit(m, _MD_LINK, _link_text)
+    if "**" in m.text or "__" in m.text:
+        m = edit(m, _BOLD, "")
+    if _BULLET_MARK.search(m.text):
+        m = edit(m, _BULLET, "")
     m = normalize_punctuation(m)
-    m = edit(m, _LETTER_SPACED, lambda mt: mt.group(0).replace(" ", ""))
+    m = edit(m, _LETTER_SPACED, _join_letters)
     m = edit(m, _SPACE_JOIN, "")
-    m = edit(m, _MULTI_SPACE, " ")
+    if "  " in m.text:
+        m = edit(m, _MULTI_SPACE, " ")
     # joining may have put ASCII punctuation next to Chinese
     return normalize_punctuation(m)
 
@@ -189,12 +253,18 @@ _CLOSERS = "》”’」』）】〕"
 _BRACKETS = re.compile(f"[{_OPENERS}{_CLOSERS}]")
 
 
+_WIDE = f"{CJK}{CJK_PUNCT}\u2e80-\u2fff\uac00-\ud7af"
+_NARROW = re.compile(f"[^{_WIDE}]")
+
+
 def display_width(s: str) -> int:
-    wide = len(_WIDE.findall(s))
-    return len(s) + wide
+    """Columns ``s`` takes in a fixed-width font: two for Chinese characters and punctuation.
 
-
-_WIDE = re.compile(f"[{CJK}{CJK_PUNCT}\u2e80-\u2fff\uac00-\ud7af]")
+    >>> display_width("GB/T 1234标准")
+    13
+    """
+    # counting the few narrow characters is faster than counting the many wide ones
+    return 2 * len(s) - len(_NARROW.findall(s))
 
 
 def open_depth(s: str, depth: int = 0) -> int:
@@ -234,11 +304,11 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def _wrap_width(text: str, lines: list[Line]) -> int | None:
+def _wrap_width(line_widths: list[int]) -> int | None:
     """The column width of a hard-wrapped document, or None if lines are paragraphs."""
-    if len(lines) < 8:
+    if len(line_widths) < 8:
         return None
-    widths = sorted(display_width(text[ln.start:ln.end]) for ln in lines)
+    widths = sorted(line_widths)
     p90 = widths[int(len(widths) * 0.9) - 1]
     if p90 > 120 or p90 < 16:
         return None
@@ -259,18 +329,22 @@ def _headline_like(s: str) -> bool:
 
 def group_paragraphs(text: str, lines: list[Line]) -> list[list[Line]]:
     """Decide which line breaks are wraps (join) and which end a paragraph."""
-    width = _wrap_width(text, lines)
+    strs = [text[ln.start:ln.end] for ln in lines]
+    widths = [display_width(s) for s in strs]
+    width = _wrap_width(widths)
     paragraphs: list[list[Line]] = []
     current: list[Line] = []
     depth = 0
+    last = len(lines) - 1
     for i, ln in enumerate(lines):
-        s = text[ln.start:ln.end]
+        s = strs[i]
         current.append(ln)
-        depth = open_depth(s, depth)
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if nxt is None:
+        if _BRACKETS.search(s):
+            depth = open_depth(s, depth)
+        if i == last:
             break
-        n = text[nxt.start:nxt.end]
+        nxt = lines[i + 1]
+        n = strs[i + 1]
         if depth > 0 and depth <= 3:
             join = True  # inside 《…》 or “…”
         elif _TERMINAL.search(s):
@@ -282,7 +356,7 @@ def group_paragraphs(text: str, lines: list[Line]) -> list[list[Line]]:
         elif len(current) == 1 and _headline_like(s) and _DATELINE_START.match(n):
             join = False  # a headline, then the body's dateline ("10月14日，…")
         elif width is not None:
-            w = display_width(s)
+            w = widths[i]
             if w < width - 8:
                 join = False  # a short line is never a wrapped one
             elif len(current) == 1 and _headline_like(s) and w > width - 4:
@@ -305,36 +379,44 @@ def group_paragraphs(text: str, lines: list[Line]) -> list[list[Line]]:
     return paragraphs
 
 
-_ALNUM_END = re.compile(r"[A-Za-z0-9]$")
-_ALNUM_START = re.compile(r"^[A-Za-z0-9]")
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def join_paragraphs(m: Mapped, paragraphs: list[list[Line]]) -> tuple[Mapped, list[tuple[int, int]]]:
-    """Build the text with one paragraph per line; return it and each paragraph's span."""
-    text, offs = m.text, m.offsets
+    """Build the text with one paragraph per line; return it and each paragraph's span.
+
+    The returned map is an ``array("q")``.
+    """
+    text = m.text
     pieces: list[str] = []
-    new_offs = array("q")
+    # the new map as ranges of the old one: the lines, and one entry per inserted separator
+    starts: list[int] = []
+    lengths: list[int] = []
     spans: list[tuple[int, int]] = []
     pos = 0
     for para in paragraphs:
         if spans:
             pieces.append("\n")
-            new_offs.append(offs[para[0].start])
+            starts.append(para[0].start)
+            lengths.append(1)
             pos += 1
         start = pos
         prev = ""
         for ln in para:
             seg = text[ln.start:ln.end]
-            if prev and _ALNUM_END.search(prev) and _ALNUM_START.match(seg):
+            if prev and prev[-1] in _ASCII_ALNUM and seg[0] in _ASCII_ALNUM:
                 pieces.append(" ")
-                new_offs.append(offs[ln.start])
+                starts.append(ln.start)
+                lengths.append(1)
                 pos += 1
             pieces.append(seg)
-            new_offs.extend(offs[ln.start:ln.end])
+            starts.append(ln.start)
+            lengths.append(ln.end - ln.start)
             pos += len(seg)
             prev = seg
         spans.append((start, pos))
-    return Mapped("".join(pieces), new_offs), spans
+    offsets = array("q", m.offsets[ranges_index(starts, lengths)].tobytes())
+    return Mapped("".join(pieces), offsets), spans
 
 
 def clean(text: str, fmt: str = "txt") -> tuple[Mapped, list[tuple[int, int]]]:

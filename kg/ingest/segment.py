@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from kg.records import Article, Paragraph, Sentence
 
@@ -12,7 +13,13 @@ from .clean import Mapped, _INTERNAL, _LIST_MARKER
 
 DEFAULT_MAX_SENTENCE = 1000
 
-_BOUNDARY = re.compile(r"[。！？!?；;]+[”’」』）)]*|…{2,}[”’」』]?")
+# a run of 。！？； (or ASCII forms) with the closing quotes/brackets after it, or an ellipsis ……;
+# written to start with a character class, so that re scans quickly for the candidates
+_BOUNDARY = re.compile(
+    r"[。！？!?；;…]"
+    r"(?:(?<=[。！？!?；;])[。！？!?；;]*[”’」』）)]*"
+    r"|(?<=…)…+[”’」』]?)"
+)
 _QUOTES = re.compile(r"[“”「」『』《》]")
 _QUOTE_PAIRS = {"”": "“", "」": "「", "』": "『", "》": "《"}
 _MAX_QUOTE = 300  # a quotation longer than this is taken to be unbalanced
@@ -42,19 +49,20 @@ def protected_spans(para: str) -> list[tuple[int, int]]:
 
 def sentence_bounds(para: str) -> list[tuple[int, int]]:
     """Sentence spans in ``para``, uncapped: split after 。！？； (and ASCII forms) outside quotes/《》."""
+    cuts = [mt.end() for mt in _BOUNDARY.finditer(para)]
+    if not cuts:
+        return [(0, len(para))] if para else []
     spans = protected_spans(para)
-    cuts: list[int] = []
-    for mt in _BOUNDARY.finditer(para):
-        b = mt.end()
-        if any(o < b <= c for o, c in spans):
-            continue
-        cuts.append(b)
+    if spans:
+        cuts = [b for b in cuts if not any(o < b <= c for o, c in spans)]
     out: list[tuple[int, int]] = []
     start = 0
-    for b in cuts + [len(para)]:
+    for b in cuts:
         if b > start:
             out.append((start, b))
         start = b
+    if len(para) > start:
+        out.append((start, len(para)))
     return out
 
 
@@ -83,15 +91,15 @@ def cap_span(text: str, start: int, end: int, max_len: int, breaks: re.Pattern =
 
 
 def make_sentence(doc_text: Mapped, s: int, e: int) -> Sentence | None:
-    text = doc_text.text
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if s == e:
+    """The sentence ``doc_text.text[s:e]`` without surrounding whitespace, or None if blank."""
+    raw = doc_text.text[s:e]
+    text = raw.strip()
+    if not text:
         return None
+    s += len(raw) - len(raw.lstrip())
+    e = s + len(text)
     offs = doc_text.offsets
-    return Sentence(text[s:e], offs[s], offs[e - 1] + 1, s, e)
+    return Sentence(text, offs[s], offs[e - 1] + 1, s, e)
 
 
 # --- article structure ------------------------------------------------------------------------
@@ -179,6 +187,8 @@ def iso_date(mt: re.Match) -> str | None:
 
 def first_date(texts) -> str | None:
     for t in texts:
+        if "年" not in t:  # in every date
+            continue
         for mt in DATE_RE.finditer(t):
             d = iso_date(mt)
             if d:
@@ -213,18 +223,22 @@ def segment(doc_text: Mapped, para_spans: list[tuple[int, int]], max_sentence: i
             articles.append(current)
         sentences = []
         for s, e in sentence_bounds(ptext):
-            longest = max(longest, e - s)
+            if e - s > longest:
+                longest = e - s
             if e - s > max_sentence:
                 long_sentences += 1
-            for cs, ce in cap_span(ptext, s, e, max_sentence):
+                pieces = cap_span(ptext, s, e, max_sentence)
+            else:
+                pieces = ((s, e),)
+            for cs, ce in pieces:
                 sent = make_sentence(doc_text, ps + cs, ps + ce)
                 if sent is not None:
                     sentences.append(sent)
         if sentences:
             current.paragraphs.append(Paragraph(sentences))
     for a in articles:
-        texts = ([a.headline.text] if a.headline else []) + [s.text for s in a.sentences]
-        a.date = first_date(texts[:40])
+        texts = chain([a.headline.text] if a.headline else [], (s.text for s in a.sentences))
+        a.date = first_date(islice(texts, 40))
     title = next((a.headline.text for a in articles if a.headline), None)
     if title is None and paras:
         title = paras[0][:60]
