@@ -215,13 +215,10 @@ POSTS = [
          {("董事长", "东方精工有限公司"), ("总经理", "东方精工有限公司")},
          xfail="the second post of one body (董事长、总经理) gets no organization"),
     case("华夏智能装备行业协会副会长、秘书长王建国主持会议。", "王建国",
-         {("副会长", "华夏智能装备行业协会"), ("秘书长", "华夏智能装备行业协会")},
-         xfail="the second post of one body (副会长、秘书长) gets no organization"),
-    case("华夏智能装备行业协会会长李明华、副会长王建国出席。", "王建国", {("副会长", "华夏智能装备行业协会")},
-         xfail="a body shared by a list of posts (…协会会长李明华、副会长王建国) is given to the first post only"),
+         {("副会长", "华夏智能装备行业协会"), ("秘书长", "华夏智能装备行业协会")}),
+    case("华夏智能装备行业协会会长李明华、副会长王建国出席。", "王建国", {("副会长", "华夏智能装备行业协会")}),
     case("会议由华夏智能装备行业协会副秘书长兼学术研究部部长孙晓东主持。", "孙晓东",
-         {("副秘书长兼学术研究部部长", "华夏智能装备行业协会")},
-         xfail="a compound post with a department (副秘书长兼学术研究部部长) is cut to 部长 and loses the body"),
+         {("副秘书长兼学术研究部部长", "华夏智能装备行业协会")}),
 ]
 
 
