@@ -1,0 +1,246 @@
+"""SHACL validation of a built graph against ``ontology/shapes.ttl``.
+
+>>> from rdflib import Graph
+>>> g = Graph().parse(format="turtle", data='''
+...     @prefix kg: <https://example.org/cnqkg/ontology#> .
+...     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+...     <https://example.org/cnqkg/id/org/中机质协> a kg:Association ; rdfs:label "中国机械工业质量管理协会"@zh .
+...     <https://example.org/cnqkg/id/person/姜卫东> a kg:Person ; rdfs:label "姜卫东" .
+... ''')
+>>> report = validate(g)
+>>> report.conforms
+False
+>>> [(v["focus"].rsplit("/", 1)[1], v["message"]) for v in report.violations]
+[('姜卫东', "An entity's rdfs:label is tagged @zh.")]
+
+The shapes use SHACL Core only. ``sh:class`` follows ``rdfs:subClassOf`` in the data graph, so
+the ontology's subClassOf axioms must be there (a build writes them into ``graph.ttl``); when
+some are missing they are mixed into a copy of the data, never into ``data`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.graph import ConjunctiveGraph, Dataset
+from rdflib.namespace import SH
+
+from kg.lexicon import DEFAULT_ONTOLOGY_DIR, ontology_dir
+
+__all__ = ["ShaclReport", "validate", "load_shapes", "load_ontology"]
+
+
+@dataclass
+class ShaclReport:
+    """The outcome of a validation.
+
+    ``violations`` are plain dicts ``{"focus", "path", "message", "severity", "value"}``, sorted:
+    ``focus``/``path`` are IRIs (a blank node or a complex path in Turtle form), ``value`` is the
+    offending value in N-Triples form, ``path``/``value`` are None where the result has none,
+    ``severity`` is ``Violation``, ``Warning`` or ``Info``. ``text`` is a readable report that
+    also names the constraint component and the shape.
+    """
+
+    conforms: bool
+    violations: list[dict] = field(default_factory=list)
+    text: str = ""
+
+
+def _folder(ontology: str | os.PathLike | None) -> Path:
+    return ontology_dir(ontology)
+
+
+def load_shapes(ontology: str | os.PathLike | None = None) -> Graph:
+    """``shapes.ttl`` of the ontology folder (the packaged one when a user's copy has none)."""
+    path = _folder(ontology) / "shapes.ttl"
+    if not path.is_file():
+        path = DEFAULT_ONTOLOGY_DIR / "shapes.ttl"
+    return Graph().parse(path, format="turtle")
+
+
+def load_ontology(ontology: str | os.PathLike | None = None) -> Graph:
+    """``kg.ttl`` of the ontology folder (``--ontology DIR`` / ``KG_ONTOLOGY`` / the packaged one)."""
+    return Graph().parse(_folder(ontology) / "kg.ttl", format="turtle")
+
+
+def _as_graph(g: Graph | str | os.PathLike) -> Graph:
+    if isinstance(g, Graph):
+        return g
+    return Graph().parse(Path(g), format="turtle")
+
+
+def _flatten(data: Graph) -> Graph:
+    """The union of a dataset's graphs (pyshacl would validate each named graph on its own)."""
+    if not isinstance(data, (Dataset, ConjunctiveGraph)):
+        return data
+    flat = Graph()
+    for s, p, o, _ in data.quads((None, None, None, None)):
+        flat.add((s, p, o))
+    return flat
+
+
+def _axioms(onto: Graph) -> Graph:
+    """What SHACL needs of the ontology: the subclass axioms between named classes."""
+    g = Graph()
+    for s, o in onto.subject_objects(RDFS.subClassOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            g.add((s, RDFS.subClassOf, o))
+    return g
+
+
+def _term(node) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, (BNode, Literal)):
+        return node.n3()
+    return str(node)
+
+
+def _path(results: Graph, node) -> str | None:
+    """A result path: an IRI, or a SHACL path expression in Turtle-ish form."""
+    if node is None or isinstance(node, URIRef):
+        return _term(node)
+    inverse = results.value(node, SH.inversePath)
+    if inverse is not None:
+        return "^" + (_path(results, inverse) or "?")
+    return node.n3()
+
+
+_PUBLIC = ("focus", "path", "message", "severity", "value")
+_ORDER = (SH.lessThan, SH.lessThanOrEquals)
+_ORDER_COMPONENTS = {SH.LessThanConstraintComponent, SH.LessThanOrEqualsConstraintComponent}
+
+
+def _results(results: Graph, components: set | None = None) -> list[dict]:
+    """The results of a pyshacl report graph (only those of ``components`` when given)."""
+    out = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        component = results.value(r, SH.sourceConstraintComponent)
+        if components is not None and component not in components:
+            continue
+        severity = results.value(r, SH.resultSeverity)
+        shape = results.value(r, SH.sourceShape)
+        out.append({
+            "focus": _term(results.value(r, SH.focusNode)),
+            "path": _path(results, results.value(r, SH.resultPath)),
+            "message": str(results.value(r, SH.resultMessage) or ""),
+            "severity": str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+            "value": _term(results.value(r, SH.value)),
+            "component": str(component).rsplit("#", 1)[-1] if component is not None else "",
+            "shape": str(shape) if isinstance(shape, URIRef) else "",
+        })
+    return out
+
+
+def _text(conforms: bool, results: list[dict]) -> str:
+    lines = ["Validation Report", f"Conforms: {conforms}"]
+    if results:
+        lines.append(f"Results ({len(results)}):")
+    for r in results:
+        lines.append(f"{r['severity']}: {r['message']}")
+        lines.append(f"    focus: {r['focus']}")
+        for key in ("path", "value", "component", "shape"):
+            if r[key]:
+                lines.append(f"    {key}: {r[key]}")
+    return "\n".join(lines) + "\n"
+
+
+def _order_shapes(shapes: Graph) -> dict:
+    """Property shapes holding an order constraint -> the properties whose values they compare."""
+    out: dict = {}
+    for p in _ORDER:
+        for ps, other in shapes.subject_objects(p):
+            preds = out.setdefault(ps, set())
+            preds.add(other)
+            path = shapes.value(ps, SH.path)
+            if isinstance(path, URIRef):
+                preds.add(path)
+    return out
+
+
+def _run(data: Graph, shapes: Graph, axioms: Graph) -> tuple[bool, Graph]:
+    import pyshacl  # imported here: it takes a moment and only validation needs it
+
+    missing = any(t not in data for t in axioms)
+    conforms, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, ont_graph=axioms if missing else None,
+        inference="none", abort_on_first=False, allow_warnings=True, advanced=False,
+        meta_shacl=False, do_owl_imports=False, js=False,
+    )
+    return bool(conforms), results
+
+
+def _copy(g: Graph, without=()) -> Graph:
+    out = Graph()
+    for prefix, ns in g.namespace_manager.namespaces():
+        out.bind(prefix, ns, override=True)
+    drop = set(without)
+    for t in g:
+        if t not in drop:
+            out.add(t)
+    return out
+
+
+def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
+             ontology: str | os.PathLike | Graph | None = None) -> ShaclReport:
+    """Validate ``data`` against the shapes (default: ``shapes.ttl`` of the ontology folder).
+
+    ``ontology`` is the ontology folder (as ``--ontology DIR`` elsewhere; default ``KG_ONTOLOGY``
+    or the packaged ``ontology/``) or an already loaded ontology graph. A Dataset (``graph.trig``)
+    is validated as the union of its graphs. ``data`` is never modified.
+
+    pyshacl cannot compare an ill-typed literal (``"2020-13-45"^^xsd:date``) in ``sh:lessThan``
+    or ``sh:lessThanOrEquals``. When the data has one among the compared values, the shapes run
+    twice: all but the order checks on the data as is (which reports the ill-typed value), and the
+    order checks alone on a copy without the ill-typed values.
+    """
+    if isinstance(ontology, Graph):
+        onto = ontology
+        shapes_graph = _as_graph(shapes) if shapes is not None else load_shapes()
+    else:
+        onto = load_ontology(ontology)
+        shapes_graph = _as_graph(shapes) if shapes is not None else load_shapes(ontology)
+    data = _flatten(data)
+    axioms = _axioms(onto)
+    order = _order_shapes(shapes_graph)
+    compared = set().union(*order.values()) if order else set()
+    ill_typed = [(s, p, o) for p in compared for s, o in data.subject_objects(p)
+                 if isinstance(o, Literal) and o.ill_typed]
+    if not ill_typed:
+        conforms, results = _run(data, shapes_graph, axioms)
+        found = _results(results)
+    else:
+        without_order = _copy(shapes_graph)
+        for ps in order:
+            without_order.add((ps, SH.deactivated, Literal(True)))
+        conforms_a, results_a = _run(data, without_order, axioms)
+        conforms_b, results_b = _run(_copy(data, without=ill_typed), shapes_graph, axioms)
+        found = _results(results_a) + _results(results_b, _ORDER_COMPONENTS)
+        conforms = conforms_a and not any(r["severity"] == "Violation" for r in found)
+    found.sort(key=lambda r: tuple(r[k] or "" for k in (*_PUBLIC, "component", "shape")))
+    return ShaclReport(conforms=conforms, violations=[{k: r[k] for k in _PUBLIC} for r in found],
+                       text=_text(conforms, found))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kg.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]``: print the report, exit 1 if it fails."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or len(args) > 2:
+        print("usage: python -m kg.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]", file=sys.stderr)
+        return 2
+    path = Path(args[0])
+    data: Graph = Dataset() if path.suffix in (".trig", ".nq") else Graph()
+    data.parse(path)
+    report = validate(data, ontology=args[1] if len(args) > 1 else None)
+    print(report.text, end="")
+    return 0 if report.conforms else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
