@@ -18,6 +18,7 @@ from kg.records import Document, DocumentExtraction, IngestFailure, Relation
 from kg.relations import resolve_relations
 from kg.resolve import Resolution, resolve, resolve_positions
 from kg.shacl import ShaclReport, validate
+from kg.store import load_store
 
 
 def _default_extractor(ontology: str | None):
@@ -125,7 +126,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
     ``graph.trig`` (one named graph per source document, with the provenance of every relation),
-    ``entities.jsonl`` and, when the graph breaks a SHACL shape, ``shacl-report.txt``. Every file
+    ``entities.jsonl``, the embedded SPARQL store ``store/`` (loaded from ``graph.trig``) and, when
+    the graph breaks a SHACL shape, ``shacl-report.txt``. Every file
     is written to a temporary file and renamed. With ``incremental`` (the default), extractions
     are cached under ``OUT/.cache/`` by content hash, so only new or changed documents are
     extracted again; entries of documents no longer in the corpus are removed.
@@ -162,6 +164,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     for name, (path, data) in outputs.items():
         write_atomic(path, data)
         result.outputs[name] = path
+    result.outputs["store"] = load_store(out)  # the embedded SPARQL store kg query reads
     if cache:
         cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
     return result

@@ -16,8 +16,8 @@ from rdflib.namespace import OWL, PROV, SKOS, XSD
 
 from kg.lexicon import ontology_dir
 from kg.records import DocumentExtraction, Entity, Evidence, Relation
+from kg.vocab import KG
 
-KG = Namespace("https://example.org/cnqkg/ontology#")
 ID = Namespace("https://example.org/cnqkg/id/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 

@@ -93,7 +93,7 @@ def test_build_writes_a_graph_rdflib_parses(tmp_path, news):
     result = invoke("build", str(news), "-o", str(out))
     assert result.exit_code == 0, result.stderr
     # no temporary files left: the outputs and the extraction cache only
-    assert sorted(p.name for p in out.iterdir()) == [".cache", "entities.jsonl", "graph.trig", "graph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.trig", "graph.ttl", "store"]
     g = Graph().parse(out / "graph.ttl", format="turtle")
     people = set(g.subjects(RDF.type, KG.Person))
     assert len(people) == 2
@@ -163,7 +163,7 @@ def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
     assert str(missing) in result.stderr
     g = Graph().parse(out / "graph.ttl", format="turtle")
     assert (None, RDFS.label, Literal("陈志强", lang="zh")) in g
-    assert sorted(p.name for p in out.iterdir()) == [".cache", "entities.jsonl", "graph.trig", "graph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.trig", "graph.ttl", "store"]
 
 
 # --- kg eval ------------------------------------------------------------------------------------------
