@@ -114,6 +114,7 @@ def _path(results: Graph, node) -> str | None:
 
 _PUBLIC = ("focus", "path", "message", "severity", "value")
 _ORDER = (SH.lessThan, SH.lessThanOrEquals)
+XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 _ORDER_COMPONENTS = {SH.LessThanConstraintComponent, SH.LessThanOrEqualsConstraintComponent}
 
 
@@ -164,6 +165,28 @@ def _order_shapes(shapes: Graph) -> dict:
     return out
 
 
+def _uncomparable(data: Graph, shapes: Graph, compared: set) -> list:
+    """Triples of ``compared`` properties whose value an order check must not see: ill-typed
+    literals (pyshacl fails on them), and values other than the ``sh:datatype`` the shapes give the
+    property (``"2020-09-12"`` as a plain string is reported as not an xsd:date, not as later than
+    every date)."""
+    declared: dict = {}
+    for ps, dt in shapes.subject_objects(SH.datatype):
+        path = shapes.value(ps, SH.path)
+        if isinstance(path, URIRef):
+            declared.setdefault(path, set()).add(dt)
+    out = []
+    for p in sorted(compared):
+        types = declared.get(p)
+        for s, o in data.subject_objects(p):
+            if isinstance(o, Literal):
+                if o.ill_typed or (types and (o.datatype or XSD_STRING) not in types):
+                    out.append((s, p, o))
+            elif types:
+                out.append((s, p, o))
+    return out
+
+
 def _run(data: Graph, shapes: Graph, axioms: Graph) -> tuple[bool, Graph]:
     import pyshacl  # imported here: it takes a moment and only validation needs it
 
@@ -196,9 +219,10 @@ def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
     is validated as the union of its graphs. ``data`` is never modified.
 
     pyshacl cannot compare an ill-typed literal (``"2020-13-45"^^xsd:date``) in ``sh:lessThan``
-    or ``sh:lessThanOrEquals``. When the data has one among the compared values, the shapes run
-    twice: all but the order checks on the data as is (which reports the ill-typed value), and the
-    order checks alone on a copy without the ill-typed values.
+    or ``sh:lessThanOrEquals``, and a value of the wrong datatype would be reported as out of
+    order too. When the data has such a value among the compared ones, the shapes run twice: all
+    but the order checks on the data as is (which reports the bad value), and the order checks
+    alone on a copy without the bad values.
     """
     if isinstance(ontology, Graph):
         onto = ontology
@@ -209,10 +233,8 @@ def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
     data = _flatten(data)
     axioms = _axioms(onto)
     order = _order_shapes(shapes_graph)
-    compared = set().union(*order.values()) if order else set()
-    ill_typed = [(s, p, o) for p in compared for s, o in data.subject_objects(p)
-                 if isinstance(o, Literal) and o.ill_typed]
-    if not ill_typed:
+    uncomparable = _uncomparable(data, shapes_graph, set().union(*order.values()) if order else set())
+    if not uncomparable:
         conforms, results = _run(data, shapes_graph, axioms)
         found = _results(results)
     else:
@@ -220,7 +242,7 @@ def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
         for ps in order:
             without_order.add((ps, SH.deactivated, Literal(True)))
         conforms_a, results_a = _run(data, without_order, axioms)
-        conforms_b, results_b = _run(_copy(data, without=ill_typed), shapes_graph, axioms)
+        conforms_b, results_b = _run(_copy(data, without=uncomparable), shapes_graph, axioms)
         found = _results(results_a) + _results(results_b, _ORDER_COMPONENTS)
         conforms = conforms_a and not any(r["severity"] == "Violation" for r in found)
     found.sort(key=lambda r: tuple(r[k] or "" for k in (*_PUBLIC, "component", "shape")))
