@@ -147,7 +147,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     res = resolved.resolution
     graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations)
     dataset = build_dataset(extractions, res.entities, resolved.positions, resolved.relations, ontology)
-    shacl = validate(graph, ontology=ontology)
+    shacl = validate(dataset, ontology=ontology)  # the union of the named graphs, provenance included
     result = BuildResult(extractions, failures, resolved, shacl=shacl,
                          cached=cache.hits if cache else 0)
     outputs = {

@@ -55,7 +55,7 @@ def build_graph(entities: list[Entity], positions: list[dict] | None = None, ont
     onto = load_ontology(ontology)
     for s, p, o in onto.triples((None, RDFS.subClassOf, None)):
         g.add((s, p, o))
-    for cls in onto.subjects(RDF.type, OWL.Class):
+    for cls in (c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)):
         g.add((cls, RDF.type, OWL.Class))
     for e in entities:
         iri = _add_entity(g, e)
@@ -92,7 +92,7 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
     axioms = ds.graph(ONTOLOGY_GRAPH)
     for s, p, o in onto.triples((None, RDFS.subClassOf, None)):
         axioms.add((s, p, o))
-    for cls in onto.subjects(RDF.type, OWL.Class):
+    for cls in (c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)):
         axioms.add((cls, RDF.type, OWL.Class))
     graphs: dict[str, Graph] = {}
     for ex in sorted(extractions, key=lambda x: x.doc_id):
@@ -115,7 +115,8 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
                 continue
             s, p, o = entity_iri(r.subject), KG[r.predicate], entity_iri(r.object)
             g.add((s, p, o))
-            st = ID["statement/" + _short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|{ev.extractor}")]
+            st = ID["statement/" + _short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
+                                                f"{ev.extractor}|{ev.trigger}|{ev.confidence:.3f}")]
             g.add((st, RDF.type, RDF.Statement))
             g.add((st, RDF.subject, s))
             g.add((st, RDF.predicate, p))

@@ -395,9 +395,6 @@ def test_graph_trig_built_with_provenance_conforms():
     assert report.conforms, report.text
 
 
-@pytest.mark.xfail(strict=True, reason="kg.graph.build_dataset names a statement by subject, predicate, object, "
-                                       "document, start and extractor: two pieces of evidence that differ only in "
-                                       "confidence share one rdf:Statement, which then has two kg:confidence")
 def test_graph_trig_statement_per_piece_of_evidence():
     rel = Relation("person/李明华", "attended", "event/2021年华夏智能装备行业质量论坛",
                    [_ev("a.txt", 300, "implied", 0.4), _ev("a.txt", 300, "implied", 0.6)], 0.6)
