@@ -281,13 +281,15 @@ TWO = [
 
 
 def ontology_axioms() -> Graph:
-    """The subClassOf axioms (and class declarations) of ontology/kg.ttl, which every graph carries."""
+    """The subClassOf axioms and named-class declarations of ontology/kg.ttl, which every graph carries
+    (not the anonymous union classes that only serve as domains and ranges)."""
     onto = load_ontology()
     g = Graph()
     for t in onto.triples((None, RDFS.subClassOf, None)):
         g.add(t)
     for cls in onto.subjects(RDF.type, OWL.Class):
-        g.add((cls, RDF.type, OWL.Class))
+        if isinstance(cls, URIRef):
+            g.add((cls, RDF.type, OWL.Class))
     return g
 
 
