@@ -14,8 +14,8 @@ Stored queries
 
     and binds each parameter in a ``VALUES`` block of its body, whose content is the default::
 
-        VALUES ?org { UNDEF }          # UNDEF: unbound, i.e. no restriction
-        ?o rdfs:label|skos:altLabel ?org .
+        VALUES ?org { UNDEF }                  # UNDEF: unbound, i.e. no restriction
+        ?o rdfs:label|skos:altLabel ?org .  # if ?org
 
     ``run_query("org-events", params={"org": "中机质协"})`` (``kg query org-events --param org=中机质协``)
     replaces the *content* of every ``VALUES ?org { … }`` block by the value, converted to an RDF term
@@ -27,6 +27,11 @@ Stored queries
     ``iri``. An undeclared parameter of an ad-hoc query is a plain string (or, from Python, typed from
     the value: int, float, bool, date, or a pyoxigraph term as is). Blocks are found with a small
     SPARQL tokenizer that skips strings, IRIs and comments.
+
+    A line whose comment starts with ``# if ?org`` is left out when ``org`` is not given. This is only
+    for speed: matching every label against an unbound name makes Oxigraph start from all labels
+    instead of from the relations. Other SPARQL engines ignore the comment, and the file as written
+    (``UNDEF``) gives the same rows (a test checks this for every stored query).
 
 Read-only and timeout
     Queries run in a worker process that opens the store read-only (``Store.read_only``). SPARQL
@@ -331,6 +336,10 @@ def parse_query_text(text: str, name: str | None = None, path: Path | None = Non
             if not _values_blocks(text, pname):
                 raise StoredQueryError(f"{where}: parameter {pname!r} has no 'VALUES ?{pname} {{ … }}' block to bind")
             params.append(Param(pname, parts[1], parts[2] if len(parts) > 2 else ""))
+    declared = {p.name for p in params}
+    for _, _, kind, pname in _markers(text):
+        if pname not in declared:
+            raise StoredQueryError(f"{where}: '# {kind} ?{pname}' names no declared parameter")
     return StoredQuery(text=text, name=name, path=path, title=title, description=" ".join(desc), params=tuple(params))
 
 
@@ -429,13 +438,34 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
     raise StoredQueryError(f"unknown parameter type {ptype!r} (types: {', '.join(PARAM_TYPES)})")
 
 
-def bind_parameters(q: StoredQuery, params: Mapping[str, Any] | None) -> str:
+_MARKER = re.compile(r"#\s*(if)\s+[?$](\w+)\b.*")
+
+
+def _markers(text: str) -> list[tuple[int, int, str, str]]:
+    """``(line start, line end, "if", name)`` of each line whose comment starts with ``# if ?name``."""
+    out = []
+    for m in _tokens(text):
+        if m.lastgroup == "comment":
+            mk = _MARKER.fullmatch(m.group())
+            if mk:
+                start = text.rfind("\n", 0, m.start()) + 1
+                out.append((start, m.end(), mk.group(1), mk.group(2)))
+    return out
+
+
+def bind_parameters(q: StoredQuery, params: Mapping[str, Any] | None, *, markers: bool = True) -> str:
     """The query text with each parameter's ``VALUES`` blocks holding its value(s) as RDF terms.
 
-    A value may be a list (several values). Raises :class:`StoredQueryError` for a parameter the
-    query has no ``VALUES ?name { … }`` block for.
+    A value may be a list (several values). A line whose comment starts with ``# if ?name`` is
+    blanked when ``name`` is not given (line numbers are kept); ``markers=False`` keeps such lines,
+    as another SPARQL engine would. Raises
+    :class:`StoredQueryError` for a parameter the query has no ``VALUES ?name { … }`` block for.
     """
+    given = {k for k, v in (params or {}).items() if not (isinstance(v, (list, tuple)) and not v)}
     text = q.text
+    for start, end, _, name in sorted(_markers(text) if markers else [], reverse=True):
+        if name not in given:
+            text = text[:start] + text[end:]
     edits: list[tuple[int, int, str]] = []
     for name, value in (params or {}).items():
         spans = _values_blocks(text, name)
