@@ -37,12 +37,18 @@ Read-only and timeout
     Queries run in a worker process that opens the store read-only (``Store.read_only``). SPARQL
     UPDATE is refused (:class:`UpdateRefusedError`) unless ``allow_update=True``, which runs it in a
     short-lived worker that opens the store for writing (changes last until the graph file changes
-    and the store is rebuilt). pyoxigraph cannot interrupt a running query, and a thread cannot be
-    stopped either, so the timeout kills the worker process (SIGKILL) and raises
-    :class:`QueryTimeoutError`; the next query starts a new worker. The worker is kept between queries
-    of one Python process: starting it costs one interpreter start plus opening the store (about
-    0.1-0.2 s here, once), a query then costs one pipe round trip (well under a millisecond on top of
-    Oxigraph's own time; ``bench/bench_query.py`` prints the figures).
+    and the store is rebuilt). pyoxigraph has no query timeout and cannot interrupt a running query,
+    and a Python thread cannot be stopped (a runaway query would keep a core and the open store until
+    the process ends), so the timeout kills the worker process (SIGKILL) and raises
+    :class:`QueryTimeoutError`; the next query starts a new worker.
+
+    Measured here (2 shared cores): a new process per query costs 15-35 ms with ``fork`` (unsafe
+    once the parent has opened a store: RocksDB threads) and 150-200 ms with ``spawn``. So the worker
+    is started once per Python process (``python -c`` over a socket pair: no re-import of the
+    caller's ``__main__``) and kept: the first query pays about 80 ms (interpreter, pyoxigraph,
+    opening the store), each later one about 0.7 ms plus pickling its rows (about 2.5 µs a row) on
+    top of Oxigraph's own time. ``bench/bench_query.py`` prints both times for every stored query.
+    Workers are POSIX-only (``pass_fds``) and stop with the process.
 
 A malformed query raises :class:`QuerySyntaxError` carrying Oxigraph's message, line and column.
 """

@@ -483,3 +483,14 @@ def test_rdflib_view_of_the_store(out):
 def test_query_error_base_class(out):
     for exc in (QuerySyntaxError, UpdateRefusedError, QueryTimeoutError, StoredQueryError):
         assert issubclass(exc, QueryError)
+
+
+def test_store_query_push_do_not_import_spacy():
+    import subprocess
+    import sys
+
+    code = ("import kg.store, kg.query, kg.push, sys; "
+            "assert not [m for m in sys.modules if m.startswith(('spacy', 'extract'))]")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr
