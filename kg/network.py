@@ -1,0 +1,259 @@
+"""The knowledge graph as a networkx graph: entities as nodes, relations and posts as edges.
+
+The view, the analytics and the exports all start here. It reads what ``kg build`` wrote
+(``OUT/graph.trig``, with provenance; ``OUT/graph.ttl`` if there is no TriG) or any rdflib graph,
+so it works on a build output without the extraction pipeline.
+
+Nodes are entity IRIs with plain attributes::
+
+    label, type ("Association"), type_zh ("社会团体"), aliases [str], date, end_date,
+    posts [{"title", "organization", "organization_iri"}], sources [doc id],
+    evidence [{"doc", "sentence", "start", "end", "extractor", "confidence", "predicate"}]
+
+Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"memberOf:会长"``)::
+
+    predicate, label_zh ("主办"), label_en ("hosted"), confidence (highest), evidence [...]
+
+>>> G = load_network(_example_graph())
+>>> sorted(G.nodes[str(ID["person/王明"])].items())[:3]
+[('aliases', []), ('date', None), ('end_date', None)]
+>>> sorted((G.nodes[u]["label"], k, G.nodes[v]["label"]) for u, v, k in G.edges(keys=True))
+[('王明', 'memberOf:会长', '中国某某协会'), ('王明', 'spokeAt', '质量论坛')]
+>>> find_nodes(G, "某某协会") == [str(ID["org/中国某某协会"])]
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote
+
+import networkx as nx
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV, SKOS
+
+from kg.graph import ID, ORG, load_ontology
+from kg.vocab import KG
+
+__all__ = ["load_network", "find_nodes", "neighbourhood", "relation_labels", "type_labels"]
+
+_KG = str(KG)
+_SOURCE = str(ID["source/"])
+_SKIP_TYPES = {"SourceFile"}
+
+
+class GraphNotFound(FileNotFoundError):
+    """No built graph where one was expected."""
+
+
+def _read(source) -> Graph:
+    if isinstance(source, Graph):
+        return source
+    path = Path(source)
+    if path.is_dir():
+        for name in ("graph.trig", "graph.ttl"):
+            if (path / name).is_file():
+                path = path / name
+                break
+        else:
+            raise GraphNotFound(f"{source}: no graph.trig or graph.ttl here (run `kg build ... -o {source}` first)")
+    if not path.is_file():
+        raise GraphNotFound(f"{source}: no such file")
+    fmt = "trig" if path.suffix == ".trig" else "turtle"
+    g = Dataset(default_union=True) if fmt == "trig" else Graph()
+    g.parse(path, format=fmt)
+    return g
+
+
+def _local(iri) -> str:
+    s = str(iri)
+    return s[len(_KG):] if s.startswith(_KG) else s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _doc_id(source) -> str:
+    s = str(source)
+    return unquote(s[len(_SOURCE):]) if s.startswith(_SOURCE) else s
+
+
+def _label(g: Graph, node, lang: str) -> str | None:
+    for o in g.objects(node, RDFS.label):
+        if isinstance(o, Literal) and o.language == lang:
+            return str(o)
+    return None
+
+
+def relation_labels(ontology: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
+    """Chinese and English names of the ontology's relations, by local name.
+
+    >>> relation_labels()["hosted"]
+    {'zh': '主办', 'en': 'hosted'}
+    """
+    onto = load_ontology(ontology)
+    out = {}
+    for p in set(onto.subjects(RDFS.domain, None)) | set(onto.subjects(RDFS.range, None)):
+        if isinstance(p, URIRef) and str(p).startswith(_KG):
+            out[_local(p)] = {"zh": _label(onto, p, "zh") or _local(p), "en": _label(onto, p, "en") or _local(p)}
+    out["memberOf"] = {"zh": "任职", "en": "holds a post in"}
+    return out
+
+
+def type_labels(ontology: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
+    """Chinese and English names of the ontology's classes, by local name.
+
+    >>> type_labels()["Person"]["zh"]
+    '人物'
+    """
+    onto = load_ontology(ontology)
+    from rdflib.namespace import OWL
+
+    return {_local(c): {"zh": _label(onto, c, "zh") or _local(c), "en": _label(onto, c, "en") or _local(c)}
+            for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(_KG)}
+
+
+def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiDiGraph:
+    """A ``MultiDiGraph`` of the entities and the relations between them.
+
+    ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
+    is one edge however many documents state it; its ``evidence`` lists every statement of it.
+    """
+    g = _read(source)
+    rel_names = relation_labels(ontology)
+    type_names = type_labels(ontology)
+    G = nx.MultiDiGraph()
+
+    def node(iri) -> str | None:
+        key = str(iri)
+        return key if key in G else None
+
+    for s, cls in g.subject_objects(RDF.type):
+        if not isinstance(s, URIRef) or not str(cls).startswith(_KG) or str(s).startswith(_KG):
+            continue
+        t = _local(cls)
+        if t in _SKIP_TYPES:
+            continue
+        G.add_node(str(s), iri=str(s), label=_label(g, s, "zh") or str(g.value(s, RDFS.label) or _local(s)),
+                   type=t, type_zh=type_names.get(t, {}).get("zh", t), aliases=[], date=None, end_date=None,
+                   posts=[], sources=[], evidence=[])
+    for n, attrs in G.nodes(data=True):
+        s = URIRef(n)
+        attrs["aliases"] = sorted({str(a) for a in g.objects(s, SKOS.altLabel)} - {attrs["label"]})
+        d, e = g.value(s, KG.date), g.value(s, KG.endDate)
+        attrs["date"] = str(d) if d is not None else None
+        attrs["end_date"] = str(e) if e is not None else None
+        attrs["sources"] = sorted({_doc_id(o) for o in g.objects(s, PROV.wasDerivedFrom)})
+
+    # Relations: plain triples between entities, with evidence from their rdf:Statements.
+    evidence: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for st in g.subjects(RDF.type, RDF.Statement):
+        s, p, o = g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object)
+        if s is None or p is None or o is None:
+            continue
+        conf = g.value(st, KG.confidence)
+        evidence[(str(s), _local(p), str(o))].append({
+            "doc": _doc_id(g.value(st, PROV.wasDerivedFrom) or ""),
+            "sentence": str(g.value(st, KG.sentenceText) or ""),
+            "start": _int(g.value(st, KG.startOffset)),
+            "end": _int(g.value(st, KG.endOffset)),
+            "extractor": str(g.value(st, KG.extractor) or ""),
+            "confidence": float(conf) if conf is not None else None,
+        })
+    for s, p, o in g.triples((None, None, None)):
+        if not str(p).startswith(_KG) or not isinstance(o, URIRef):
+            continue
+        u, v, key = node(s), node(o), _local(p)
+        if u is None or v is None or key not in rel_names:
+            continue
+        ev = sorted(evidence.get((u, key, v), []), key=lambda e: (e["doc"], e["start"] or 0, e["extractor"]))
+        confs = [e["confidence"] for e in ev if e["confidence"] is not None]
+        G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"], label_en=rel_names[key]["en"],
+                   confidence=max(confs) if confs else None, evidence=ev)
+        for end in (u, v):
+            G.nodes[end]["evidence"].extend({**e, "predicate": key} for e in ev)
+
+    # Posts: org:Membership nodes become a node attribute, and an edge when the body is known.
+    for m in g.subjects(RDF.type, ORG.Membership):
+        person = node(g.value(m, ORG.member))
+        if person is None:
+            continue
+        role = g.value(m, ORG.role)
+        title = (_label(g, role, "zh") or str(g.value(role, RDFS.label) or "")) if role is not None else ""
+        org_iri = g.value(m, ORG.organization)
+        org = node(org_iri) if org_iri is not None else None
+        post = {"title": title, "organization": G.nodes[org]["label"] if org else None, "organization_iri": org}
+        if post not in G.nodes[person]["posts"]:
+            G.nodes[person]["posts"].append(post)
+        if org:
+            ev = [{"doc": _doc_id(d), "sentence": "", "start": _int(g.value(m, KG.startOffset)),
+                   "end": _int(g.value(m, KG.endOffset)), "extractor": str(g.value(m, KG.extractor) or ""),
+                   "confidence": None} for d in sorted(set(g.objects(m, PROV.wasDerivedFrom)))]
+            G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,
+                       label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None, evidence=ev)
+    for _, attrs in G.nodes(data=True):
+        attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
+        attrs["evidence"] = _dedupe(attrs["evidence"])
+    return G
+
+
+def _int(v) -> int | None:
+    return int(v) if v is not None else None
+
+
+def _dedupe(items: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for e in sorted(items, key=lambda e: (e["doc"], e["start"] or 0, e["sentence"])):
+        k = (e["doc"], e["sentence"])
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out
+
+
+def find_nodes(G: nx.Graph, name: str) -> list[str]:
+    """Nodes whose label or an alias is ``name``; failing that, those containing it (shortest first).
+
+    >>> G = load_network(_example_graph())
+    >>> [G.nodes[n]["label"] for n in find_nodes(G, "论坛")]
+    ['质量论坛']
+    >>> find_nodes(G, "不存在")
+    []
+    """
+    name = name.strip()
+    if not name:
+        return []
+    exact = [n for n, a in G.nodes(data=True) if a.get("label") == name or name in a.get("aliases", ())]
+    if exact:
+        return sorted(exact, key=lambda n: (-G.degree(n), n))
+    part = [n for n, a in G.nodes(data=True)
+            if name in a.get("label", "") or any(name in x for x in a.get("aliases", ()))]
+    return sorted(part, key=lambda n: (len(G.nodes[n]["label"]), -G.degree(n), n))
+
+
+def neighbourhood(G: nx.MultiDiGraph, centre: str, hops: int = 1) -> nx.MultiDiGraph:
+    """The subgraph of the nodes at most ``hops`` steps from ``centre``, edges taken either way.
+
+    >>> G = load_network(_example_graph())
+    >>> sorted(G.nodes[n]["label"] for n in neighbourhood(G, str(ID["org/中国某某协会"]), 1))
+    ['中国某某协会', '王明']
+    """
+    if centre not in G:
+        raise KeyError(centre)
+    keep = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), centre, cutoff=hops)
+    return G.subgraph(keep).copy()
+
+
+def _example_graph() -> Graph:
+    """A three-entity graph for the doctests."""
+    ttl = """
+    @prefix kg: <https://example.org/cnqkg/ontology#> . @base <https://example.org/cnqkg/id/> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+    @prefix org: <http://www.w3.org/ns/org#> .
+    <org/中国某某协会> a kg:Association ; rdfs:label "中国某某协会"@zh ; skos:altLabel "某某协会"@zh .
+    <person/王明> a kg:Person ; rdfs:label "王明"@zh ; kg:spokeAt <event/质量论坛> .
+    <event/质量论坛> a kg:Event ; rdfs:label "质量论坛"@zh .
+    <membership/1> a org:Membership ; org:member <person/王明> ; org:organization <org/中国某某协会> ;
+        org:role <role/会长> .
+    <role/会长> a org:Role ; rdfs:label "会长"@zh .
+    """
+    return Graph().parse(data=ttl, format="turtle")
