@@ -179,20 +179,24 @@ def eval_cmd(gold_dir: str, corpus: str, as_json: bool, ontology: str | None) ->
               help="Bind a parameter of the query (repeat a name for several values).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Stop the query after this many seconds (0: never).")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
+              help="At most this many rows (a page; 0: all of them).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first (the next page).")
 @click.option("--list", "list_only", is_flag=True, help="List the stored queries with their descriptions and parameters.")
 @click.option("--allow-update", is_flag=True, help="Run SPARQL UPDATE (it changes OUT/store until the graph is rebuilt).")
 @_ontology
-def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str, timeout: float, list_only: bool,
-              allow_update: bool, ontology: str | None) -> None:
+def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str, timeout: float, limit: int,
+              offset: int, list_only: bool, allow_update: bool, ontology: str | None) -> None:
     """Run a read-only SPARQL query on the graph: SPARQL text, a .rq file, or a stored query's name.
 
     \b
       kg query --list
       kg query org-events --param org=中机质协
-      kg query events-by-date -p from=2021-01-01 -p to=2021-12-31 --format csv
+      kg query events-by-date -p from=2021-01-01 -p to=2021-12-31 --format csv --limit 0
       kg query 'SELECT ?e ?l WHERE { ?e a kg:Event ; rdfs:label ?l }' --format json
 
-    A malformed query exits with status 2 and the parser's line and column.
+    Rows come a page at a time (--limit, --offset). A malformed query exits with status 2 and the
+    parser's line and column.
     """
     from kg import query as kq
     from kg.store import StoreError
@@ -204,15 +208,17 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
         raise click.UsageError("give a QUERY (SPARQL text, a .rq file or a stored query's name), or --list")
     try:
         result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
-                              allow_update=allow_update, ontology=ontology)
+                              allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
     except (kq.QuerySyntaxError, kq.StoredQueryError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     except (kq.QueryError, StoreError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(kq.format_result(result, fmt))
-    if fmt == "table" and result.kind in ("select", "construct"):
-        click.echo(f"({len(result.rows)} row(s), {result.seconds * 1000:.1f} ms)", err=True)
+    if result.kind in ("select", "construct"):
+        more = f"; the next page: --offset {offset + limit}, all: --limit 0" if limit and len(result.rows) >= limit else ""
+        if fmt == "table" or more:
+            click.echo(f"({len(result.rows)} row(s), {result.seconds * 1000:.1f} ms{more})", err=True)
 
 
 @main.command()

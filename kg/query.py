@@ -297,6 +297,7 @@ class Param:
     name: str
     type: str = "text"
     description: str = ""
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,9 @@ def parse_query_text(text: str, name: str | None = None, path: Path | None = Non
             pname = parts[0].lstrip("?")
             if not _values_blocks(text, pname):
                 raise StoredQueryError(f"{where}: parameter {pname!r} has no 'VALUES ?{pname} {{ … }}' block to bind")
-            params.append(Param(pname, parts[1], parts[2] if len(parts) > 2 else ""))
+            rest = parts[2] if len(parts) > 2 else ""
+            required = rest == "required" or rest.startswith(("required ", "required\t"))
+            params.append(Param(pname, parts[1], rest[len("required"):].strip() if required else rest, required))
     declared = {p.name for p in params}
     for _, _, kind, pname in _markers(text):
         if pname not in declared:
@@ -468,6 +471,10 @@ def bind_parameters(q: StoredQuery, params: Mapping[str, Any] | None, *, markers
     :class:`StoredQueryError` for a parameter the query has no ``VALUES ?name { … }`` block for.
     """
     given = {k for k, v in (params or {}).items() if not (isinstance(v, (list, tuple)) and not v)}
+    missing = [p.name for p in q.params if p.required and p.name not in given]
+    if missing:
+        raise StoredQueryError(f"{q.name or 'the query'} needs " + " and ".join(
+            f"a value for {n!r} (--param {n}=…)" for n in missing))
     text = q.text
     for start, end, _, name in sorted(_markers(text) if markers else [], reverse=True):
         if name not in given:
@@ -489,6 +496,46 @@ def bind_parameters(q: StoredQuery, params: Mapping[str, Any] | None, *, markers
     for s, e, new in sorted(edits, reverse=True):
         text = text[:s] + new + text[e:]
     return text
+
+
+_PAGE = re.compile(r"#\s*page\b.*")
+
+
+def paginate(text: str, limit: int | None, offset: int = 0) -> str:
+    r"""The query with ``LIMIT limit OFFSET offset`` added: on the line whose comment is ``# page``
+    (a stored query pages its inner, cheap part there, before labels are looked up), else at the end.
+
+    A query with its own top-level ``LIMIT``/``OFFSET``, a trailing ``VALUES`` clause, or that is not
+    a SELECT, CONSTRUCT or DESCRIBE is returned as it is.
+
+    >>> paginate("SELECT * WHERE { ?s ?p ?o }", 10, 20)
+    'SELECT * WHERE { ?s ?p ?o }\nLIMIT 10 OFFSET 20'
+    >>> paginate("SELECT * WHERE { ?s ?p ?o } LIMIT 5", 10)
+    'SELECT * WHERE { ?s ?p ?o } LIMIT 5'
+    >>> print(paginate("SELECT * WHERE {\n  { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s  # page\n  }\n}", 10))
+    SELECT * WHERE {
+      { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 10 # page
+      }
+    }
+    """
+    if (limit is None and not offset) or query_form(text) not in ("SELECT", "CONSTRUCT", "DESCRIBE"):
+        return text
+    clause = (f" LIMIT {int(limit)}" if limit is not None else "") + (f" OFFSET {int(offset)}" if offset else "")
+    depth, closed, tail_words = 0, False, []
+    for m in _tokens(text):
+        kind, tok = m.lastgroup, m.group()
+        if kind == "comment" and _PAGE.fullmatch(tok):
+            return text[:m.start()].rstrip(" \t") + clause + " " + text[m.start():]
+        if kind == "other" and tok == "{":
+            depth += 1
+        elif kind == "other" and tok == "}":
+            depth -= 1
+            closed = closed or depth == 0
+        elif kind == "word" and depth == 0 and closed:
+            tail_words.append(tok.upper())
+    if {"LIMIT", "OFFSET", "VALUES"} & set(tail_words):
+        return text
+    return text.rstrip() + "\n" + clause.lstrip()
 
 
 # --- the worker process -------------------------------------------------------------------------------
@@ -645,11 +692,13 @@ def run_query(
     timeout: float | None = DEFAULT_TIMEOUT,
     allow_update: bool = False,
     ontology: str | os.PathLike | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> QueryResult:
     """Run SPARQL text, a ``.rq`` file or a stored query (by name) on the graph in ``out_dir``.
 
     ``params`` binds the query's parameters (see the module doc). ``timeout`` is in seconds (None:
-    no limit). Raises :class:`kg.store.GraphNotFoundError` if ``out_dir`` has no graph,
+    no limit). ``limit`` and ``offset`` ask for one page of the rows (:func:`paginate`). Raises :class:`kg.store.GraphNotFoundError` if ``out_dir`` has no graph,
     :class:`QuerySyntaxError`, :class:`UpdateRefusedError`, :class:`QueryTimeoutError`,
     :class:`StoredQueryError` or :class:`QueryError`.
 
@@ -659,7 +708,7 @@ def run_query(
     kg.store.GraphNotFoundError: no/such/folder: no graph.trig or graph.ttl in this folder (build one with `kg build PATH... -o no/such/folder`)
     """
     q = resolve_query(query, ontology)
-    text = bind_parameters(q, params)
+    text = paginate(bind_parameters(q, params), limit, offset)
     source = str(q.path) if q.path else None
     graph_file(out_dir)  # a clear error before anything else if there is no graph
     update = is_update(text)
@@ -834,6 +883,6 @@ def describe_queries(ontology: str | os.PathLike | None = None) -> str:
         if q.description:
             lines.append(f"    {q.description}")
         for p in q.params:
-            lines.append(f"    --param {p.name}=…  ({p.type}) {p.description}".rstrip())
+            lines.append(f"    --param {p.name}=…  ({p.type}{', required' if p.required else ''}) {p.description}".rstrip())
         lines.append(f"    [{q.path}]")
     return "\n".join(lines)

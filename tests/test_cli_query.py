@@ -64,12 +64,12 @@ def test_table_columns_line_up_in_display_width(out):
 
 
 def test_csv_output(out):
-    r = kg("query", "--graph", str(out), "cohosts", "--format", "csv")
+    r = kg("query", "--graph", str(out), "cohosts", "-p", "org=中机质协", "--format", "csv")
     assert r.exit_code == 0, r.stderr
     rows = list(csv.reader(io.StringIO(r.stdout)))
-    assert rows[0] == ["org1", "org2", "events"]
+    assert rows[0] == ["organization", "partner", "events"]
     assert rows[1] == ["中国机械工业质量管理协会", "中国质量协会", "3"]
-    assert len(rows) == 8
+    assert len(rows) == 5
 
 
 def test_json_output_has_full_iris_and_iso_dates(out):
@@ -142,3 +142,20 @@ def test_timeout_option(out):
 def test_missing_query_is_a_usage_error():
     r = kg("query")
     assert r.exit_code == 2 and "--list" in r.stderr
+
+
+def test_limit_and_offset_page_through_rows(out):
+    first = kg("query", "--graph", str(out), "events-by-date", "--limit", "2", "--format", "csv")
+    assert first.exit_code == 0, first.stderr
+    assert [r[0] for r in csv.reader(io.StringIO(first.stdout))][1:] == ["2020-09-12", "2021-03-18"]
+    assert "--offset 2" in first.stderr and "--limit 0" in first.stderr  # says how to get the rest
+    second = kg("query", "--graph", str(out), "events-by-date", "--limit", "2", "--offset", "2", "--format", "csv")
+    assert [r[0] for r in csv.reader(io.StringIO(second.stdout))][1:] == ["2021-09-01", "2022-06-10"]
+    everything = kg("query", "--graph", str(out), "events-by-date", "--limit", "0", "--format", "csv")
+    assert len(list(csv.reader(io.StringIO(everything.stdout)))) == 5 and "offset" not in everything.stderr
+
+
+def test_missing_required_parameter_exits_2(out):
+    r = kg("query", "--graph", str(out), "cohosts")
+    assert r.exit_code == 2
+    assert "--param org=" in r.stderr
