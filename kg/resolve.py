@@ -89,6 +89,20 @@ def entity_id(group: str, label: str) -> str:
     return f"{group}/{label}"
 
 
+def _id_key(names: Iterable[str]) -> str:
+    """The name an entity's id is made from: the longest normalised name (ties: the smallest).
+
+    It depends only on which names an entity has, not on how often each occurs, so a corpus that
+    adds documents, or another corpus naming the entity the same ways, gives the same id; the
+    ``rdfs:label`` shown to users stays the most frequent form.
+
+    >>> _id_key(["中机质协", "中国机械工业 质量管理协会", "中国机械工业质量管理协会"])
+    '中国机械工业质量管理协会'
+    """
+    keys = {name_key(n) for n in names if name_key(n)}
+    return max(keys, key=lambda k: (len(k), [-ord(c) for c in k])) if keys else ""
+
+
 def resolve(mentions: Iterable[Mention], ontology: str | None = None) -> Resolution:
     lex = load_lexicon(ontology)
     ms = [m for m in mentions if m.text.strip()]
@@ -151,6 +165,8 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     if group == "org":
         canon = Counter(expand_org_name(m.text, lex) for m in members)
         label = max(canon.items(), key=lambda kv: (lex.canonical_org(kv[0]) == kv[0], kv[1], len(kv[0]), kv[0]))[0]
+        known = sorted(n for n in canon if lex.canonical_org(n) == n)
+        key = name_key(known[0]) if known else _id_key(canon)
         weights: Counter = Counter()
         for m in members:
             weights[m.type] += m.confidence + (1.0 if m.extractor.endswith("gazetteer") else 0.0)
@@ -164,12 +180,13 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
         else:
             pool = surfaces
         label = max(pool.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
+        key = _id_key(pool)
     aliases = sorted({s for s in surfaces if s and s != label})
     docs = sorted({m.doc_id for m in members})
     conf = max(m.confidence for m in members)
     dated = sorted((m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)
     date, end = (dated[0][2], dated[0][3] or None) if dated else (None, None)
-    return Entity(entity_id(group, label), typ, label, aliases, len(members), docs, None, conf, date, end)
+    return Entity(entity_id(group, key or name_key(label) or label), typ, label, aliases, len(members), docs, None, conf, date, end)
 
 
 def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[Mention], res: Resolution,

@@ -186,7 +186,7 @@ def test_expected_entities_of_the_small_corpus():
         "document/智能装备质量提升行动方案",
         "event/2021年华夏智能装备行业质量论坛",
         "event/质量论坛",
-        "org/东方精工（苏州）有限公司",
+        "org/东方精工(苏州)有限公司",  # ids are made from the normalised name: one bracket style
         "org/华夏智能装备行业协会",
         "org/工业和信息化部",
         "org/工业和信息化部科技司",
@@ -373,3 +373,26 @@ def test_serialization_is_deterministic():
 
 def test_serialization_does_not_depend_on_mention_order():
     assert _ttl(CORPUS, POSITIONS) == _ttl(list(reversed(CORPUS)), list(reversed(POSITIONS)))
+
+
+@pytest.mark.parametrize("typ, names", [
+    ("Company", ["东方精工（苏州）有限公司", "东方精工(苏州)有限公司"]),
+    ("Person", ["王建国", "王 建国"]),
+    ("Event", ["2021年华夏智能装备行业质量论坛", "２０２１年华夏智能装备行业质量论坛"]),
+    ("Association", ["华夏智能装备行业协会", "华夏智能装备行业协会 "]),
+])
+def test_id_does_not_depend_on_how_often_each_name_occurs(typ, names):
+    """Two corpora naming an entity the same ways, in other proportions, give it the same IRI
+    (its label, the most frequent form, may differ)."""
+    a, b = names
+    first = resolve([m(a, typ, "1.txt"), m(a, typ, "2.txt"), m(b, typ, "3.txt")]).entities
+    second = resolve([m(b, typ, "1.txt"), m(b, typ, "2.txt"), m(a, typ, "3.txt")]).entities
+    assert len(first) == len(second) == 1
+    assert first[0].id == second[0].id
+    assert entity_iri(first[0].id) == entity_iri(second[0].id)
+
+
+def test_id_of_a_gazetteer_body_is_its_canonical_name_in_any_corpus():
+    only_abbreviation = resolve([m("工信部", "GovernmentBody")]).entities
+    both = resolve([m("工信部", "GovernmentBody"), m("工业和信息化部", "GovernmentBody")]).entities
+    assert [e.id for e in only_abbreviation] == [e.id for e in both] == ["org/工业和信息化部"]
