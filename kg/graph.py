@@ -82,8 +82,10 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
 
     Each relation read in a document is there as a triple and as an ``rdf:Statement`` that
     points to the document (``prov:wasDerivedFrom``) and carries the evidence sentence, its
-    offsets in the original file, the extractor and the confidence. The ontology's axioms are in
-    the graph ``id:graph/ontology``.
+    offsets in the original file, the extractor and the confidence. A post (``org:Membership``)
+    has one ``prov:qualifiedDerivation`` per mention, a ``prov:Derivation`` with the source file
+    (``prov:entity``), the phrase's offsets, the extractor and the confidence. The ontology's axioms
+    are in the graph ``id:graph/ontology``.
     """
     ds = Dataset()
     _bind(ds)
@@ -128,10 +130,18 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
             if g is None:
                 continue
             membership = _add_membership(g, pos)
-            g.add((membership, PROV.wasDerivedFrom, source_iri(ev["doc"])))
-            g.add((membership, KG.extractor, Literal(ev["extractor"])))
-            g.add((membership, KG.startOffset, Literal(ev["start"], datatype=XSD.integer)))
-            g.add((membership, KG.endOffset, Literal(ev["end"], datatype=XSD.integer)))
+            src = source_iri(ev["doc"])
+            g.add((membership, PROV.wasDerivedFrom, src))
+            # one qualified derivation per mention of the post, so that each start is paired with its end
+            d = ID["derivation/" + _short_hash(f"{membership}|{ev['doc']}|{ev['start']}|{ev['end']}|{ev['extractor']}")]
+            g.add((membership, PROV.qualifiedDerivation, d))
+            g.add((d, RDF.type, PROV.Derivation))
+            g.add((d, PROV.entity, src))
+            g.add((d, KG.startOffset, Literal(ev["start"], datatype=XSD.integer)))
+            g.add((d, KG.endOffset, Literal(ev["end"], datatype=XSD.integer)))
+            g.add((d, KG.extractor, Literal(ev["extractor"])))
+            if pos.get("confidence") is not None:
+                g.add((d, KG.confidence, Literal(f"{pos['confidence']:.3f}", datatype=XSD.decimal)))
     return ds
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace
+from rdflib.namespace import PROV
 
 from kg.cli import main
 from kg.records import ENTITY_TYPES, ORG_TYPES
@@ -134,6 +135,14 @@ def test_build_relations_and_their_provenance(tmp_path, news):
     assert "主持" in NEWS[start:end] == str(src.value(st, KG.sentenceText))
     assert 0 < float(src.value(st, KG.confidence)) <= 1
     assert str(src.value(st, KG.extractor)).startswith("relations:")
+    # each mention of a post is its own derivation: its start and end frame the person and the title
+    member = next(m for m in src.subjects(ORG.member, label["陈志强"]))
+    derivations = list(src.objects(member, PROV.qualifiedDerivation))
+    assert derivations
+    for d in derivations:
+        assert (d, RDF.type, PROV.Derivation) in src and src.value(d, PROV.entity) == src.identifier
+        start, end = int(src.value(d, KG.startOffset)), int(src.value(d, KG.endOffset))
+        assert "陈志强" in NEWS[start:end] and "董事长" in NEWS[start:end]
 
 
 def test_rebuild_extracts_only_changed_documents_and_drops_removed_ones(tmp_path, news):

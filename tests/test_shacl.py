@@ -103,8 +103,11 @@ def test_valid_graph_with_the_axioms_in_the_data_conforms_and_is_not_modified():
              "kg:endDate \"2021-05-20\"^^xsd:date .\n"),
     edit(add="id:buaa kg:attended id:forum . id:forum kg:awarded id:prize2 . id:prize2 a kg:Award ; "
              "rdfs:label \"优秀论文一等奖\"@zh .\n"),
-    edit(add="id:post kg:extractor \"people:title-before\" ; kg:startOffset 5, 900 ; kg:endOffset 12, 910 ; "
-             "prov:wasDerivedFrom id:src .\n"),  # a post's evidence, one set per mention
+    edit(add="id:post prov:wasDerivedFrom id:src ; prov:qualifiedDerivation id:d1, id:d2 .\n"
+             "id:d1 a prov:Derivation ; prov:entity id:src ; kg:extractor \"people:title-before\" ; kg:startOffset 5 ; "
+             "kg:endOffset 12 ; kg:confidence 0.8 .\n"
+             "id:d2 a prov:Derivation ; prov:entity id:src ; kg:extractor \"people:title-after\" ; kg:startOffset 900 ; "
+             "kg:endOffset 910 .\n"),  # a post's evidence, one derivation per mention
     edit(add="id:forum rdfs:comment \"a comment, untyped terms of other vocabularies are fine\" .\n"),
 ], ids=["zh-CN label", "event with one date", "one-day event with end date", "union domains",
         "membership evidence", "other vocabularies"])
@@ -227,9 +230,21 @@ CASES = {
                          [("src", "kg:contentHash")]),
     "no path": (edit('kg:path "seeds/000_d7552364020986cb.txt" ;', ""), [("src", "exactly one kg:path")]),
     "evidence terms on an entity": (edit(add='id:jiang kg:extractor "people" .\n'),
-                                    [("jiang", "used on an rdf:Statement or an org:Membership")]),
-    "membership evidence with a negative offset": (edit(add="id:post kg:startOffset -3 .\n"),
-                                                   [("post", "kg:startOffset is an xsd:integer >= 0")]),
+                                    [("jiang", "used on an rdf:Statement or a prov:Derivation")]),
+    "evidence terms on a membership": (edit(add="id:post kg:startOffset 3 .\n"),
+                                       [("post", "used on an rdf:Statement or a prov:Derivation")]),
+    "derivation with a negative offset": (edit(add="id:post prov:qualifiedDerivation id:d1 .\n"
+                                                   "id:d1 a prov:Derivation ; prov:entity id:src ; kg:extractor \"x\" ; "
+                                                   "kg:startOffset -3 ; kg:endOffset 4 .\n"),
+                                          [("d1", "kg:startOffset, an xsd:integer >= 0")]),
+    "derivation with its ends swapped": (edit(add="id:post prov:qualifiedDerivation id:d1 .\n"
+                                                  "id:d1 a prov:Derivation ; prov:entity id:src ; kg:extractor \"x\" ; "
+                                                  "kg:startOffset 9 ; kg:endOffset 4 .\n"),
+                                         [("d1", "kg:endOffset is not greater than kg:startOffset")]),
+    "derivation without its source": (edit(add="id:post prov:qualifiedDerivation id:d1 .\n"
+                                               "id:d1 a prov:Derivation ; kg:extractor \"x\" ; kg:startOffset 1 ; "
+                                               "kg:endOffset 4 .\n"),
+                                      [("d1", "exactly one kg:SourceFile")]),
 }
 
 
