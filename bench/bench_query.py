@@ -22,8 +22,9 @@ It then measures
 - for EVERY stored query (``ontology/queries/*.rq``) the median of ``--runs`` runs after one
   warm-up, rows materialized as Python values, in up to three cases: ``typical`` (a question about
   an entity at the 90th percentile of activity, a one-month range), ``(largest)`` (中机质协, the
-  most-conferred award, a whole year) and ``(page)`` (no parameter: the first page of 100 rows of
-  the listing, as ``kg query`` shows by default); ``--full-listings`` adds ``(all)``, every row. Oxigraph is
+  most-conferred award, a whole year; every row, and ``(largest, page)``: the first 100, as
+  ``kg query`` shows by default) and ``(page)`` (no parameter: the first page of 100 rows of the
+  listing); ``--full-listings`` adds ``(all)``, every row of a listing. Oxigraph is
   timed in process (``Store.query``) and through ``kg.query.run_query`` (its worker process); rdflib
   with ``Graph.query`` on the same text, the parameters also passed as ``initBindings`` (as rdflib
   users do; its evaluator joins VALUES late). rdflib runs in a forked child per query, stopped after
@@ -496,6 +497,7 @@ def cases(params: dict, full_listings: bool = False) -> list[tuple[str, str, str
         big = {n: params["largest"][n] for n in names if n in params["largest"]}
         if big:
             out.append((f"{q.name} (largest)", "largest", q.name, big))
+            out.append((f"{q.name} (largest, page)", "largest-page", q.name, big))
         if names and not any(p.required for p in q.params):
             out.append((f"{q.name} (page)", "page", q.name, {}))
             if full_listings:
@@ -555,7 +557,7 @@ def main() -> None:
         store = open_store(work, refresh=False)
         for label, kind, name, params in todo:
             q = resolve_query(name)
-            limit = PAGE if kind == "page" else None
+            limit = PAGE if kind in ("page", "largest-page") else None
             text = paginate(bind_parameters(q, params), limit)
 
             def ox_run(text=text):
@@ -609,7 +611,8 @@ def main() -> None:
             if "rdflib" in r:
                 r["rdflib"].pop("signature", None)
         by_kind = {k: all(r["target_met"] for r in results.values() if r["kind"] == k)
-                   for k in ("typical", "page", "largest", "all") if any(r["kind"] == k for r in results.values())}
+                   for k in ("typical", "page", "largest", "largest-page", "all")
+                   if any(r["kind"] == k for r in results.values())}
         report = {
             "triples": stats["triples"], "quads_loaded": quads, "shape": args.shape, "seed": args.seed,
             "runs": args.runs, "graph": {k: v for k, v in stats.items() if k != "params"}, "params": stats["params"],
@@ -668,7 +671,8 @@ def print_report(rep: dict) -> None:
     tm = rep["target_met"]
     print(f"target < {rep['target_ms']:.0f} ms on Oxigraph: typical questions {'met' if tm['typical'] else 'MISSED'}; "
           f"first pages of listings {'met' if tm.get('page', True) else 'MISSED'}; "
-          f"largest entity {'met' if tm['largest'] else 'not met'}"
+          f"largest entity {'met' if tm['largest'] else 'not met'} "
+          f"(its first page {'met' if tm.get('largest-page', True) else 'not met'})"
           + (f"; full listings {'met' if tm['all'] else 'not met'}" if "all" in tm else ""))
     m = rep["machine"]
     print(f"machine: {m['cpus']} CPUs shared with other work, Python {m['python']}, pyoxigraph {m['pyoxigraph']}, "
