@@ -48,6 +48,7 @@ _STATEMENT, _SUBJECT, _PREDICATE, _OBJECT = str(RDF.Statement), str(RDF.subject)
 _DATE, _END_DATE, _CONFIDENCE, _SENTENCE = str(KG.date), str(KG.endDate), str(KG.confidence), str(KG.sentenceText)
 _START, _END, _EXTRACTOR = str(KG.startOffset), str(KG.endOffset), str(KG.extractor)
 _MEMBERSHIP, _MEMBER, _ROLE, _ORGANIZATION = str(ORG.Membership), str(ORG.member), str(ORG.role), str(ORG.organization)
+_QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
 
 
 class GraphNotFound(FileNotFoundError):
@@ -246,7 +247,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
             "start": _int(value(st, _START)),
             "end": _int(value(st, _END)),
             "extractor": str(value(st, _EXTRACTOR) or ""),
-            "confidence": float(str(conf)) if conf is not None else None,
+            "confidence": _float(conf),
         })
     for s, po in spo.items():
         u = node(s)
@@ -262,7 +263,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
                 v = node(o)
                 if v is None:
                     continue
-                ev = sorted(evidence.get((u, key, v), []), key=lambda e: (e["doc"], e["start"] or 0, e["extractor"]))
+                ev = sorted(evidence.get((u, key, v), []), key=_evidence_order)
                 confs = [e["confidence"] for e in ev if e["confidence"] is not None]
                 G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
                            label_en=rel_names[key]["en"], confidence=max(confs) if confs else None, evidence=ev)
@@ -281,13 +282,18 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
         if post not in G.nodes[person]["posts"]:
             G.nodes[person]["posts"].append(post)
         if org:
-            # A post stated in several places keeps several offsets and extractors, not tied to
-            # their documents: take the first of each (the same whatever order the triples came in).
-            start = min((int(str(x)) for x in objects(m, _START)), default=None)
-            end = min((int(str(x)) for x in objects(m, _END)), default=None)
-            extractor = min((str(x) for x in objects(m, _EXTRACTOR)), default="")
-            ev = [{"doc": _doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor,
-                   "confidence": None} for d in sorted(set(objects(m, _DERIVED)))]
+            ev = [{"doc": _doc_id(value(d, _ENTITY) or ""), "sentence": "", "start": _int(value(d, _START)),
+                   "end": _int(value(d, _END)), "extractor": str(value(d, _EXTRACTOR) or ""),
+                   "confidence": _float(value(d, _CONFIDENCE))} for d in objects(m, _QUALIFIED)]
+            if not ev:
+                # Older graphs put the offsets and extractors on the post itself, not tied to their
+                # documents: take the first of each (the same whatever order the triples came in).
+                start = min((int(str(x)) for x in objects(m, _START)), default=None)
+                end = min((int(str(x)) for x in objects(m, _END)), default=None)
+                extractor = min((str(x) for x in objects(m, _EXTRACTOR)), default="")
+                ev = [{"doc": _doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor,
+                       "confidence": None} for d in sorted(set(objects(m, _DERIVED)))]
+            ev.sort(key=_evidence_order)
             G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,
                        label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None, evidence=ev)
     for _, attrs in G.nodes(data=True):
@@ -300,9 +306,18 @@ def _int(v) -> int | None:
     return int(str(v)) if v is not None else None
 
 
+def _float(v) -> float | None:
+    return float(str(v)) if v is not None else None
+
+
+def _evidence_order(e: dict) -> tuple:
+    """A total order of evidence items, so that the network does not depend on the order of the triples."""
+    return (e["doc"], e["start"] or 0, e["extractor"], e["end"] or 0, e["sentence"], -(e["confidence"] or 0))
+
+
 def _dedupe(items: list[dict]) -> list[dict]:
     seen, out = set(), []
-    for e in sorted(items, key=lambda e: (e["doc"], e["start"] or 0, e["sentence"], e["predicate"], e["extractor"])):
+    for e in sorted(items, key=lambda e: (e["doc"], e["start"] or 0, e["sentence"], e["predicate"], *_evidence_order(e))):
         k = (e["doc"], e["sentence"])
         if k not in seen:
             seen.add(k)
