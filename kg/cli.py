@@ -242,5 +242,79 @@ def push(endpoint: str, out_dir: str, replace: bool, timeout: float) -> None:
                err=True)
 
 
+
+# --- analytics: kg stats, kg path, kg export (kg.analytics) ---------------------------------------
+
+_graph_dir = click.option("--graph", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+                          help="Output folder of `kg build` (graph.trig, else graph.ttl).")
+
+
+def _network(out_dir: str, provenance: bool = True):
+    """The graph of a build folder; a missing one is a one-line error and exit status 2."""
+    from kg.analytics import GraphNotFound, load
+
+    try:
+        return load(out_dir, provenance=provenance)
+    except GraphNotFound as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@_graph_dir
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1), help="Entities per ranking.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the community detection and betweenness sampling.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def stats(out_dir: str, top: int, seed: int, as_json: bool) -> None:
+    """Counts per type and relation, the most central organizations and people, communities."""
+    from kg.analytics import format_summary, summary
+
+    report = summary(_network(out_dir, provenance=False), top=top, seed=seed)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else format_summary(report))
+
+
+@main.command("path")
+@click.argument("a")
+@click.argument("b")
+@_graph_dir
+@click.option("--max-hops", default=6, show_default=True, type=click.IntRange(min=1), help="Longest path to report.")
+@click.option("--limit", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Shortest paths to show when there are several.")
+@click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
+def path_cmd(a: str, b: str, out_dir: str, max_hops: int, limit: int, as_json: bool) -> None:
+    """How two entities are connected: each step with its relation and evidence.
+
+    A and B are names or aliases (a part of a name works when only one entity contains it).
+    Exit status 2 for an unknown or ambiguous name, 1 when they are not connected.
+    """
+    from kg.analytics import AmbiguousName, NameNotFound, NoConnection, connection, format_connection
+
+    try:
+        paths = connection(_network(out_dir), a, b, max_hops=max_hops, limit=limit)
+    except (NameNotFound, AmbiguousName) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except NoConnection as e:
+        click.echo(f"no connection: {e}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(paths, ensure_ascii=False, indent=1) if as_json else format_connection(paths))
+
+
+@main.command("export")
+@_graph_dir
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="File to write (.graphml or .gexf).")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), default=None,
+              help="Default: from the suffix of the output file.")
+def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
+    """Write the graph as GraphML or GEXF for Gephi (lists and evidence flattened to text)."""
+    from kg.analytics import export_graph
+
+    if fmt is None and not output.lower().endswith((".graphml", ".gexf")):
+        raise click.UsageError(f"{output}: give --format graphml|gexf or a .graphml/.gexf file name")
+    G = _network(out_dir)
+    export_graph(G, output, fmt)
+    click.echo(f"{output}: {G.number_of_nodes()} entities, {G.number_of_edges()} relations", err=True)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
