@@ -274,7 +274,8 @@ def connection(G: nx.MultiDiGraph, a: str, b: str, *, max_hops: int = 6, limit: 
     """How two entities are connected: up to ``limit`` shortest paths, each step with its evidence.
 
     ``a`` and ``b`` are names or aliases (see :func:`resolve`). Relations are followed either way.
-    A path is ``{length, nodes (labels), steps}``; a step is ``{from, from_type, to, to_type,
+    A path is ``{length, nodes (labels), steps, found}`` (``found``: how many shortest paths there
+    are, counting up to 200); a step is ``{from, from_type, to, to_type,
     relation, relation_zh, relation_en, direction, evidence, also}``: ``direction`` is
     ``"forward"`` when the relation goes from ``from`` to ``to`` (王明 讲话 论坛) and
     ``"backward"`` when it goes the other way; ``evidence`` is ``[{doc, sentence, start, end}]``;
@@ -307,7 +308,8 @@ def connection(G: nx.MultiDiGraph, a: str, b: str, *, max_hops: int = 6, limit: 
     out = []
     for path in sorted(paths, key=rank)[:limit]:
         steps = [_step(G, x, y, names) for x, y in zip(path, path[1:])]
-        out.append({"length": len(steps), "nodes": [G.nodes[n].get("label", n) for n in path], "steps": steps})
+        out.append({"length": len(steps), "nodes": [G.nodes[n].get("label", n) for n in path], "steps": steps,
+                    "found": len(paths)})
     return out
 
 
@@ -448,12 +450,15 @@ def format_connection(paths: list[dict], max_evidence: int = 2) -> str:
     """The text of ``kg path``: each step with its relation in Chinese and English and its evidence."""
     lines = []
     for i, p in enumerate(paths, 1):
-        head = f"path {i} of {len(paths)}: " if len(paths) > 1 else ""
+        found = p.get("found", len(paths))
+        head = f"path {i} of {found}{'+' if found >= 200 else ''}: " if found > 1 else ""
         lines.append(f"{head}{p['nodes'][0]} → {p['nodes'][-1]}: {p['length']} step(s)")
         for j, st in enumerate(p["steps"], 1):
             rel = f"{st['relation_zh']} {st['relation_en']}"
             arrow = f"—[{rel}]→" if st["direction"] == "forward" else f"←[{rel}]—"
             lines.append(f"  {j}. {st['from']} ({st['from_type']}) {arrow} {st['to']} ({st['to_type']})")
+            if not st["evidence"]:
+                lines.append("       (no evidence recorded)")
             for e in st["evidence"][:max_evidence]:
                 where = f"{e['doc']} [{e['start']}–{e['end']}]" if e["start"] is not None else e["doc"]
                 lines.append(f"       {where}: {e['sentence'] or '(no sentence recorded)'}")

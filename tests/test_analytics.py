@@ -433,7 +433,11 @@ def test_connection_prefers_paths_not_through_places(G):
         H.add_node(n, label=n, type=t)
     H.add_edges_from([("甲会", "北京", "heldIn"), ("乙会", "北京", "heldIn"), ("赵强", "甲会", "attended"),
                       ("赵强", "乙会", "attended")])
-    assert [p["nodes"][1] for p in ka.connection(H, "甲会", "乙会")] == ["赵强", "北京"]
+    paths = ka.connection(H, "甲会", "乙会", limit=1)
+    assert [p["nodes"][1] for p in paths] == ["赵强"] and paths[0]["found"] == 2
+    text = ka.format_connection(paths)
+    assert text.splitlines()[0] == "path 1 of 2: 甲会 → 乙会: 2 step(s)"
+    assert text.count("(no evidence recorded)") == 2
 
 
 def test_connection_by_alias_one_step(G):
