@@ -266,7 +266,12 @@ def _network(out_dir: str, provenance: bool = True):
 @click.option("--seed", default=0, show_default=True, help="Seed of the community detection and betweenness sampling.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def stats(out_dir: str, top: int, seed: int, as_json: bool) -> None:
-    """Counts per type and relation, the most central organizations and people, communities."""
+    """Counts per type and relation, the most central organizations and people, communities.
+
+    Reads OUT/graph.ttl when there is one (no provenance is needed), else OUT/graph.trig.
+    Betweenness is exact on small graphs and estimated from a fixed-seed sample of sources on
+    large ones (the report says which).
+    """
     from kg.analytics import format_summary, summary
 
     report = summary(_network(out_dir, provenance=False), top=top, seed=seed)
