@@ -215,6 +215,24 @@ class QueryResult:
     def __iter__(self) -> Iterator[tuple]:
         return iter(self.rows)
 
+    def _repr_html_(self) -> str:
+        """An HTML table, as Jupyter shows a result (every value escaped).
+
+        >>> print(QueryResult("select", ["org"], [("<b>中机质协</b>",)])._repr_html_())
+        <table><thead><tr><th>org</th></tr></thead><tbody><tr><td>&lt;b&gt;中机质协&lt;/b&gt;</td></tr></tbody></table><p>1 row(s)</p>
+        """
+        import html
+
+        if self.kind == "ask":
+            return f"<p>{self.boolean}</p>"
+        if self.kind == "update":
+            return "<p>updated</p>"
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell_text(v, True))}</td>" for v in row) + "</tr>"
+                       for row in self.rows)
+        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                f"<p>{len(self.rows)} row(s)</p>")
+
 
 # --- a small SPARQL tokenizer (enough to skip strings, IRIs and comments) -------------------------------
 _TOKEN = re.compile(
@@ -563,6 +581,11 @@ def _execute(store: ox.Store, req: dict) -> tuple:
 
 def _worker_main() -> None:
     """Entry point of the worker: ``python -c 'from kg.query import _worker_main; _worker_main()' FD PATH [--write]``."""
+    import signal
+
+    # Ctrl-C (or a Jupyter kernel's shutdown) reaches the whole process group: the parent kills
+    # the worker itself when interrupted (_Worker._wait), so the worker takes no part in it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, path, write = int(sys.argv[1]), sys.argv[2], "--write" in sys.argv[3:]
     conn = Connection(fd)
     try:
