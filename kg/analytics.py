@@ -32,7 +32,7 @@ from kg.network import GraphNotFound, find_nodes, load_network, relation_labels
 __all__ = [
     "load", "ORGANIZATION_TYPES", "simple_view", "counts", "central", "betweenness_sample_size", "communities",
     "resolve", "connection", "summary", "format_summary", "format_connection", "flatten", "export_graph",
-    "AnalyticsError", "NameNotFound", "AmbiguousName", "NoConnection",
+    "GraphNotFound", "GraphUnreadable", "AnalyticsError", "NameNotFound", "AmbiguousName", "NoConnection",
 ]
 
 #: The types that are kinds of ``kg:Organization``.
@@ -44,6 +44,10 @@ BETWEENNESS_BUDGET = 1_500_000
 BETWEENNESS_MIN_SAMPLE = 32
 #: Entities that only link others weakly (two events in the same city): paths avoid them when they can.
 _WEAK_HUBS = {"Place"}
+
+
+class GraphUnreadable(ValueError):
+    """A graph file that does not parse."""
 
 
 class AnalyticsError(LookupError):
@@ -90,9 +94,13 @@ def load(source, *, provenance: bool = True) -> nx.MultiDiGraph:
     path = Path(source)
     if not path.exists():
         raise GraphNotFound(f"{source}: no such graph folder or file (run `kg build PATH... -o {source}` first)")
-    if not provenance and path.is_dir() and (path / "graph.ttl").is_file():
-        path = path / "graph.ttl"
-    return load_network(path)
+    if path.is_dir():
+        names = ("graph.trig", "graph.ttl") if provenance else ("graph.ttl", "graph.trig")
+        path = next((path / n for n in names if (path / n).is_file()), path)
+    try:
+        return load_network(path)
+    except SyntaxError as e:  # pyoxigraph's parse errors
+        raise GraphUnreadable(f"{path}: not a readable graph: {e.msg}") from None
 
 
 # --- views and counts -----------------------------------------------------------------------------

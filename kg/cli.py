@@ -250,12 +250,12 @@ _graph_dir = click.option("--graph", "out_dir", default="out", show_default=True
 
 
 def _network(out_dir: str, provenance: bool = True):
-    """The graph of a build folder; a missing one is a one-line error and exit status 2."""
-    from kg.analytics import GraphNotFound, load
+    """The graph of a build folder; a missing or unreadable one is a one-line error and exit status 2."""
+    from kg.analytics import GraphNotFound, GraphUnreadable, load
 
     try:
         return load(out_dir, provenance=provenance)
-    except GraphNotFound as e:
+    except (GraphNotFound, GraphUnreadable) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
 

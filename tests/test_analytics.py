@@ -577,6 +577,14 @@ def test_missing_graph_folder(tmp_path, command):
     assert result.exit_code == 2 and "no graph.trig or graph.ttl" in result.stderr
 
 
+def test_unreadable_graph(tmp_path):
+    (tmp_path / "graph.trig").write_text("这不是 TriG <<", encoding="utf-8")
+    result = invoke("stats", "--graph", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {tmp_path / 'graph.trig'}: not a readable graph: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_kg_path_text(world_dir):
     result = invoke("path", "陈立新", "周文", "--graph", str(world_dir))
     assert result.exit_code == 0, result.stderr
