@@ -1,0 +1,355 @@
+"""The interactive HTML page of the graph: one self-contained file that works with no network.
+
+pyvis builds the nodes, edges and vis-network options; the page is our own Jinja template
+(``kg/templates/graph.html.jinja``) with vis-network's JavaScript and CSS (shipped inside the
+pyvis package) inlined, and a small plain-JavaScript interface: a legend that filters by type,
+a relation filter, a search by name or alias, and a side panel with the type, aliases, posts and
+evidence (sentence and source document) of the node or edge under the mouse or clicked.
+
+Nothing from a document is ever HTML: the graph goes into the page as JSON inside a
+``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the
+page builds every text with ``textContent``. Positions are computed ahead (:mod:`kg.layout`), so
+physics is only switched on for graphs of at most ``PHYSICS_MAX_NODES`` nodes. The same graph
+gives the same bytes.
+
+>>> from kg.network import _example_graph, load_network
+>>> html = render_html(load_network(_example_graph()))
+>>> html.startswith("<!DOCTYPE html>") and "质量论坛" in html and "https://" not in _scripts_removed(html)
+True
+>>> sub, centre = focus_subgraph(load_network(_example_graph()), "某某协会", hops=1)
+>>> sorted(a["label"] for _, a in sub.nodes(data=True))
+['中国某某协会', '王明']
+"""
+
+from __future__ import annotations
+
+import difflib
+import html as _html
+import json
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import networkx as nx
+
+from kg.layout import layout_positions
+
+__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "FocusNotFound",
+           "TYPE_STYLES", "PHYSICS_MAX_NODES"]
+
+PHYSICS_MAX_NODES = 1000  # above this the page draws the precomputed layout with physics off
+SEED = 7
+
+# Shape and colour per type; shapes with the label below them (cheap to draw in large graphs).
+TYPE_STYLES: dict[str, tuple[str, str]] = {
+    "Person": ("dot", "#4E79A7"),
+    "GovernmentBody": ("square", "#E15759"),
+    "Association": ("diamond", "#F28E2B"),
+    "Company": ("triangle", "#59A14F"),
+    "ResearchInstitute": ("triangleDown", "#76B7B2"),
+    "Event": ("star", "#EDC948"),
+    "Document": ("hexagon", "#B07AA1"),
+    "Award": ("star", "#FF9DA7"),
+    "Place": ("dot", "#9C755F"),
+}
+_OTHER_STYLE = ("dot", "#9D9D9D")
+_TEMPLATES = Path(__file__).parent / "templates"
+_VIS_DIR = "lib/vis-9.1.2"
+DETAIL_KEYS = ("info", "edge_info", "evidence", "docs", "sentences", "extractors")  # parsed by the page on demand
+
+
+class FocusNotFound(LookupError):
+    """No entity has the name or alias asked for; ``suggestions`` are close names."""
+
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name, self.suggestions = name, suggestions
+        msg = f"no entity named {name!r} in the graph"
+        if suggestions:
+            msg += "; close matches: " + ", ".join(suggestions)
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # KeyError-style quoting would hide the message
+        return self.args[0]
+
+
+def _as_network(G, ontology=None) -> nx.MultiDiGraph:
+    if isinstance(G, nx.Graph):
+        return G
+    from kg.network import load_network
+
+    return load_network(G, ontology)
+
+
+def focus_subgraph(G, name: str, hops: int = 2) -> tuple[nx.MultiDiGraph, str]:
+    """The entities at most ``hops`` steps from the one named ``name`` (label or alias), and its node.
+
+    Raises :class:`FocusNotFound` (with close names, if any) when no label or alias has it.
+    """
+    from kg.network import find_nodes, neighbourhood
+
+    G = _as_network(G)
+    found = find_nodes(G, name)
+    if not found:
+        names = sorted({a.get("label", "") for _, a in G.nodes(data=True)}
+                       | {x for _, a in G.nodes(data=True) for x in a.get("aliases", ())})
+        raise FocusNotFound(name, difflib.get_close_matches(name.strip(), names, n=5, cutoff=0.4))
+    return neighbourhood(G, found[0], hops), found[0]
+
+
+def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None = None,
+              physics: bool | None = None, seed: int = SEED, ontology=None) -> dict:
+    """Everything the page shows, as plain JSON-ready data (nodes, edges, options, legend, details).
+
+    ``focus`` is a node of ``G`` to mark as the centre. Nodes get short ids in IRI order
+    (``n0``, ``n1``…), edges in (source, target, key) order.
+    """
+    from kg.network import relation_labels, type_labels
+
+    net = _pyvis_network()
+    types, rels = type_labels(ontology), relation_labels(ontology)
+    order = sorted(G, key=str)
+    ids = {n: f"n{i}" for i, n in enumerate(order)}
+    pos = layout_positions(G, seed=seed)
+    degree = dict(G.degree())
+    big = G.number_of_nodes() > PHYSICS_MAX_NODES
+    physics = (not big) if physics is None else physics
+    ev_table = _EvidenceTable()
+    info, type_count = [], {}
+    for n in order:
+        a = G.nodes[n]
+        t = a.get("type", "")
+        type_count[t] = type_count.get(t, 0) + 1
+        options = dict(group=t, x=pos[n][0], y=pos[n][1], value=degree[n] + 1)
+        if n == focus:
+            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
+            options.update(borderWidth=4, font={"size": 18}, shadow=True,
+                           color={"background": colour, "border": "#1F2933",
+                                  "highlight": {"background": colour, "border": "#1F2933"}})
+        net.add_node(ids[n], label=_short(a.get("label") or str(n)), shape=TYPE_STYLES.get(t, _OTHER_STYLE)[0],
+                     **options)
+        info.append({
+            "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": t,
+            "type_zh": a.get("type_zh") or types.get(t, {}).get("zh", t), "type_en": types.get(t, {}).get("en", t),
+            "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
+            "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
+                       "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
+            "sources": list(a.get("sources", ())),
+            "evidence": [[ev_table.add(e), e.get("predicate")] for e in a.get("evidence", ())],
+            "degree": degree[n],
+        })
+    edge_info, rel_count = [], {}
+    edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
+    for i, (u, v, k, a) in enumerate(edges):
+        p = a.get("predicate", str(k))
+        rel_count[p] = rel_count.get(p, 0) + 1
+        zh = a.get("label_zh") or rels.get(p, {}).get("zh", p)
+        en = rels.get(p, {}).get("en") or a.get("label_en") or p
+        label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
+        net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
+        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
+                          "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
+    for e in net.edges:
+        e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
+    legend = [{"type": t, "zh": types.get(t, {}).get("zh", t), "en": types.get(t, {}).get("en", t),
+               "shape": TYPE_STYLES.get(t, _OTHER_STYLE)[0], "color": TYPE_STYLES.get(t, _OTHER_STYLE)[1],
+               "count": type_count[t]} for t in _type_order(type_count)]
+    predicates = sorted(set(rel_count) | {p for i in info for _, p in i["evidence"] if p})
+    relations = [{"predicate": p, "zh": rels.get(p, {}).get("zh", p), "en": rels.get(p, {}).get("en", p),
+                  "count": rel_count.get(p, 0)} for p in predicates]
+    return {
+        "title": title or "知识图谱 · Knowledge graph",
+        "focus": ids.get(focus) if focus is not None else None,
+        "physics": physics, "edge_labels": "selected" if big else "all",
+        "nodes": net.nodes, "edges": net.edges, "info": info, "edge_info": edge_info,
+        "legend": legend, "relations": relations, **ev_table.tables(),
+        "options": _options(net, legend, physics, big),
+    }
+
+
+class _EvidenceTable:
+    """Evidence stored once and referred to by index (a sentence often backs several relations).
+
+    ``evidence[i]`` is ``[doc, sentence, start, end, extractor, confidence]`` with ``doc``,
+    ``sentence`` and ``extractor`` indices into ``docs``, ``sentences`` and ``extractors``.
+    """
+
+    def __init__(self):
+        self.rows: dict[tuple, int] = {}
+        self.strings: dict[str, dict[str, int]] = {"docs": {}, "sentences": {}, "extractors": {}}
+
+    def _str(self, table: str, value) -> int | None:
+        if value in (None, ""):
+            return None
+        return self.strings[table].setdefault(str(value), len(self.strings[table]))
+
+    def add(self, e: dict) -> int:
+        row = (self._str("docs", e.get("doc")), self._str("sentences", e.get("sentence")), e.get("start"),
+               e.get("end"), self._str("extractors", e.get("extractor")), e.get("confidence"))
+        return self.rows.setdefault(row, len(self.rows))
+
+    def tables(self) -> dict:
+        return {"evidence": [list(r) for r in self.rows], **{k: list(v) for k, v in self.strings.items()}}
+
+
+def _short(label: str, width: int = 18) -> str:
+    """The label drawn on the canvas (the panel and the search use the full one)."""
+    return label if len(label) <= width else label[:width - 1] + "…"
+
+
+def _type_order(counts: dict[str, int]) -> list[str]:
+    known = [t for t in TYPE_STYLES if t in counts]
+    return known + sorted(t for t in counts if t not in TYPE_STYLES)
+
+
+def _pyvis_network():
+    """A pyvis ``Network`` whose node lookups are O(1) (pyvis scans a list: O(n^2) for 10,000 nodes)."""
+    from pyvis.network import Network  # imports IPython: only when a page is made
+
+    class _Ids(list):
+        def __init__(self):
+            super().__init__()
+            self._set = set()
+
+        def append(self, x):
+            self._set.add(x)
+            super().append(x)
+
+        def __contains__(self, x):
+            return x in self._set
+
+    net = Network(directed=True, cdn_resources="in_line")
+    net.node_ids = _Ids()
+    return net
+
+
+def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
+    """vis-network options: pyvis' defaults with our physics, groups, edges and interaction."""
+    net.toggle_physics(physics)
+    if physics:
+        net.barnes_hut(gravity=-6000, central_gravity=0.05, spring_length=110, spring_strength=0.02,
+                       damping=0.3, overlap=0)
+    net.set_edge_smooth("continuous")  # "dynamic" adds a physics body per edge
+    options = json.loads(net.options.to_json())
+    # No stabilisation pass before the first frame: the layout is computed ahead, physics only
+    # settles it live (a pass over 1,000 nodes takes seconds).
+    options["physics"]["stabilization"] = {"enabled": False}
+    options["physics"]["maxVelocity"] = 20
+    options["physics"]["minVelocity"] = 1.0
+    options["edges"].update({
+        "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+        "color": {"color": "#9AA5B1", "highlight": "#1F2933", "hover": "#52606D", "inherit": False},
+        "font": {"size": 10, "color": "#52606D", "strokeWidth": 2, "align": "middle", "multi": False},
+        "width": 1, "selectionWidth": 2,
+    })
+    if big:  # the page labels the selected node's edges and gives them arrows
+        options["edges"]["smooth"] = False
+        options["edges"]["arrows"]["to"]["enabled"] = False
+    options["nodes"] = {"font": {"size": 13, "face": "sans-serif"},
+                        "scaling": {"min": 8, "max": 30, "label": {"enabled": False}}}
+    options["groups"] = {g["type"]: {"shape": g["shape"], "color": {
+        "background": g["color"], "border": g["color"],
+        "highlight": {"background": g["color"], "border": "#1F2933"},
+        "hover": {"background": g["color"], "border": "#52606D"}}} for g in legend}
+    options["interaction"].update({"hover": True, "tooltipDelay": 200, "navigationButtons": False,
+                                   "keyboard": {"enabled": True, "bindToWindow": False},
+                                   "hideEdgesOnDrag": big, "hideEdgesOnZoom": big})
+    options["layout"] = {"improvedLayout": False, "randomSeed": SEED}
+    options.pop("configure", None)
+    return options
+
+
+def _script_json(obj) -> str:
+    """JSON that is safe inside ``<script>``: no ``<``, ``>``, ``&``, U+2028 or U+2029 appear raw."""
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+@lru_cache(maxsize=1)
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's JavaScript and CSS from the pyvis package, made safe to inline."""
+    import importlib.util
+
+    root = Path(importlib.util.find_spec("pyvis").origin).parent / _VIS_DIR
+    js = (root / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (root / "vis-network.css").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S*", "", js)  # no fetch of a map file next to the page
+    css = re.sub(r"/\*# sourceMappingURL=\S*\s*\*/", "", css)
+    # Inside <script> only "</script" (or "<!--" with "<script") could end the element early.
+    if re.search(r"</style", css, re.I) or re.search(r"</script|<!--", js, re.I):
+        raise RuntimeError("vis-network assets cannot be inlined safely")
+    return js, css
+
+
+@lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.get_template("graph.html.jinja")
+
+
+def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None = None,
+                physics: bool | None = None, seed: int = SEED, ontology=None) -> str:
+    """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
+
+    ``focus`` (a name or alias) limits the page to the entities at most ``hops`` steps from that
+    entity (:class:`FocusNotFound` if there is none). ``physics`` defaults to on for at most
+    ``PHYSICS_MAX_NODES`` nodes.
+    """
+    from markupsafe import Markup
+
+    G = _as_network(G, ontology)
+    centre = None
+    if focus is not None:
+        G, centre = focus_subgraph(G, focus, hops)
+        if title is None:
+            title = f"{G.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
+    data = page_data(G, focus=centre, title=title, physics=physics, seed=seed, ontology=ontology)
+    js, css = _vis_assets()
+    details = {k: data.pop(k) for k in DETAIL_KEYS}
+    return _template().render(
+        title=data["title"], n_nodes=len(data["nodes"]), n_edges=len(data["edges"]),
+        data_json=Markup(_script_json(data)), details_json=Markup(_script_json(details)),
+        vis_js=Markup(js), vis_css=Markup(css))
+
+
+def write_html(G, path: str | os.PathLike, **kwargs) -> Path:
+    """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
+    from kg.graph import write_atomic
+
+    path = Path(path)
+    write_atomic(path, render_html(G, **kwargs).encode("utf-8"))
+    return path
+
+
+class Page:
+    """A rendered page that Jupyter shows inline (in an ``<iframe srcdoc>``, so its scripts run)."""
+
+    def __init__(self, html: str, height: int = 720):
+        self.html, self.height = html, height
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" style="width:100%;height:{self.height}px;'
+                f'border:1px solid #ddd" sandbox="allow-scripts"></iframe>')
+
+    def save(self, path: str | os.PathLike) -> Path:
+        from kg.graph import write_atomic
+
+        write_atomic(Path(path), self.html.encode("utf-8"))
+        return Path(path)
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def show(G, height: int = 720, **kwargs) -> Page:
+    """The page as an object a notebook displays inline: ``kg.viz.show(load_network("out"))``."""
+    return Page(render_html(G, **kwargs), height)
+
+
+def _scripts_removed(html: str) -> str:
+    """The page without its ``<script>`` and ``<style>`` bodies (what remains is markup)."""
+    return re.sub(r"(?is)<(script|style)\b[^>]*>.*?</\1>", "", html)
