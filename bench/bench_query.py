@@ -356,7 +356,7 @@ def generate(path: Path, n_triples: int, seed: int = 7, shape: str = "ttl") -> d
                 elif x[1] == KG + "issued":
                     org_docs[x[0]] = org_docs.get(x[0], 0) + 1
             if trig:
-                f.write(f"<https://example.org/cnqkg/source/news-{n_events:07d}.txt> {{\n")
+                f.write(f"<https://example.org/cnqkg/id/source/news-{n_events:07d}.txt> {{\n")
             w.block(w.iri(ev), epairs, "  " if trig else "")
             for d, pairs in doc_blocks:
                 w.block(w.iri(d), pairs, "  " if trig else "")
@@ -366,7 +366,7 @@ def generate(path: Path, n_triples: int, seed: int = 7, shape: str = "ttl") -> d
             for s, pairs in by_subject.items():
                 w.block(w.iri(s), pairs, "  " if trig else "")
             if trig:
-                src = f"https://example.org/cnqkg/source/news-{n_events:07d}.txt"
+                src = f"https://example.org/cnqkg/id/source/news-{n_events:07d}.txt"
                 for k, (s, p, o) in enumerate(facts):
                     start = rng.randint(0, 5000)
                     w.block(f"_:st{n_events}x{k}", [

@@ -94,8 +94,8 @@ def _split_credentials(endpoint: str) -> tuple[str, dict[str, str]]:
 def graph_url(endpoint: str, graph: str | None) -> str:
     """``ENDPOINT?graph=IRI`` (the IRI percent-encoded) or ``ENDPOINT?default``.
 
-    >>> graph_url("http://h:7878/store", "https://example.org/cnqkg/source/001.txt")
-    'http://h:7878/store?graph=https%3A%2F%2Fexample.org%2Fcnqkg%2Fsource%2F001.txt'
+    >>> graph_url("http://h:7878/store", "https://example.org/cnqkg/id/source/001.txt")
+    'http://h:7878/store?graph=https%3A%2F%2Fexample.org%2Fcnqkg%2Fid%2Fsource%2F001.txt'
     >>> graph_url("http://h:3030/ds/data?x=1", None)
     'http://h:3030/ds/data?x=1&default'
     """

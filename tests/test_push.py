@@ -155,7 +155,7 @@ def test_push_then_query_back(server, out):
 
 def test_replace_replaces_a_graph(server, out):
     endpoint = server + "/store"
-    g1 = "https://example.org/cnqkg/source/001.txt"
+    g1 = "https://example.org/cnqkg/id/source/001.txt"
     body = b"<http://e/stale> <http://e/p> <http://e/o> ."
     req = urllib.request.Request(graph_url(endpoint, g1), data=body, method="PUT",
                                  headers={"Content-Type": "text/turtle"})

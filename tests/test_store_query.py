@@ -48,7 +48,7 @@ from kg.store import (
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "query_graph.trig"
 FIXTURE_QUADS = 150
-SRC = "https://example.org/cnqkg/source/"
+SRC = "https://example.org/cnqkg/id/source/"
 
 CONF = "2020年全国机械工业质量品牌工作会议"
 FORUM = "质量发展专家座谈会"
