@@ -17,6 +17,7 @@ edge per pair of entities however many relations join them (``weight`` counts th
 from __future__ import annotations
 
 import difflib
+import itertools
 import io
 import json
 import re
@@ -353,6 +354,37 @@ def _sentence_at(G: nx.MultiDiGraph, s: str, t: str, e: dict) -> str:
     return ""
 
 
+def cohosts(G: nx.MultiDiGraph, top: int | None = 10, predicates: tuple[str, ...] = ("hosted", "coHosted")) -> list[dict]:
+    """Pairs of organizations that organized (主办 or 承办/协办) the same events, most events first.
+
+    The whole-graph form of the stored query ``cohosts`` (which takes one organization: counting
+    every pair in SPARQL takes seconds on a large store; here it is one pass over the events).
+
+    >>> G = _example()
+    >>> cohosts(G)
+    []
+    >>> G.add_edge("o/某某省质量协会", "e/质量论坛", key="coHosted", predicate="coHosted")
+    'coHosted'
+    >>> [(r["a"], r["b"], r["events"]) for r in cohosts(G)]
+    [('中国某某协会', '某某省质量协会', 1)]
+    """
+    hosts: dict[str, set[str]] = {}
+    for u, v, key, d in G.edges(keys=True, data=True):
+        if d.get("predicate", key) in predicates:
+            hosts.setdefault(v, set()).add(u)
+    pairs: Counter = Counter()
+    for orgs in hosts.values():
+        for a, b in itertools.combinations(sorted(orgs), 2):
+            pairs[(a, b)] += 1
+    label = lambda n: G.nodes[n].get("label", n)  # noqa: E731
+    rows = sorted(({"a": label(a), "b": label(b), "events": n, "a_node": a, "b_node": b}
+                   for (a, b), n in pairs.items()), key=lambda r: (-r["events"], r["a"], r["b"]))
+    for r in rows:
+        if r["b"] < r["a"]:
+            r["a"], r["b"], r["a_node"], r["b_node"] = r["b"], r["a"], r["b_node"], r["a_node"]
+    return rows[:top] if top else rows
+
+
 # --- summary --------------------------------------------------------------------------------------
 
 
@@ -388,6 +420,7 @@ def summary(G: nx.MultiDiGraph, *, top: int = 10, seed: int = 0, n_communities: 
         "betweenness": {"exact": k is None, "sampled_sources": k, "seed": seed, "entities": U.number_of_nodes()},
         "communities": {"method": f"Louvain, networkx, seed {seed}", "count": len(comms),
                         "largest": comms[:n_communities]},
+        "cohosts": cohosts(G, top),
     }
 
 
@@ -444,6 +477,10 @@ def format_summary(s: dict) -> str:
                     else " " * (col + w + 4))
             right = f"{i + 1:>3} {_fit(btw[i]['label'], col)}{btw[i]['score']:.3f}" if i < len(btw) else ""
             lines.append(f"{left}  {right}".rstrip())
+    if s.get("cohosts"):
+        lines.append("")
+        lines.append("共同主办 organizations that organized events together (events):")
+        lines += _wrap([f"{r['a']} + {r['b']} {r['events']}" for r in s["cohosts"]])
     cm = s["communities"]
     lines.append("")
     lines.append(f"社区 communities: {cm['count']} of 2+ entities ({cm['method']}); largest:")

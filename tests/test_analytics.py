@@ -714,3 +714,32 @@ def test_seed_commands(seed_build, tmp_path):
     assert invoke("export", "--graph", str(out), "-o", str(gexf)).exit_code == 0
     H, G = nx.read_gexf(gexf), load_network(out)
     assert set(H) == set(G) and H.number_of_edges() == G.number_of_edges()
+
+
+def _hosting_graph(facts):
+    G = nx.MultiDiGraph()
+    for org, pred, event in facts:
+        for n, t in ((org, "Association"), (event, "Event")):
+            G.add_node(n, label=n, type=t)
+        G.add_edge(org, event, key=pred, predicate=pred)
+    return G
+
+
+@pytest.mark.parametrize("facts, expected", [
+    ([("甲协会", "hosted", "论坛一"), ("乙公司", "coHosted", "论坛一"), ("丙研究院", "coHosted", "论坛一"),
+      ("甲协会", "hosted", "论坛二"), ("乙公司", "hosted", "论坛二")],
+     [("乙公司", "甲协会", 2), ("丙研究院", "乙公司", 1), ("丙研究院", "甲协会", 1)]),
+    # attending, guiding or supporting together is not organizing together
+    ([("甲协会", "hosted", "论坛一"), ("乙公司", "attended", "论坛一"), ("丙研究院", "guided", "论坛一")], []),
+    # one organization twice on the same event is no pair
+    ([("甲协会", "hosted", "论坛一"), ("甲协会", "coHosted", "论坛一")], []),
+])
+def test_cohosts_pairs_across_the_graph(facts, expected):
+    rows = ka.cohosts(_hosting_graph(facts))
+    assert [(r["a"], r["b"], r["events"]) for r in rows] == expected
+
+
+def test_cohosts_top():
+    facts = [(f"机构{i}", "hosted", "大会") for i in range(5)]
+    assert len(ka.cohosts(_hosting_graph(facts), top=3)) == 3
+    assert len(ka.cohosts(_hosting_graph(facts), top=None)) == 10
