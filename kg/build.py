@@ -126,7 +126,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
     ``graph.trig`` (one named graph per source document, with the provenance of every relation),
-    ``entities.jsonl``, the embedded SPARQL store ``store/`` (loaded from ``graph.trig``) and, when
+    ``entities.jsonl``, the interactive page ``graph.html`` (:mod:`kg.viz`), the embedded SPARQL
+    store ``store/`` (loaded from ``graph.trig``) and, when
     the graph breaks a SHACL shape, ``shacl-report.txt``. Every file
     is written to a temporary file and renamed. With ``incremental`` (the default), extractions
     are cached under ``OUT/.cache/`` by content hash, so only new or changed documents are
@@ -164,10 +165,18 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     for name, (path, data) in outputs.items():
         write_atomic(path, data)
         result.outputs[name] = path
+    result.outputs["graph.html"] = _write_page(out, ontology)
     result.outputs["store"] = load_store(out)  # the embedded SPARQL store kg query reads
     if cache:
         cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
     return result
+
+
+def _write_page(out: Path, ontology: str | None) -> Path:
+    """``OUT/graph.html`` from the ``graph.trig`` just written: the same bytes as ``kg viz --graph OUT``."""
+    from kg.viz import write_html  # pyvis (and IPython) only when a page is made
+
+    return write_html(out, out / "graph.html", ontology=ontology)
 
 
 def format_summary(summary: dict) -> str:

@@ -103,7 +103,7 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
 @_max_mb
 @click.option("--full", is_flag=True, help="Extract every document again instead of reusing the cache in OUT/.cache.")
 def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float, full: bool) -> None:
-    """Build the knowledge graph from documents: OUT/graph.ttl, OUT/graph.trig, OUT/entities.jsonl.
+    """Build the knowledge graph from documents: OUT/graph.ttl, OUT/graph.trig, OUT/entities.jsonl, OUT/graph.html.
 
     Only new or changed documents are extracted again (unless --full). A progress bar is shown
     on a terminal; the summary and any errors go to stderr. Exit status 1 if a document failed or
@@ -320,6 +320,62 @@ def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
     G = _network(out_dir)
     export_graph(G, output, fmt)
     click.echo(f"{output}: {G.number_of_nodes()} entities, {G.number_of_edges()} relations", err=True)
+
+
+# --- the interactive page: kg viz (kg.viz) ---------------------------------------------------------
+
+@main.command("viz")
+@click.option("--graph", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder of `kg build` (graph.trig, else graph.ttl).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="HTML file to write [default: OUT/graph.html, or OUT/focus.html with --focus].")
+@click.option("--focus", metavar="NAME", default=None,
+              help="Only the entities around the one with this name or alias.")
+@click.option("--hops", default=2, show_default=True, type=click.IntRange(min=0),
+              help="With --focus: how many steps from it to show.")
+@click.option("--physics/--no-physics", default=None,
+              help="Let the nodes settle live in the page [default: on up to 1,000 nodes].")
+@click.option("--title", default=None, help="Title of the page.")
+@_ontology
+def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, physics: bool | None,
+            title: str | None, ontology: str | None) -> None:
+    """Write the interactive HTML view of the graph: one file that works offline.
+
+    \b
+      kg viz                                   # out/graph.html (kg build writes it too)
+      kg viz --graph OUT --focus 中机质协 --hops 2 -o focus.html
+
+    Types are coloured and shaped (legend), relations labelled in Chinese and English; search by
+    name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
+    An unknown --focus name exits with status 2 and lists close names; so does a missing graph.
+    """
+    from pathlib import Path
+
+    from kg.network import GraphNotFound, load_network
+    from kg.viz import FocusNotFound, focus_subgraph, write_html
+
+    if not Path(out_dir).is_dir():
+        click.echo(f"error: {out_dir}: no such folder (run `kg build ... -o {out_dir}` first)", err=True)
+        sys.exit(2)
+    try:
+        G = load_network(out_dir, ontology)
+    except GraphNotFound as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except SyntaxError as e:  # pyoxigraph's parse errors
+        click.echo(f"error: {out_dir}: not a readable graph: {e.msg}", err=True)
+        sys.exit(2)
+    shown = G
+    if focus is not None:
+        try:
+            shown, centre = focus_subgraph(G, focus, hops)
+        except FocusNotFound as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+        click.echo(f"focus: {G.nodes[centre]['label']} ({G.nodes[centre]['type']}), {hops} hop(s)", err=True)
+    target = Path(output) if output else Path(out_dir) / ("focus.html" if focus is not None else "graph.html")
+    write_html(G, target, focus=focus, hops=hops, physics=physics, title=title, ontology=ontology)
+    click.echo(f"{target}: {shown.number_of_nodes()} entities, {shown.number_of_edges()} relations", err=True)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

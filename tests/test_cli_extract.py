@@ -94,7 +94,8 @@ def test_build_writes_a_graph_rdflib_parses(tmp_path, news):
     result = invoke("build", str(news), "-o", str(out))
     assert result.exit_code == 0, result.stderr
     # no temporary files left: the outputs and the extraction cache only
-    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.trig", "graph.ttl", "store"]
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.html", "graph.trig",
+                                                     "graph.ttl", "store"]
     g = Graph().parse(out / "graph.ttl", format="turtle")
     people = set(g.subjects(RDF.type, KG.Person))
     assert len(people) == 2
@@ -110,7 +111,7 @@ def test_build_twice_gives_identical_files(tmp_path, news):
     a, b = tmp_path / "a", tmp_path / "b"
     assert invoke("build", str(news), "-o", str(a)).exit_code == 0
     assert invoke("build", str(news), "-o", str(b)).exit_code == 0
-    for name in ("graph.ttl", "graph.trig", "entities.jsonl"):
+    for name in ("graph.ttl", "graph.trig", "entities.jsonl", "graph.html"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
@@ -172,7 +173,8 @@ def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
     assert str(missing) in result.stderr
     g = Graph().parse(out / "graph.ttl", format="turtle")
     assert (None, RDFS.label, Literal("陈志强", lang="zh")) in g
-    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.trig", "graph.ttl", "store"]
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.html", "graph.trig",
+                                                     "graph.ttl", "store"]
 
 
 # --- kg eval ------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-KG_MODULES = "kg.records, kg.ingest, kg.resolve, kg.graph, kg.network, kg.analytics, kg.evaluate, kg.lexicon, kg.build, kg.cli"
+KG_MODULES = ("kg.records, kg.ingest, kg.resolve, kg.graph, kg.network, kg.analytics, kg.evaluate, kg.lexicon, kg.build, "
+              "kg.cli, kg.layout, kg.viz")
 
 
 def _run(code: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,454 @@
+"""The HTML page (kg.viz) without a browser: self-contained, escaped, legend, labels, focus, determinism, CLI.
+
+The page is also driven in headless Chromium by tests/test_viz_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.layout import SPRING_MAX, layout_positions
+from kg.network import load_network
+from kg.viz import (PHYSICS_MAX_NODES, TYPE_STYLES, FocusNotFound, Page, _script_json, focus_subgraph, page_data,
+                    render_html, show, write_html)
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "viz_graph.trig"
+QUERY_FIXTURE = DATA / "query_graph.trig"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "</script><script>window.__pwned=1</script>协会"
+XSS_SENTENCE = "<img src=x onerror=alert(3)>出席了会议</script><script>alert(4)</script>\u2028下一行\u2029。"
+
+
+@pytest.fixture(scope="module")
+def G():
+    return load_network(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def html(G):
+    return render_html(G)
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of each <script> by id."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: dict[str | None, str] = {}
+        self._script = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._script = dict(attrs).get("id")
+            self.scripts[self._script] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = None
+
+    def handle_data(self, data):
+        if self._script is not None or (self.tags and self.tags[-1][0] == "script"):
+            self.scripts[self._script] = self.scripts.get(self._script, "") + data
+
+
+def parse(html: str) -> _Tags:
+    p = _Tags()
+    p.feed(html)
+    p.close()
+    return p
+
+
+def page_json(html: str) -> tuple[dict, dict]:
+    """The graph data and the details as the page's own JSON.parse would see them."""
+    scripts = parse(html).scripts
+    return json.loads(scripts["kg-data"]), json.loads(scripts["kg-details"])
+
+
+# ---- self-contained ------------------------------------------------------------------------------
+
+def test_page_links_nothing_external(html):
+    tags = parse(html).tags
+    assert not [(t, a) for t, a in tags if "src" in a or "href" in a], "no element may load or link anything"
+    assert not [t for t, _ in tags if t in ("link", "iframe", "img", "object", "embed", "base")]
+    assert [a.get("type") for t, a in tags if t == "script"] == ["application/json", "application/json", None, None]
+    assert not re.search(r"""(?i)\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html)
+    assert not re.search(r"""(?i)url\(\s*["']?\s*(?:https?:)?//""", html), "CSS url() may only hold data: URIs"
+    assert "@import" not in html and "sourceMappingURL" not in html
+
+
+def test_page_forbids_network_by_csp(html):
+    csp = [a["content"] for t, a in parse(html).tags
+           if t == "meta" and a.get("http-equiv", "").lower() == "content-security-policy"]
+    assert csp and "default-src 'none'" in csp[0] and "connect-src" not in csp[0]
+
+
+def test_vis_network_is_inlined(html):
+    assert "vis-network" in html and "new vis.Network(" in html
+    assert ".vis-network" in html  # its CSS
+
+
+# ---- escaping ------------------------------------------------------------------------------------
+
+def test_script_json_escapes_what_could_end_a_script():
+    text = _script_json({"a": "</script><!-- & '\" \u2028\u2029 <img>"})
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == {"a": "</script><!-- & '\" \u2028\u2029 <img>"}
+
+
+def test_document_text_never_appears_as_markup(html):
+    for raw in (XSS_IMG, "<img", "</script><script>", "<svg", "<b>别名", "\u2028", "\u2029"):
+        assert raw not in html, raw
+    tags = parse(html).tags
+    assert [t for t, _ in tags].count("script") == 4, "no script element came from the data"
+    assert not [t for t, _ in tags if t in ("img", "svg", "b")]
+
+
+def test_document_text_round_trips_through_the_page_json(G, html):
+    data, details = page_json(html)
+    labels = {i["label"] for i in details["info"]}
+    assert {XSS_IMG, XSS_SCRIPT} <= labels
+    assert XSS_SENTENCE in details["sentences"]
+    assert "<svg onload=alert(5)>.txt" in details["docs"]
+    assert "中机质协主办&amp;承办会议。" in details["sentences"]  # an entity in the text stays as written
+    aliases = {a for i in details["info"] for a in i["aliases"]}
+    assert "\"'&<b>别名</b>" in aliases
+
+
+def test_page_builds_text_with_textcontent_only(html):
+    app = parse(html).scripts[None].split("(function () {", 1)[-1]
+    assert "textContent" in app
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in app, sink
+    assert "title:" not in app  # no vis tooltips (they take HTML in some versions): the side panel shows details
+
+
+def test_title_is_escaped(G):
+    html = render_html(G, title="<script>alert(9)</script>")
+    assert "<script>alert(9)" not in html and "&lt;script&gt;alert(9)&lt;/script&gt;" in html
+
+
+# ---- content ------------------------------------------------------------------------------------
+
+def test_every_node_and_edge_is_in_the_page(G, html):
+    data, details = page_json(html)
+    assert len(data["nodes"]) == G.number_of_nodes() == len(details["info"])
+    assert len(data["edges"]) == G.number_of_edges() == len(details["edge_info"])
+    assert {i["iri"] for i in details["info"]} == set(G)
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
+
+
+def test_legend_gives_each_type_a_shape_colour_and_names(G, html):
+    data, _ = page_json(html)
+    legend = {g["type"]: g for g in data["legend"]}
+    types = {a["type"] for _, a in G.nodes(data=True)}
+    assert set(legend) == types
+    assert legend["Person"]["zh"] == "人物" and legend["Person"]["en"] == "Person"
+    assert legend["GovernmentBody"]["zh"] == "政府机构"
+    for t, g in legend.items():
+        assert (g["shape"], g["color"]) == TYPE_STYLES[t]
+        assert g["count"] == sum(1 for _, a in G.nodes(data=True) if a["type"] == t)
+        assert data["options"]["groups"][t]["shape"] == g["shape"]
+    assert len({TYPE_STYLES[t] for t in TYPE_STYLES}) == len(TYPE_STYLES), "no two types look the same"
+    by_group = {n["group"] for n in data["nodes"]}
+    assert by_group == types
+    assert "kg-legend" in html
+
+
+def test_edges_are_labelled_in_chinese_and_english(html):
+    data, details = page_json(html)
+    labels = {e["label"] for e in data["edges"]}
+    assert {"主办\nhosted", "指导\nguided", "出席\nattended", "承办/协办\nco-hosted", "讲话\nspoke at",
+            "举办地\nheld in", "发布\nissued"} <= labels
+    assert "副会长兼秘书长\nholds a post in" in labels  # a post: its title, then the relation
+    rels = {r["predicate"]: r for r in data["relations"]}
+    assert rels["hosted"]["zh"] == "主办" and rels["hosted"]["en"] == "hosted"
+    assert rels["memberOf"]["zh"] == "任职" and rels["memberOf"]["en"] == "holds a post in"
+    assert {r["predicate"] for r in data["relations"] if r["count"]} == {e["rel"] for e in data["edges"]}
+
+
+def test_node_details_hold_type_aliases_posts_and_evidence(html):
+    data, details = page_json(html)
+    info = {i["label"]: i for i in details["info"]}
+    org = info["中国机械工业质量管理协会"]
+    assert (org["type"], org["type_zh"], org["type_en"]) == ("Association", "社会团体", "Association")
+    assert org["aliases"] == ["中机质协"]
+    ids = {n["id"]: i for n, i in zip(data["nodes"], details["info"])}
+    posts = info["王建和"]["posts"]
+    assert posts == [{"title": "副会长兼秘书长", "organization": "中国机械工业质量管理协会",
+                      "node": next(k for k, v in ids.items() if v is org)}]
+    evidence = [details["evidence"][k] for k, _ in org["evidence"]]
+    sentences = {details["sentences"][e[1]] for e in evidence}
+    docs = {details["docs"][e[0]] for e in evidence}
+    assert "9月12日，由中机质协主办的2020年全国机械工业质量品牌工作会议在北京召开。" in sentences
+    assert docs == {"news-001.txt", "<svg onload=alert(5)>.txt"}
+    assert {p for _, p in org["evidence"]} == {"hosted"}
+    assert info["2020年全国机械工业质量品牌工作会议"]["date"] == "2020-09-12"
+
+
+def test_edge_details_hold_evidence(G, html):
+    data, details = page_json(html)
+    (edge, extra), = [(e, x) for e, x in zip(data["edges"], details["edge_info"]) if e["rel"] == "attended"
+                      and x["evidence"]]
+    doc, sentence, start, end, extractor, confidence = details["evidence"][extra["evidence"][0]]
+    assert details["sentences"][sentence] == XSS_SENTENCE
+    assert (details["docs"][doc], start, end, details["extractors"][extractor], confidence) == \
+        ("news-001.txt", 200, 240, "rule:attended/出席", 0.7)
+    assert extra["confidence"] == 0.7
+
+
+def test_long_labels_are_shortened_on_the_canvas_only(html):
+    data, details = page_json(html)
+    by_id = {n["id"]: (n["label"], i["label"]) for n, i in zip(data["nodes"], details["info"])}
+    short, full = by_id[next(k for k, (s, f) in by_id.items() if f.startswith("2020年全国机械"))]
+    assert full == "2020年全国机械工业质量品牌工作会议" and short.endswith("…") and len(short) <= 18
+
+
+# ---- size: physics and edge labels -------------------------------------------------------------
+
+def _plain_graph(n: int, seed: int = 1) -> nx.MultiDiGraph:
+    """``n`` entities with load_network's attributes, ~2 edges each (a random tree plus extra edges)."""
+    rnd = random.Random(seed)
+    G = nx.MultiDiGraph()
+    kinds = list(TYPE_STYLES)
+    for i in range(n):
+        t = kinds[i % len(kinds)]
+        G.add_node(f"urn:n{i}", iri=f"urn:n{i}", label=f"实体{i}", type=t, type_zh=t, aliases=[f"别名{i}"],
+                   date=None, end_date=None, posts=[], sources=[], evidence=[])
+    for i in range(1, n):
+        G.add_edge(f"urn:n{rnd.randrange(i)}", f"urn:n{i}", key="hosted", predicate="hosted", label_zh="主办",
+                   label_en="hosted", confidence=0.9, evidence=[])
+    for _ in range(n):
+        a, b = rnd.sample(range(n), 2)
+        G.add_edge(f"urn:n{a}", f"urn:n{b}", key="attended", predicate="attended", label_zh="出席",
+                   label_en="attended", confidence=None, evidence=[])
+    return G
+
+
+def test_small_graphs_get_physics_and_edge_labels(G):
+    data = page_data(G)
+    assert data["physics"] is True and data["options"]["physics"]["enabled"] is True
+    assert data["options"]["physics"]["stabilization"]["enabled"] is False  # the layout is computed ahead
+    assert data["edge_labels"] == "all" and all("label" in e for e in data["edges"])
+
+
+def test_large_graphs_are_drawn_static_with_labels_on_selection():
+    big = _plain_graph(PHYSICS_MAX_NODES + 1)
+    data = page_data(big)
+    assert data["physics"] is False and data["options"]["physics"]["enabled"] is False
+    assert data["options"]["layout"]["improvedLayout"] is False
+    assert data["options"]["edges"]["smooth"] is False
+    assert data["options"]["interaction"]["hideEdgesOnDrag"] is True
+    assert data["edge_labels"] == "selected" and not any("label" in e for e in data["edges"])
+    assert all("x" in n and "y" in n for n in data["nodes"])
+    assert page_data(big, physics=True)["physics"] is True  # --physics overrides
+
+
+# ---- focus --------------------------------------------------------------------------------------
+
+def test_focus_by_alias_keeps_the_neighbourhood(G):
+    sub, centre = focus_subgraph(G, "中机质协", hops=1)
+    assert G.nodes[centre]["label"] == "中国机械工业质量管理协会"
+    assert {a["label"] for _, a in sub.nodes(data=True)} == {
+        "中国机械工业质量管理协会", "2020年全国机械工业质量品牌工作会议", "关于开展质量品牌活动的通知", "王建和"}
+    sub2, _ = focus_subgraph(G, "中国机械工业质量管理协会", hops=2)
+    assert "北京" in {a["label"] for _, a in sub2.nodes(data=True)} and "第五届质量标准化论坛" not in \
+        {a["label"] for _, a in sub2.nodes(data=True)}
+    sub0, _ = focus_subgraph(G, "中机质协", hops=0)
+    assert list(sub0) == [centre]
+
+
+def test_focus_page_marks_the_centre_and_holds_only_the_neighbourhood(G):
+    html = render_html(G, focus="中机质协", hops=1)
+    data, details = page_json(html)
+    assert len(data["nodes"]) == 4
+    centre = next(n for n in data["nodes"] if n["id"] == data["focus"])
+    assert centre["borderWidth"] > 1 and centre["label"] == "中国机械工业质量管理协会"
+    assert "<title>中国机械工业质量管理协会 · 1 跳 / 1 hop(s)</title>" in html
+
+
+def test_unknown_focus_lists_close_names(G):
+    with pytest.raises(FocusNotFound) as e:
+        focus_subgraph(G, "中国机械工业质量协会", hops=1)
+    assert "中国机械工业质量管理协会" in e.value.suggestions
+    assert "close matches" in str(e.value)
+    with pytest.raises(FocusNotFound) as e:
+        focus_subgraph(G, "完全无关的名字xyz", hops=1)
+    assert e.value.suggestions == [] and "close matches" not in str(e.value)
+
+
+# ---- determinism --------------------------------------------------------------------------------
+
+def test_same_graph_same_bytes(G, html):
+    assert render_html(load_network(FIXTURE)) == html
+
+
+def test_bytes_do_not_depend_on_insertion_order(G, html):
+    nodes, edges = list(G.nodes(data=True)), list(G.edges(keys=True, data=True))
+    rnd = random.Random(3)
+    rnd.shuffle(nodes)
+    rnd.shuffle(edges)
+    H = nx.MultiDiGraph()
+    H.add_nodes_from(nodes)
+    H.add_edges_from(edges)
+    assert render_html(H) == html
+
+
+def test_layout_is_deterministic_and_spreads_nodes():
+    for n in (40, SPRING_MAX + 100):
+        Gn = _plain_graph(n, seed=n)
+        pos = layout_positions(Gn)
+        assert pos == layout_positions(Gn)
+        xy = sorted(pos.values())
+        assert len(pos) == n and all(math.isfinite(c) for p in xy for c in p)
+        assert len(set(xy)) == n, "no two nodes on the same spot"
+
+
+def test_layout_packs_components_apart():
+    G2 = nx.Graph()
+    G2.add_edges_from([("a", "b"), ("b", "c"), ("x", "y"), ("y", "z")])
+    G2.add_node("lonely")
+    pos = layout_positions(G2)
+
+    def box(ns):
+        xs, ys = [pos[n][0] for n in ns], [pos[n][1] for n in ns]
+        return min(xs), max(xs), min(ys), max(ys)
+
+    a, b = box("abc"), box("xyz")
+    assert a[1] < b[0] or b[1] < a[0] or a[3] < b[2] or b[3] < a[2], "components overlap"
+    assert set(pos) == {"a", "b", "c", "x", "y", "z", "lonely"}
+    assert layout_positions(nx.MultiDiGraph()) == {}
+
+
+def test_empty_graph_gives_a_page():
+    html = render_html(nx.MultiDiGraph())
+    data, details = page_json(html)
+    assert data["nodes"] == [] and details["info"] == []
+
+
+# ---- library helpers ----------------------------------------------------------------------------
+
+def test_write_html_writes_atomically(G, tmp_path):
+    path = write_html(G, tmp_path / "sub" / "g.html")
+    assert path.read_text(encoding="utf-8") == render_html(G)
+    assert [p.name for p in path.parent.iterdir()] == ["g.html"]
+
+
+def test_render_html_takes_a_build_folder_or_file(tmp_path, html):
+    shutil.copy(FIXTURE, tmp_path / "graph.trig")
+    assert render_html(tmp_path) == html == render_html(tmp_path / "graph.trig")
+
+
+def test_notebook_page_is_an_iframe_with_escaped_srcdoc(G):
+    page = show(G, height=500)
+    assert isinstance(page, Page) and str(page) == render_html(G)
+    frame = page._repr_html_()
+    assert frame.startswith("<iframe srcdoc=\"") and "height:500px" in frame
+    body = frame[len('<iframe srcdoc="'):frame.index('" style=')]
+    assert "<" not in body and '"' not in body
+    assert 'sandbox="allow-scripts"' in frame
+
+
+def test_importing_kg_viz_loads_neither_ipython_nor_pyvis():
+    code = "import kg.viz, sys; bad = [m for m in ('IPython', 'pyvis', 'jinja2') if m in sys.modules]; assert not bad, bad"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+# ---- kg viz -------------------------------------------------------------------------------------
+
+def kg(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def out(tmp_path) -> Path:
+    d = tmp_path / "out"
+    d.mkdir()
+    shutil.copy(FIXTURE, d / "graph.trig")
+    return d
+
+
+def test_cli_writes_graph_html_into_the_build_folder(out, html):
+    r = kg("viz", "--graph", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert (out / "graph.html").read_text(encoding="utf-8") == html
+    assert f"{out / 'graph.html'}: 10 entities, 9 relations" in r.stderr
+
+
+def test_cli_focus_writes_the_neighbourhood(out, tmp_path):
+    target = tmp_path / "focus.html"
+    r = kg("viz", "--graph", str(out), "--focus", "中机质协", "--hops", "1", "-o", str(target))
+    assert r.exit_code == 0, r.stderr
+    data, _ = page_json(target.read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == 4
+    assert "focus: 中国机械工业质量管理协会 (Association), 1 hop(s)" in r.stderr
+    r = kg("viz", "--graph", str(out), "--focus", "中机质协")
+    assert r.exit_code == 0 and (out / "focus.html").is_file() and not (out / "graph.html").exists()
+
+
+def test_cli_unknown_focus_exits_2_with_close_matches(out):
+    r = kg("viz", "--graph", str(out), "--focus", "中国机械工业质量协会")
+    assert r.exit_code == 2
+    assert "no entity named '中国机械工业质量协会'" in r.stderr and "中国机械工业质量管理协会" in r.stderr
+    assert not (out / "focus.html").exists()
+
+
+def test_cli_missing_graph_names_the_folder(tmp_path):
+    r = kg("viz", "--graph", str(tmp_path / "nowhere"))
+    assert r.exit_code == 2 and f"{tmp_path / 'nowhere'}: no such folder" in r.stderr
+    (tmp_path / "empty").mkdir()
+    r = kg("viz", "--graph", str(tmp_path / "empty"))
+    assert r.exit_code == 2 and f"{tmp_path / 'empty'}: no graph.trig or graph.ttl" in r.stderr
+
+
+def test_cli_unreadable_graph_is_one_line(tmp_path):
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "graph.trig").write_text("this is not TriG {", encoding="utf-8")
+    r = kg("viz", "--graph", str(d))
+    assert r.exit_code == 2 and r.stderr.startswith(f"error: {d}: not a readable graph") and r.stderr.count("\n") == 1
+
+
+def test_cli_physics_and_title_options(tmp_path):
+    d = tmp_path / "o"
+    d.mkdir()
+    shutil.copy(QUERY_FIXTURE, d / "graph.trig")
+    r = kg("viz", "--graph", str(d), "--no-physics", "--title", "测试")
+    assert r.exit_code == 0, r.stderr
+    data, _ = page_json((d / "graph.html").read_text(encoding="utf-8"))
+    assert data["physics"] is False and data["title"] == "测试"
+
+
+@pytest.mark.slow
+def test_build_writes_graph_html(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "中机质协召开质量发展专家座谈会\n\n2020年9月12日，中国机械工业质量管理协会在北京召开质量发展专家座谈会。"
+        "中国机械工业质量管理协会副会长兼秘书长王建和出席会议并讲话。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = kg("build", str(corpus), "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    page = out / "graph.html"
+    assert page.is_file() and str(page) in r.stderr
+    data, details = page_json(page.read_text(encoding="utf-8"))
+    G = load_network(out)
+    assert len(data["nodes"]) == G.number_of_nodes() > 0
+    assert page.read_text(encoding="utf-8") == render_html(G), "kg viz gives the same page as the build"
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".graph.html")], "no temporary file left"
