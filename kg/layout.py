@@ -32,7 +32,7 @@ SPRING_MAX = 500  # networkx's dense spring layout below this many nodes (it wan
 _PIVOTS = 40
 
 
-def layout_positions(G: nx.Graph, seed: int = 7, edge_length: float = 120.0) -> dict:
+def layout_positions(G: nx.Graph, seed: int = 7, edge_length: float = 150.0) -> dict:
     """``{node: (x, y)}`` for every node of ``G`` (directions and parallel edges are ignored)."""
     nodes = sorted(G, key=str)
     index = {n: i for i, n in enumerate(nodes)}

@@ -227,7 +227,7 @@ def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
     """vis-network options: pyvis' defaults with our physics, groups, edges and interaction."""
     net.toggle_physics(physics)
     if physics:
-        net.barnes_hut(gravity=-6000, central_gravity=0.05, spring_length=110, spring_strength=0.02,
+        net.barnes_hut(gravity=-6000, central_gravity=0.05, spring_length=140, spring_strength=0.02,
                        damping=0.3, overlap=0)
     net.set_edge_smooth("continuous")  # "dynamic" adds a physics body per edge
     options = json.loads(net.options.to_json())
