@@ -130,13 +130,11 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
                      **options)
         info.append({
             "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": t,
-            "type_zh": a.get("type_zh") or types.get(t, {}).get("zh", t), "type_en": types.get(t, {}).get("en", t),
             "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
             "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
                        "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
             "sources": list(a.get("sources", ())),
             "evidence": [[ev_table.add(e), e.get("predicate")] for e in a.get("evidence", ())],
-            "degree": degree[n],
         })
     edge_info, rel_count = [], {}
     edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
@@ -151,7 +149,8 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
                           "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
     for e in net.edges:
         e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
-    legend = [{"type": t, "zh": types.get(t, {}).get("zh", t), "en": types.get(t, {}).get("en", t),
+    type_zh = {a.get("type"): a.get("type_zh") for _, a in G.nodes(data=True) if a.get("type_zh")}
+    legend = [{"type": t, "zh": types.get(t, {}).get("zh") or type_zh.get(t, t), "en": types.get(t, {}).get("en", t),
                "shape": TYPE_STYLES.get(t, _OTHER_STYLE)[0], "color": TYPE_STYLES.get(t, _OTHER_STYLE)[1],
                "count": type_count[t]} for t in _type_order(type_count)]
     predicates = sorted(set(rel_count) | {p for i in info for _, p in i["evidence"] if p})
