@@ -121,6 +121,8 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
         t = a.get("type", "")
         type_count[t] = type_count.get(t, 0) + 1
         options = dict(group=t, x=pos[n][0], y=pos[n][1], value=degree[n] + 1)
+        if physics and not degree[n]:
+            options["physics"] = False  # stays in the block of isolated nodes
         if n == focus:
             colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
             options.update(borderWidth=4, font={"size": 18}, shadow=True,
@@ -226,15 +228,17 @@ def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
     """vis-network options: pyvis' defaults with our physics, groups, edges and interaction."""
     net.toggle_physics(physics)
     if physics:
-        net.barnes_hut(gravity=-6000, central_gravity=0.05, spring_length=140, spring_strength=0.02,
-                       damping=0.3, overlap=0)
+        # Close to the computed layout's equilibrium (edges of 150), no pull to the centre (it
+        # would undo the packing of the components); isolated nodes are left out of physics.
+        net.barnes_hut(gravity=-2500, central_gravity=0.0, spring_length=150, spring_strength=0.04,
+                       damping=0.5, overlap=0)
     net.set_edge_smooth("continuous")  # "dynamic" adds a physics body per edge
     options = json.loads(net.options.to_json())
     # No stabilisation pass before the first frame: the layout is computed ahead, physics only
     # settles it live (a pass over 1,000 nodes takes seconds).
     options["physics"]["stabilization"] = {"enabled": False}
     options["physics"]["maxVelocity"] = 20
-    options["physics"]["minVelocity"] = 1.0
+    options["physics"]["minVelocity"] = 2.0
     options["edges"].update({
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
         "color": {"color": "#9AA5B1", "highlight": "#1F2933", "hover": "#52606D", "inherit": False},

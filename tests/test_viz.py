@@ -246,6 +246,8 @@ def test_small_graphs_get_physics_and_edge_labels(G):
     assert data["physics"] is True and data["options"]["physics"]["enabled"] is True
     assert data["options"]["physics"]["stabilization"]["enabled"] is False  # the layout is computed ahead
     assert data["edge_labels"] == "all" and all("label" in e for e in data["edges"])
+    lonely = [n for n in data["nodes"] if n.get("physics") is False]
+    assert [n["label"] for n in lonely] == ["第五届质量标准化论坛"], "isolated nodes stay where the layout put them"
 
 
 def test_large_graphs_are_drawn_static_with_labels_on_selection():
