@@ -598,7 +598,8 @@ def main() -> None:
                             else rdflib.Literal(v, datatype=rdflib.XSD.date) for k, v in params.items()}
                 r = time_rdflib(graph, res["text"], bindings, args.runs, args.rdflib_budget, args.rdflib_timeout)
                 res["rdflib"] = r
-                if r["status"] == "ok":
+                if r["status"] == "ok" and res["kind"] not in ("page", "largest-page"):
+                    # (a page of an unsorted or tied listing may hold other rows in another engine)
                     res["same_rows"] = (r["rows"], r["signature"]) == (res["oxigraph"]["rows"],
                                                                        res["oxigraph"]["signature"])
                 log(f"  rdflib {label}: {r['median_ms'] and round(r['median_ms'], 1)} ms ({r['status']}, {r['runs']} runs)")
