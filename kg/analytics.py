@@ -21,7 +21,6 @@ import itertools
 import io
 import json
 import re
-import unicodedata
 from collections import Counter
 from itertools import islice
 from pathlib import Path
@@ -425,7 +424,9 @@ def summary(G: nx.MultiDiGraph, *, top: int = 10, seed: int = 0, n_communities: 
 
 
 def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    from kg.query import display_width  # the tables of kg query count columns the same way
+
+    return display_width(s)
 
 
 def _fit(s: str, width: int) -> str:
