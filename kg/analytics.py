@@ -85,7 +85,7 @@ class NoConnection(AnalyticsError):
         super().__init__(msg)
 
 
-def load(source, *, provenance: bool = True) -> nx.MultiDiGraph:
+def load(source, *, provenance: bool = True, ontology=None) -> nx.MultiDiGraph:
     """:func:`kg.network.load_network` of a build folder or graph file, with a clear error if missing.
 
     With ``provenance=False`` a build folder is read from its ``graph.ttl`` (the same entities and
@@ -93,12 +93,12 @@ def load(source, *, provenance: bool = True) -> nx.MultiDiGraph:
     """
     path = Path(source)
     if not path.exists():
-        raise GraphNotFound(f"{source}: no such graph folder or file (run `kg build PATH... -o {source}` first)")
+        raise GraphNotFound(f"{source}: no such folder or file (run `kg build PATH... -o {source}` first)")
     if path.is_dir():
         names = ("graph.trig", "graph.ttl") if provenance else ("graph.ttl", "graph.trig")
         path = next((path / n for n in names if (path / n).is_file()), path)
     try:
-        return load_network(path)
+        return load_network(path, ontology)
     except SyntaxError as e:  # pyoxigraph's parse errors
         raise GraphUnreadable(f"{path}: not a readable graph: {e.msg}") from None
 

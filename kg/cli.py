@@ -249,12 +249,12 @@ _graph_dir = click.option("--graph", "out_dir", default="out", show_default=True
                           help="Output folder of `kg build` (graph.trig, else graph.ttl).")
 
 
-def _network(out_dir: str, provenance: bool = True):
+def _network(out_dir: str, provenance: bool = True, ontology: str | None = None):
     """The graph of a build folder; a missing or unreadable one is a one-line error and exit status 2."""
     from kg.analytics import GraphNotFound, GraphUnreadable, load
 
     try:
-        return load(out_dir, provenance=provenance)
+        return load(out_dir, provenance=provenance, ontology=ontology)
     except (GraphNotFound, GraphUnreadable) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
@@ -325,8 +325,7 @@ def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
 # --- the interactive page: kg viz (kg.viz) ---------------------------------------------------------
 
 @main.command("viz")
-@click.option("--graph", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
-              help="Output folder of `kg build` (graph.trig, else graph.ttl).")
+@_graph_dir
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="HTML file to write [default: OUT/graph.html, or OUT/focus.html with --focus].")
 @click.option("--focus", metavar="NAME", default=None,
@@ -351,20 +350,9 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
     """
     from pathlib import Path
 
-    from kg.network import GraphNotFound, load_network
     from kg.viz import FocusNotFound, focus_subgraph, write_html
 
-    if not Path(out_dir).is_dir():
-        click.echo(f"error: {out_dir}: no such folder (run `kg build ... -o {out_dir}` first)", err=True)
-        sys.exit(2)
-    try:
-        G = load_network(out_dir, ontology)
-    except GraphNotFound as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    except SyntaxError as e:  # pyoxigraph's parse errors
-        click.echo(f"error: {out_dir}: not a readable graph: {e.msg}", err=True)
-        sys.exit(2)
+    G = _network(out_dir, ontology=ontology)
     shown = G
     if focus is not None:
         try:

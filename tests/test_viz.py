@@ -425,7 +425,8 @@ def test_cli_unreadable_graph_is_one_line(tmp_path):
     d.mkdir()
     (d / "graph.trig").write_text("this is not TriG {", encoding="utf-8")
     r = kg("viz", "--graph", str(d))
-    assert r.exit_code == 2 and r.stderr.startswith(f"error: {d}: not a readable graph") and r.stderr.count("\n") == 1
+    assert r.exit_code == 2 and r.stderr.startswith(f"error: {d / 'graph.trig'}: not a readable graph") \
+        and r.stderr.count("\n") == 1
 
 
 def test_cli_physics_and_title_options(tmp_path):
