@@ -721,7 +721,8 @@ def run_query(
     """Run SPARQL text, a ``.rq`` file or a stored query (by name) on the graph in ``out_dir``.
 
     ``params`` binds the query's parameters (see the module doc). ``timeout`` is in seconds (None:
-    no limit). ``limit`` and ``offset`` ask for one page of the rows (:func:`paginate`). Raises :class:`kg.store.GraphNotFoundError` if ``out_dir`` has no graph,
+    no limit). ``limit`` and ``offset`` ask for one page of the rows (:func:`paginate`). Raises
+    :class:`kg.store.GraphNotFoundError` if ``out_dir`` has no graph,
     :class:`QuerySyntaxError`, :class:`UpdateRefusedError`, :class:`QueryTimeoutError`,
     :class:`StoredQueryError` or :class:`QueryError`.
 

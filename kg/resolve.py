@@ -99,8 +99,8 @@ def _id_key(names: Iterable[str]) -> str:
     >>> _id_key(["中机质协", "中国机械工业 质量管理协会", "中国机械工业质量管理协会"])
     '中国机械工业质量管理协会'
     """
-    keys = {name_key(n) for n in names if name_key(n)}
-    return max(keys, key=lambda k: (len(k), [-ord(c) for c in k])) if keys else ""
+    keys = {k for k in map(name_key, names) if k}
+    return min(keys, key=lambda k: (-len(k), k)) if keys else ""
 
 
 def resolve(mentions: Iterable[Mention], ontology: str | None = None) -> Resolution:
@@ -186,7 +186,7 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     conf = max(m.confidence for m in members)
     dated = sorted((m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)
     date, end = (dated[0][2], dated[0][3] or None) if dated else (None, None)
-    return Entity(entity_id(group, key or name_key(label) or label), typ, label, aliases, len(members), docs, None, conf, date, end)
+    return Entity(entity_id(group, key or label), typ, label, aliases, len(members), docs, None, conf, date, end)
 
 
 def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[Mention], res: Resolution,
