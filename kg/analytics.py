@@ -375,12 +375,11 @@ def cohosts(G: nx.MultiDiGraph, top: int | None = 10, predicates: tuple[str, ...
     for orgs in hosts.values():
         for a, b in itertools.combinations(sorted(orgs), 2):
             pairs[(a, b)] += 1
-    label = lambda n: G.nodes[n].get("label", n)  # noqa: E731
-    rows = sorted(({"a": label(a), "b": label(b), "events": n, "a_node": a, "b_node": b}
-                   for (a, b), n in pairs.items()), key=lambda r: (-r["events"], r["a"], r["b"]))
-    for r in rows:
-        if r["b"] < r["a"]:
-            r["a"], r["b"], r["a_node"], r["b_node"] = r["b"], r["a"], r["b_node"], r["a_node"]
+    rows = []
+    for pair, n in pairs.items():
+        (la, a), (lb, b) = sorted((G.nodes[x].get("label", x), x) for x in pair)  # each pair by name
+        rows.append({"a": la, "b": lb, "events": n, "a_node": a, "b_node": b})
+    rows.sort(key=lambda r: (-r["events"], r["a"], r["b"]))
     return rows[:top] if top else rows
 
 

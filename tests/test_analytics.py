@@ -743,3 +743,12 @@ def test_cohosts_top():
     facts = [(f"机构{i}", "hosted", "大会") for i in range(5)]
     assert len(ka.cohosts(_hosting_graph(facts), top=3)) == 3
     assert len(ka.cohosts(_hosting_graph(facts), top=None)) == 10
+
+
+def test_cohosts_pairs_are_ordered_by_name_not_by_node_id():
+    G = nx.MultiDiGraph()
+    for n, label in [("a1", "甲"), ("a2", "丁"), ("b1", "丙"), ("b2", "乙"), ("e1", "会一"), ("e2", "会二")]:
+        G.add_node(n, label=label, type="Event" if n.startswith("e") else "Association")
+    for org, event in [("a1", "e1"), ("a2", "e1"), ("b1", "e2"), ("b2", "e2")]:
+        G.add_edge(org, event, key="hosted", predicate="hosted")
+    assert [(r["a"], r["b"]) for r in ka.cohosts(G)] == [("丁", "甲"), ("丙", "乙")]
