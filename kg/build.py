@@ -127,11 +127,11 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
     ``graph.trig`` (one named graph per source document, with the provenance of every relation),
     ``entities.jsonl``, the interactive page ``graph.html`` (:mod:`kg.viz`), the embedded SPARQL
-    store ``store/`` (loaded from ``graph.trig``) and, when
-    the graph breaks a SHACL shape, ``shacl-report.txt``. Every file
-    is written to a temporary file and renamed. With ``incremental`` (the default), extractions
-    are cached under ``OUT/.cache/`` by content hash, so only new or changed documents are
-    extracted again; entries of documents no longer in the corpus are removed.
+    store ``store/`` (loaded from ``graph.trig``) and, when the graph breaks a SHACL shape,
+    ``shacl-report.txt``. Every file is written to a temporary file and renamed. With
+    ``incremental`` (the default), extractions are cached under ``OUT/.cache/`` by content hash,
+    so only new or changed documents are extracted again; entries of documents no longer in the
+    corpus are removed.
     """
     out = Path(out_dir)
     cache = ExtractionCache(out, fingerprint(ontology)) if incremental else None
