@@ -141,34 +141,42 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
 
 
 @main.command("eval")
+@click.argument("corpus", type=click.Path(file_okay=False, exists=True))
 @click.argument("gold_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--corpus", default="seeds", show_default=True, type=click.Path(file_okay=False, exists=True),
-              help="Folder holding the documents the gold files name.")
-@click.option("--json", "as_json", is_flag=True, help="Print the full report (with misses) as JSON.")
+@click.option("--split", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A file<TAB>part file (tests/data/dev/split.tsv): score each part apart.")
+@click.option("--part", "parts", multiple=True, help="Only these parts of the split (repeat for several).")
+@click.option("--no-sets", is_flag=True, help="Do not break parts down by set (the letters of a01, b02 …).")
+@click.option("--summary", is_flag=True, help="Only the one-line-per-group summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print every figure, miss and spurious item as JSON.")
 @_ontology
-def eval_cmd(gold_dir: str, corpus: str, as_json: bool, ontology: str | None) -> None:
-    """Score extraction against gold annotations (precision, recall, F1 per type; duplicates)."""
-    from pathlib import Path
+def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ...], no_sets: bool, summary: bool,
+             as_json: bool, ontology: str | None) -> None:
+    """Score extraction of the documents in CORPUS against the gold files in GOLD_DIR.
 
-    from kg.build import extract_corpus, resolve_corpus
-    from kg.evaluate import GoldError, format_report, load_gold, score
+    Each group (a part of the split, each set within it, or the whole corpus) is scored on the graph
+    built from its documents alone, as ../shared/tools/score.py scores `kg build GROUP/`:
+    precision, recall and F1 of entities (per type), relations (per predicate) and positions;
+    duplicated gold entities and event dates.
+
+    \b
+      kg eval seeds tests/data/gold-seeds
+      kg eval tests/data/dev/texts tests/data/dev/gold --split tests/data/dev/split.tsv --summary
+    """
+    from kg.evaluate import GoldError, evaluate, format_report, format_summary
 
     try:
-        gold = load_gold(gold_dir)
+        ev = evaluate(corpus, gold_dir, split, parts or None, by_set=not no_sets, ontology=ontology)
     except GoldError as e:
         raise click.ClickException(str(e)) from None
-    paths = []
-    for g in gold:
-        p = Path(corpus) / g.doc
-        if not p.exists():
-            raise click.ClickException(f"{p}: document named by the gold file not found (use --corpus)")
-        paths.append(str(p))
-    extractions = [x for x in extract_corpus(paths, ontology) if not isinstance(x, IngestFailure)]
-    report = score(gold, extractions, resolve_corpus(extractions, ontology))
+    for f in ev.failures:
+        click.echo(f"error: {f}", err=True)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        click.echo(json.dumps(ev.to_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(format_report(report))
+        click.echo(format_summary(ev) if summary else format_report(ev))
+    if ev.failures:
+        sys.exit(1)
 
 
 @main.command("query")

@@ -1,11 +1,10 @@
-"""The ``kg extract``, ``kg build`` and ``kg eval`` commands (click CliRunner on kg.cli.main),
+"""The ``kg extract`` and ``kg build`` commands (click CliRunner on kg.cli.main),
 and a golden end-to-end build of a tiny hand-written corpus.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -175,100 +174,6 @@ def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
     assert (None, RDFS.label, Literal("陈志强", lang="zh")) in g
     assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.html", "graph.trig",
                                                      "graph.ttl", "store"]
-
-
-# --- kg eval ------------------------------------------------------------------------------------------
-
-GOLD = {
-    "doc": "news.txt",
-    "entities": [
-        {"id": "dongfang", "type": "Company", "names": ["东方精工有限公司"]},
-        {"id": "bearing", "type": "Association", "names": ["中国轴承工业协会"]},
-        {"id": "chen", "type": "Person", "names": ["陈志强"]},
-        {"id": "wang", "type": "Person", "names": ["王建国"]},
-        {"id": "meeting", "type": "Event", "names": ["2021年质量工作会议"], "date": "2021-05", "place": "苏州"},
-        {"id": "suzhou", "type": "Place", "names": ["苏州"]},
-    ],
-    "relations": [["dongfang", "hosted", "meeting"], ["chen", "chaired", "meeting"], ["chen", "attended", "meeting"],
-                  ["wang", "spokeAt", "meeting"], ["wang", "attended", "meeting"], ["meeting", "heldIn", "suzhou"]],
-    "positions": [["chen", "董事长", "dongfang"], ["wang", "副会长", "bearing"]],
-}
-
-
-@pytest.fixture
-def gold_dir(tmp_path: Path, news: Path) -> Path:
-    d = tmp_path / "gold"
-    d.mkdir()
-    (d / "news.txt.json").write_text(json.dumps(GOLD, ensure_ascii=False), encoding="utf-8")
-    return d
-
-
-def _rows(report: str) -> dict[str, tuple[float, float, float]]:
-    rows = {}
-    for line in report.splitlines():
-        mt = re.match(r"(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+\s+\d+\s+\d+$", line.strip())
-        if mt:
-            rows[mt.group(1)] = tuple(float(x) for x in mt.group(2, 3, 4))
-    return rows
-
-
-def test_eval_prints_per_type_scores(tmp_path, gold_dir, news):
-    result = invoke("eval", str(gold_dir), "--corpus", str(news.parent))
-    assert result.exit_code == 0, result.output
-    assert re.search(r"type\s+P\s+R\s+F1", result.stdout)
-    rows = _rows(result.stdout)
-    assert {"all", "Company", "Association", "Person", "Event", "Place", "positions"} <= set(rows)
-    for p, r, f in rows.values():
-        assert 0 <= p <= 1 and 0 <= r <= 1 and 0 <= f <= 1
-    # names the extractor finds in this sentence (checked in test_extract_jsonl_...)
-    assert rows["Company"][1] == rows["Association"][1] == rows["Person"][1] == 1.0
-
-
-def test_eval_json_report(tmp_path, gold_dir, news):
-    result = invoke("eval", str(gold_dir), "--corpus", str(news.parent), "--json")
-    assert result.exit_code == 0
-    report = json.loads(result.stdout)
-    assert report["documents"] == ["news.txt"]
-    assert report["entities"]["Person"]["tp"] == 2
-    assert report["duplicates"] == 0
-
-
-@pytest.mark.parametrize("content, reason", [
-    ('{"doc": "news.txt", "entities": [', "not valid JSON"),
-    ('{"doc": "news.txt"}', "missing 'entities'"),
-    ('{"doc": "news.txt", "entities": [{"id": "a", "type": "Persn", "names": ["王建国"]}]}', "unknown type"),
-    ('{"doc": "news.txt", "entities": [{"id": "a", "type": "Person", "names": ["王建国"]}], '
-     '"positions": [["a", "会长", "nobody"]]}', "nobody"),
-    (b"\xff\xfe\x00garbage", "not valid JSON"),
-], ids=["truncated", "no-entities", "unknown-type", "dangling-id", "binary"])
-def test_eval_malformed_gold_names_the_file(tmp_path, news, content, reason):
-    d = tmp_path / "gold"
-    d.mkdir()
-    bad = d / "news.txt.json"
-    if isinstance(content, bytes):
-        bad.write_bytes(content)
-    else:
-        bad.write_text(content, encoding="utf-8")
-    result = CliRunner().invoke(main, ["eval", str(d), "--corpus", str(news.parent)])
-    assert result.exit_code != 0
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert str(bad) in result.stderr
-    assert reason in result.stderr
-    assert "Traceback" not in result.output
-
-
-def test_eval_gold_naming_a_missing_document(tmp_path, gold_dir):
-    result = CliRunner().invoke(main, ["eval", str(gold_dir), "--corpus", str(tmp_path / "gold")])
-    assert result.exit_code != 0
-    assert "news.txt" in result.stderr and "not found" in result.stderr
-
-
-def test_eval_empty_gold_dir(tmp_path, news):
-    d = tmp_path / "gold"
-    d.mkdir()
-    result = CliRunner().invoke(main, ["eval", str(d), "--corpus", str(news.parent)])
-    assert result.exit_code != 0
-    assert str(d) in result.stderr and "no gold" in result.stderr
 
 
 # --- golden end-to-end --------------------------------------------------------------------------------
