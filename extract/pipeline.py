@@ -1,8 +1,13 @@
 """The extraction pipeline: a blank Chinese spaCy pipeline with the LAC tokenizer and the
-project's components, and the conversion of its span groups into plain records.
+project's components, run over whole documents, and the records it hands to ``kg``.
+
+Steps (``nlp.pipe_names``; ``nlp.analyze_pipes()`` shows what each needs and provides):
+``kg_lac_ner`` (names LAC recognizes) -> ``kg_orgs`` -> ``kg_people`` (and posts) ->
+``kg_documents`` -> ``kg_awards`` -> ``kg_events`` (candidates and a rule's decision) ->
+``kg_event_scorer`` (the trained model's decision, when a model is used) -> ``kg_articles``
+(main events, references, dates) -> ``kg_relations`` -> ``kg_relation_scorer`` (model).
 
 >>> from kg.ingest import ingest_text
->>> from extract.pipeline import extract_document
 >>> doc = ingest_text("中机质协副会长兼秘书长王建国出席会议。", doc_id="t.txt")
 >>> ex = extract_document(doc)
 >>> sorted((m.text, m.type) for m in ex.mentions)
@@ -13,29 +18,42 @@ project's components, and the conversion of its span groups into plain records.
 
 from __future__ import annotations
 
+import bisect
 from functools import lru_cache
 from typing import Iterable, Iterator
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc, Span
 
-from kg.lexicon import load_lexicon, name_key
+from kg.lexicon import name_key
 from kg.records import Arg, Document, DocumentExtraction, Mention, PositionMention, RelationMention
-from kg.relations import inherit_post_organizations, link_article_events
 
-from . import components as _components  # noqa: F401  (registers the factories)
+from . import articles as _articles  # noqa: F401  (each module registers its factory)
+from . import awards as _awards  # noqa: F401
+from . import documents as _documents  # noqa: F401
+from . import events as _events  # noqa: F401
 from . import lac as _lac  # noqa: F401
+from . import orgs as _orgs  # noqa: F401
+from . import people as _people  # noqa: F401
 from . import relations as _relations  # noqa: F401
+from .document import make_docs
 
-PIPE_NAMES = ("kg_lac_ner", "kg_orgs", "kg_people", "kg_events", "kg_relations")
+PIPE_NAMES = ("kg_sections", "kg_lac_ner", "kg_orgs", "kg_people", "kg_documents", "kg_awards", "kg_events", "kg_articles",
+              "kg_relations")
+_GROUPS = (("orgs", None), ("persons", "Person"), ("documents", "Document"), ("awards", "Award"),
+           ("events", "Event"), ("places", "Place"))
+_EXTRACTOR = {"orgs": "orgs", "persons": "people", "documents": "documents", "awards": "awards",
+              "events": "events", "places": "events"}
 
 
 def build_nlp(ontology: str | None = None) -> Language:
     """A fresh pipeline. ``ontology`` points at a folder with the data files (default: ours)."""
     config = {"nlp": {"tokenizer": {"@tokenizers": "kg.LACTokenizer.v1", "ontology": ontology}}}
     nlp = spacy.blank("zh", config=config)
+    nlp.add_pipe("kg_sections")
     nlp.add_pipe("kg_lac_ner")
-    for name in PIPE_NAMES[1:]:
+    for name in PIPE_NAMES[2:]:
         nlp.add_pipe(name, config={"ontology": ontology})
     return nlp
 
@@ -45,95 +63,103 @@ def get_nlp(ontology: str | None = None) -> Language:
     return build_nlp(ontology)
 
 
-def _sentence_units(doc: Document):
-    """(sentence index, article index, Sentence) in reading order."""
-    idx = 0
-    for a in doc.articles:
-        units = ([a.headline] if a.headline else []) + list(a.sentences)
-        for s in units:
-            yield idx, a.index, s
-            idx += 1
-
-
-def _mentions_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent) -> tuple[list[Mention], list[PositionMention]]:
-    base = sent.clean_start
-    mentions: list[Mention] = []
-
-    def orig(s: int, e: int) -> tuple[int, int]:
-        return document.original_span(base + s, base + e)
-
-    org_conf = sdoc.user_data.get("org_conf", {})
-    for sp in sdoc.spans.get("orgs", []):
-        s, e = orig(sp.start_char, sp.end_char)
-        conf = org_conf.get((sp.start_char, sp.end_char), 0.6)
-        mentions.append(Mention(document.doc_id, sp.text, sp.label_, s, e, sent_idx, art_idx,
-                                f"orgs:{sp.id_ or 'lac'}", conf, name_key(sp.text),
-                                sp.kb_id_ or None, sp._.parent))
-    person_conf = sdoc.user_data.get("person_conf", {})
-    for sp in sdoc.spans.get("persons", []):
-        s, e = orig(sp.start_char, sp.end_char)
-        conf, rule = person_conf.get((sp.start_char, sp.end_char), (0.8, "lac"))
-        mentions.append(Mention(document.doc_id, sp.text, "Person", s, e, sent_idx, art_idx,
-                                f"people:{rule}", conf, name_key(sp.text)))
-    for label in ("Event", "Document", "Award", "Place"):
-        meta = sdoc.user_data.get(f"{label.lower()}_meta", {})
-        for sp in sdoc.spans.get(label.lower(), []):
-            conf, rule, cs, ce = meta.get((sp.start_char, sp.end_char), (0.7, "rule", sp.start_char, sp.end_char))
-            text = sdoc.text[cs:ce]
-            s, e = orig(cs, ce)
-            mentions.append(Mention(document.doc_id, text, label, s, e, sent_idx, art_idx,
-                                    f"events:{rule}", conf, name_key(text), None, None, tuple(sp._.names)))
-    positions = []
-    for person, title, org, (ps, pe), conf, rule in sdoc._.positions or []:
-        s, e = orig(ps, pe)
-        positions.append(PositionMention(document.doc_id, person.text, title, org.text if org is not None else None,
-                                         s, e, sent_idx, f"people:{rule}", conf))
-    return mentions, positions
-
-
-def _relations_from(sdoc, document: Document, sent_idx: int, art_idx: int, sent) -> tuple[list[RelationMention], list]:
-    base = sent.clean_start
-
-    def arg(it) -> Arg:
-        s, e = document.original_span(base + it.start, base + it.end)
-        return Arg(it.text, it.label, s, e)
-
-    relations = [
-        RelationMention(document.doc_id, arg(subj), pred, arg(obj), sent_idx, art_idx, sent.text, sent.start, sent.end,
-                        sdoc.text[ts:te], f"relations:{rule}", conf)
-        for subj, pred, obj, (ts, te), conf, rule in sdoc._.relations or []
-    ]
-    dates = [(arg(it), raw, art_idx) for it, raw in sdoc._.event_dates or []]
-    return relations, dates
-
-
-def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 64) -> Iterator[DocumentExtraction]:
-    """Run the pipeline over documents (streamed; sentences batched through ``nlp.pipe``)."""
+def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 16) -> Iterator[DocumentExtraction]:
+    """Run the pipeline over documents (streamed; LAC runs over several documents at once)."""
     nlp = get_nlp(ontology)
+    pending: list[Document] = []
+
+    def flush() -> Iterator[DocumentExtraction]:
+        for document, doc in zip(pending, nlp.pipe(make_docs(nlp, pending), batch_size=batch_size)):
+            yield to_records(doc, document)
+        pending.clear()
+
     for document in docs:
-        units = list(_sentence_units(document))
-        mentions: list[Mention] = []
-        positions: list[PositionMention] = []
-        relations: list[RelationMention] = []
-        event_dates: list = []
-        # tokenize in batches (LAC runs batched), then run the components over the Docs
-        sdocs = nlp.tokenizer.pipe((s.text for _, _, s in units), batch_size=batch_size)
-        for sdoc, (i, a, s) in zip(nlp.pipe(sdocs, batch_size=batch_size), units):
-            ms, ps = _mentions_from(sdoc, document, i, a, s)
-            mentions.extend(ms)
-            positions.extend(ps)
-            rs, ds = _relations_from(sdoc, document, i, a, s)
-            relations.extend(rs)
-            event_dates.extend(ds)
-        articles = {a.index: a for a in document.articles}
-        headlines = {i for i, a, s in units if articles[a].headline is s}
-        positions = inherit_post_organizations(positions, {i: a for i, a, _ in units},
-                                               load_lexicon(ontology).inherited_titles)
-        mentions, relations = link_article_events(
-            mentions, relations, event_dates, headlines, {k: a.date for k, a in articles.items()}, document.date)
-        yield DocumentExtraction(document.doc_id, document.path, document.sha256, document.title,
-                                 document.date, mentions, positions, relations)
+        pending.append(document)
+        if len(pending) >= batch_size:
+            yield from flush()
+    yield from flush()
 
 
 def extract_document(document: Document, ontology: str | None = None) -> DocumentExtraction:
     return next(extract_documents([document], ontology))
+
+
+# --- from the Doc to plain records ---------------------------------------------------------------
+
+
+class _Locator:
+    """Sentence and article indexes and original offsets of the Doc's spans."""
+
+    def __init__(self, doc: Doc, document: Document):
+        self.document = document
+        self.sentences = list(document.sentences)
+        self.starts = [s.clean_start for s in self.sentences]
+        self.articles = [(a.span.start_char, a.index) for a in doc._.articles]
+
+    def sentence(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, char) - 1)
+
+    def article(self, char: int) -> int:
+        k = bisect.bisect_right([s for s, _ in self.articles], char) - 1
+        return self.articles[k][1] if k >= 0 else 0
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        return self.document.original_span(start, end)
+
+    def text(self, span: Span) -> str:
+        """The span as the document writes it (its own script, before any conversion)."""
+        return self.document.text[span.start_char:span.end_char]
+
+
+def _mention(loc: _Locator, doc_id: str, sp: Span, typ: str, extractor: str) -> Mention:
+    info = sp._.info
+    s, e = loc.original(sp.start_char, sp.end_char)
+    text = loc.text(sp)
+    view = sp.text  # what the extractor read (simplified characters, “” quotes)
+    names = tuple(info.names) if info else ()
+    if view != text:
+        names += (view,)
+    canonical = None
+    key = name_key(view)
+    if typ == "Event" and info and info.refers_to is not None:
+        canonical = loc.text(info.refers_to)  # the longer name of the same event in the article
+        key = name_key(info.refers_to.text)
+    elif sp.kb_id_:
+        canonical = sp.kb_id_
+    parent = loc.document.text[info.parent[0]:info.parent[1]] if info and info.parent is not None else None
+    date = info.date if info and typ == "Event" else None
+    end_date = info.end_date if info and typ == "Event" else None
+    return Mention(doc_id, text, typ, s, e, loc.sentence(sp.start_char), loc.article(sp.start_char),
+                   f"{extractor}:{info.rule if info else 'lac'}", info.confidence if info else 0.6, key,
+                   canonical, parent, names, date, end_date)
+
+
+def _arg(loc: _Locator, sp: Span) -> Arg:
+    s, e = loc.original(sp.start_char, sp.end_char)
+    label = sp.label_ or "Organization"
+    return Arg(loc.text(sp), label, s, e)
+
+
+def to_records(doc: Doc, document: Document) -> DocumentExtraction:
+    """The plain records of one processed document: mentions, posts and relations, with original
+    offsets, the extractor that found each and its confidence."""
+    loc = _Locator(doc, document)
+    doc_id = document.doc_id
+    mentions: list[Mention] = []
+    for group, typ in _GROUPS:
+        for sp in doc.spans.get(group, []):
+            mentions.append(_mention(loc, doc_id, sp, typ or sp.label_, _EXTRACTOR[group]))
+    positions = []
+    for p in doc._.posts:
+        s, e = loc.original(p.start, p.end)
+        positions.append(PositionMention(doc_id, loc.text(p.person), p.title, loc.text(p.org) if p.org is not None else None,
+                                         s, e, loc.sentence(p.person.start_char), f"people:{p.rule}", p.confidence))
+    relations = []
+    for r in doc._.relations:
+        k = loc.sentence(r.sentence.start_char)
+        sent = loc.sentences[k]
+        relations.append(RelationMention(doc_id, _arg(loc, r.subject), r.predicate, _arg(loc, r.object), k,
+                                         loc.article(sent.clean_start), sent.text, sent.start, sent.end,
+                                         document.text[r.trigger[0]:r.trigger[1]], f"relations:{r.rule}", r.confidence))
+    return DocumentExtraction(document.doc_id, document.path, document.sha256, document.title, document.date,
+                              mentions, positions, relations)

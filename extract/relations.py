@@ -1,8 +1,8 @@
 """The ``kg_relations`` component: who hosted, co-hosted, guided, supported, attended, chaired,
-spoke at, issued, awarded and received what, which event was held where and when.
+spoke at, issued, awarded and received what, and which event was held where.
 
-It works on the entity layer the earlier components leave in ``doc.spans`` and on trigger words
-from ``ontology/lexicon/relation_triggers.tsv``. How this genre states relations:
+It works on the entity layer the earlier components leave on the Doc and on trigger words from
+``ontology/lexicon/relation_triggers.tsv``. How this genre states relations:
 
 - the actors stand before the verb, in a list that may run over several comma-separated clauses
   of names and posts ("山西省省长林武，…国家林草局副局长彭有冬，中国工程院院士王海舟出席并讲话",
@@ -10,44 +10,47 @@ from ``ontology/lexicon/relation_triggers.tsv``. How this genre states relations
   ("由天津市工业和信息化局主办，…联合承办的“…活动”在天津举办");
 - a body named right before a person's post is the person's affiliation, not an actor
   (工信部科技司质量处姚迪调研员参加了活动: 姚迪 attended, the 处 did not);
-- the event is named in the sentence, or referred to (会议, 座谈会, 本次高峰论坛), or left
-  implicit (出席并讲话): references become ``EventRef`` arguments that
-  :func:`kg.relations.link_article_events` ties to the event of the article, never across articles;
+- the event is named in the sentence, referred to (会议, 座谈会上: ``doc.spans["event_refs"]``,
+  tied to their event by :mod:`extract.articles`), or left implicit (出席并讲话): then it is the
+  event the article is on at that point (the last one the article says is held, else its main
+  event), never one of another article;
 - field labels list organizers after them (主办单位：A、B);
-- plans and duties are not facts (将举办, 拟召开, 要开展): see ``modal_words.txt``.
+- plans and duties are not facts (将举办, 拟召开): see ``modal_words.txt``.
 
-Results go to ``doc._.relations`` as tuples ``(subject, predicate, object, trigger (s, e),
-confidence, rule)`` whose arguments are :class:`Item` objects, and ``doc._.event_dates`` as
-``(event item, RawDate)``.
+Every relation read is a :class:`RelationCandidate` (``doc._.relation_candidates``) with the rule
+that read it, a confidence and the features a learned scorer reads; ``doc._.relations`` holds those
+kept (all of them here; ``kg_relation_scorer`` keeps those its model scores high enough).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from kg.dates import find_dates
 from kg.lexicon import Lexicon, load_lexicon, trie_pattern
-from kg.relations import EVENT_REF, ORG
 from kg.relations import SIGNATURES as BASE_SIGNATURES
 
-if not Doc.has_extension("relations"):
-    Doc.set_extension("relations", default=None)
-if not Doc.has_extension("event_dates"):
-    Doc.set_extension("event_dates", default=None)
+from .articles import holding
+from .spans import SpanIndex
 
-# what each relation may connect (kg.relations.SIGNATURES), where an event may also be a reference
+if not Doc.has_extension("relations"):
+    Doc.set_extension("relations", default=())
+if not Doc.has_extension("relation_candidates"):
+    Doc.set_extension("relation_candidates", default=())
+
+ORG = "Org"
+EVENT_REF = "EventRef"
+ORG_LABELS = frozenset({"GovernmentBody", "Association", "Company", "ResearchInstitute", "Organization"})
+# what each relation may connect, where an event may also be a reference
 SIGNATURES = {p: (d | ({EVENT_REF} if "Event" in d else set()), r | ({EVENT_REF} if "Event" in r else set()))
               for p, (d, r) in BASE_SIGNATURES.items() if p not in ("subOrganizationOf", "heldIn")}
 EVENT_OBJECT = frozenset(p for p, (_, o) in SIGNATURES.items() if "Event" in o)
 # an event left implicit ("出席并讲话", "致欢迎词") is the article's event for these
 IMPLICIT_EVENT = frozenset({"attended", "chaired", "spokeAt"})
-HOLDING = frozenset({"hosted", "coHosted", "chaired"})  # a sentence-initial date dates their event
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
-_REF_PREFIX = "(?:本次|本届|此次|这次|该次|上述|这一|今年的|本)?"
 _COORDINATED = re.compile(r"[\u4e00-\u9fff]{0,2}并(?:在会上|作|致)?|后")
 _LISTED = re.compile(r"[^，。；：]{0,12}?(?:包括|有|为|是)[：:]?")
 _NEGATION = re.compile(r"(?:未|没有|不|并未|尚未)$")
@@ -55,82 +58,114 @@ _ADJACENT_ISSUER_GAP = re.compile(r"^(?:的|印发的|发布的|制定的|出台
 _DOC_NUMBER_PREFIX = re.compile(r"^([^\[〔【(（\d]{2,12})[ ]?[\[〔【(（]")
 
 
+@dataclass(slots=True)
+class RelationCandidate:
+    """A relation read in one sentence: its arguments (spans of the Doc; an event for a
+    reference), the words that state it, a confidence, the rule and the features a scorer reads."""
+
+    subject: Span
+    predicate: str
+    object: Span
+    sentence: Span
+    trigger: tuple[int, int]  # characters of the Doc that state the relation
+    confidence: float
+    rule: str
+    features: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
-    """An argument candidate: a mention (or an event reference) in the sentence."""
+    """An argument candidate of one sentence, in the sentence's own character offsets."""
 
     start: int
     end: int
     kind: str  # Org, Person, Event, Document, Award, Place, EventRef
-    label: str  # the mention's type as the records carry it (GovernmentBody, …, EventRef)
+    label: str  # the span's label (GovernmentBody, …, EventRef)
     text: str
+    span: Span | None = None  # the Doc's span (None for an implicit event)
     affiliation: bool = False  # a body named as a person's affiliation (…处姚迪调研员)
+    adverbial: bool = False  # a reference that says when or where (会上, 活动期间), never an object between
 
 
-def _patterns(lex: Lexicon):
-    rules = [r for r in lex.relation_triggers if r.predicate in SIGNATURES]
-    literal = {r.trigger: r for r in rules if not r.is_regex}
-    regex = [(re.compile(r.trigger), r) for r in rules if r.is_regex]
-    literal_re = re.compile(trie_pattern(sorted(literal))) if literal else None
-    heads = sorted((h for h in lex.event_heads if len(h) >= 2), key=len, reverse=True)
-    ref_re = re.compile(_REF_PREFIX + "(?:" + trie_pattern(heads) + ")") if heads else None
-    title_re = re.compile("(?:" + trie_pattern(sorted(lex.titles)) + ")") if lex.titles else None
-    glue = "|".join(re.escape(g) for g in lex.list_glue)
-    return literal, literal_re, regex, ref_re, title_re, glue
+def _kind(label: str) -> str:
+    return ORG if label in ORG_LABELS else label
 
 
-@Language.factory("kg_relations", default_config={"ontology": None})
-def make_relations(nlp: Language, name: str, ontology: str | None):
-    lex = load_lexicon(ontology)
-    literal, literal_re, regex, ref_re, title_re, glue = _patterns(lex)
-    residue_re = re.compile(
-        "|".join(p for p in (title_re.pattern if title_re else "", glue, r"[\s、，,（）()“”《》·]", r"\d+(?:余|多)?(?:人|名|位)")
-                 if p)
-    )
+class RelationExtractor:
+    def __init__(self, nlp: Language, name: str, ontology: str | None = None):
+        self.name = name
+        lex = self.lex = load_lexicon(ontology)
+        rules = [r for r in lex.relation_triggers if r.predicate in SIGNATURES]
+        self.literal = {r.trigger: r for r in rules if not r.is_regex}
+        self.regex = [(re.compile(r.trigger), r) for r in rules if r.is_regex]
+        self.literal_re = re.compile(trie_pattern(sorted(self.literal))) if self.literal else None
+        self.title_re = re.compile("(?:" + trie_pattern(sorted(lex.titles)) + ")") if lex.titles else None
+        glue = "|".join(re.escape(g) for g in lex.list_glue)
+        self.residue_re = re.compile("|".join(p for p in (
+            self.title_re.pattern if self.title_re else "", glue, r"[\s、，,（）()“”《》·]", r"\d+(?:余|多)?(?:人|名|位)") if p))
 
-    def items_of(doc: Doc) -> list[Item]:
-        text = doc.text
-        raw: list[Item] = []
-        for sp in doc.spans.get("orgs", []):
-            raw.append(Item(sp.start_char, sp.end_char, ORG, sp.label_, sp.text))
-        for sp in doc.spans.get("persons", []):
-            raw.append(Item(sp.start_char, sp.end_char, "Person", "Person", sp.text))
-        for label in ("Event", "Document", "Award", "Place"):
-            meta = doc.user_data.get(f"{label.lower()}_meta", {})
-            for sp in doc.spans.get(label.lower(), []):
-                _, _, s, e = meta.get((sp.start_char, sp.end_char), (0, "", sp.start_char, sp.end_char))
-                raw.append(Item(s, e, label, label, text[s:e]))
+    def __call__(self, doc: Doc) -> Doc:
+        cands: list[RelationCandidate] = []
+        affiliated = {(p.org.start_char, p.org.end_char) for p in doc._.posts if p.org is not None}
+        spans = self._spans(doc)
+        refs = SpanIndex(doc.spans.get("event_refs", []))
+        for art in doc._.articles:
+            current = _CurrentEvent(doc, art)
+            for sent in art.span.sents:
+                if sent.text.strip():
+                    cands += self._sentence(doc, sent, spans, refs, affiliated, current)
+        seen = set()
+        unique = []
+        for c in cands:  # the same fact read twice in one sentence (two triggers) counts once
+            key = (c.subject.start_char, c.subject.end_char, c.predicate, c.object.start_char, c.object.end_char,
+                   c.sentence.start_char)
+            if key not in seen:
+                seen.add(key)
+                unique.append(c)
+        doc._.relation_candidates = tuple(unique)
+        doc._.relations = tuple(unique)
+        return doc
+
+    @staticmethod
+    def _spans(doc: Doc) -> SpanIndex:
+        out = []
+        for group in ("orgs", "persons", "events", "documents", "awards", "places"):
+            out += list(doc.spans.get(group, []))
+        return SpanIndex(out)
+
+    def _items(self, doc: Doc, sent: Span, spans: list[Span], refs: list[Span], affiliated) -> list[Item]:
+        base, text = sent.start_char, sent.text
+        raw = [Item(sp.start_char - base, sp.end_char - base, _kind(sp.label_), sp.label_, sp.text, sp)
+               for sp in spans.within(base, sent.end_char)]
         kept: list[Item] = []
         for it in sorted(raw, key=lambda i: (-(i.end - i.start), i.start)):
             if not any(k.start <= it.start and it.end <= k.end for k in kept):
                 kept.append(it)
         kept.sort(key=lambda i: i.start)
         # affiliations: a body right before a person (or before a post and a person)
-        affiliated = {(org.start_char, org.end_char) for _, _, org, *_ in (doc._.positions or []) if org is not None}
         persons = [k for k in kept if k.kind == "Person"]
         out = []
         for it in kept:
             if it.kind == ORG:
                 nxt = next((p for p in persons if p.start >= it.end), None)
                 gap = text[it.end:nxt.start] if nxt else None
-                if (it.start, it.end) in affiliated or (
-                        gap is not None and len(gap) <= 14 and (gap == "" or (title_re and title_re.fullmatch(gap)))):
-                    it = Item(it.start, it.end, it.kind, it.label, it.text, True)
+                if (it.start + base, it.end + base) in affiliated or (
+                        gap is not None and len(gap) <= 14 and (gap == "" or (self.title_re and self.title_re.fullmatch(gap)))):
+                    it = Item(it.start, it.end, it.kind, it.label, it.text, it.span, True)
             out.append(it)
-        if ref_re is not None:
-            for mt in ref_re.finditer(text):
-                s, e = mt.span()
-                if not any(k.start < e and s < k.end for k in out):
-                    out.append(Item(s, e, EVENT_REF, EVENT_REF, mt.group(0)))
+        for r in refs.within(base, sent.end_char):
+            s, e = r.start_char - base, r.end_char - base
+            if not any(k.start < e and s < k.end for k in out):
+                out.append(Item(s, e, EVENT_REF, EVENT_REF, r.text, r, adverbial=r._.info.rule == "reference-place"))
         out.sort(key=lambda i: i.start)
         return out
 
-    def triggers_of(text: str, items: list[Item]) -> list[tuple[int, int, object]]:
+    def _triggers(self, text: str, items: list[Item]) -> list[tuple[int, int, object]]:
         found = []
-        if literal_re is not None:
-            for mt in literal_re.finditer(text):
-                found.append((mt.start(), mt.end(), literal[mt.group(0)]))
-        for pattern, rule in regex:
+        if self.literal_re is not None:
+            for mt in self.literal_re.finditer(text):
+                found.append((mt.start(), mt.end(), self.literal[mt.group(0)]))
+        for pattern, rule in self.regex:
             for mt in pattern.finditer(text):
                 if mt.end() > mt.start():
                     found.append((mt.start(), mt.end(), rule))
@@ -144,13 +179,16 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
             kept.append((s, e, rule))
         return kept
 
-    def relations(doc: Doc) -> Doc:
-        text = doc.text
-        items = items_of(doc)
-        trigs = triggers_of(text, items)
+    def _sentence(self, doc: Doc, sent: Span, spans, refs, affiliated, current: "_CurrentEvent") -> list[RelationCandidate]:
+        lex = self.lex
+        text, base = sent.text, sent.start_char
+        items = self._items(doc, sent, spans, refs, affiliated)
+        current.advance(sent, items)
+        trigs = self._triggers(text, items)
         clauses = _clauses(text)
-        tokens_modal = [(t.idx, t.idx + len(t.text)) for t in doc if t.text in lex.modal_words]
-        names = [(t.idx, t.idx + len(t.text)) for t in doc if t.tag_ in ("LOC", "ORG", "PER")]
+        tokens_modal = [(t.idx - base, t.idx - base + len(t.text)) for t in sent if t.text in lex.modal_words]
+        names = [(t.idx - base, t.idx - base + len(t.text)) for t in sent if t.tag_ in ("LOC", "ORG", "PER")]
+        residue_re = self.residue_re
 
         def clause_at(pos: int) -> int:
             for k, (cs, ce) in enumerate(clauses):
@@ -161,9 +199,9 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
         def residue(s: int, e: int, drop_refs: bool = False) -> str:
             """What a stretch of text says besides names, posts and list glue."""
             chunk = list(text[s:e])
-            spans = [(it.start, it.end) for it in items if it.kind != EVENT_REF or drop_refs]
-            spans += names  # place and other names the recognizer saw (山西省省长林武)
-            for a, b in spans:
+            covered = [(it.start, it.end) for it in items if it.kind != EVENT_REF or drop_refs]
+            covered += names  # place and other names the recognizer saw (山西省省长林武)
+            for a, b in covered:
                 if s <= a and b <= e:
                     for i in range(a - s, b - s):
                         chunk[i] = ""
@@ -176,7 +214,7 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
             cs, _ = clauses[k]
             start = max(cs, region_start)
             region = [it for it in items if start <= it.start and it.end <= t_start]
-            objs = [it for it in region if it.kind in objects]
+            objs = [it for it in region if it.kind in objects and not it.adverbial]
             if objs:  # the object stands between: "…联合承办的“活动”在天津举办"
                 start = objs[-1].end
                 region = [it for it in region if it.start >= start]
@@ -242,9 +280,10 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
                 subs += more
             return subs
 
-        rels = []
+        rels: list[tuple] = []
         prev_end: dict[int, int] = {}
         prev_subs: dict[int, list[Item]] = {}
+        implicit = Item(0, 0, EVENT_REF, EVENT_REF, "")
         for t_start, t_end, rule in trigs:
             pred = rule.predicate
             kinds, objects = SIGNATURES[pred]
@@ -276,7 +315,7 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
                     for o in [it for it in items if it.kind == "Award" and it.start >= t_end]:
                         rels.append((r, "receivedAward", o, (t_start, t_end), round(conf, 3), f"recipient:{text[t_start:t_end]}"))
             if not subs and pred == "awarded":
-                subs = [Item(t_start, t_start, EVENT_REF, EVENT_REF, "")]  # 活动现场，还颁发了…
+                subs = [implicit]  # 活动现场，还颁发了…
                 conf *= 0.8
             if not subs:
                 continue
@@ -285,7 +324,7 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
                 if obj is None:
                     if pred not in IMPLICIT_EVENT and rule.frame != "label":
                         continue
-                    obj = Item(t_start, t_end, EVENT_REF, EVENT_REF, "")
+                    obj = implicit
                     conf *= 0.85
                 elif obj.kind == EVENT_REF:
                     conf *= 0.9
@@ -303,15 +342,44 @@ def make_relations(nlp: Language, name: str, ontology: str | None):
                 for o in objs:
                     if s is not o:
                         rels.append((s, pred, o, (t_start, t_end), round(conf, 3), f"{rule.frame}:{text[t_start:t_end]}"))
-        inner_orgs = [Item(sp.start_char, sp.end_char, ORG, sp.label_, sp.text) for sp in doc.spans.get("orgs", [])]
-        rels.extend(_issuer_rules(text, items, inner_orgs, lex))
-        rels.extend(r for r in _held_in(items, clauses, clause_at)
-                    if not any(clauses[clause_at(r[2].start)][0] <= s and e <= r[2].start for s, e in tokens_modal))
-        doc._.relations = rels
-        doc._.event_dates = _event_dates(text, items, rels, clauses)
-        return doc
+        inner_orgs = [Item(sp.start_char - base, sp.end_char - base, ORG, sp.label_, sp.text, sp)
+                      for sp in spans.within(base, sent.end_char) if _kind(sp.label_) == ORG]
+        rels += _issuer_rules(doc, sent, items, inner_orgs, lex)
+        rels += [r for r in _held_in(items, clauses, clause_at)
+                 if not any(clauses[clause_at(r[2].start)][0] <= s and e <= r[2].start for s, e in tokens_modal)]
+        out = []
+        for s, pred, o, (ts, te), conf, rule in rels:
+            subj = current.bind(s, base + ts)
+            obj = current.bind(o, base + ts)
+            if subj is None or obj is None or subj == obj:
+                continue
+            out.append(RelationCandidate(subj, pred, obj, sent, (base + ts, base + te), conf, rule))
+        return out
 
-    return relations
+
+class _CurrentEvent:
+    """The event an article is on at a point: its last event said to be held (or headlined) so far,
+    else its main event. Binds references and implicit events to it."""
+
+    def __init__(self, doc: Doc, art):
+        self.doc = doc
+        self.main = art.main_event
+        self.now = art.main_event
+
+    def advance(self, sent: Span, items: list[Item]) -> None:
+        for it in items:
+            if it.kind == "Event" and it.span is not None and holding(it.span):
+                self.now = it.span._.info.refers_to or it.span
+                return
+
+    def bind(self, item: Item, pos: int) -> Span | None:
+        if item.kind != EVENT_REF:
+            if item.kind == "Event" and item.span is not None and item.span._.info.refers_to is not None:
+                return item.span._.info.refers_to  # the headline's short name of the body's event
+            return item.span
+        if item.span is not None:  # a reference tied to its event
+            return item.span._.info.refers_to
+        return self.now  # implicit
 
 
 def _split_recipients(text: str, subs: list[Item], t_start: int, t_end: int, items: list[Item]):
@@ -341,9 +409,10 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _issuer_rules(text: str, items: list[Item], inner_orgs: list[Item], lex: Lexicon) -> list[tuple]:
+def _issuer_rules(doc: Doc, sent: Span, items: list[Item], inner_orgs: list[Item], lex: Lexicon) -> list[tuple]:
     """A body right before a document's title (工业和信息化部《…实施意见》), and the issuer
     abbreviation a document number starts with (中机质协[2020]2号)."""
+    text, base = sent.text, sent.start_char
     out = []
     for a, b in zip(items, items[1:]):
         if a.kind == ORG and not a.affiliation and b.kind == "Document":
@@ -361,7 +430,9 @@ def _issuer_rules(text: str, items: list[Item], inner_orgs: list[Item], lex: Lex
                     canonical = lex.canonical_org(part)
                     if canonical:
                         pos = it.start + it.text.find(part)
-                        named.append(Item(pos, pos + len(part), ORG, lex.orgs[canonical].type, part))
+                        sp = doc.char_span(base + pos, base + pos + len(part), label=lex.orgs[canonical].type,
+                                           alignment_mode="expand")
+                        named.append(Item(pos, pos + len(part), ORG, lex.orgs[canonical].type, part, sp))
             for issuer in named:
                 if not any(o is not issuer and o.start <= issuer.start and issuer.end <= o.end for o in named):
                     out.append((issuer, "issued", it, (issuer.start, issuer.end), 0.85, "title-issuer"))
@@ -372,7 +443,9 @@ def _issuer_rules(text: str, items: list[Item], inner_orgs: list[Item], lex: Lex
         for cut in range(len(prefix), 1, -1):  # the longest known name the number starts with
             canonical = lex.canonical_org(prefix[:cut])
             if canonical:
-                issuer = Item(it.start, it.start + cut, ORG, lex.orgs[canonical].type, prefix[:cut])
+                typ = lex.orgs[canonical].type
+                sp = doc.char_span(base + it.start, base + it.start + cut, label=typ, alignment_mode="expand")
+                issuer = Item(it.start, it.start + cut, ORG, typ, prefix[:cut], sp)
                 out.append((issuer, "issued", it, (it.start, it.start + cut), 0.7, "doc-number-prefix"))
                 break
     return out
@@ -396,26 +469,8 @@ def _held_in(items: list[Item], clauses, clause_at) -> list[tuple]:
     return out
 
 
-def _event_dates(text: str, items: list[Item], rels: list[tuple], clauses) -> list[tuple]:
-    """The date a sentence gives its event: a dateline clause opening a sentence that holds,
-    hosts or chairs it ("9月11日，由…主办的“…活动”在天津举办"), or a date right before it
-    ("27日上午的质量高峰论坛")."""
-    dates = find_dates(text)
-    if not dates:
-        return []
-    out = []
-    seen = set()
-    first_clause_end = clauses[0][1]
-    held = [r for r in rels if r[1] in HOLDING or r[1] == "heldIn"]
-    for d in dates:
-        target = None
-        after = [it for it in items if it.kind in ("Event", EVENT_REF) and 0 <= it.start - d.end <= 4]
-        if after and re.fullmatch(r"(?:上午|下午|晚上|晚)?的?", text[d.end:after[0].start]):
-            target = after[0]
-        elif d.end <= first_clause_end and held:
-            r = held[0]
-            target = r[0] if r[1] == "heldIn" else r[2]
-        if target is not None and (target.start, target.end) not in seen:
-            seen.add((target.start, target.end))
-            out.append((target, d))
-    return out
+@Language.factory("kg_relations", default_config={"ontology": None},
+                  assigns=["doc._.relations", "doc._.relation_candidates"],
+                  requires=["doc.spans", "doc._.posts", "doc._.articles"])
+def make_relations(nlp: Language, name: str, ontology: str | None) -> RelationExtractor:
+    return RelationExtractor(nlp, name, ontology)

@@ -315,7 +315,7 @@ def groups_of(docs: list[str], split: dict[str, str] | None = None, parts: Itera
     every set (a, b, …) when the names have sets. Documents outside the wanted parts are left out.
 
     >>> groups_of(["a01.txt", "a02.txt", "b01.txt"], {"a01.txt": "develop", "a02.txt": "report", "b01.txt": "develop"})
-    {'develop': ['a01.txt', 'b01.txt'], 'develop/a': ['a01.txt'], 'develop/b': ['b01.txt'], 'report': ['a02.txt'], 'report/a': ['a02.txt']}
+    {'develop': ['a01.txt', 'b01.txt'], 'develop/a': ['a01.txt'], 'develop/b': ['b01.txt'], 'report': ['a02.txt']}
     """
     wanted = set(parts) if parts else None
     by_part: dict[str, list[str]] = defaultdict(list)

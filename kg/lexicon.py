@@ -127,6 +127,10 @@ class Lexicon:
     modal_words: frozenset[str] = frozenset()
     list_glue: tuple[str, ...] = ()
     inherited_titles: tuple[str, ...] = ()
+    document_heads: tuple[str, ...] = ()
+    event_determiners: tuple[str, ...] = ()
+    event_verbs: tuple[str, ...] = ()
+    event_head_followers: frozenset[str] = frozenset()
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
     suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
     suffix_endings: "Endings" = field(init=False)
@@ -202,6 +206,10 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         modal_words=frozenset(_lines(lexdir / "modal_words.txt")),
         list_glue=tuple(sorted(_lines(lexdir / "list_glue.txt"), key=len, reverse=True)),
         inherited_titles=tuple(_lines(lexdir / "inherited_titles.txt")),
+        document_heads=tuple(_lines(lexdir / "document_heads.txt")),
+        event_determiners=tuple(sorted(_lines(lexdir / "event_determiners.txt"), key=len, reverse=True)),
+        event_verbs=tuple(sorted(_lines(lexdir / "event_verbs.txt"), key=len, reverse=True)),
+        event_head_followers=frozenset(_lines(lexdir / "event_head_followers.txt")),
         source=base,
     )
 

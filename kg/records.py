@@ -190,12 +190,8 @@ class PositionMention:
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    """One argument of a relation mention: a mention, identified by its type and original offsets.
-
-    ``type == "EventRef"`` marks a reference to the event an article is about (会议, 本次论坛, or
-    nothing at all: "出席并讲话"); :func:`kg.relations.link_article_events` replaces it with the
-    article's event mention, or drops the relation when the article has none.
-    """
+    """One argument of a relation mention: a mention, identified by its type and original offsets
+    (for an event referred to as 会议 or left implicit, the mention of the event it stands for)."""
 
     text: str
     type: str

@@ -1,24 +1,19 @@
 """From relation mentions to facts between resolved entities.
 
-Two steps, both on plain records:
-
-1. :func:`link_article_events`, per document: an event argument that is a reference (会议,
-   本次论坛) or implicit (出席并讲话) becomes the event the article is about: the event its
-   headline names, else the event its sentences say was hosted or held, else its only event.
-   References never cross articles; a reference in an article without an event is dropped.
-   Dates read for an event are completed from the event's name, the article and the document.
-2. :func:`resolve_relations`, over the corpus: arguments become entity ids, relations outside
-   the ontology's domains and ranges are dropped, repeated facts keep all their evidence, a person
-   who chairs or speaks also attends, and chained names give ``subOrganizationOf``.
+:func:`resolve_relations`, over the corpus: arguments become entity ids, relations outside the
+ontology's domains and ranges are dropped, repeated facts keep all their evidence, a person who
+chairs or speaks also attends, and chained names give ``subOrganizationOf``. (Which event a
+reference or an implicit event stands for is decided in the document it is read in:
+:mod:`extract.articles`.)
 
 >>> from kg.records import Arg, Mention, RelationMention
+>>> from kg.resolve import resolve
 >>> ms = [Mention("d", "工信部", "GovernmentBody", 0, 3, 0, 0, "t", 0.9, "工信部"),
 ...       Mention("d", "2020年质量论坛", "Event", 5, 14, 0, 0, "t", 0.9, "2020年质量论坛")]
->>> rm = RelationMention("d", Arg("工信部", "GovernmentBody", 0, 3), "hosted", Arg("会议", "EventRef", 20, 22),
-...                      1, 0, "…", 15, 30, "召开", "agent:召开", 0.8)
->>> ms, rels = link_article_events(ms, [rm], [], headline_sentences={0})
->>> rels[0].object.text
-'2020年质量论坛'
+>>> rm = RelationMention("d", Arg("工信部", "GovernmentBody", 0, 3), "hosted", Arg("2020年质量论坛", "Event", 5, 14),
+...                      0, 0, "…", 0, 20, "召开", "agent:召开", 0.8)
+>>> [(r.subject, r.predicate, r.object) for r in resolve_relations([rm], ms, resolve(ms))]
+[('org/工业和信息化部', 'hosted', 'event/2020年质量论坛')]
 """
 
 from __future__ import annotations
@@ -27,9 +22,8 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
-from kg.dates import RawDate, complete, year_in
 from kg.lexicon import load_lexicon, name_key
-from kg.records import ORG_TYPES, Arg, Entity, Evidence, Mention, PositionMention, Relation, RelationMention
+from kg.records import ORG_TYPES, Entity, Evidence, Mention, Relation, RelationMention
 from kg.resolve import Resolution, expand_org_name
 
 ORG = "Org"
@@ -48,103 +42,11 @@ SIGNATURES: dict[str, tuple[frozenset, frozenset]] = {
     "subOrganizationOf": (frozenset({ORG}), frozenset({ORG})),
     "heldIn": (frozenset({"Event"}), frozenset({"Place"})),
 }
-EVENT_REF = "EventRef"
 IMPLIES_ATTENDED = ("chaired", "spokeAt")
-_ARTICLE_EVENT_FROM = ("hosted", "coHosted", "guided", "supported")
 
 
 def kind(entity_type: str) -> str:
     return ORG if entity_type in ORG_TYPES else entity_type
-
-
-def link_article_events(
-    mentions: list[Mention],
-    relations: list[RelationMention],
-    event_dates: Iterable[tuple[Arg, RawDate, int]],
-    headline_sentences: set[int],
-    article_dates: dict[int, str | None] | None = None,
-    doc_date: str | None = None,
-) -> tuple[list[Mention], list[RelationMention]]:
-    """Tie event references to their article's event and date the events of one document.
-
-    ``event_dates`` holds (event argument, date as written, article index).
-    """
-    article_dates = article_dates or {}
-    events = [m for m in mentions if m.type == "Event"]
-    by_article: dict[int, list[Mention]] = defaultdict(list)
-    for m in events:
-        by_article[m.article].append(m)
-    by_span = {(m.start, m.end): m for m in events}
-    main: dict[int, Mention] = {}
-    for art, ms in by_article.items():
-        head = [m for m in ms if m.sentence in headline_sentences]
-        if head:
-            main[art] = min(head, key=lambda m: m.start)
-            continue
-        for r in sorted(relations, key=lambda r: r.subject.start):
-            if r.article != art:
-                continue
-            arg = r.object if r.predicate in _ARTICLE_EVENT_FROM else r.subject if r.predicate == "heldIn" else None
-            if arg is not None and arg.type == "Event" and (arg.start, arg.end) in by_span:
-                main[art] = by_span[(arg.start, arg.end)]
-                break
-        else:
-            if len({m.key for m in ms}) == 1:
-                main[art] = ms[0]
-
-    def bind(arg: Arg, article: int) -> Arg | None:
-        if arg.type != EVENT_REF:
-            return arg
-        ev = main.get(article)
-        return Arg(ev.text, "Event", ev.start, ev.end) if ev else None
-
-    linked = []
-    for r in relations:
-        s, o = bind(r.subject, r.article), bind(r.object, r.article)
-        if s is None or o is None:
-            continue
-        if s != r.subject or o != r.object:
-            r = replace(r, subject=s, object=o)
-        linked.append(r)
-
-    dated: dict[tuple[int, int], tuple[str, str | None]] = {}
-    for arg, raw, article in event_dates:
-        target = bind(arg, article)
-        if target is None or (target.start, target.end) not in by_span:
-            continue
-        date, end = complete(raw, year_in(target.text), article_dates.get(article), doc_date)
-        if date:
-            dated.setdefault((target.start, target.end), (date, end))
-    if dated:
-        mentions = [replace(m, date=dated[(m.start, m.end)][0], end_date=dated[(m.start, m.end)][1])
-                    if m.type == "Event" and (m.start, m.end) in dated else m for m in mentions]
-    return mentions, linked
-
-
-def inherit_post_organizations(positions: list[PositionMention], sentence_article: dict[int, int],
-                                inherited_titles: Iterable[str]) -> list[PositionMention]:
-    """A post written without its body takes the body of the nearest earlier post of the same
-    kind (会长, 秘书长 …) in the same article: 中机质协张某会长出席…；副会长兼秘书长王某参加.
-
-    >>> ps = [PositionMention("d", "张某", "会长", "中机质协", 0, 8, 0, "t", 0.9),
-    ...       PositionMention("d", "王某", "副会长兼秘书长", None, 20, 30, 1, "t", 0.9)]
-    >>> [p.organization for p in inherit_post_organizations(ps, {0: 0, 1: 0}, ["会长", "秘书长"])]
-    ['中机质协', '中机质协']
-    """
-    words = tuple(inherited_titles)
-    out = []
-    last: dict[int, PositionMention] = {}  # article -> latest post of this kind with a body
-    for p in sorted(positions, key=lambda p: (p.sentence, p.start)):
-        art = sentence_article.get(p.sentence)
-        kind_of = any(w in p.title for w in words)
-        if kind_of and p.organization is None and art in last:
-            src = last[art]
-            p = replace(p, organization=src.organization, confidence=p.confidence * 0.7,
-                        extractor=p.extractor + "+article-org")
-        elif kind_of and p.organization is not None:
-            last[art] = p
-        out.append(p)
-    return out
 
 
 def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[Mention], res: Resolution,

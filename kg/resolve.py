@@ -77,12 +77,16 @@ class _UnionFind:
 
 
 def mention_keys(m: Mention, lex: Lexicon) -> list[str]:
+    """The keys a mention resolves by: its ``key`` (the normalised name the extractor read, in
+    simplified characters; for an event, the name of the event it stands for in its article), an
+    organization's expanded to its canonical name, and a document's or award's further names."""
     group = GROUP.get(m.type, "org")
+    key = name_key(m.key or m.text)
     if group == "org":
-        return [name_key(expand_org_name(m.text, lex))]
+        return [name_key(expand_org_name(key, lex))]
     if group == "event":
-        return [name_key(_PAREN.sub("", m.text))]
-    return [name_key(m.text)] + [name_key(n) for n in m.names]
+        return [name_key(_PAREN.sub("", key))]
+    return [key] + [name_key(n) for n in m.names]
 
 
 def entity_id(group: str, label: str) -> str:

@@ -282,11 +282,25 @@ EVENTS = [
     case("“精益质量沙龙”在苏州召开。", ["精益质量沙龙"]),
     case("2022年全国“质量月”活动在南京启动。", ["2022年全国“质量月”活动"]),
     case("协会召开会议。", []),
-    case("协会计划举办2023年华夏智能装备行业质量论坛。", []),  # a plan, not an event
-    case("华夏智能装备行业协会举办第三届精密测量论坛。", ["第三届精密测量论坛"],
-         xfail="an adjective in the name (精密/a) stops the leftward extension, the rest has no year or ordinal"),
-    case("华夏智能装备行业协会在杭州召开2021年精密制造质量论坛。", ["2021年精密制造质量论坛"],
-         xfail="精密/ad 制造/v stop the leftward extension: the event is missed entirely"),
+    # an event announced by name is an event (ANNOTATION.md); that nobody attended it yet is the relations' part
+    case("协会计划举办2023年华夏智能装备行业质量论坛。", ["2023年华夏智能装备行业质量论坛"]),
+    case("协会将开展系列质量提升活动。", []),  # a vague intention names no event
+    case("华夏智能装备行业协会举办第三届精密测量论坛。", ["第三届精密测量论坛"]),
+    case("华夏智能装备行业协会在杭州召开2021年精密制造质量论坛。", ["2021年精密制造质量论坛"]),
+    # verbs, conjunctions and quotes inside a name are part of it
+    case("机械行业质量检验学习交流会在长沙召开。", ["机械行业质量检验学习交流会"]),
+    case("协会与江南工业大学联合举办东海与南海质量合作论坛。", ["东海与南海质量合作论坛"]),
+    case("第五届“常联杯”江苏省机械行业质量检验职业技能大赛在常州落幕。",
+         ["第五届“常联杯”江苏省机械行业质量检验职业技能大赛"]),
+    # without a year, an ordinal or quotes, what happens to it makes it an event
+    case("工信部科技司在沈阳召开装备制造业质量品牌提升企业座谈会。", ["装备制造业质量品牌提升企业座谈会"]),
+    case("中机质协调研组赴四川开展机械行业质量提升专题调研。", ["机械行业质量提升专题调研"]),
+    # two events joined by 和 stay two; X暨Y is one event
+    case("协会召开2021年质量工作会议和2021年标准化工作座谈会。", ["2021年标准化工作座谈会", "2021年质量工作会议"]),
+    case("2023年可靠性技术年会暨第九届可靠性论坛在苏州召开。", ["2023年可靠性技术年会暨第九届可靠性论坛"]),
+    # a date or a reference is not an event
+    case("2021年10月，协会举办了多期培训。", []),
+    case("本次会议由协会主办。", []),
 ]
 
 
@@ -442,8 +456,7 @@ def test_latin_script_names(text):
 
 @pytest.mark.parametrize("text", [
     case("IEC和ISO联合发布新标准。", id="iec-iso"),
-    case("IEC与ISO代表出席了PTC ASIA展会。", id="iec-iso-ptc-asia",
-         xfail="PTC ASIA展会 becomes the Event ASIA展会: the event rule stops at the space inside a Latin name"),
+    case("IEC与ISO代表出席了PTC ASIA展会。", id="iec-iso-ptc-asia"),
 ])
 def test_mentions_never_cut_a_latin_word(text):
     doc, ex = run(text)

@@ -1,0 +1,169 @@
+"""The ``kg_articles`` component: what each article is about, and what its references stand for.
+
+A news item is written around one event. Its headline (or, without one, the first event its
+sentences say was held, convened or hosted) names the article's *main event*
+(``ArticleInfo.main_event``); a shorter name of it inside the article (the headline's
+“2023年…年会” for the body's “2023年…年会暨第九届…论坛”) is the same event
+(``span._.info.refers_to``). References (会议, 本次论坛, 大会上, 会上, 活动期间) stand for the last
+event of the article with the same kind of head (座谈会 for …座谈会), else for the main event; they
+go to ``doc.spans["event_refs"]`` with ``span._.info.refers_to``. References never cross articles.
+Each event gets the date its article gives it (a dateline opening the sentence that holds it, or
+a date right before its name), completed from the year in its name, the article and the document.
+
+>>> from kg.ingest import ingest_text
+>>> from extract.pipeline import extract_document
+>>> d = ingest_text("2021年质量论坛在京举行\\n\\n9月3日，2021年质量论坛在北京举行。王建国出席会议。", doc_id="t.txt")
+>>> [(r.subject.text, r.predicate, r.object.text) for r in extract_document(d).relations if r.predicate == "attended"]
+[('王建国', 'attended', '2021年质量论坛')]
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from kg.dates import complete, find_dates, year_in
+from kg.lexicon import load_lexicon
+
+from .spans import SpanIndex, make_span, text_of
+
+_MIN_SHARED = 5  # characters a shorter name must have to stand for a longer one it is part of
+_PLACE_REFS = re.compile(r"(?:会议|大会|论坛|活动|会)(?:上|期间|现场|中|后|前)|会上|期间")
+_HOLDING = ("held", "governed", "by", "headline")
+
+
+def holding(span: Span) -> bool:
+    """Whether the text says the event is held (X在…召开, 召开X, 由…主办的X) or headlines it."""
+    f = span._.info.features if span._.info else {}
+    return any(f.get(k) for k in _HOLDING)
+
+
+class ArticleLinker:
+    """Main events, event references (``doc.spans["event_refs"]``) and event dates."""
+
+    def __init__(self, nlp: Language, name: str, ontology: str | None = None):
+        self.name = name
+        lex = load_lexicon(ontology)
+        self.kinds = dict(lex.event_heads)
+        self.heads = sorted(lex.event_heads, key=len, reverse=True)
+
+    def __call__(self, doc: Doc) -> Doc:
+        events = sorted(doc.spans.get("events", []), key=lambda s: s.start_char)
+        candidates = [c for c in doc.spans.get("event_candidates", []) if c._.info.features.get("reference")]
+        refs: list[Span] = []
+        for art in doc._.articles:
+            lo, hi = art.span.start_char, art.span.end_char
+            mine = [e for e in events if lo <= e.start_char < hi]
+            canonical = _coreference(mine)
+            main = self._main_event(art, mine)
+            art.main_event = canonical.get(main, main) if main is not None else None
+            if art.main_event is None:
+                continue
+            for e in mine:
+                if canonical.get(e, e) is not e:
+                    e._.info.refers_to = canonical[e]
+            refs += self._references(doc, art, mine, canonical, [c for c in candidates if lo <= c.start_char < hi])
+        doc.spans["event_refs"] = SpanGroup(doc, name="event_refs", spans=sorted(refs, key=lambda s: s.start_char))
+        self._dates(doc)
+        return doc
+
+    @staticmethod
+    def _main_event(art, events: list[Span]) -> Span | None:
+        if not events:
+            return None
+        if art.headline is not None:
+            head = [e for e in events if art.headline.start_char <= e.start_char < art.headline.end_char]
+            if head:
+                return head[0]
+        held = [e for e in events if holding(e)]
+        return held[0] if held else events[0]
+
+    def _kind(self, name: str) -> str | None:
+        head = next((h for h in self.heads if name.endswith(h)), None)
+        return head
+
+    def _references(self, doc: Doc, art, events: list[Span], canonical: dict, candidates: list[Span]) -> list[Span]:
+        """Each reference with the event it stands for: the last earlier event of the article whose
+        name ends in the same head word (…座谈会 for 座谈会), else the article's main event."""
+        out = []
+        taken = [(e.start_char, e.end_char) for e in events]
+        spans = [(c.start_char, c.end_char, "reference") for c in candidates]
+        for mt in _PLACE_REFS.finditer(art.span.text):
+            spans.append((art.span.start_char + mt.start(), art.span.start_char + mt.end(), "reference-place"))
+        starts = [e.start_char for e in events]
+        for s, e, rule in sorted(spans):
+            if any(a < e and s < b for a, b in taken):
+                continue
+            head = self._kind(text_of(doc)[s:e].rstrip("上期间现场中后前"))
+            before = events[:bisect.bisect_left(starts, s)]
+            same = [ev for ev in before if head and ev.text.endswith(head)]
+            target = canonical.get(same[-1], same[-1]) if same else art.main_event
+            sp = make_span(doc, s, e, "EventRef", rule, 0.9 if same else 0.8)
+            if sp is not None:
+                sp._.info.refers_to = target
+                out.append(sp)
+                taken.append((s, e))
+        return out
+
+    def _dates(self, doc: Doc) -> None:
+        """Date events from their sentences: a dateline in the first clause of a sentence that holds
+        the event ("9月11日，由…主办的“…活动”在天津举办"), or a date right before its name
+        ("27日上午的质量高峰论坛")."""
+        events = SpanIndex(list(doc.spans.get("events", [])) + list(doc.spans.get("event_refs", [])))
+        if not events.spans:
+            return
+        for sent in doc.sents:
+            dates = find_dates(sent.text) if re.search(r"\d|[一二三四五六七八九十]", sent.text) else []
+            if not dates:
+                continue
+            in_sent = events.within(sent.start_char, sent.end_char)
+            if not in_sent:
+                continue
+            first_clause = re.search(r"[，,；;：:。]", sent.text)
+            first_end = sent.start_char + (first_clause.end() if first_clause else len(sent.text))
+            art = next((a for a in doc._.articles if a.span.start_char <= sent.start_char < a.span.end_char), None)
+            for d in dates:
+                d_start, d_end = sent.start_char + d.start, sent.start_char + d.end
+                after = [e for e in in_sent if 0 <= e.start_char - d_end <= 4
+                         and re.fullmatch(r"(?:上午|下午|晚上|晚)?的?", text_of(doc)[d_end:e.start_char])]
+                target = after[0] if after else None
+                if target is None and d_end <= first_end:
+                    held = [e for e in in_sent if e.label_ == "EventRef" or holding(e)]
+                    target = held[0] if held else None
+                if target is None:
+                    continue
+                event = target._.info.refers_to or target
+                if event._.info.date:
+                    continue
+                date, end = complete(d, year_in(event.text), art.date if art else None, doc._.date)
+                if date:
+                    event._.info.date, event._.info.end_date = date, end
+        # a shorter name of an event shares its date
+        for e in doc.spans.get("events", []):
+            ref = e._.info.refers_to
+            if ref is not None and ref._.info.date and not e._.info.date:
+                e._.info.date, e._.info.end_date = ref._.info.date, ref._.info.end_date
+
+
+def _coreference(events: list[Span]) -> dict[Span, Span]:
+    """Each event to the longest name of the article it is part of (the same event), when that
+    name is the only one it is part of."""
+    out: dict[Span, Span] = {}
+    for e in events:
+        longer = {x.text: x for x in events if x.text != e.text and e.text in x.text and len(e.text) >= _MIN_SHARED}
+        if len(longer) == 1:
+            out[e] = next(iter(longer.values()))
+        elif len(longer) > 1:  # inside several names: only if they are one name, contained in each other
+            names = sorted(longer, key=len)
+            if all(a in b for a, b in zip(names, names[1:])):
+                out[e] = longer[names[-1]]
+    return out
+
+
+@Language.factory("kg_articles", default_config={"ontology": None},
+                  assigns=["doc.spans", "doc._.articles"], requires=["doc.spans", "doc._.articles"])
+def make_articles(nlp: Language, name: str, ontology: str | None) -> ArticleLinker:
+    return ArticleLinker(nlp, name, ontology)

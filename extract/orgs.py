@@ -1,0 +1,164 @@
+"""The ``kg_orgs`` component: names of organizations, typed, with the parent of a chained name.
+
+How this genre writes them: a name ends in a suffix that says what kind of body it is (…部 …局
+…协会 …有限公司 …研究院, ``ontology/lexicon/org_suffixes.tsv``); sub-units follow their parent
+directly (工信部科技司质量处); a bracketed place may stand inside a company's name
+(日立电梯（天津）有限公司). LAC's ORG words are kept when a suffix or the gazetteer vouches for
+them; names LAC missed are built leftwards from a suffix over name-like words.
+
+>>> from extract.pipeline import get_nlp
+>>> doc = get_nlp()("工信部科技司质量处和东方精工有限公司")
+>>> [(s.text, s.label_, doc.text[slice(*s._.info.parent)] if s._.info.parent else None) for s in doc.spans["orgs"]]
+[('工信部科技司', 'GovernmentBody', None), ('工信部科技司质量处', 'GovernmentBody', '工信部科技司'), ('东方精工有限公司', 'Company', None)]
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from kg.lexicon import Lexicon, load_lexicon
+
+from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, left_extend, make_span, text_of
+
+INNER_SPLIT_SUFFIXES = ("大学", "集团", "总局", "委员会", "研究院", "公司", "部", "厅")
+_PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
+# a name holding one of these words is most likely of this type, when no suffix says more
+_CONTAINS = (("公司", "Company"), ("集团", "Company"), ("大学", "ResearchInstitute"),
+             ("学院", "ResearchInstitute"), ("研究", "ResearchInstitute"), ("协会", "Association"),
+             ("联合会", "Association"), ("委员会", "Association"), ("部", "GovernmentBody"),
+             ("局", "GovernmentBody"), ("政府", "GovernmentBody"))
+
+
+def org_type(lex: Lexicon, name: str) -> tuple[str, float, str]:
+    """(type, confidence, rule) of an organization name.
+
+    >>> org_type(load_lexicon(), "中机质协")
+    ('Association', 0.95, 'gazetteer')
+    """
+    canonical = lex.canonical_org(name)
+    if canonical:
+        return lex.orgs[canonical].type, 0.95, "gazetteer"
+    hit = lex.suffix_type(name)
+    if hit:
+        return hit[0], min(0.9, 0.5 + hit[1] * 0.05), "suffix"
+    for needle, typ in _CONTAINS:
+        if needle in name:
+            return typ, 0.55, "contains"
+    return "Company", 0.4, "default"
+
+
+def split_inner(lex: Lexicon, text: str) -> list[int]:
+    """Cut points inside one recognized name where a sub-unit starts (上海交通大学|中国质量发展研究院)."""
+    if lex.canonical_org(text):
+        return []
+    cuts = []
+    for suffix in INNER_SPLIT_SUFFIXES:
+        for mt in re.finditer(re.escape(suffix), text):
+            cut = mt.end()
+            rest = text[cut:]
+            if len(rest) >= 3 and cut >= 3 and lex.suffix_type(rest) and lex.suffix_type(text[:cut]):
+                cuts.append(cut)
+    return sorted(set(cuts))
+
+
+class OrgRecognizer:
+    """Organization names: ``doc.spans["orgs"]``, labelled with their type; ``span._.info`` holds
+    the rule, a confidence and where the parent of a chained name stands; ``span.kb_id_`` the gazetteer's
+    canonical name."""
+
+    def __init__(self, nlp: Language, name: str, ontology: str | None = None):
+        self.name = name
+        self.lex = load_lexicon(ontology)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        for sent in doc.sents:
+            spans += self._sentence(doc, sent)
+        doc.spans["orgs"] = SpanGroup(doc, name="orgs", spans=spans)
+        return doc
+
+    def _chained_before(self, doc: Doc, i: int, lower: int) -> bool:
+        """Whether token ``i`` follows a '（place）' or a body directly (日立电梯（天津）|有限公司)."""
+        return i > lower and doc[i - 1].tag_ == "ORG" and bool(self.lex.suffix_type(doc[i - 1].text))
+
+    def _units(self, doc: Doc, sent: Span) -> list[tuple[int, int, str]]:
+        """Character spans of base units (a name, or a sub-unit of one) with the rule that found them."""
+        lex, full = self.lex, text_of(doc)
+        units: list[tuple[int, int, str]] = []
+        taken: set[int] = set()
+        for tok in sent:
+            if tok.tag_ == "ORG" and tok.text.strip():
+                rule = "gazetteer" if lex.canonical_org(tok.text) else "lac"
+                if rule == "lac" and not lex.suffix_type(tok.text) and not self._chained_before(doc, tok.i, sent.start):
+                    continue
+                cuts = [0] + split_inner(lex, tok.text) + [len(tok.text)]
+                units += [(tok.idx + a, tok.idx + b, rule) for a, b in zip(cuts, cuts[1:])]
+                taken.add(tok.i)
+        # names the recognizer missed, formed by a suffix (质量处, 天津市工信局科技处)
+        for tok in sent:
+            if tok.i in taken or tok.tag_ in STOP_TAGS:
+                continue
+            hit = lex.suffix_type(tok.text)
+            if not hit or hit[1] < 2 or tok.text in lex.not_org_words or any(tok.text.endswith(w) for w in lex.not_org_words):
+                continue
+            if tok.tag_ in ("vn", "an") and len(lex.org_suffix(tok.text)) == 1:
+                continue
+            start = left_extend(doc, tok.i, NAMEISH_TAGS - {"ORG"}, 30, lower=sent.start)
+            after_org = start > sent.start and doc[start - 1].tag_ == "ORG"
+            if hit[1] < 3 and not after_org:
+                continue  # weak suffixes (处, 部) only as a sub-unit right after a body
+            s_char, e_char = doc[start].idx, tok.idx + len(tok.text)
+            text = full[s_char:e_char]
+            if len(text) < 3 or lex.is_generic(text) or text in lex.titles or len(text) <= len(lex.org_suffix(text)):
+                continue
+            units.append((s_char, e_char, "suffix"))
+            taken.update(range(start, tok.i + 1))
+        for mt in _PAREN_ORG.finditer(sent.text):
+            m_start, m_end = sent.start_char + mt.start(), sent.start_char + mt.end()
+            k = doc.char_span(m_start, m_start + 1, alignment_mode="expand").start
+            if k == sent.start or doc[k].idx != m_start:
+                continue
+            tags = NAMEISH_TAGS | {"ORG", "PER"}
+            first = left_extend(doc, k - 1, tags, 12, lower=sent.start) if doc[k - 1].tag_ in tags else k
+            if first == k:
+                continue
+            s_char = doc[first].idx
+            if doc.char_span(s_char, m_end, alignment_mode="strict") is None:
+                continue
+            units = [u for u in units if u[1] <= s_char or u[0] >= m_end]
+            units.append((s_char, m_end, "bracket-name"))
+        return sorted(units)
+
+    def _sentence(self, doc: Doc, sent: Span) -> list[Span]:
+        lex, full = self.lex, text_of(doc)
+        units = self._units(doc, sent)
+        # chain adjacent units into one name, remembering the parent (工信部|科技司|质量处)
+        spans: list[Span] = []
+        i = 0
+        while i < len(units):
+            j = i
+            while j + 1 < len(units) and units[j + 1][0] == units[j][1] and lex.suffix_type(full[units[j + 1][0]:units[j + 1][1]]):
+                j += 1
+            for k in range(i, j + 1):  # every prefix of the chain is a body of its own
+                s_char, e_char = units[i][0], units[k][1]
+                text = full[s_char:e_char]
+                if lex.is_generic(text):
+                    continue
+                typ, conf, rule = org_type(lex, text)
+                parent = (s_char, units[k - 1][1]) if k > i else None
+                sp = make_span(doc, s_char, e_char, typ, units[k][2] if k == i else "chain", conf, parent=parent)
+                if sp is None:
+                    continue
+                sp.kb_id_ = lex.canonical_org(text) or ""
+                spans.append(sp)
+            i = j + 1
+        return spans
+
+
+@Language.factory("kg_orgs", default_config={"ontology": None},
+                  assigns=["doc.spans"], requires=["doc._.articles"])
+def make_orgs(nlp: Language, name: str, ontology: str | None) -> OrgRecognizer:
+    return OrgRecognizer(nlp, name, ontology)

@@ -1,0 +1,123 @@
+"""What the components share: character classes, LAC tag sets, span helpers, and ``span._.info``.
+
+``span._.info`` (:class:`SpanInfo`) holds what a recognizer knows of a span beyond its label: the
+rule that found it, a confidence, further names (a document's number beside its title, the other
+names of an event) and, for a chained organization name, its parent's span. It is stored on the
+Doc per (label, start, end), so an organization and an event over the same characters keep
+their own.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from spacy.tokens import Doc, Span
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+CJK_RE = re.compile(f"[{CJK}]")
+NAME_CHAR = re.compile(f"[{CJK}A-Za-z0-9]")
+NAMEISH_TAGS = frozenset({"n", "nz", "nw", "LOC", "ORG", "vn", "an", "j", "s", "nt", "ns"})
+STOP_TAGS = frozenset({"w", "v", "vd", "p", "u", "c", "d", "r", "xc", "PER", "TIME", "q", "f", "_SP"})
+
+
+@dataclass(slots=True)
+class SpanInfo:
+    rule: str
+    confidence: float
+    names: tuple[str, ...] = ()
+    parent: tuple[int, int] | None = None  # characters of the parent body in a chained name (工信部科技司: 工信部)
+    refers_to: Span | None = None  # the event a reference (本次会议, 会上) stands for
+    features: dict = field(default_factory=dict)  # what a learned scorer reads (candidates)
+    date: str | None = None  # events: ISO date (YYYY-MM-DD, or coarser) the text gives
+    end_date: str | None = None  # events: the last day of a range
+
+
+def _info_get(span: Span) -> SpanInfo | None:
+    return span.doc.user_data.get(("kg.info", span.label_, span.start_char, span.end_char))
+
+
+def _info_set(span: Span, value: SpanInfo | None) -> None:
+    span.doc.user_data[("kg.info", span.label_, span.start_char, span.end_char)] = value
+
+
+if not Span.has_extension("info"):
+    Span.set_extension("info", getter=_info_get, setter=_info_set)
+
+
+def text_of(doc: Doc) -> str:
+    """``doc.text``, computed once (spaCy joins every token on each access)."""
+    text = doc.user_data.get("kg.text")
+    if text is None:
+        text = doc.user_data["kg.text"] = doc.text
+    return text
+
+
+def make_span(doc: Doc, start: int, end: int, label: str, rule: str, confidence: float,
+              names: tuple[str, ...] = (), parent: tuple[int, int] | None = None, expand: bool = False) -> Span | None:
+    """A span over exactly the characters ``start:end`` (None when they cut a token; with
+    ``expand``, the tokens they touch), labelled and with its :class:`SpanInfo`."""
+    sp = exact_span(doc, start, end, label)
+    if sp is None and expand:
+        sp = doc.char_span(start, end, label=label, alignment_mode="expand")
+    if sp is not None:
+        sp._.info = SpanInfo(rule, confidence, names, parent)
+    return sp
+
+
+def exact_span(doc: Doc, start: int, end: int, label: str = "") -> Span | None:
+    """The span of tokens covering exactly ``start:end`` (whitespace at either end allowed), or None."""
+    sp = doc.char_span(start, end, label=label, alignment_mode="strict")
+    if sp is None:
+        sp = doc.char_span(start, end, label=label, alignment_mode="contract")
+        if sp is None or sp.start_char != start or sp.end_char != end:
+            return None
+    return sp
+
+
+def left_extend(doc: Doc, i: int, allowed, max_chars: int, max_tokens: int = 8, lower: int = 0) -> int:
+    """Index of the first token of a name ending at token ``i``, extending left over tokens whose
+    tag is ``allowed`` (never before token ``lower``, the sentence's first)."""
+    start = i
+    chars = len(doc[i].text)
+    while start > lower and start > i - max_tokens:
+        t = doc[start - 1]
+        if t.tag_ not in allowed or not t.text.strip() or chars + len(t.text) > max_chars:
+            break
+        if not NAME_CHAR.search(t.text):
+            break
+        start -= 1
+        chars += len(t.text)
+    return start
+
+
+class SpanIndex:
+    """Spans by position: those inside a stretch of the Doc in O(log n), whatever the Doc's size."""
+
+    def __init__(self, spans: Iterable[Span]):
+        self.spans = sorted(spans, key=lambda s: (s.start_char, -s.end_char))
+        self.starts = [s.start_char for s in self.spans]
+        self.longest = max((s.end_char - s.start_char for s in self.spans), default=0)
+
+    def within(self, start: int, end: int) -> list[Span]:
+        """The spans lying inside ``start:end``."""
+        i = bisect.bisect_left(self.starts, start)
+        out = []
+        while i < len(self.spans) and self.spans[i].start_char < end:
+            if self.spans[i].end_char <= end:
+                out.append(self.spans[i])
+            i += 1
+        return out
+
+    def covering(self, start: int, end: int) -> list[Span]:
+        """The spans that contain ``start:end``."""
+        i = bisect.bisect_right(self.starts, start)
+        out = []
+        j = i - 1
+        while j >= 0 and self.spans[j].start_char >= start - self.longest:
+            if self.spans[j].end_char >= end:
+                out.append(self.spans[j])
+            j -= 1
+        return out
