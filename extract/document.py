@@ -1,7 +1,10 @@
 """A spaCy ``Doc`` for a whole ingested document: the first step of the pipeline.
 
-The Doc's text is the document's repaired text (``Document.text``), so a character offset in the
-Doc is an offset in the clean text and ``Document.original_span`` maps it to the file. Its tokens
+The Doc's text is the document's repaired text (``Document.text``) as the components read it
+(:func:`reading_text`: simplified characters for a text written in traditional ones, the same
+length), so a character offset in the Doc is an offset in the clean text and
+``Document.original_span`` maps it to the file; the records take names from the document's own
+text, in its own script. Its tokens
 are LAC's words of each sentence (``extract.lac``), the whitespace between sentences a token of
 its own; ``doc.sents`` are the sentences ingestion found (headlines included), one for one; the
 articles are ``doc._.articles`` (:class:`ArticleInfo`: its span, its headline, its date) and the
@@ -20,7 +23,9 @@ headline, its main event and the roles of its later sentences meet in one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from spacy.language import Language
@@ -72,26 +77,60 @@ def make_docs(nlp: Language, documents: Iterable[Document], pool_chars: int = PO
 
 
 def _flush(nlp: Language, documents: list[Document]) -> Iterator[Doc]:
-    sentences = [list(d.sentences) for d in documents]
-    texts = [s.text for sents in sentences for s in sents if s.text]
+    views = [reading_text(d.text) for d in documents]
+    sentences = [[(s, view[s.clean_start:s.clean_end]) for s in d.sentences] for d, view in zip(documents, views)]
+    texts = [t for sents in sentences for _, t in sents if t]
     analyses = iter(lac_analyze_batch(texts))
-    for d, sents in zip(documents, sentences):
-        yield _build(nlp, d, [(s, next(analyses) if s.text else []) for s in sents])
+    for d, view, sents in zip(documents, views, sentences):
+        yield _build(nlp, d, view, [(s, t, next(analyses) if t else []) for s, t in sents])
 
 
-def _build(nlp: Language, document: Document, analysed: list) -> Doc:
+_QUOTES = str.maketrans("「」『』", "“”‘’")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+TRADITIONAL_SHARE = 0.02  # of a text's Chinese characters that simplification changes, to read it simplified
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+def reading_text(text: str) -> str:
+    """The text as the components read it, character for character the same length (so every
+    offset holds): simplified characters when the text is written in traditional ones (OpenCC's
+    t2s conversion, char by char where a phrase would change the length), and “” ‘’ for 「」『』.
+
+    >>> reading_text("香港品質保證局舉行「2023年度可持續發展卓越大獎」頒獎典禮")
+    '香港品质保证局举行“2023年度可持续发展卓越大奖”颁奖典礼'
+    >>> reading_text("中国机械工业质量管理协会")  # simplified text is left as it is
+    '中国机械工业质量管理协会'
+    """
+    view = text.translate(_QUOTES)
+    if not view:
+        return view
+    simplified = _t2s().convert(view)
+    if len(simplified) != len(view):
+        simplified = "".join(c if len(s := _t2s().convert(c)) != 1 else s for c in view)
+    changed = sum(1 for a, b in zip(view, simplified) if a != b)
+    chinese = len(_CJK.findall(view))
+    return simplified if chinese and changed >= max(2, TRADITIONAL_SHARE * chinese) else view
+
+
+def _build(nlp: Language, document: Document, view: str, analysed: list) -> Doc:
     tokenizer = nlp.tokenizer
-    text = document.text
+    text = view
     words: list[str] = []
     tags: list[str] = []
     starts: list[bool] = []  # a sentence starts at its first word; the whitespace after it is its own
     pos = 0
-    for s, analysis in analysed:
+    for s, sentence, analysis in analysed:
         if s.clean_start > pos:  # whitespace between sentences: a token of the sentence before
             words.append(text[pos:s.clean_start])
             tags.append("_SP")
             starts.append(not starts)
-        toks, tok_tags = tokenizer.words(s.text, analysis)
+        toks, tok_tags = tokenizer.words(sentence, analysis)
         words += toks
         tags += tok_tags
         starts += [i == 0 for i in range(len(toks))]

@@ -35,7 +35,7 @@ from .documents import QUOTED, SENT_PUNCT
 from .spans import CJK, SpanIndex, make_span, text_of
 
 MAX_NAME = 50  # characters of an event name, head included
-_BOUNDARY_PUNCT = frozenset("，。；：！？、,;:!?…\n")
+_BOUNDARY_PUNCT = frozenset("，。；：！？、,;:!?…\n【】[]")
 _YEAR_TOKEN = re.compile(r"\d{4}年度?|\d{4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇\d]+[届次期轮批个]|首[届期次批]|[一二三四五六七八九十\d]+届[一二三四五六七八九十\d]+次")

@@ -34,12 +34,13 @@ class Post:
     """A person holding a post: the title as written and the body, when the text names it."""
 
     person: Span
-    title: str
+    title: str  # as the components read it; the Doc's characters title_start:title_start + len(title)
     org: Span | None
     start: int  # the whole phrase, in the Doc's characters
     end: int
     confidence: float
     rule: str
+    title_start: int = -1
 
 
 class PersonRecognizer:
@@ -173,7 +174,7 @@ class PersonRecognizer:
                 rule = "title-before"
                 if org is None:
                     org, title, t_s, rule = self._affiliation_before(doc, t_s, title, org_ends, last_pos, orgs)
-                found.append((title, org, (org.start_char if org else t_s), conf, rule))
+                found.append((title, t_s, org, (org.start_char if org else t_s), conf, rule))
                 # further posts of the same person, separated by 、 (全国人大代表、…董事长姜卫东)
                 pos = org.start_char if org else t_s
                 while pos > lower and text[pos - 1] == "、":
@@ -183,23 +184,24 @@ class PersonRecognizer:
                     org2 = org_ends.get(m2.start(1))
                     if org2 is None and (m2.start(1) > 0 and re.match(f"[{CJK}]", text[m2.start(1) - 1])):
                         break
-                    found.append((m2.group(1), org2, org2.start_char if org2 else m2.start(1), conf * 0.9, "title-list"))
+                    found.append((m2.group(1), m2.start(1), org2, org2.start_char if org2 else m2.start(1), conf * 0.9,
+                                  "title-list"))
                     pos = org2.start_char if org2 else m2.start(1)
             m = after_re.match(text, e)
             if m:
                 org = org_ends.get(s)
-                if org is not None and any(f[1] is org for f in found):
+                if org is not None and any(f[2] is org for f in found):
                     org = None
-                found.append((m.group(0), org, org.start_char if org else s, conf, "title-after"))
+                found.append((m.group(0), e, org, org.start_char if org else s, conf, "title-after"))
             if not found and last_pos is not None and text[last_pos[0].end_char:s] in ("、", "和", "及"):
                 # a list of names after one title shares it: 副会长王建和、曾庆东
-                _, title, org, _ = last_pos
-                found.append((title, org, s, conf * 0.8, "title-shared"))
-            for title, org, phrase_start, c, r in found:
+                _, title, org, title_start = last_pos
+                found.append((title, title_start, org, s, conf * 0.8, "title-shared"))
+            for title, title_start, org, phrase_start, c, r in found:
                 phrase_end = max(e, (after_re.match(text, e).end() if r == "title-after" else e))
-                posts.append(Post(sp, title, org, phrase_start, phrase_end, c, r))
-            first_before = next((f for f in found if f[4].startswith("title-before") or f[4] in ("title-shared", "title-list-org")), None)
-            last_pos = (sp, first_before[0], first_before[1], None) if first_before else None
+                posts.append(Post(sp, title, org, phrase_start, phrase_end, c, r, title_start))
+            first_before = next((f for f in found if f[5].startswith("title-before") or f[5] in ("title-shared", "title-list-org")), None)
+            last_pos = (sp, first_before[0], first_before[2], first_before[1]) if first_before else None
         return posts
 
 

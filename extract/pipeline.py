@@ -152,7 +152,8 @@ def to_records(doc: Doc, document: Document) -> DocumentExtraction:
     positions = []
     for p in doc._.posts:
         s, e = loc.original(p.start, p.end)
-        positions.append(PositionMention(doc_id, loc.text(p.person), p.title, loc.text(p.org) if p.org is not None else None,
+        title = document.text[p.title_start:p.title_start + len(p.title)] if p.title_start >= 0 else p.title
+        positions.append(PositionMention(doc_id, loc.text(p.person), title, loc.text(p.org) if p.org is not None else None,
                                          s, e, loc.sentence(p.person.start_char), f"people:{p.rule}", p.confidence))
     relations = []
     for r in doc._.relations:
