@@ -45,6 +45,7 @@ _PLAN = re.compile(r"(?:将|拟|计划|准备|即将|将要|将于|定于|预计
 _DATE_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)[日号](?:上午|下午|晚上|晚)?的?$")
 # what may stand before the event a verb governs: 召开了X, 主办的X
 _GOVERNED = re.compile(r"(?:召开|举办|举行|组织|开展|启动|参加|出席|主持|参与|承办|协办|主办|筹办|观摩|参观|列席)了?的?$")
+_SESSION = re.compile(r"[一二三四五六七八九十\d]+次|第[一二三四五六七八九十\d]+次|会议")
 _NUMERAL = re.compile(r"[\d一二三四五六七八九十两〇零]")
 _CONJ = frozenset({"和", "与", "及", "以及", "、"})
 _OPENING = {"“": "”", "《": "》", "（": "）", "(": ")", "‘": "’", "「": "」"}
@@ -72,6 +73,7 @@ class EventRecognizer:
         # the event is the subject: X在苏州召开, X隆重开幕, X今天在京举行
         self.held_after = re.compile(rf"^[^，。；：]{{0,16}}?(?:{held})")
         self.generic = lex.generic
+        self.title_re = re.compile("(?:" + trie_pattern(sorted(lex.titles)) + ")") if lex.titles else None
         self.modal = re.compile("(?:" + trie_pattern(sorted(lex.modal_words)) + ")") if lex.modal_words else None
 
     # --- candidates ---------------------------------------------------------------------------
@@ -208,14 +210,19 @@ class EventRecognizer:
             "mod_len": min(len(modifier), 20) / 20.0,
             f"mod_len>={_bucket(len(modifier))}": 1.0,
             "first_clause": float(clause_start == sent.start_char),
+            # 协会第四届理事会会长程国梁: a body's organ before a post, not a session
+            "title_after": float(bool(self.title_re.match(after))) if self.title_re else 0.0,
+            "session": float(bool(_SESSION.search(name))),
         }
         return {k: v for k, v in f.items() if v}
 
     @staticmethod
     def rule_score(f: dict) -> float:
         """How sure the rules are that a candidate names an event (>= 0.5: it does)."""
-        if f.get("reference"):
+        if f.get("reference") or f.get("title_after"):
             return 0.1
+        if f.get("kind=council") and not (f.get("session") or f.get("held") or f.get("governed")):
+            return 0.2  # 第四届理事会: the organ, unless a session of it (五届一次理事会) is held
         specific = f.get("year") or f.get("ordinal") or f.get("quoted")
         placed = f.get("held") or f.get("governed") or f.get("by") or f.get("headline")
         if specific and (placed or f.get("mod_len>=5") or f.get("mod_len>=9")):

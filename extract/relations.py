@@ -312,7 +312,8 @@ class RelationExtractor:
             if pred == "awarded" and subs:
                 subs, recipients = _split_recipients(text, subs, t_start, t_end, items)
                 for r in recipients:
-                    for o in [it for it in items if it.kind == "Award" and it.start >= t_end]:
+                    nxt = next((s for s, _, _ in trigs if s >= t_end), len(text))
+                    for o in [it for it in items if it.kind == "Award" and t_end <= it.start < nxt]:
                         rels.append((r, "receivedAward", o, (t_start, t_end), round(conf, 3), f"recipient:{text[t_start:t_end]}"))
             if not subs and pred == "awarded":
                 subs = [implicit]  # 活动现场，还颁发了…
@@ -330,7 +331,8 @@ class RelationExtractor:
                     conf *= 0.9
                 objs = [obj]
             else:
-                objs = [it for it in items if it.kind in objects and it.start >= t_end]
+                nxt = next((s for s, _, _ in trigs if s >= t_end), len(text))  # up to the next verb
+                objs = [it for it in items if it.kind in objects and t_end <= it.start and it.end <= nxt]
                 if not objs:  # 对…先进单位予以表彰
                     objs = [it for it in items if it.kind in objects and cs <= it.start and it.end <= t_start
                             and it.start >= max((x.end for x in subs if x.start < t_start), default=cs)]
