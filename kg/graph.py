@@ -232,6 +232,43 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def read_dataset(path: str | os.PathLike) -> Dataset:
+    """A TriG, N-Quads or Turtle file (by its suffix) as an rdflib :class:`~rdflib.Dataset` whose default graph is the union
+    of the named graphs.
+
+    The file is parsed with pyoxigraph: rdflib's own TriG parser warns on every call in rdflib 7.6
+    (it builds a deprecated ``ConjunctiveGraph``), and is slower.
+    """
+    import pyoxigraph as ox
+    from rdflib import BNode
+
+    def term(t):
+        if isinstance(t, ox.NamedNode):
+            return URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            return BNode(t.value)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+    path = Path(path)
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+    ds = Dataset(default_union=True)
+    graphs: dict = {}
+    with path.open("rb") as f:
+        parser = ox.parse(f, format=fmt)
+        for q in parser:
+            name = q.graph_name
+            key = None if isinstance(name, ox.DefaultGraph) else name.value
+            g = graphs.get(key)
+            if g is None:
+                g = graphs[key] = ds.default_graph if key is None else ds.graph(URIRef(key))
+            g.add((term(q.subject), term(q.predicate), term(q.object)))
+        for prefix, ns in parser.prefixes.items():
+            ds.bind(prefix, ns, override=True)
+    return ds
+
+
 def serialize_turtle(g: Graph) -> bytes:
     data = g.serialize(format="turtle")
     return data.encode("utf-8") if isinstance(data, str) else data

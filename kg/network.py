@@ -139,7 +139,9 @@ def _index_rdflib(g: Graph) -> _Index:
         return _Blank(str(t))
 
     spo: _Index = {}
-    for s, p, o in g.triples((None, None, None)):
+    # a Dataset's quads, not its triples: rdflib 7.6 warns on every Dataset.triples (default_context)
+    triples = ((s, p, o) for s, p, o, _ in g.quads((None, None, None, None))) if g.context_aware else g
+    for s, p, o in triples:
         spo.setdefault(term(s), {}).setdefault(term(p), {})[term(o)] = None
     return spo
 

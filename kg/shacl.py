@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
-from rdflib.graph import ConjunctiveGraph, Dataset
 from rdflib.namespace import SH
 
 from kg.lexicon import DEFAULT_ONTOLOGY_DIR, ontology_dir
@@ -75,7 +74,7 @@ def _as_graph(g: Graph | str | os.PathLike) -> Graph:
 
 def _flatten(data: Graph) -> Graph:
     """The union of a dataset's graphs (pyshacl would validate each named graph on its own)."""
-    if not isinstance(data, (Dataset, ConjunctiveGraph)):
+    if not data.context_aware:  # a Dataset (rdflib's ConjunctiveGraph is deprecated)
         return data
     flat = Graph()
     for s, p, o, _ in data.quads((None, None, None, None)):
@@ -257,8 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m kg.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]", file=sys.stderr)
         return 2
     path = Path(args[0])
-    data: Graph = Dataset() if path.suffix in (".trig", ".nq") else Graph()
-    data.parse(path)
+    from kg.graph import read_dataset
+
+    data = read_dataset(path)
     report = validate(data, ontology=args[1] if len(args) > 1 else None)
     print(report.text, end="")
     return 0 if report.conforms else 1

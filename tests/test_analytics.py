@@ -18,10 +18,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from rdflib import Dataset
 
 from kg import analytics as ka
 from kg.cli import main
+from kg.graph import read_dataset
 from kg.network import load_network
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,9 +178,7 @@ def test_world_loads_as_written(G):
 
 def test_file_and_rdflib_readers_give_the_same_network(world_dir, G):
     """kg.network reads files through pyoxigraph and rdflib graphs directly: both give one network."""
-    ds = Dataset(default_union=True)
-    ds.parse(world_dir / "graph.trig", format="trig")
-    H = load_network(ds)
+    H = load_network(read_dataset(world_dir / "graph.trig"))
     assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
     assert ({(u, v, k): d for u, v, k, d in G.edges(keys=True, data=True)}
             == {(u, v, k): d for u, v, k, d in H.edges(keys=True, data=True)})

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace
+from rdflib import RDF, RDFS, Graph, Literal, Namespace
 from rdflib.namespace import PROV
 
 from kg.cli import main
+from kg.graph import read_dataset
 from kg.records import ENTITY_TYPES, ORG_TYPES
 
 KG = Namespace("https://example.org/cnqkg/ontology#")
@@ -127,8 +128,7 @@ def test_build_relations_and_their_provenance(tmp_path, news):
     assert (label["王建国"], KG.spokeAt, event) in g
     assert (label["王建国"], KG.attended, event) in g  # who speaks attends
     assert g.value(event, KG.date) is None  # 2021年5月 is a month, not an xsd:date
-    ds = Dataset()
-    ds.parse(out / "graph.trig", format="trig")
+    ds = read_dataset(out / "graph.trig")
     src = next(c for c in ds.graphs() if str(c.identifier).endswith("/source/news.txt"))
     st = next(s for s in src.subjects(RDF.predicate, KG.chaired))
     start, end = int(src.value(st, KG.startOffset)), int(src.value(st, KG.endOffset))
