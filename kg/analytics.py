@@ -27,7 +27,9 @@ from pathlib import Path
 
 import networkx as nx
 
+from kg.errors import BadUsage, Incomplete
 from kg.network import GraphNotFound, find_nodes, load_network, relation_labels
+from kg.store import GraphUnreadable
 
 __all__ = [
     "load", "ORGANIZATION_TYPES", "simple_view", "counts", "central", "betweenness_sample_size", "communities",
@@ -46,15 +48,11 @@ BETWEENNESS_MIN_SAMPLE = 32
 _WEAK_HUBS = {"Place"}
 
 
-class GraphUnreadable(ValueError):
-    """A graph file that does not parse."""
-
-
 class AnalyticsError(LookupError):
     """A question about the graph that has no answer (unknown or ambiguous name, no connection)."""
 
 
-class NameNotFound(AnalyticsError):
+class NameNotFound(BadUsage, AnalyticsError):
     """No entity has this name or alias, nor one containing it; ``suggestions`` are close names."""
 
     def __init__(self, name: str, suggestions: list[str]):
@@ -63,7 +61,7 @@ class NameNotFound(AnalyticsError):
         super().__init__(f"no entity named {name!r}{hint}")
 
 
-class AmbiguousName(AnalyticsError):
+class AmbiguousName(BadUsage, AnalyticsError):
     """Several entities have this name or contain it; ``candidates`` are ``{node, label, type}``."""
 
     def __init__(self, name: str, candidates: list[dict]):
@@ -73,7 +71,7 @@ class AmbiguousName(AnalyticsError):
         super().__init__(f"{name!r} names {len(candidates)} entities: {shown}{more}; give the full name")
 
 
-class NoConnection(AnalyticsError):
+class NoConnection(Incomplete, AnalyticsError):
     """No path between the two entities (within ``max_hops`` steps, when ``shortest`` is set)."""
 
     def __init__(self, a: str, b: str, max_hops: int | None, shortest: int | None = None):
@@ -92,15 +90,9 @@ def load(source, *, provenance: bool = True, ontology=None) -> nx.MultiDiGraph:
     relations without their evidence and sources: a fraction of the triples) when there is one.
     """
     path = Path(source)
-    if not path.exists():
-        raise GraphNotFound(f"{source}: no such folder or file (run `kg build PATH... -o {source}` first)")
-    if path.is_dir():
-        names = ("graph.trig", "graph.ttl") if provenance else ("graph.ttl", "graph.trig")
-        path = next((path / n for n in names if (path / n).is_file()), path)
-    try:
-        return load_network(path, ontology)
-    except SyntaxError as e:  # pyoxigraph's parse errors
-        raise GraphUnreadable(f"{path}: not a readable graph: {e.msg}") from None
+    if path.is_dir() and not provenance and (path / "graph.ttl").is_file():
+        path = path / "graph.ttl"
+    return load_network(path, ontology)
 
 
 # --- views and counts -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from kg.cache import ExtractionCache, fingerprint
 from kg.graph import build_dataset, build_graph, serialize_trig, serialize_turtle, write_atomic
-from kg.ingest import iter_documents
+from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.records import Document, DocumentExtraction, IngestFailure, Relation
 from kg.relations import resolve_relations

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
+import traceback
 
 import click
 
-from kg.ingest import iter_documents
+from kg.errors import EXIT_BUG, EXIT_INCOMPLETE, EXIT_STATUSES, BadUsage, KgError, exit_status
+from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.records import IngestFailure
 
@@ -27,10 +30,47 @@ def _warn(doc) -> None:
         click.echo(f"warning: {doc.path}: {w}", err=True)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group: every failure a command meets is reported here, one way for all of them.
+
+    A :class:`kg.errors.KgError` is one line (``error: …``) and the exit status of its kind; an
+    operating-system error (a full disk, no permission) names its file and exits 4; anything else is
+    a bug: its traceback and exit status 5. click's own usage errors keep click's form (status 2).
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KgError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            ctx.exit(exit_status(e))
+        except Exception:
+            click.echo(traceback.format_exc().rstrip(), err=True)
+            click.echo("error: an internal error (a bug in kg); please report it with the traceback above", err=True)
+            ctx.exit(EXIT_BUG)
+
+
+def _exit_statuses() -> str:
+    lines = ["\b", "Exit status (the same kinds for every command):"]
+    for code, meaning in EXIT_STATUSES:
+        lines.append(textwrap.fill(meaning, width=78, initial_indent=f"  {code}  ", subsequent_indent="     "))
+    return "\n".join(lines)
+
+
+@click.group(cls=_Commands, epilog=_exit_statuses())
 @click.version_option(package_name="kg-quality")
 def main() -> None:
-    """Build a knowledge graph of organizations, people and events from Chinese documents."""
+    """Build a knowledge graph of organizations, people and events from Chinese documents.
+
+    Errors are one line on stderr (`error: …`) naming the file, folder or value at fault and the
+    reason; the exit status says which kind of failure it was.
+    """
 
 
 @main.command()
@@ -42,12 +82,13 @@ def ingest(paths: tuple[str, ...], jsonl: bool, max_mb: float) -> None:
 
     PATHS are files (.txt .md .docx .html .pdf) or folders (walked recursively).
     """
-    failed = 0
+    failures, read = [], 0
     for item in iter_documents(paths, max_bytes=int(max_mb * 1e6)):
         if isinstance(item, IngestFailure):
-            failed += 1
+            failures.append(item)
             _report_failure(item)
             continue
+        read += 1
         _warn(item)
         if jsonl:
             sys.stdout.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
@@ -58,8 +99,15 @@ def ingest(paths: tuple[str, ...], jsonl: bool, max_mb: float) -> None:
             for a in item.articles:
                 if a.headline:
                     click.echo(f"  [{a.index}] {a.headline.text}  ({a.date or 'no date'})")
-    if failed:
-        sys.exit(1)
+    _batch_status(read, failures)
+
+
+def _batch_status(read: int, failures: list[IngestFailure]) -> None:
+    """No document read at all: :class:`NoDocuments` (exit 3); some failed: exit 1."""
+    if not read:
+        raise NoDocuments(failures)
+    if failures:
+        sys.exit(EXIT_INCOMPLETE)
 
 
 _ontology = click.option("--ontology", type=click.Path(file_okay=False, exists=True), default=None,
@@ -75,12 +123,13 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
     """Extract mentions, posts, relations (with evidence) and resolved entities, one JSON object per document."""
     from kg.build import extract_corpus, resolve_corpus
 
-    failed = 0
+    failures, read = [], 0
     for item in extract_corpus(paths, ontology, int(max_mb * 1e6), on_document=_warn):
         if isinstance(item, IngestFailure):
-            failed += 1
+            failures.append(item)
             _report_failure(item)
             continue
+        read += 1
         resolved = resolve_corpus([item], ontology)
         res = resolved.resolution
         out = {
@@ -91,8 +140,7 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
             "relations": [r.to_dict() for r in resolved.relations],
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    if failed:
-        sys.exit(1)
+    _batch_status(read, failures)
 
 
 @main.command()
@@ -137,7 +185,7 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
             bar.__exit__(None, None, None)
     click.echo(format_summary(result.summary()), err=True)
     if result.failures or (result.shacl is not None and not result.shacl.conforms):
-        sys.exit(1)
+        sys.exit(EXIT_INCOMPLETE)
 
 
 @main.command("eval")
@@ -163,12 +211,9 @@ def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ..
       kg eval seeds tests/data/gold-seeds
       kg eval tests/data/dev/texts tests/data/dev/gold --split tests/data/dev/split.tsv --summary
     """
-    from kg.evaluate import GoldError, evaluate, format_report, format_summary
+    from kg.evaluate import evaluate, format_report, format_summary
 
-    try:
-        ev = evaluate(corpus, gold_dir, split, parts or None, by_set=not no_sets, ontology=ontology)
-    except GoldError as e:
-        raise click.ClickException(str(e)) from None
+    ev = evaluate(corpus, gold_dir, split, parts or None, by_set=not no_sets, ontology=ontology)
     for f in ev.failures:
         click.echo(f"error: {f}", err=True)
     if as_json:
@@ -176,7 +221,7 @@ def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ..
     else:
         click.echo(format_summary(ev) if summary else format_report(ev))
     if ev.failures:
-        sys.exit(1)
+        sys.exit(EXIT_INCOMPLETE)
 
 
 @main.command("query")
@@ -207,21 +252,14 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
     parser's line and column.
     """
     from kg import query as kq
-    from kg.store import StoreError
 
     if list_only:
         click.echo(kq.describe_queries(ontology))
         return
     if not query:
         raise click.UsageError("give a QUERY (SPARQL text, a .rq file or a stored query's name), or --list")
-    try:
-        result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
-                              allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
-    except (kq.QuerySyntaxError, kq.StoredQueryError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    except (kq.QueryError, StoreError) as e:
-        raise click.ClickException(str(e)) from None
+    result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
+                          allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
     click.echo(kq.format_result(result, fmt))
     if result.kind in ("select", "construct"):
         more = f"; the next page: --offset {offset + limit}, all: --limit 0" if limit and len(result.rows) >= limit else ""
@@ -238,13 +276,9 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for each request.")
 def push(endpoint: str, out_dir: str, replace: bool, timeout: float) -> None:
     """Load the graph into a SPARQL 1.1 store: one request per named graph (?graph=IRI) and ?default."""
-    from kg.push import PushError, push_graph
-    from kg.store import StoreError
+    from kg.push import push_graph
 
-    try:
-        report = push_graph(out_dir, endpoint, replace=replace, timeout=timeout)
-    except (PushError, StoreError) as e:
-        raise click.ClickException(str(e)) from None
+    report = push_graph(out_dir, endpoint, replace=replace, timeout=timeout)
     verb = "replaced" if replace else "added to"
     click.echo(f"{report.source}: {report.triples} triple(s) {verb} {len(report.graphs)} graph(s) at {report.endpoint}",
                err=True)
@@ -258,14 +292,10 @@ _graph_dir = click.option("--graph", "out_dir", default="out", show_default=True
 
 
 def _network(out_dir: str, provenance: bool = True, ontology: str | None = None):
-    """The graph of a build folder; a missing or unreadable one is a one-line error and exit status 2."""
-    from kg.analytics import GraphNotFound, GraphUnreadable, load
+    """The graph of a build folder (a missing or unreadable one raises kg.store's errors: exit status 3)."""
+    from kg.analytics import load
 
-    try:
-        return load(out_dir, provenance=provenance, ontology=ontology)
-    except (GraphNotFound, GraphUnreadable) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+    return load(out_dir, provenance=provenance, ontology=ontology)
 
 
 @main.command()
@@ -300,16 +330,9 @@ def path_cmd(a: str, b: str, out_dir: str, max_hops: int, limit: int, as_json: b
     A and B are names or aliases (a part of a name works when only one entity contains it).
     Exit status 2 for an unknown or ambiguous name, 1 when they are not connected.
     """
-    from kg.analytics import AmbiguousName, NameNotFound, NoConnection, connection, format_connection
+    from kg.analytics import connection, format_connection
 
-    try:
-        paths = connection(_network(out_dir), a, b, max_hops=max_hops, limit=limit)
-    except (NameNotFound, AmbiguousName) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    except NoConnection as e:
-        click.echo(f"no connection: {e}", err=True)
-        sys.exit(1)
+    paths = connection(_network(out_dir), a, b, max_hops=max_hops, limit=limit)
     click.echo(json.dumps(paths, ensure_ascii=False, indent=1) if as_json else format_connection(paths))
 
 
@@ -324,7 +347,7 @@ def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
     from kg.analytics import export_graph
 
     if fmt is None and not output.lower().endswith((".graphml", ".gexf")):
-        raise click.UsageError(f"{output}: give --format graphml|gexf or a .graphml/.gexf file name")
+        raise BadUsage(f"{output}: give --format graphml|gexf or a .graphml/.gexf file name")
     G = _network(out_dir)
     export_graph(G, output, fmt)
     click.echo(f"{output}: {G.number_of_nodes()} entities, {G.number_of_edges()} relations", err=True)
@@ -354,20 +377,16 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
 
     Types are coloured and shaped (legend), relations labelled in Chinese and English; search by
     name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
-    An unknown --focus name exits with status 2 and lists close names; so does a missing graph.
+    An unknown --focus name exits with status 2 and lists close names; a missing graph with status 3.
     """
     from pathlib import Path
 
-    from kg.viz import FocusNotFound, focus_subgraph, write_html
+    from kg.viz import focus_subgraph, write_html
 
     G = _network(out_dir, ontology=ontology)
     shown = G
     if focus is not None:
-        try:
-            shown, centre = focus_subgraph(G, focus, hops)
-        except FocusNotFound as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(2)
+        shown, centre = focus_subgraph(G, focus, hops)
         click.echo(f"focus: {G.nodes[centre]['label']} ({G.nodes[centre]['type']}), {hops} hop(s)", err=True)
     target = Path(output) if output else Path(out_dir) / ("focus.html" if focus is not None else "graph.html")
     write_html(G, target, focus=focus, hops=hops, physics=physics, title=title, ontology=ontology)

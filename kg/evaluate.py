@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from rdflib import RDF, RDFS, Graph, Literal
 
+from kg.errors import BadInput
 from kg.records import ENTITY_TYPES, RELATION_TYPES
 
 if TYPE_CHECKING:
@@ -40,8 +41,8 @@ _LABEL_LOCALS = frozenset({"label", "prefLabel", "altLabel", "name", "hiddenLabe
 _MIN_EVENT_CONTAINMENT = 5
 
 
-class GoldError(ValueError):
-    pass
+class GoldError(BadInput, ValueError):
+    """A gold file or folder that cannot be read."""
 
 
 @dataclass

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from kg.errors import BadInput
+
 DEFAULT_ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 ORG_TYPE_NAMES = ("GovernmentBody", "Association", "Company", "ResearchInstitute")
 
 
-class LexiconError(ValueError):
-    pass
+class LexiconError(BadInput, ValueError):
+    """A data file of the ontology folder is missing or malformed."""
 
 
 def ontology_dir(path: str | os.PathLike | None = None) -> Path:

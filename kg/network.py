@@ -35,6 +35,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
 from kg.graph import ID, ORG, load_ontology
+from kg.store import GraphNotFoundError, graph_file, unreadable
 from kg.vocab import KG
 
 __all__ = ["load_network", "find_nodes", "neighbourhood", "relation_labels", "type_labels"]
@@ -51,8 +52,7 @@ _MEMBERSHIP, _MEMBER, _ROLE, _ORGANIZATION = str(ORG.Membership), str(ORG.member
 _QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
 
 
-class GraphNotFound(FileNotFoundError):
-    """No built graph where one was expected."""
+GraphNotFound = GraphNotFoundError  # no built graph where one was expected (kg.store's error)
 
 
 class _Blank(str):
@@ -83,16 +83,11 @@ def _read(source) -> _Index:
     if isinstance(source, Graph):
         return _index_rdflib(source)
     path = Path(source)
-    if path.is_dir():
-        for name in ("graph.trig", "graph.ttl"):
-            if (path / name).is_file():
-                path = path / name
-                break
-        else:
-            raise GraphNotFound(f"{source}: no graph.trig or graph.ttl here (run `kg build ... -o {source}` first)")
-    if not path.is_file():
+    if path.is_file():
+        return _index_file(path)
+    if path.suffix in (".trig", ".ttl", ".nt", ".nq") and not path.is_dir():
         raise GraphNotFound(f"{source}: no such file")
-    return _index_file(path)
+    return _index_file(graph_file(path))  # a build folder (GraphNotFound names what is missing)
 
 
 def _index_file(path: Path) -> _Index:
@@ -116,16 +111,19 @@ def _index_file(path: Path) -> _Index:
 
     spo: _Index = {}
     with path.open("rb") as f:
-        for q in ox.parse(f, format=fmt):
-            s, p, o = q.subject, q.predicate, q.object
-            s, p, o = get(s) or term(s), get(p) or term(p), get(o) or term(o)
-            po = spo.get(s)
-            if po is None:
-                po = spo[s] = {}
-            objs = po.get(p)
-            if objs is None:
-                objs = po[p] = {}
-            objs[o] = None
+        try:
+            for q in ox.parse(f, format=fmt):
+                s, p, o = q.subject, q.predicate, q.object
+                s, p, o = get(s) or term(s), get(p) or term(p), get(o) or term(o)
+                po = spo.get(s)
+                if po is None:
+                    po = spo[s] = {}
+                objs = po.get(p)
+                if objs is None:
+                    objs = po[p] = {}
+                objs[o] = None
+        except SyntaxError as e:
+            raise unreadable(path, e) from None
     return spo
 
 

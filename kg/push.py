@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.store import StoreError, graph_file
+from kg.errors import BadUsage, RunFailed
+from kg.store import StoreError, graph_file, unreadable
 
 TURTLE = "text/turtle; charset=utf-8"
 _PREFIXES = {
@@ -44,8 +45,12 @@ _PREFIXES = {
 }
 
 
-class PushError(RuntimeError):
+class PushError(RunFailed, RuntimeError):
     """A Graph Store Protocol request failed (HTTP error, unreachable store, bad endpoint URL)."""
+
+
+class BadEndpoint(BadUsage, PushError):
+    """The endpoint is not an http(s) URL."""
 
 
 @dataclass
@@ -73,14 +78,14 @@ def graphs_of(path: str | os.PathLike) -> dict[str | None, list[ox.Triple]]:
             key = None if isinstance(g, ox.DefaultGraph) else g.value
             graphs.setdefault(key, {})[q.triple] = None  # a set that keeps the file's order
     except SyntaxError as e:
-        raise StoreError(f"{path}: not valid {fmt.name}: {e}") from None
+        raise unreadable(path, e) from None
     return {k: list(v) for k, v in graphs.items()}
 
 
 def _split_credentials(endpoint: str) -> tuple[str, dict[str, str]]:
     parts = urllib.parse.urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PushError(f"{endpoint!r} is not an http(s) URL of a Graph Store Protocol endpoint")
+        raise BadEndpoint(f"{endpoint!r} is not an http(s) URL of a Graph Store Protocol endpoint")
     headers = {}
     if parts.username is not None:
         user = urllib.parse.unquote(parts.username)

@@ -76,6 +76,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
+from kg.errors import BadUsage, RunFailed
 from kg.store import graph_file, load_store, read_manifest, store_lock
 
 DEFAULT_TIMEOUT = 30.0
@@ -101,11 +102,11 @@ PREFIXES = {
 
 
 # --- errors ---------------------------------------------------------------------------------------
-class QueryError(Exception):
-    """A query could not be run."""
+class QueryError(RunFailed):
+    """A query could not be run (the subclasses that are the caller's mistake are :class:`BadUsage`)."""
 
 
-class QuerySyntaxError(QueryError):
+class QuerySyntaxError(BadUsage, QueryError):
     """The query does not parse; ``line`` and ``column`` (1-based, characters) locate the error."""
 
     def __init__(self, detail: str, line: int | None = None, column: int | None = None, source: str | None = None):
@@ -114,7 +115,7 @@ class QuerySyntaxError(QueryError):
         super().__init__(f"{source + ': ' if source else ''}SPARQL syntax error at {where}{detail}")
 
 
-class UpdateRefusedError(QueryError):
+class UpdateRefusedError(BadUsage, QueryError):
     """SPARQL UPDATE was given without ``allow_update=True``."""
 
 
@@ -122,7 +123,7 @@ class QueryTimeoutError(QueryError):
     """The query ran longer than its timeout and was stopped."""
 
 
-class StoredQueryError(QueryError):
+class StoredQueryError(BadUsage, QueryError):
     """Unknown stored query, bad header, or a parameter that the query cannot take."""
 
 
@@ -729,7 +730,7 @@ def run_query(
     >>> run_query("SELECT * WHERE { ?s ?p ?o }", "no/such/folder")
     Traceback (most recent call last):
     ...
-    kg.store.GraphNotFoundError: no/such/folder: no graph.trig or graph.ttl in this folder (build one with `kg build PATH... -o no/such/folder`)
+    kg.store.GraphNotFoundError: no/such/folder: no such folder (build one with `kg build PATH... -o no/such/folder`)
     """
     q = resolve_query(query, ontology)
     text = paginate(bind_parameters(q, params), limit, offset)

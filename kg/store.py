@@ -35,6 +35,8 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
+from kg.errors import BadInput, RunFailed
+
 STORE_DIR = "store"
 MANIFEST = "kg-store.json"
 GRAPH_FILES = ("graph.trig", "graph.ttl")  # in order of preference
@@ -44,24 +46,41 @@ _OLD_PREFIX = ".store-old-"
 _MANIFEST_VERSION = 1
 
 
-class StoreError(RuntimeError):
+class StoreError(BadInput, RuntimeError):
     """The store could not be built or opened (bad graph file, unreadable folder)."""
 
 
 class GraphNotFoundError(StoreError, FileNotFoundError):
-    """The output folder holds no graph.trig or graph.ttl."""
+    """No built graph where one was expected: the folder, or its graph.trig and graph.ttl, are missing."""
+
+
+class GraphUnreadable(StoreError, ValueError):
+    """A graph file that does not parse (the message has the parser's line and column)."""
+
+
+class StoreUnavailable(RunFailed, StoreError):
+    """The store cannot be opened, or its graph file changed while it was loaded."""
 
 
 def graph_file(out_dir: str | os.PathLike) -> Path:
-    """The graph file the store is built from: ``OUT/graph.trig`` if present, else ``OUT/graph.ttl``."""
+    """The graph file the store is built from: ``OUT/graph.trig`` if present, else ``OUT/graph.ttl``.
+
+    Raises :class:`GraphNotFoundError`, with the message every command prints for a missing build.
+    """
     out = Path(out_dir)
     for name in GRAPH_FILES:
         p = out / name
         if p.is_file():
             return p
-    raise GraphNotFoundError(
-        f"{out}: no graph.trig or graph.ttl in this folder (build one with `kg build PATH... -o {out}`)"
-    )
+    hint = f"(build one with `kg build PATH... -o {out}`)"
+    if not out.is_dir():
+        raise GraphNotFoundError(f"{out}: no such folder {hint}")
+    raise GraphNotFoundError(f"{out}: no graph.trig or graph.ttl in this folder {hint}")
+
+
+def unreadable(path: str | os.PathLike, error: SyntaxError) -> GraphUnreadable:
+    """The error for a graph file pyoxigraph cannot parse (one line: the file, line and column)."""
+    return GraphUnreadable(f"{path}: not a readable graph: {getattr(error, 'msg', None) or error}")
 
 
 def store_path(out_dir: str | os.PathLike) -> Path:
@@ -163,7 +182,7 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False) -> Pa
             started = time.perf_counter()
             quads = _bulk_load(tmp, src)
             if src.stat().st_mtime_ns != st.st_mtime_ns or _sha256(src) != digest:
-                raise StoreError(f"{src}: the graph file changed while it was being loaded; run again")
+                raise StoreUnavailable(f"{src}: the graph file changed while it was being loaded; run again")
             _write_manifest(tmp, {
                 "version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
                 "mtime_ns": st.st_mtime_ns, "quads": quads, "load_seconds": round(time.perf_counter() - started, 3),
@@ -190,7 +209,7 @@ def _bulk_load(folder: Path, src: Path) -> int:
         store.flush()
         quads = len(store)
     except SyntaxError as e:
-        raise StoreError(f"{src}: not valid {fmt.name}: {e}") from None
+        raise unreadable(src, e) from None
     finally:
         del store  # closes the database before the folder is renamed
         gc.collect()
@@ -209,7 +228,7 @@ def open_store(out_dir: str | os.PathLike = "out", *, read_only: bool = True, re
     try:
         return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
     except OSError as e:
-        raise StoreError(f"{path}: cannot open the store: {e}") from None
+        raise StoreUnavailable(f"{path}: cannot open the store: {e}") from None
 
 
 def open_rdflib(out_dir: str | os.PathLike = "out", *, read_only: bool = True, refresh: bool = True):

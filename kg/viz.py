@@ -33,6 +33,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from kg.errors import BadUsage
 from kg.layout import layout_positions
 
 __all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "FocusNotFound",
@@ -59,7 +60,7 @@ _VIS_DIR = "lib/vis-9.1.2"
 DETAIL_KEYS = ("info", "edge_info", "evidence", "docs", "sentences", "extractors")  # parsed by the page on demand
 
 
-class FocusNotFound(LookupError):
+class FocusNotFound(BadUsage, LookupError):
     """No entity has the name or alias asked for; ``suggestions`` are close names."""
 
     def __init__(self, name: str, suggestions: list[str]):

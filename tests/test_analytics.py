@@ -567,18 +567,18 @@ def test_kg_stats_reads_graph_ttl_when_there_is_one(tmp_path):
 def test_missing_graph_folder(tmp_path, command):
     missing = tmp_path / "no-such-build"
     result = invoke(*command, "--graph", str(missing))
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # kg.errors.BadInput, as from every command (tests/test_errors.py)
     assert str(missing) in result.stderr and "kg build" in result.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     result = invoke(*command, "--graph", str(empty))
-    assert result.exit_code == 2 and "no graph.trig or graph.ttl" in result.stderr
+    assert result.exit_code == 3 and "no graph.trig or graph.ttl" in result.stderr
 
 
 def test_unreadable_graph(tmp_path):
     (tmp_path / "graph.trig").write_text("这不是 TriG <<", encoding="utf-8")
     result = invoke("stats", "--graph", str(tmp_path))
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert result.stderr.startswith(f"error: {tmp_path / 'graph.trig'}: not a readable graph: ")
     assert len(result.stderr.splitlines()) == 1
 

@@ -116,7 +116,7 @@ def test_folder_argument(make_file, tmp_path):
 def test_max_mb_option(make_file):
     news = make_file("news.txt", NEWS * 20)
     result = run("--max-mb", "0.001", str(news))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # no document read at all (kg.ingest.NoDocuments)
     assert f"error: {news}: file is" in result.stderr and "1,000 bytes limit" in result.stderr
     assert result.stdout == ""
 

@@ -125,18 +125,18 @@ def test_bad_parameter_exits_2(out):
 
 def test_update_is_refused(out):
     r = kg("query", "--graph", str(out), "DROP ALL")
-    assert r.exit_code == 1 and "refused" in r.stderr
+    assert r.exit_code == 2 and "refused" in r.stderr  # a usage error: --allow-update runs it
 
 
 def test_no_graph(tmp_path):
     r = kg("query", "--graph", str(tmp_path), "organizers")
-    assert r.exit_code == 1 and "no graph.trig or graph.ttl" in r.stderr
+    assert r.exit_code == 3 and "no graph.trig or graph.ttl" in r.stderr
 
 
 def test_timeout_option(out):
     r = kg("query", "--graph", str(out), "--timeout", "1",
            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }")
-    assert r.exit_code == 1 and "timeout" in r.stderr
+    assert r.exit_code == 4 and "timeout" in r.stderr
 
 
 def test_missing_query_is_a_usage_error():

@@ -173,11 +173,11 @@ def test_http_errors_are_clear(server, out):
     with pytest.raises(PushError, match="cannot reach the store"):
         push_graph(out, f"http://127.0.0.1:{port}/store", timeout=5)
     r = CliRunner().invoke(main, ["push", "--endpoint", server + "/nope", "--graph", str(out)])
-    assert r.exit_code == 1 and "HTTP 404" in r.stderr
+    assert r.exit_code == 4 and "HTTP 404" in r.stderr
 
 
 def test_bad_endpoint_and_missing_graph(tmp_path, out):
     with pytest.raises(PushError, match="not an http"):
         push_graph(out, "ftp://example.org/store")
     r = CliRunner().invoke(main, ["push", "--endpoint", "http://127.0.0.1:9/store", "--graph", str(tmp_path / "none")])
-    assert r.exit_code == 1 and "no graph.trig or graph.ttl" in r.stderr
+    assert r.exit_code == 3 and f"{tmp_path / 'none'}: no such folder" in r.stderr

@@ -414,10 +414,10 @@ def test_cli_unknown_focus_exits_2_with_close_matches(out):
 
 def test_cli_missing_graph_names_the_folder(tmp_path):
     r = kg("viz", "--graph", str(tmp_path / "nowhere"))
-    assert r.exit_code == 2 and f"{tmp_path / 'nowhere'}: no such folder" in r.stderr
+    assert r.exit_code == 3 and f"{tmp_path / 'nowhere'}: no such folder" in r.stderr
     (tmp_path / "empty").mkdir()
     r = kg("viz", "--graph", str(tmp_path / "empty"))
-    assert r.exit_code == 2 and f"{tmp_path / 'empty'}: no graph.trig or graph.ttl" in r.stderr
+    assert r.exit_code == 3 and f"{tmp_path / 'empty'}: no graph.trig or graph.ttl" in r.stderr
 
 
 def test_cli_unreadable_graph_is_one_line(tmp_path):
@@ -425,7 +425,7 @@ def test_cli_unreadable_graph_is_one_line(tmp_path):
     d.mkdir()
     (d / "graph.trig").write_text("this is not TriG {", encoding="utf-8")
     r = kg("viz", "--graph", str(d))
-    assert r.exit_code == 2 and r.stderr.startswith(f"error: {d / 'graph.trig'}: not a readable graph") \
+    assert r.exit_code == 3 and r.stderr.startswith(f"error: {d / 'graph.trig'}: not a readable graph") \
         and r.stderr.count("\n") == 1
 
 

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from kg.errors import BadInput
 from kg.records import Document, IngestFailure
 
 from .clean import clean
@@ -24,12 +25,28 @@ from .segment import DEFAULT_MAX_SENTENCE, segment
 
 __all__ = [
     "IngestError",
+    "NoDocuments",
     "ingest_file",
     "ingest_text",
     "iter_documents",
     "iter_paths",
     "SUPPORTED_SUFFIXES",
 ]
+
+
+class NoDocuments(BadInput):
+    """Not one document could be read; ``failures`` say why, path by path.
+
+    >>> str(NoDocuments([IngestFailure("seed", "no such file or folder")], out="out"))
+    'no document could be read (seed: no such file or folder); nothing was written to out'
+    """
+
+    def __init__(self, failures: Iterable[IngestFailure], out: str | os.PathLike | None = None):
+        self.failures = list(failures)
+        shown = "; ".join(str(f) for f in self.failures[:3]) or "no path given"
+        more = f"; and {len(self.failures) - 3} more" if len(self.failures) > 3 else ""
+        where = f"; nothing was written to {out}" if out is not None else ""
+        super().__init__(f"no document could be read ({shown}{more}){where}")
 
 
 def ingest_text(

@@ -12,6 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.errors import BadInput
+
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 DOCX_SUFFIXES = {".docx"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -35,7 +37,7 @@ _IMPLAUSIBLE = re.compile(
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
-class IngestError(Exception):
+class IngestError(BadInput):
     """A file cannot be ingested; the message is the reason, in one line."""
 
 
