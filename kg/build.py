@@ -6,6 +6,9 @@ The spaCy pipeline is imported only when extraction runs (``kg`` itself never im
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -18,7 +21,7 @@ from kg.records import Document, DocumentExtraction, IngestFailure, Relation
 from kg.relations import resolve_relations
 from kg.resolve import Resolution, resolve, resolve_positions
 from kg.shacl import ShaclReport, validate
-from kg.store import load_store
+from kg.store import graph_is_loaded, load_store, replace_store, store_lock
 
 
 def _default_extractor(ontology: str | None):
@@ -128,10 +131,15 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     ``graph.trig`` (one named graph per source document, with the provenance of every relation),
     ``entities.jsonl``, the interactive page ``graph.html`` (:mod:`kg.viz`), the embedded SPARQL
     store ``store/`` (loaded from ``graph.trig``) and, when the graph breaks a SHACL shape,
-    ``shacl-report.txt``. Every file is written to a temporary file and renamed. With
-    ``incremental`` (the default), extractions are cached under ``OUT/.cache/`` by content hash,
-    so only new or changed documents are extracted again; entries of documents no longer in the
-    corpus are removed.
+    ``shacl-report.txt``. With ``incremental`` (the default), extractions are cached under
+    ``OUT/.cache/`` by content hash, so only new or changed documents are extracted again; entries
+    of documents no longer in the corpus are removed.
+
+    Nothing in ``out_dir`` changes until everything is made: the outputs are written into a
+    temporary folder beside them (``OUT/.build-*``), then renamed into place while the store lock
+    is held (queries see the old graph or the new one). A build that fails, at any step, leaves
+    the previous output as it was; one that reads no document raises :class:`NoDocuments` and
+    writes nothing at all. An unchanged ``graph.trig`` keeps the store it was loaded into.
     """
     out = Path(out_dir)
     cache = ExtractionCache(out, fingerprint(ontology)) if incremental else None
@@ -144,6 +152,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
                 on_failure(item)
         else:
             extractions.append(item)
+    if not extractions:
+        raise NoDocuments(failures, out)
     resolved = resolve_corpus(extractions, ontology)
     res = resolved.resolution
     graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations)
@@ -151,32 +161,65 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     shacl = validate(dataset, ontology=ontology)  # the union of the named graphs, provenance included
     result = BuildResult(extractions, failures, resolved, shacl=shacl,
                          cached=cache.hits if cache else 0)
-    outputs = {
-        "graph.ttl": (out / "graph.ttl", serialize_turtle(graph)),
-        "graph.trig": (out / "graph.trig", serialize_trig(dataset)),
-        "entities.jsonl": (out / "entities.jsonl", "".join(
-            json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in res.entities).encode("utf-8")),
+    files = {
+        "graph.ttl": serialize_turtle(graph),
+        "graph.trig": serialize_trig(dataset),
+        "entities.jsonl": "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n"
+                                  for e in res.entities).encode("utf-8"),
     }
-    report = out / "shacl-report.txt"
     if not shacl.conforms:
-        outputs["shacl-report.txt"] = (report, shacl.text.encode("utf-8"))
-    else:
-        report.unlink(missing_ok=True)
-    for name, (path, data) in outputs.items():
-        write_atomic(path, data)
-        result.outputs[name] = path
-    result.outputs["graph.html"] = _write_page(out, ontology)
-    result.outputs["store"] = load_store(out)  # the embedded SPARQL store kg query reads
+        files["shacl-report.txt"] = shacl.text.encode("utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
+    try:
+        for name, data in files.items():
+            write_atomic(staging / name, data)
+        _write_page(staging, ontology)
+        names = [*files, "graph.html"]
+        with store_lock(out):
+            keep_store = graph_is_loaded(out, staging / "graph.trig")
+            if not keep_store:
+                load_store(staging)  # the embedded SPARQL store kg query reads, loaded before anything moves
+            for name in names:
+                if name == "graph.trig" and keep_store:
+                    continue  # the same bytes, already in the store: keep the file and the store as they are
+                os.replace(staging / name, out / name)
+            if "shacl-report.txt" not in files:
+                (out / "shacl-report.txt").unlink(missing_ok=True)
+            if not keep_store:
+                replace_store(out, staging / "store")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.outputs.update({name: out / name for name in names})
+    result.outputs["store"] = out / "store"
     if cache:
         cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
     return result
 
 
-def _write_page(out: Path, ontology: str | None) -> Path:
-    """``OUT/graph.html`` from the ``graph.trig`` just written: the same bytes as ``kg viz --graph OUT``."""
-    from kg.viz import write_html  # pyvis (and IPython) only when a page is made
+_STAGING = ".build-"
 
-    return write_html(out, out / "graph.html", ontology=ontology)
+
+def _remove_stale_staging(out: Path) -> None:
+    """Remove the temporary folders of builds that were killed (their process is gone)."""
+    for d in out.glob(_STAGING + "*"):
+        pid = d.name[len(_STAGING):].partition("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:  # alive, another user's
+            pass
+
+
+def _write_page(out: Path, ontology: str | None) -> Path:
+    """``OUT/graph.html`` from ``OUT/graph.trig``: the same bytes as ``kg viz --graph OUT``."""
+    from kg import viz  # pyvis (and IPython) only when a page is made
+
+    return viz.write_html(out, out / "graph.html", ontology=ontology)
 
 
 def format_summary(summary: dict) -> str:

@@ -188,17 +188,45 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False) -> Pa
                 "mtime_ns": st.st_mtime_ns, "quads": quads, "load_seconds": round(time.perf_counter() - started, 3),
                 "pyoxigraph": getattr(ox, "__version__", "?"),
             })
-            old = None
-            if dest.exists():
-                old = out / f"{_OLD_PREFIX}{os.getpid()}"
-                os.replace(dest, old)
-            os.replace(tmp, dest)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_store(out, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return dest
+
+
+def replace_store(out_dir: str | os.PathLike, new: str | os.PathLike) -> Path:
+    """Put the store folder ``new`` (loaded on the same file system) in place of ``OUT/store``.
+
+    The caller holds :func:`store_lock` on ``OUT``. The old store is renamed aside, then removed.
+    """
+    out = Path(out_dir)
+    dest = store_path(out)
+    old = None
+    if dest.exists():
+        old = out / f"{_OLD_PREFIX}{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dest, old)
+    os.replace(new, dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+
+def graph_is_loaded(out_dir: str | os.PathLike, graph: str | os.PathLike) -> bool:
+    """True if ``OUT/<name of graph>`` is OUT's graph file, holds the same bytes as ``graph``, and
+    ``OUT/store`` is current for it (so a rebuild that writes the same graph keeps file and store).
+
+    The caller holds :func:`store_lock` on ``OUT``.
+    """
+    out, graph = Path(out_dir), Path(graph)
+    try:
+        if graph_file(out) != out / graph.name or not store_is_current(out):
+            return False
+        m = read_manifest(out)
+        return m is not None and m.get("size") == graph.stat().st_size and m.get("sha256") == _sha256(graph)
+    except (GraphNotFoundError, OSError):
+        return False
 
 
 def _bulk_load(folder: Path, src: Path) -> int:

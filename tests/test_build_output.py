@@ -1,0 +1,121 @@
+"""What ``kg build`` leaves in its output folder: a failed build leaves the previous output whole,
+documents keep their own identity (path relative to the inputs), and the base IRI is the user's.
+
+Small hand-written news items; each build runs the real extraction pipeline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg import errors
+from kg.build import NoDocuments, build
+from kg.cli import main
+
+NEWS = (
+    "东方精工有限公司召开质量工作会议\n\n"
+    "2021年5月20日，东方精工有限公司在苏州召开2021年质量工作会议。"
+    "公司董事长陈志强主持会议，中国轴承工业协会副会长王建国出席并讲话。\n"
+)
+CHANGED = NEWS.replace("陈志强", "赵刚")
+
+
+def kg(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), and every folder (-> None)."""
+    out: dict = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if rel.split("/")[0] in skip:
+            continue
+        out[rel] = p.read_bytes() if p.is_file() else None
+    return out
+
+
+@pytest.fixture
+def built(tmp_path) -> Path:
+    """A folder built from one news item: the 'last good build'."""
+    docs = tmp_path / "seeds"
+    docs.mkdir()
+    (docs / "news.txt").write_text(NEWS, encoding="utf-8")
+    out = tmp_path / "out"
+    r = kg("build", docs, "-o", out)
+    assert r.exit_code == 0, r.output
+    for name in ("graph.ttl", "graph.trig", "graph.html", "entities.jsonl", "store"):
+        assert (out / name).exists()
+    return out
+
+
+# --- 1. a failed build leaves the previous output whole ---------------------------------------------
+
+
+def test_a_typo_in_the_input_path_leaves_the_last_build_byte_identical(built, tmp_path):
+    before = tree(built)
+    typo = tmp_path / "seed"
+    r = kg("build", typo, "-o", built)
+    assert r.exit_code == errors.EXIT_INPUT
+    assert r.stderr.splitlines()[-1] == (f"error: no document could be read ({typo}: no such file or folder); "
+                                         f"nothing was written to {built}")
+    assert tree(built) == before
+
+
+def test_a_build_reading_no_document_writes_nothing(tmp_path):
+    out = tmp_path / "fresh"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NoDocuments, match=f"{empty}: folder holds no supported files"):
+        build([str(empty)], out)
+    assert not out.exists()
+    r = kg("build", empty, tmp_path / "gone.txt", "-o", out)
+    assert r.exit_code == errors.EXIT_INPUT and not out.exists()
+    last = r.stderr.splitlines()[-1]
+    assert last.startswith(f"error: no document could be read ({empty}: folder holds no supported files (")
+    assert last.endswith(f"; {tmp_path / 'gone.txt'}: no such file or folder); nothing was written to {out}")
+
+
+@pytest.mark.parametrize("breaks", ["kg.viz.write_html", "kg.build.load_store", "kg.build.serialize_trig"])
+def test_a_build_that_fails_late_leaves_the_last_build_byte_identical(built, tmp_path, monkeypatch, breaks):
+    (tmp_path / "seeds" / "news.txt").write_text(CHANGED, encoding="utf-8")  # a rebuild would change every file
+    before = tree(built, skip=(".cache",))
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(breaks, broken)
+    r = kg("build", tmp_path / "seeds", "-o", built)
+    assert r.exit_code == errors.EXIT_FAILED, r.output
+    assert r.stderr.splitlines()[-1] == "error: No space left on device"
+    assert tree(built, skip=(".cache",)) == before
+    assert not [p.name for p in built.iterdir() if p.name.startswith(".build-")]
+    monkeypatch.undo()
+    r = kg("build", tmp_path / "seeds", "-o", built)  # and the next build goes through
+    assert r.exit_code == 0, r.output
+    assert "赵刚" in (built / "graph.ttl").read_text(encoding="utf-8")
+    assert "陈志强" not in (built / "graph.html").read_text(encoding="utf-8")
+
+
+def test_an_unchanged_rebuild_keeps_the_store(built, tmp_path):
+    manifest = (built / "store" / "kg-store.json").read_bytes()
+    ino = (built / "store").stat().st_ino
+    r = kg("build", tmp_path / "seeds", "-o", built)
+    assert r.exit_code == 0, r.output
+    assert (built / "store").stat().st_ino == ino and (built / "store" / "kg-store.json").read_bytes() == manifest
+    r = kg("query", "--graph", built, "SELECT ?l WHERE { ?p a kg:Person ; rdfs:label ?l } ORDER BY ?l",
+           "--format", "csv")
+    assert r.stdout.splitlines() == ["l", "王建国", "陈志强"]
+
+
+def test_a_changed_rebuild_replaces_the_store(built, tmp_path):
+    (tmp_path / "seeds" / "news.txt").write_text(CHANGED, encoding="utf-8")
+    r = kg("build", tmp_path / "seeds", "-o", built)
+    assert r.exit_code == 0, r.output
+    r = kg("query", "--graph", built, "SELECT ?l WHERE { ?p a kg:Person ; rdfs:label ?l } ORDER BY ?l",
+           "--format", "csv")
+    assert r.stdout.splitlines() == ["l", "王建国", "赵刚"]
+    assert not [p.name for p in built.iterdir() if p.name.startswith((".build-", ".store-"))]
