@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -51,7 +51,7 @@ def extract_corpus(
             on_document(item)
         cached = cache.get(item.doc_id, item.sha256) if cache else None
         if cached is not None:
-            yield cached
+            yield replace(cached, path=item.path) if cached.path != item.path else cached  # the same file, moved
             continue
         if extractor is None:
             extractor = _default_extractor(ontology)

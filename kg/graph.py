@@ -72,8 +72,13 @@ ONTOLOGY_GRAPH = ID["graph/ontology"]
 
 
 def source_iri(doc_id: str) -> URIRef:
-    """The IRI of a source document (and of its named graph in ``graph.trig``)."""
-    return ID["source/" + iri_segment(doc_id)]
+    """The IRI of a source document (and of its named graph in ``graph.trig``): its id, a path
+    relative to the inputs, one IRI segment per folder.
+
+    >>> str(source_iri("2021/通知 #1.docx"))
+    'https://example.org/cnqkg/id/source/2021/通知%20%231.docx'
+    """
+    return ID["source/" + "/".join(iri_segment(part) for part in doc_id.split("/"))]
 
 
 def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity], positions: list[dict],
@@ -249,6 +254,8 @@ def read_dataset(path: str | os.PathLike) -> Dataset:
             return BNode(t.value)
         if t.language:
             return Literal(t.value, lang=t.language)
+        if t.datatype.value == str(XSD.string):
+            return Literal(t.value)  # a plain literal, as rdflib's parsers give it
         return Literal(t.value, datatype=URIRef(t.datatype.value))
 
     path = Path(path)

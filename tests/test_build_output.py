@@ -119,3 +119,77 @@ def test_a_changed_rebuild_replaces_the_store(built, tmp_path):
            "--format", "csv")
     assert r.stdout.splitlines() == ["l", "王建国", "赵刚"]
     assert not [p.name for p in built.iterdir() if p.name.startswith((".build-", ".store-"))]
+
+
+# --- 2. two files with one name in two folders stay two documents ---------------------------------
+
+OTHER = (
+    "轴承协会举办质量论坛\n\n"
+    "2022年6月10日，中国轴承工业协会在洛阳举办2022年轴承质量论坛。协会会长张伟主持论坛。\n"
+)
+
+
+def test_two_files_with_the_same_name_in_two_folders_stay_two_documents(tmp_path):
+    from rdflib import RDFS, Literal, URIRef
+
+    from kg.graph import read_dataset
+    from kg.vocab import KG
+
+    for folder, text in (("a", NEWS), ("b", OTHER)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    r = kg("build", tmp_path / "a", tmp_path / "b", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "documents: 2 read" in r.stderr and "SHACL: conforms" in r.stderr
+    ds = read_dataset(out / "graph.trig")
+    src = "https://example.org/cnqkg/id/source/"
+    graphs = {str(g.identifier)[len(src):]: g for g in ds.graphs() if str(g.identifier).startswith(src)}
+    assert sorted(graphs) == ["a/x.txt", "b/x.txt"]
+    for name, g in graphs.items():
+        source = URIRef(src + name)
+        assert list(g.objects(source, KG.path)) == [Literal(str(tmp_path / name))]
+        assert len(set(g.objects(source, KG.contentHash))) == 1
+    labels = {name: {str(o) for o in g.objects(None, RDFS.label)} for name, g in graphs.items()}
+    assert "陈志强" in labels["a/x.txt"] and "陈志强" not in labels["b/x.txt"]
+    assert "张伟" in labels["b/x.txt"] and "张伟" not in labels["a/x.txt"]
+    # each relation's provenance points at its own file
+    for name, g in graphs.items():
+        assert set(g.objects(None, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))) == {URIRef(src + name)}
+    docs = {d for line in (out / "entities.jsonl").read_text(encoding="utf-8").splitlines()
+            for d in __import__("json").loads(line)["docs"]}
+    assert docs == {"a/x.txt", "b/x.txt"}
+
+
+def test_a_document_in_a_subfolder_gets_a_hierarchical_source_iri(tmp_path):
+    from kg.graph import read_dataset
+
+    sub = tmp_path / "corpus" / "2021年" / "5 月"
+    sub.mkdir(parents=True)
+    (sub / "新闻 #1.txt").write_text(NEWS, encoding="utf-8")
+    out = tmp_path / "out"
+    r = kg("build", tmp_path / "corpus", "-o", out)
+    assert r.exit_code == 0, r.output
+    names = {str(g.identifier) for g in read_dataset(out / "graph.trig").graphs()}
+    assert "https://example.org/cnqkg/id/source/2021年/5%20月/新闻%20%231.txt" in names
+    r = kg("viz", "--graph", out, "--focus", "陈志强", "-o", tmp_path / "p.html")
+    assert r.exit_code == 0, r.output
+    assert "2021年/5 月/新闻 #1.txt" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_a_file_moved_to_another_folder_keeps_its_cached_extraction_with_its_new_path(tmp_path):
+    from rdflib import URIRef
+
+    from kg.graph import read_dataset
+    from kg.vocab import KG
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text(NEWS, encoding="utf-8")
+    out = tmp_path / "out"
+    assert kg("build", tmp_path / "a", "-o", out).exit_code == 0
+    (tmp_path / "a").rename(tmp_path / "c")
+    r = kg("build", tmp_path / "c", "-o", out)
+    assert r.exit_code == 0 and "0 extracted, 1 unchanged from the cache" in r.stderr
+    src = URIRef("https://example.org/cnqkg/id/source/x.txt")
+    paths = {str(o) for o in read_dataset(out / "graph.trig").graph(src).objects(src, KG.path)}
+    assert paths == {str(tmp_path / "c" / "x.txt")}

@@ -285,6 +285,52 @@ def test_folder_without_supported_files_is_reported(tmp_path, make_file):
     assert item.path == str(tmp_path / "only") and "no supported files" in item.reason
 
 
+# --- document ids: the path relative to the inputs -----------------------------------------------
+
+def _ids(paths) -> dict[str, str]:
+    return {d.path: d.doc_id for d in iter_documents([str(p) for p in paths]) if isinstance(d, Document)}
+
+
+def test_doc_id_is_the_path_relative_to_its_folder(tmp_path, make_file):
+    make_file("docs/a.txt", GOOD)
+    make_file("docs/sub/deeper/b.md", GOOD)
+    direct = make_file("elsewhere/c.txt", GOOD)
+    ids = _ids([tmp_path / "docs", direct])
+    assert ids == {str(tmp_path / "docs" / "a.txt"): "a.txt", str(tmp_path / "docs" / "sub" / "deeper" / "b.md"): "sub/deeper/b.md",
+                   str(direct): "c.txt"}
+
+
+def test_same_names_in_two_folders_are_qualified_by_the_folder(tmp_path, make_file):
+    make_file("a/x.txt", GOOD)
+    make_file("b/x.txt", GOOD.replace("张三", "李四"))
+    make_file("a/only-in-a.txt", GOOD)
+    ids = _ids([tmp_path / "a", tmp_path / "b"])
+    assert sorted(ids.values()) == ["a/x.txt", "b/x.txt", "only-in-a.txt"]
+    assert _ids([tmp_path / "b", tmp_path / "a"]) == ids  # the order of the inputs does not matter
+
+
+def test_folders_with_the_same_name_are_qualified_until_the_ids_differ(tmp_path, make_file):
+    make_file("2020/news/x.txt", GOOD)
+    make_file("2021/news/x.txt", GOOD)
+    make_file("2021/news/2020/news/x.txt", GOOD)  # its relative path is one of the qualified ids
+    ids = _ids([tmp_path / "2020" / "news", tmp_path / "2021" / "news"])
+    assert len(set(ids.values())) == 3
+    assert ids[str(tmp_path / "2021" / "news" / "x.txt")] == "2021/news/x.txt"
+
+
+def test_a_file_given_alone_and_a_namesake_in_a_folder(tmp_path, make_file):
+    alone = make_file("mail/通知.docx.txt", GOOD)
+    make_file("archive/通知.docx.txt", GOOD)
+    ids = _ids([alone, tmp_path / "archive"])
+    assert sorted(ids.values()) == ["archive/通知.docx.txt", "mail/通知.docx.txt"]
+
+
+def test_a_file_given_twice_is_one_document(tmp_path, make_file):
+    f = make_file("docs/a.txt", GOOD)
+    docs = [d for d in iter_documents([tmp_path / "docs", f, tmp_path / "docs"]) if isinstance(d, Document)]
+    assert [d.doc_id for d in docs] == ["a.txt"]
+
+
 # --- bad inputs -------------------------------------------------------------------------------
 
 GOOD = "会议由张三主持，一百余人参加。会议通过了决议。"
@@ -356,7 +402,8 @@ def test_missing_path(make_file, tmp_path):
     with pytest.raises(IngestError, match="no such file"):
         ingest_file(missing)
     before = make_file("before.txt", GOOD)
-    items = list(iter_documents([before, missing, before]))
+    after = make_file("after.txt", GOOD)
+    items = list(iter_documents([before, missing, after]))
     assert [type(i) for i in items] == [Document, IngestFailure, Document]
     assert items[1].path == str(missing) and "no such file" in items[1].reason
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -29,6 +30,7 @@ __all__ = [
     "ingest_file",
     "ingest_text",
     "iter_documents",
+    "iter_inputs",
     "iter_paths",
     "SUPPORTED_SUFFIXES",
 ]
@@ -85,13 +87,14 @@ def ingest_text(
     )
 
 
-def ingest_file(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES, max_sentence: int = DEFAULT_MAX_SENTENCE) -> Document:
-    """Read, repair and segment one file. Raises IngestError with the reason."""
+def ingest_file(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES, max_sentence: int = DEFAULT_MAX_SENTENCE,
+                doc_id: str | None = None) -> Document:
+    """Read, repair and segment one file (``doc_id`` defaults to its name). Raises IngestError with the reason."""
     p = Path(path)
     raw: RawText = read_file(p, max_bytes)
     if not raw.text.strip():
         raise IngestError("no text in file")
-    doc = ingest_text(raw.text, doc_id=p.name, path=str(p), fmt=raw.format, encoding=raw.encoding,
+    doc = ingest_text(raw.text, doc_id=doc_id or p.name, path=str(p), fmt=raw.format, encoding=raw.encoding,
                       title=None, max_sentence=max_sentence)
     if raw.title and not any(a.headline for a in doc.articles):
         doc.title = raw.title  # the container's title beats the first line of the body
@@ -101,10 +104,29 @@ def ingest_file(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES, max
 
 
 def iter_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
-    """Expand folders recursively (sorted, supported types only, hidden files skipped).
+    """Expand folders recursively (sorted, supported types only, hidden files skipped; a file met
+    twice is read once).
 
     Yields (path, None) for files to read and (path, reason) for arguments that cannot be.
     """
+    for path, _, problem in iter_inputs(paths):
+        yield path, problem
+
+
+def iter_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str | None, str | None]]:
+    """(path, document id, None) for each file to read and (path, None, reason) for each argument
+    that cannot be read, in the order of :func:`iter_paths`.
+
+    A document's id is its path relative to the folder given for it, with ``/`` between folders
+    (``sub/通知.docx``); a file given by itself is its name. Ids that would be the same for two
+    files (``a/x.txt`` and ``b/x.txt`` from ``a/`` and ``b/``) are qualified by the names of the
+    folders they were given in, as many as it takes (``a/x.txt``, ``b/x.txt``); the others stay as
+    they are. Ids depend only on the set of files, not on the order of the arguments.
+    """
+    entries: list[tuple[Path, str | None, str | None]] = []
+    homes: list[tuple[tuple[str, ...], str]] = []  # per file: (parts of its folder, path relative to it)
+    at: list[int] = []  # index in entries of each file
+    seen: set[Path] = set()
     for arg in paths:
         p = Path(arg)
         if p.is_dir():
@@ -115,13 +137,70 @@ def iter_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str |
                     continue
                 if sub.is_file() and sub.suffix.lower() in SUPPORTED_SUFFIXES:
                     found = True
-                    yield sub, None
+                    if _first_time(sub, seen):
+                        at.append(len(entries))
+                        homes.append((_parts(p), rel.as_posix()))
+                        entries.append((sub, None, None))
             if not found:
-                yield p, "folder holds no supported files (" + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ")"
+                entries.append((p, None, "folder holds no supported files (" + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ")"))
         elif p.exists():
-            yield p, None
+            if _first_time(p, seen):
+                at.append(len(entries))
+                homes.append((_parts(p.parent), p.name))
+                entries.append((p, None, None))
         else:
-            yield p, "no such file or folder"
+            entries.append((p, None, "no such file or folder"))
+    for i, doc_id in zip(at, _doc_ids(homes)):
+        entries[i] = (entries[i][0], doc_id, None)
+    return entries
+
+
+def _first_time(p: Path, seen: set[Path]) -> bool:
+    key = p.resolve()
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def _parts(folder: Path) -> tuple[str, ...]:
+    return folder.resolve().parts[1:]  # without the root ("/", "C:\\")
+
+
+def _doc_ids(homes: list[tuple[tuple[str, ...], str]]) -> list[str]:
+    """Each file's path relative to its folder, prefixed with as many of the folder's own names as
+    it takes to tell apart files whose ids would otherwise be the same.
+
+    >>> _doc_ids([(("x", "a"), "n.txt"), (("x", "b"), "n.txt"), (("x", "b"), "m.txt")])
+    ['a/n.txt', 'b/n.txt', 'm.txt']
+    """
+    level = [0] * len(homes)
+
+    def candidate(i: int) -> str:
+        parts, rel = homes[i]
+        return "/".join((*parts[len(parts) - level[i]:], rel)) if level[i] else rel
+
+    while True:
+        ids = [candidate(i) for i in range(len(homes))]
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, doc_id in enumerate(ids):
+            groups[doc_id].append(i)
+        more = False
+        for members in groups.values():
+            if len(members) > 1:
+                for i in members:
+                    if level[i] < len(homes[i][0]):
+                        level[i] += 1
+                        more = True
+        if not more:
+            break
+    # the same path twice (through a link): tell them apart by their order, deterministically
+    count: dict[str, int] = defaultdict(int)
+    out = []
+    for doc_id in ids:
+        count[doc_id] += 1
+        out.append(doc_id if count[doc_id] == 1 else f"{doc_id}~{count[doc_id]}")
+    return out
 
 
 def iter_documents(
@@ -129,13 +208,16 @@ def iter_documents(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_sentence: int = DEFAULT_MAX_SENTENCE,
 ) -> Iterator[Document | IngestFailure]:
-    """Stream documents one at a time; a bad file yields an IngestFailure and the rest go on."""
-    for p, problem in iter_paths(paths):
+    """Stream documents one at a time; a bad file yields an IngestFailure and the rest go on.
+
+    Each document's id is its path relative to the inputs (see :func:`iter_inputs`).
+    """
+    for p, doc_id, problem in iter_inputs(paths):
         if problem:
             yield IngestFailure(str(p), problem)
             continue
         try:
-            yield ingest_file(p, max_bytes, max_sentence)
+            yield ingest_file(p, max_bytes, max_sentence, doc_id=doc_id)
         except IngestError as e:
             yield IngestFailure(str(p), str(e))
         except MemoryError:
