@@ -1,6 +1,10 @@
-"""Dates as news items in this genre write them, completed and normalized to ISO ``xsd:date``.
+"""Dates as news items in this genre write them, completed and normalized to ISO dates of the
+precision the text gives: a day (``2020-09-12``, ``xsd:date``), a month (``2020-09``,
+``xsd:gYearMonth``) or a year (``2020``, ``xsd:gYear``).
 
-Absolute (2020年9月12日), partial (9月11日, 27日上午) and ranges (10月12-14日, 10月12日至14日).
+Absolute (2020年9月12日), partial (9月11日, 27日上午), ranges (10月12-14日, 10月12日至14日), and
+months and years named as a whole where a clause shows they stand alone (2023年5月，… ;
+于2023年5月在北京… ; 2021年，…), never inside a name (2021年全国质量月活动, 2021年度…奖).
 A partial date takes its missing year and month from context: the year in the event's name
 (2020年…活动), then the article's date, then the document's date.
 
@@ -12,6 +16,8 @@ A partial date takes its missing year and month from context: the year in the ev
 ('2021-10-12', '2021-10-14')
 >>> complete(find_dates("27日上午")[0], None)  # no month anywhere: not a date
 (None, None)
+>>> [complete(d, "2023-06-01") for d in find_dates("2023年5月，协会召开年会；6月，论坛开幕。")]
+[('2023-05', None), ('2023-06', None)]
 """
 
 from __future__ import annotations
@@ -19,8 +25,6 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-
-from kg.ingest.segment import cn_number
 
 _N = r"[\d一二三四五六七八九十〇零○]"
 _RANGE = r"\s*[-—–~～至到]\s*"
@@ -30,6 +34,12 @@ _DATE = re.compile(
     rf"|{_RANGE}(?:(?P<m3>{_N}{{1,2}})\s*月\s*)?(?P<d3>{_N}{{1,3}})\s*[日号])"
 )
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?=年|\D|$)")
+# a month or a year as a whole: not part of a number, a span (至/到/-) or a name, and followed by
+# what ends a dateline clause (a comma, 在/于, a verb of holding, 的) or by 上旬/中旬/下旬/初/底/末
+_NOT_AFTER = r"(?<![\d〇零○一二三四五六七八九十至到\-—–~～〔\[［(（/第])"
+_ALONE = r"(?=(?:上旬|中旬|下旬|初|底|末)?(?:[，,。；;：:]|在|于|举[办行]|召开|开[幕展]|的))"
+_MONTH = re.compile(rf"{_NOT_AFTER}(?:(?P<y>{_N}{{4}})\s*年\s*)?(?P<m>{_N}{{1,2}})\s*月(?:份)?{_ALONE}")
+_YEAR_ALONE = re.compile(rf"{_NOT_AFTER}(?P<y>{_N}{{4}})\s*年(?=[，,]|在|于)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +50,33 @@ class RawDate:
     end: int
     year: int | None
     month: int | None
-    day: int
+    day: int | None  # None: the month (or, without a month, the year) as a whole
     end_month: int | None = None
     end_day: int | None = None
 
 
 def find_dates(text: str) -> list[RawDate]:
-    """Every day-precise date expression in ``text``, in order."""
+    """Every date expression in ``text``, in order: days, and months and years standing alone."""
+    from kg.ingest.segment import cn_number  # here: kg.dates is imported by kg.query, which stays light
+
+    days = _find_days(text, cn_number)
+    taken = [(d.start, d.end) for d in days]
+    out = list(days)
+    for pattern in (_MONTH, _YEAR_ALONE):
+        for mt in pattern.finditer(text):
+            if any(s < mt.end() and mt.start() < e for s, e in taken):
+                continue
+            g = mt.groupdict()
+            y = cn_number(g["y"]) if g["y"] else None
+            m = cn_number(g["m"]) if g.get("m") else None
+            if (g["y"] and y is None) or (g.get("m") and m is None):
+                continue
+            taken.append((mt.start(), mt.end()))
+            out.append(RawDate(mt.start(), mt.end(), y, m, None))
+    return sorted(out, key=lambda d: d.start)
+
+
+def _find_days(text: str, cn_number) -> list[RawDate]:
     out = []
     for mt in _DATE.finditer(text):
         g = mt.groupdict()
@@ -71,12 +101,16 @@ def year_in(name: str) -> str | None:
 
 
 def complete(raw: RawDate, *context: str | None) -> tuple[str | None, str | None]:
-    """(date, end date) as ISO days, the missing parts taken from the first context that has them.
+    """(date, end date) as ISO dates of the precision written (a day, a month or a year), the
+    missing year (and, for a day, month) taken from the first context that has them.
 
     Contexts are ISO dates of any precision ('2020', '2020-09', '2020-09-12'). A date that
-    cannot be completed to a valid day gives ``(None, None)``.
+    cannot be completed to a valid day, month or year gives ``(None, None)``; only days have an
+    end date.
     """
     year, month = raw.year, raw.month
+    if raw.day is None and month is None:  # a year as a whole
+        return (f"{year:04d}", None) if year is not None and 1900 <= year <= 2100 else (None, None)
     for c in context:
         if not c:
             continue
@@ -91,6 +125,8 @@ def complete(raw: RawDate, *context: str | None) -> tuple[str | None, str | None
             break
     if year is None or month is None:
         return None, None
+    if raw.day is None:  # a month as a whole
+        return (f"{year:04d}-{month:02d}", None) if 1900 <= year <= 2100 and 1 <= month <= 12 else (None, None)
     start = _iso(year, month, raw.day)
     if start is None:
         return None, None
@@ -101,6 +137,28 @@ def complete(raw: RawDate, *context: str | None) -> tuple[str | None, str | None
         if end is not None and end <= start:
             end = None
     return start, end
+
+
+_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def iso_precision(text: str) -> str:
+    """``"day"``, ``"month"`` or ``"year"``: the precision of an ISO date written ``YYYY-MM-DD``,
+    ``YYYY-MM`` or ``YYYY`` (the forms the graph, the queries' parameters and gold files use).
+    Raises ValueError for anything else, or for a month or day that does not exist.
+
+    >>> [iso_precision(t) for t in ("2020-09-12", "2020-09", "2020")]
+    ['day', 'month', 'year']
+    """
+    mt = _ISO.fullmatch(text.strip())
+    if not mt:
+        raise ValueError(f"{text!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = (int(g) if g else None for g in mt.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{text!r}: no month {month}")
+    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise ValueError(f"{text!r}: no day {day} in {year:04d}-{month:02d}")
+    return "day" if day is not None else "month" if month is not None else "year"
 
 
 def _iso(year: int, month: int, day: int) -> str | None:

@@ -14,12 +14,15 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, SKOS, XSD
 
+from kg.dates import iso_precision
 from kg.lexicon import ontology_dir
 from kg.records import DocumentExtraction, Entity, Evidence, Relation
 from kg.vocab import KG
 
 ID = Namespace("https://example.org/cnqkg/id/")
 ORG = Namespace("http://www.w3.org/ns/org#")
+#: the datatype of an event's kg:date by the precision the text gives it
+DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 
 
 def entity_iri(entity_id: str) -> URIRef:
@@ -157,7 +160,7 @@ def _add_entity(g: Graph, e: Entity) -> URIRef:
     for a in e.aliases:
         g.add((iri, SKOS.altLabel, Literal(a, lang="zh")))
     if e.date:
-        g.add((iri, KG.date, Literal(e.date, datatype=XSD.date)))
+        g.add((iri, KG.date, Literal(e.date, datatype=DATE_TYPES[iso_precision(e.date)])))
     if e.end_date:
         g.add((iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)))
     return iri

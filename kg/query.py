@@ -23,7 +23,8 @@ Stored queries
     breaks escaped), so a value is always one literal (or IRI) and never SPARQL syntax: a name such
     as ``x" } ; DROP ALL`` only matches an entity of that name. Repeat a parameter to give several
     values. Types: ``text`` (xsd:string), ``text@LANG`` (language-tagged, e.g. ``text@zh``, which is
-    how labels are written), ``date`` (``YYYY-MM-DD``, xsd:date), ``integer``, ``decimal``, ``boolean``,
+    how labels are written), ``date`` (a day ``YYYY-MM-DD``, month ``YYYY-MM`` or year ``YYYY``: xsd:date,
+    xsd:gYearMonth or xsd:gYear), ``integer``, ``decimal``, ``boolean``,
     ``iri``. An undeclared parameter of an ad-hoc query is a plain string (or, from Python, typed from
     the value: int, float, bool, date, or a pyoxigraph term as is). Blocks are found with a small
     SPARQL tokenizer that skips strings, IRIs and comments.
@@ -307,6 +308,7 @@ def _values_blocks(text: str, name: str) -> list[tuple[int, int]]:
 
 # --- stored queries --------------------------------------------------------------------------------------
 PARAM_TYPES = ("text", "text@LANG", "date", "integer", "decimal", "boolean", "iri")
+_DATE_TYPES = {"day": "date", "month": "gYearMonth", "year": "gYear"}  # a date parameter: 2020-09-12, 2020-09, 2020
 _PARAM_TYPE = re.compile(r"text(?:@[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?|date|integer|decimal|boolean|iri")
 _HEADER = re.compile(r"#\s*(title|description|param)\s*:\s*(.*)")
 
@@ -428,6 +430,8 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
     '"中机质协\\\\" } ; DROP ALL"@zh'
     >>> str(to_term("2020-09-12", "date"))
     '"2020-09-12"^^<http://www.w3.org/2001/XMLSchema#date>'
+    >>> str(to_term("2020-09", "date")), str(to_term("2020", "date"))
+    ('"2020-09"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>', '"2020"^^<http://www.w3.org/2001/XMLSchema#gYear>')
     """
     if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
         return value
@@ -448,8 +452,14 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
             _, _, lang = ptype.partition("@")
             return ox.Literal(str(value), language=lang) if lang else ox.Literal(str(value))
         if ptype == "date":
-            d = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value).strip())
-            return ox.Literal(d.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+            if isinstance(value, _dt.datetime):
+                value = value.date()
+            if isinstance(value, _dt.date):
+                return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+            from kg.dates import iso_precision
+
+            text = str(value).strip()
+            return ox.Literal(text, datatype=ox.NamedNode(XSD + _DATE_TYPES[iso_precision(text)]))
         if ptype == "integer":
             return ox.Literal(int(str(value).strip()))
         if ptype == "decimal":

@@ -145,7 +145,7 @@ class Mention:
     canonical: str | None = None  # canonical name when a gazetteer knows it
     parent: str | None = None  # for chained names (…司质量处): the surface form of the parent body
     names: tuple[str, ...] = ()  # further names this mention gives (a document's number beside its title)
-    date: str | None = None  # events: the day (ISO) the sentence dates the event to
+    date: str | None = None  # events: the day, month or year (ISO: 2020-09-12, 2020-09, 2020) the sentence dates it to
     end_date: str | None = None  # events: the last day of a range (10月12-14日)
 
     def to_dict(self) -> dict:
@@ -294,7 +294,7 @@ class Entity:
     docs: list[str]
     parent: str | None = None  # id of the parent organization
     confidence: float = 0.0
-    date: str | None = None  # events: ISO day
+    date: str | None = None  # events: ISO day, month or year (the most precise one read)
     end_date: str | None = None
 
     def to_dict(self) -> dict:

@@ -188,8 +188,8 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     aliases = sorted({s for s in surfaces if s and s != label})
     docs = sorted({m.doc_id for m in members})
     conf = max(m.confidence for m in members)
-    dated = sorted((m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)
-    date, end = (dated[0][2], dated[0][3] or None) if dated else (None, None)
+    dated = sorted((-len(m.date), m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)  # days first
+    date, end = (dated[0][3], dated[0][4] or None) if dated else (None, None)
     return Entity(entity_id(group, key or label), typ, label, aliases, len(members), docs, None, conf, date, end)
 
 

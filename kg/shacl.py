@@ -164,26 +164,42 @@ def _order_shapes(shapes: Graph) -> dict:
     return out
 
 
-def _uncomparable(data: Graph, shapes: Graph, compared: set) -> list:
-    """Triples of ``compared`` properties whose value an order check must not see: ill-typed
-    literals (pyshacl fails on them), and values other than the ``sh:datatype`` the shapes give the
-    property (``"2020-09-12"`` as a plain string is reported as not an xsd:date, not as later than
-    every date)."""
+def _declared_datatypes(shapes: Graph) -> dict:
+    """Property -> the datatypes the shapes allow it: ``sh:datatype`` of a shape with that
+    ``sh:path``, or of the members of its ``sh:or``."""
     declared: dict = {}
-    for ps, dt in shapes.subject_objects(SH.datatype):
-        path = shapes.value(ps, SH.path)
-        if isinstance(path, URIRef):
-            declared.setdefault(path, set()).add(dt)
-    out = []
-    for p in sorted(compared):
-        types = declared.get(p)
-        for s, o in data.subject_objects(p):
-            if isinstance(o, Literal):
-                if o.ill_typed or (types and (o.datatype or XSD_STRING) not in types):
-                    out.append((s, p, o))
-            elif types:
-                out.append((s, p, o))
-    return out
+    for ps, path in shapes.subject_objects(SH.path):
+        if not isinstance(path, URIRef):
+            continue
+        types = set(shapes.objects(ps, SH.datatype))
+        for alternatives in shapes.objects(ps, SH["or"]):
+            for member in shapes.items(alternatives):
+                types.update(shapes.objects(member, SH.datatype))
+        if types:
+            declared.setdefault(path, set()).update(types)
+    return declared
+
+
+def _uncomparable(data: Graph, shapes: Graph, order: dict) -> list:
+    """Triples whose value an order check (``order``: shape -> the properties it compares) must not
+    see: ill-typed literals (pyshacl fails on them), and values other than the datatypes the shapes
+    allow every property that check compares (``"2020-09-12"`` as a plain string is reported as not
+    an xsd:date, not as later than every date; a month, ``"2020-09"^^xsd:gYearMonth``, is not
+    compared with days)."""
+    declared = _declared_datatypes(shapes)
+    out: dict = {}
+    for compared in order.values():
+        typed = [declared[p] for p in compared if p in declared]
+        common = set.intersection(*typed) if typed else None
+        for p in sorted(compared):
+            types = common if p in declared else None
+            for s, o in data.subject_objects(p):
+                if isinstance(o, Literal):
+                    if o.ill_typed or (types is not None and (o.datatype or XSD_STRING) not in types):
+                        out[(s, p, o)] = None
+                elif types is not None:
+                    out[(s, p, o)] = None
+    return list(out)
 
 
 def _run(data: Graph, shapes: Graph, axioms: Graph) -> tuple[bool, Graph]:
@@ -232,7 +248,7 @@ def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
     data = _flatten(data)
     axioms = _axioms(onto)
     order = _order_shapes(shapes_graph)
-    uncomparable = _uncomparable(data, shapes_graph, set().union(*order.values()) if order else set())
+    uncomparable = _uncomparable(data, shapes_graph, order)
     if not uncomparable:
         conforms, results = _run(data, shapes_graph, axioms)
         found = _results(results)

@@ -57,7 +57,7 @@ class KG(rdflib.namespace.DefinedNamespace):
     # http://www.w3.org/2002/07/owl#DatatypeProperty
     confidence: URIRef  # confidence (置信度): The extractor's confidence in the relation or post, from 0 to 1.
     contentHash: URIRef  # content hash (内容哈希): The SHA-256 of the source file's bytes, as 64 lower-case hexadecimal digits.
-    date: URIRef  # date (日期): The day (or first day) of the event.
+    date: URIRef  # date (日期): The day (or first day) of the event, or its month or year when the text gives no day.
     endDate: URIRef  # end date (结束日期): The last day of a multi-day event.
     endOffset: URIRef  # end offset (结束偏移): Character offset (exclusive) in the original file where the evidence ends; greater than the start offset.
     extractor: URIRef  # extractor (抽取器): The rule or model that extracted the relation or post.

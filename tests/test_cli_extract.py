@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, Graph, Literal, Namespace
-from rdflib.namespace import PROV
+from rdflib.namespace import PROV, XSD
 
 from kg.cli import main
 from kg.graph import read_dataset
@@ -127,7 +127,7 @@ def test_build_relations_and_their_provenance(tmp_path, news):
     assert (label["陈志强"], KG.chaired, event) in g
     assert (label["王建国"], KG.spokeAt, event) in g
     assert (label["王建国"], KG.attended, event) in g  # who speaks attends
-    assert g.value(event, KG.date) is None  # 2021年5月 is a month, not an xsd:date
+    assert g.value(event, KG.date) == Literal("2021-05", datatype=XSD.gYearMonth)  # 2021年5月: a month, as written
     ds = read_dataset(out / "graph.trig")
     src = next(c for c in ds.graphs() if str(c.identifier).endswith("/source/news.txt"))
     st = next(s for s in src.subjects(RDF.predicate, KG.chaired))

@@ -1,5 +1,5 @@
 """kg.dates: dates as this genre writes them, found (find_dates), and completed from context to
-ISO days (complete, year_in).
+ISO dates of the precision the text gives: days, months or years (complete, year_in, iso_precision).
 
 The contexts ``complete`` takes are, in order, the year in the event's name, the article's date and
 the document's date, each an ISO date of any precision. Known defects are kept as
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.dates import RawDate, complete, find_dates, year_in
+from kg.dates import RawDate, complete, find_dates, iso_precision, year_in
 
 
 def parts(text: str) -> list[tuple]:
@@ -46,9 +46,23 @@ FOUND = [
     ("27日至29日", [("27日至29日", None, None, 27, None, 29)]),
     # two dates in one sentence, in order
     ("3月1日印发通知，3月15日召开会议。", [("3月1日", None, 3, 1, None, None), ("3月15日", None, 3, 15, None, None)]),
-    # not day-precise dates, numbers that are not dates
-    ("2021年9月，协会举办论坛。", []),
+    # months and years standing alone: before a comma, 在/于, a verb of holding or 的
+    ("2021年9月，协会举办论坛。", [("2021年9月", 2021, 9, None, None, None)]),
+    ("协会于2023年5月在北京召开年会。", [("2023年5月", 2023, 5, None, None, None)]),
+    ("2023年5月中旬，论坛开幕。", [("2023年5月", 2023, 5, None, None, None)]),
+    ("二〇二三年五月，论坛开幕。", [("二〇二三年五月", 2023, 5, None, None, None)]),
+    ("今年5月，协会召开年会。", [("5月", None, 5, None, None, None)]),
+    ("2023年5月的质量论坛", [("2023年5月", 2023, 5, None, None, None)]),
+    ("2021年，协会举办了三场论坛。", [("2021年", 2021, None, None, None, None)]),
+    ("3月1日印发通知，5月召开会议。", [("3月1日", None, 3, 1, None, None), ("5月", None, 5, None, None, None)]),
+    # not dates, or not standing alone (a year inside a name, a month in a count or a span)
     ("2021年", []),
+    ("2021年全国质量月活动", []),
+    ("2021年度华夏质量奖", []),
+    ("2023年5月18日", [("2023年5月18日", 2023, 5, 18, None, None)]),  # the day, not also the month
+    ("5月份以来，各地开展活动。", []),
+    ("三个月，一月一次", []),
+    ("2021年9月至10月，协会举办论坛。", []),
     ("《2021年第3期》", []),
     ("中机质协〔2021〕3号", []),
     ("工信厅科函〔2020〕59号文件", []),
@@ -104,6 +118,15 @@ def raw(text: str) -> RawDate:
 
 
 COMPLETED = [
+    # months and years as a whole
+    ("2023年5月，", (), ("2023-05", None)),
+    ("2023年5月，", ("2019", "2018-01-01"), ("2023-05", None)),
+    ("5月，", ("2021",), ("2021-05", None)),
+    ("5月，", (None, "2020-12-20"), ("2020-05", None)),
+    ("5月，", (), (None, None)),
+    ("2021年，", (), ("2021", None)),
+    ("2021年，", ("2019-05",), ("2021", None)),
+    ("1850年，", (), (None, None)),
     # absolute dates need no context
     ("2021年9月11日", (), ("2021-09-11", None)),
     ("2021年9月11日", ("2019", "2018-01-01"), ("2021-09-11", None)),
@@ -163,7 +186,7 @@ def test_written_out_dates_round_trip(y, m, d):
 @settings(max_examples=50, deadline=None)
 @given(st.text(st.sampled_from(list("0123456789年月日号至到-—~，。上午下午第期〔〕一二三十〇")), max_size=40),
        st.one_of(st.none(), st.sampled_from(["2021", "2021-09", "2021-09-20", "1899-01", "2101"])))
-def test_random_text_gives_valid_iso_days_or_nothing(text, context):
+def test_random_text_gives_valid_iso_dates_or_nothing(text, context):
     import datetime
 
     for d in find_dates(text):
@@ -172,6 +195,22 @@ def test_random_text_gives_valid_iso_days_or_nothing(text, context):
         if start is None:
             assert end is None
             continue
-        first = datetime.date.fromisoformat(start)
+        assert iso_precision(start) == ("day" if d.day is not None else "month" if d.month is not None else "year")
         if end is not None:
-            assert datetime.date.fromisoformat(end) > first
+            assert datetime.date.fromisoformat(end) > datetime.date.fromisoformat(start)
+
+
+# --- iso_precision: the one grammar of ISO dates of any precision (graph, queries, evaluation) ------
+
+@pytest.mark.parametrize("text, precision", [
+    ("2020-09-12", "day"), ("2020-09", "month"), ("2020", "year"), ("2020-02-29", "day"), (" 2020-09 ", "month"),
+])
+def test_iso_precision(text, precision):
+    assert iso_precision(text) == precision
+
+
+@pytest.mark.parametrize("text", ["2020-13", "2020-00", "2021-02-29", "2020-9", "20", "2020-09-12T10:00", "二〇二〇",
+                                  "2020/09", "", "2020-09-12\"^^xsd:string"])
+def test_iso_precision_refuses_what_is_not_an_iso_date(text):
+    with pytest.raises(ValueError):
+        iso_precision(text)

@@ -107,7 +107,7 @@ def test_object_property_domain_and_range(onto, prop, domain_range):
     assert list(onto.objects(KGN[prop], RDFS.range)) == [KGN[range_]]
 
 
-RANGES = {"date": XSD.date, "endDate": XSD.date, "path": XSD.string, "contentHash": XSD.string,
+RANGES = {"endDate": XSD.date, "path": XSD.string, "contentHash": XSD.string,
           "sentenceText": XSD.string, "startOffset": XSD.integer, "endOffset": XSD.integer,
           "extractor": XSD.string, "confidence": XSD.decimal}
 
@@ -116,6 +116,12 @@ RANGES = {"date": XSD.date, "endDate": XSD.date, "path": XSD.string, "contentHas
 def test_datatype_property_range_and_domain(onto, prop, range_):
     assert list(onto.objects(KGN[prop], RDFS.range)) == [range_]
     assert onto.value(KGN[prop], RDFS.domain) is not None
+
+
+def test_an_event_date_is_a_day_a_month_or_a_year(onto):
+    (range_,) = onto.objects(KGN.date, RDFS.range)
+    assert set(onto.items(onto.value(range_, OWL.unionOf))) == {XSD.date, XSD.gYearMonth, XSD.gYear}
+    assert onto.value(KGN.date, RDFS.domain) is not None
 
 
 def test_single_valued_properties_are_functional(onto):
