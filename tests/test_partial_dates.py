@@ -196,3 +196,42 @@ def test_a_month_only_event_is_found_by_events_by_date(tmp_path):
     info = {i["label"]: i for i in page_data(load_network(out))["info"]}
     assert info["2023年轴承质量论坛"]["date"] == "2023-05"
     assert (out / "graph.html").read_text(encoding="utf-8").count('"2023-05"') >= 1
+
+
+# --- evaluation: gold dates of every precision --------------------------------------------------------
+
+EVAL_GRAPH = """\
+@prefix kg: <https://example.org/cnqkg/ontology#> . @prefix id: <https://example.org/cnqkg/id/event/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+id:d a kg:Event ; rdfs:label "日会议"@zh ; kg:date "2023-05-18"^^xsd:date .
+id:m a kg:Event ; rdfs:label "月会议"@zh ; kg:date "2023-05"^^xsd:gYearMonth .
+id:y a kg:Event ; rdfs:label "年会议"@zh ; kg:date "2023"^^xsd:gYear .
+id:r a kg:Event ; rdfs:label "期会议"@zh ; kg:date "2023-05-18"^^xsd:date ; kg:endDate "2023-05-20"^^xsd:date .
+id:w a kg:Event ; rdfs:label "错会议"@zh ; kg:date "2023-06-02"^^xsd:date .
+id:n a kg:Event ; rdfs:label "缺会议"@zh .
+"""
+
+
+def test_event_dates_of_every_precision_are_scored():
+    from kg.evaluate import Gold, score_graph
+
+    gold = Gold("x.txt", [{"id": i, "type": "Event", "names": [name], "date": date} for i, name, date in [
+        ("d", "日会议", "2023-05-18"), ("m", "月会议", "2023-05"), ("y", "年会议", "2023"),
+        ("r", "期会议", "2023-05-18/2023-05-20"), ("w", "错会议", "2023-06"), ("n", "缺会议", "2022")]], [], [])
+    report = score_graph(Graph().parse(data=EVAL_GRAPH, format="turtle"), [gold])
+    assert report["event_dates"] == {"correct": 4, "wrong": 1, "missing": 1}
+
+
+def test_kg_eval_scores_a_month_only_event_from_the_text(tmp_path):
+    import json
+
+    corpus, gold = tmp_path / "corpus", tmp_path / "gold"
+    corpus.mkdir()
+    gold.mkdir()
+    (corpus / "news.txt").write_text(MONTH_NEWS, encoding="utf-8")
+    (gold / "news.txt.json").write_text(json.dumps({"doc": "news.txt", "entities": [
+        {"id": "f", "type": "Event", "names": ["2023年轴承质量论坛"], "date": "2023-05"}]}, ensure_ascii=False),
+        encoding="utf-8")
+    r = kg("eval", corpus, gold, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["groups"]["all"]["event_dates"] == {"correct": 1, "wrong": 0, "missing": 0}
