@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import ExtractionCache, fingerprint
-from kg.graph import build_dataset, build_graph, serialize_trig, serialize_turtle, write_atomic
+from kg.graph import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle, write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.records import Document, DocumentExtraction, IngestFailure, Relation
@@ -124,7 +124,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
           max_bytes: int = DEFAULT_MAX_BYTES,
           on_document: Callable[[Document], None] | None = None,
           on_failure: Callable[[IngestFailure], None] | None = None,
-          incremental: bool = True) -> BuildResult:
+          incremental: bool = True, base_iri: str | None = None) -> BuildResult:
     """Build the graph of the documents under ``paths`` into ``out_dir``.
 
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
@@ -140,7 +140,11 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     is held (queries see the old graph or the new one). A build that fails, at any step, leaves
     the previous output as it was; one that reads no document raises :class:`NoDocuments` and
     writes nothing at all. An unchanged ``graph.trig`` keeps the store it was loaded into.
+
+    IRIs are minted under ``base_iri`` (default :data:`kg.graph.DEFAULT_BASE_IRI`; a bad one raises
+    :class:`kg.errors.BadUsage` before anything is read).
     """
+    id_namespace(base_iri)  # checks the base first
     out = Path(out_dir)
     cache = ExtractionCache(out, fingerprint(ontology)) if incremental else None
     extractions: list[DocumentExtraction] = []
@@ -156,8 +160,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(extractions, ontology)
     res = resolved.resolution
-    graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations)
-    dataset = build_dataset(extractions, res.entities, resolved.positions, resolved.relations, ontology)
+    graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations, base_iri)
+    dataset = build_dataset(extractions, res.entities, resolved.positions, resolved.relations, ontology, base_iri)
     shacl = validate(dataset, ontology=ontology)  # the union of the named graphs, provenance included
     result = BuildResult(extractions, failures, resolved, shacl=shacl,
                          cached=cache.hits if cache else 0)

@@ -150,7 +150,11 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
 @_ontology
 @_max_mb
 @click.option("--full", is_flag=True, help="Extract every document again instead of reusing the cache in OUT/.cache.")
-def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float, full: bool) -> None:
+@click.option("--base-iri", metavar="IRI", default=None,
+              help="Mint IRIs under IRI/id/ (ending with / or #) [default: base_iri in ./kg.toml, else "
+                   "https://example.org/cnqkg/, a placeholder].")
+def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float, full: bool,
+          base_iri: str | None) -> None:
     """Build the knowledge graph from documents: OUT/graph.ttl, OUT/graph.trig, OUT/entities.jsonl, OUT/graph.html.
 
     Only new or changed documents are extracted again (unless --full). A progress bar is shown
@@ -159,7 +163,16 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
     """
     from kg.build import build as run_build
     from kg.build import format_summary
+    from kg.config import load_config
+    from kg.graph import base_iri_problem
     from kg.ingest import iter_paths
+
+    if base_iri is not None:
+        problem = base_iri_problem(base_iri)
+        if problem:
+            raise BadUsage(f"--base-iri {base_iri!r} {problem}")
+    else:
+        base_iri = load_config().base_iri
 
     bar = None
     if sys.stderr.isatty():
@@ -179,7 +192,7 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
 
     try:
         result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=on_document,
-                           on_failure=on_failure, incremental=not full)
+                           on_failure=on_failure, incremental=not full, base_iri=base_iri)
     finally:
         if bar:
             bar.__exit__(None, None, None)

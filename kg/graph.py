@@ -1,12 +1,19 @@
 """Write resolved entities and positions as RDF in the contract vocabulary.
 
 IRIs are stable: an entity's IRI is made from its kind and canonical label, so the same entity
-gets the same IRI in every run and every corpus it appears in.
+gets the same IRI in every run and every corpus it appears in. Every IRI minted here (entities,
+sources, statements, posts, roles) is under ``BASE/id/``; the base is ``https://example.org/cnqkg/``
+unless the caller gives its own (``kg build --base-iri``, or ``base_iri`` in ``kg.toml``). The
+ontology's terms (``kg:``) keep their own namespace whatever the base.
+
+>>> str(entity_iri("org/中机质协", "https://data.example.com/kg/"))
+'https://data.example.com/kg/id/org/中机质协'
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -15,20 +22,60 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, SKOS, XSD
 
 from kg.dates import iso_precision
+from kg.errors import BadUsage
 from kg.lexicon import ontology_dir
 from kg.records import DocumentExtraction, Entity, Evidence, Relation
 from kg.vocab import KG
 
-ID = Namespace("https://example.org/cnqkg/id/")
+#: the base of the IRIs a build mints when none is given (a placeholder: set your own to publish)
+DEFAULT_BASE_IRI = "https://example.org/cnqkg/"
+ID = Namespace(DEFAULT_BASE_IRI + "id/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 #: the datatype of an event's kg:date by the precision the text gives it
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 
 
-def entity_iri(entity_id: str) -> URIRef:
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+
+
+def base_iri_problem(base_iri: str) -> str | None:
+    """Why ``base_iri`` cannot be the base of minted IRIs, or None if it can.
+
+    >>> [base_iri_problem(b) for b in ("https://data.example.com/kg/", "https://data.example.com/kg")]
+    [None, "must end with '/' or '#' (IRIs are made by appending id/…)"]
+    """
+    if not _SCHEME.match(base_iri):
+        return "is not an absolute IRI (it needs a scheme, such as https://)"
+    bad = _NOT_IN_IRI.search(base_iri)
+    if bad:
+        return f"cannot hold {bad.group()!r}"
+    if not base_iri.endswith(("/", "#")):
+        return "must end with '/' or '#' (IRIs are made by appending id/…)"
+    return None
+
+
+def id_namespace(base_iri: str | None = None) -> Namespace:
+    """The namespace of minted IRIs: ``BASE/id/`` (:data:`ID` for the default base).
+
+    Raises :class:`kg.errors.BadUsage` for a base that cannot be one (see :func:`base_iri_problem`).
+    """
+    if base_iri is None or base_iri == DEFAULT_BASE_IRI:
+        return ID
+    problem = base_iri_problem(base_iri)
+    if problem:
+        raise BadUsage(f"base IRI {base_iri!r} {problem}")
+    return Namespace(base_iri + "id/")
+
+
+def entity_iri(entity_id: str, base_iri: str | None = None) -> URIRef:
     """IRI of an entity id such as ``org/中国机械工业质量管理协会`` (IRI characters kept, the rest escaped)."""
+    return _entity(id_namespace(base_iri), entity_id)
+
+
+def _entity(ns: Namespace, entity_id: str) -> URIRef:
     kind, _, label = entity_id.partition("/")
-    return ID[kind + "/" + iri_segment(label)]
+    return ns[kind + "/" + iri_segment(label)]
 
 
 def iri_segment(text: str) -> str:
@@ -42,50 +89,56 @@ def load_ontology(path: str | os.PathLike | None = None) -> Graph:
     return g
 
 
-def _bind(g: Graph) -> None:
+def _bind(g: Graph, ns: Namespace) -> None:
     g.bind("kg", KG)
-    g.bind("id", ID)
+    g.bind("id", ns)
     g.bind("org", ORG)
     g.bind("skos", SKOS)
 
 
 def build_graph(entities: list[Entity], positions: list[dict] | None = None, ontology: str | None = None,
-                relations: list[Relation] | None = None) -> Graph:
+                relations: list[Relation] | None = None, base_iri: str | None = None) -> Graph:
     """The facts as plain triples: entities with labels and aliases, relations, event dates,
-    posts as ``org:Membership`` nodes, and the ontology's subClassOf axioms."""
+    posts as ``org:Membership`` nodes, and the ontology's subClassOf axioms. IRIs are minted
+    under ``base_iri`` (default :data:`DEFAULT_BASE_IRI`)."""
+    ns = id_namespace(base_iri)
     g = Graph()
-    _bind(g)
+    _bind(g, ns)
     onto = load_ontology(ontology)
     for s, p, o in onto.triples((None, RDFS.subClassOf, None)):
         g.add((s, p, o))
     for cls in (c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)):
         g.add((cls, RDF.type, OWL.Class))
     for e in entities:
-        iri = _add_entity(g, e)
+        iri = _add_entity(g, e, ns)
         if e.parent:
-            g.add((iri, KG.subOrganizationOf, entity_iri(e.parent)))
+            g.add((iri, KG.subOrganizationOf, _entity(ns, e.parent)))
     for r in relations or []:
-        g.add((entity_iri(r.subject), KG[r.predicate], entity_iri(r.object)))
+        g.add((_entity(ns, r.subject), KG[r.predicate], _entity(ns, r.object)))
     for p in positions or []:
-        _add_membership(g, p)
+        _add_membership(g, p, ns)
     return g
 
 
-ONTOLOGY_GRAPH = ID["graph/ontology"]
+ONTOLOGY_GRAPH = ID["graph/ontology"]  # under the default base; id:graph/ontology under another
 
 
-def source_iri(doc_id: str) -> URIRef:
+def source_iri(doc_id: str, base_iri: str | None = None) -> URIRef:
     """The IRI of a source document (and of its named graph in ``graph.trig``): its id, a path
     relative to the inputs, one IRI segment per folder.
 
     >>> str(source_iri("2021/通知 #1.docx"))
     'https://example.org/cnqkg/id/source/2021/通知%20%231.docx'
     """
-    return ID["source/" + "/".join(iri_segment(part) for part in doc_id.split("/"))]
+    return _source(id_namespace(base_iri), doc_id)
+
+
+def _source(ns: Namespace, doc_id: str) -> URIRef:
+    return ns["source/" + "/".join(iri_segment(part) for part in doc_id.split("/"))]
 
 
 def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity], positions: list[dict],
-                  relations: list[Relation], ontology: str | None = None) -> Dataset:
+                  relations: list[Relation], ontology: str | None = None, base_iri: str | None = None) -> Dataset:
     """One named graph per source document, holding what that document says, with provenance.
 
     Each relation read in a document is there as a triple and as an ``rdf:Statement`` that
@@ -93,20 +146,22 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
     offsets in the original file, the extractor and the confidence. A post (``org:Membership``)
     has one ``prov:qualifiedDerivation`` per mention, a ``prov:Derivation`` with the source file
     (``prov:entity``), the phrase's offsets, the extractor and the confidence. The ontology's axioms
-    are in the graph ``id:graph/ontology``.
+    are in the graph ``id:graph/ontology``. IRIs are minted under ``base_iri`` (default
+    :data:`DEFAULT_BASE_IRI`).
     """
+    ns = id_namespace(base_iri)
     ds = Dataset()
-    _bind(ds)
+    _bind(ds, ns)
     ds.bind("prov", PROV)
     onto = load_ontology(ontology)
-    axioms = ds.graph(ONTOLOGY_GRAPH)
+    axioms = ds.graph(ns["graph/ontology"])
     for s, p, o in onto.triples((None, RDFS.subClassOf, None)):
         axioms.add((s, p, o))
     for cls in (c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)):
         axioms.add((cls, RDF.type, OWL.Class))
     graphs: dict[str, Graph] = {}
     for ex in sorted(extractions, key=lambda x: x.doc_id):
-        src = source_iri(ex.doc_id)
+        src = _source(ns, ex.doc_id)
         g = graphs[ex.doc_id] = ds.graph(src)
         g.add((src, RDF.type, KG.SourceFile))
         g.add((src, KG.path, Literal(ex.path)))
@@ -116,32 +171,32 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
             g = graphs.get(doc_id)
             if g is None:
                 continue
-            _add_entity(g, e)
-            g.add((entity_iri(e.id), PROV.wasDerivedFrom, source_iri(doc_id)))
+            _add_entity(g, e, ns)
+            g.add((_entity(ns, e.id), PROV.wasDerivedFrom, _source(ns, doc_id)))
     for r in relations:
         for ev in r.evidence:
             g = graphs.get(ev.doc_id)
             if g is None:
                 continue
-            s, p, o = entity_iri(r.subject), KG[r.predicate], entity_iri(r.object)
+            s, p, o = _entity(ns, r.subject), KG[r.predicate], _entity(ns, r.object)
             g.add((s, p, o))
-            st = ID["statement/" + _short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
+            st = ns["statement/" + _short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
                                                 f"{ev.extractor}|{ev.trigger}|{ev.confidence:.3f}")]
             g.add((st, RDF.type, RDF.Statement))
             g.add((st, RDF.subject, s))
             g.add((st, RDF.predicate, p))
             g.add((st, RDF.object, o))
-            _add_evidence(g, st, ev)
+            _add_evidence(g, st, ev, ns)
     for pos in positions:
         for ev in pos["evidence"]:
             g = graphs.get(ev["doc"])
             if g is None:
                 continue
-            membership = _add_membership(g, pos)
-            src = source_iri(ev["doc"])
+            membership = _add_membership(g, pos, ns)
+            src = _source(ns, ev["doc"])
             g.add((membership, PROV.wasDerivedFrom, src))
             # one qualified derivation per mention of the post, so that each start is paired with its end
-            d = ID["derivation/" + _short_hash(f"{membership}|{ev['doc']}|{ev['start']}|{ev['end']}|{ev['extractor']}")]
+            d = ns["derivation/" + _short_hash(f"{membership}|{ev['doc']}|{ev['start']}|{ev['end']}|{ev['extractor']}")]
             g.add((membership, PROV.qualifiedDerivation, d))
             g.add((d, RDF.type, PROV.Derivation))
             g.add((d, PROV.entity, src))
@@ -153,8 +208,8 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
     return ds
 
 
-def _add_entity(g: Graph, e: Entity) -> URIRef:
-    iri = entity_iri(e.id)
+def _add_entity(g: Graph, e: Entity, ns: Namespace) -> URIRef:
+    iri = _entity(ns, e.id)
     g.add((iri, RDF.type, KG[e.type]))
     g.add((iri, RDFS.label, Literal(e.label, lang="zh")))
     for a in e.aliases:
@@ -166,23 +221,23 @@ def _add_entity(g: Graph, e: Entity) -> URIRef:
     return iri
 
 
-def _add_membership(g: Graph, p: dict) -> URIRef:
-    person = entity_iri(p["person"])
+def _add_membership(g: Graph, p: dict, ns: Namespace) -> URIRef:
+    person = _entity(ns, p["person"])
     key = quote(f"{p['person']}|{p['title']}|{p['organization'] or ''}", safe="")
-    membership = ID["membership/" + _short_hash(key)]
-    role = ID["role/" + iri_segment(p["title"])]
+    membership = ns["membership/" + _short_hash(key)]
+    role = ns["role/" + iri_segment(p["title"])]
     g.add((membership, RDF.type, ORG.Membership))
     g.add((membership, ORG.member, person))
     g.add((membership, ORG.role, role))
     g.add((role, RDF.type, ORG.Role))
     g.add((role, RDFS.label, Literal(p["title"], lang="zh")))
     if p["organization"]:
-        g.add((membership, ORG.organization, entity_iri(p["organization"])))
+        g.add((membership, ORG.organization, _entity(ns, p["organization"])))
     return membership
 
 
-def _add_evidence(g: Graph, node: URIRef, ev: Evidence) -> None:
-    g.add((node, PROV.wasDerivedFrom, source_iri(ev.doc_id)))
+def _add_evidence(g: Graph, node: URIRef, ev: Evidence, ns: Namespace) -> None:
+    g.add((node, PROV.wasDerivedFrom, _source(ns, ev.doc_id)))
     g.add((node, KG.sentenceText, Literal(ev.sentence)))
     g.add((node, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
     g.add((node, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))

@@ -35,7 +35,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
 from kg.graph import ID, ORG, load_ontology
-from kg.store import GraphNotFoundError, graph_file, unreadable
+from kg.store import GraphNotFoundError, graph_file, id_namespace_of, unreadable
 from kg.vocab import KG
 
 __all__ = ["load_network", "find_nodes", "neighbourhood", "relation_labels", "type_labels"]
@@ -74,20 +74,23 @@ class _Lit(tuple):
 _Index = dict  # subject -> predicate IRI -> {object: None} (an ordered set); terms as above
 
 
-def _read(source) -> _Index:
-    """The triples of ``source`` (the union of its named graphs, each triple once) as an index.
+def _read(source) -> tuple[_Index, str | None]:
+    """The triples of ``source`` (the union of its named graphs, each triple once) as an index,
+    and the namespace its IRIs were minted in (``BASE/id/``, None if it does not say).
 
     Files are parsed with pyoxigraph into plain dicts keyed by strings: a 10,000-entity TriG
     (400k triples) loads several times faster than through ``rdflib.Dataset``.
     """
     if isinstance(source, Graph):
-        return _index_rdflib(source)
+        names = [str(g.identifier) for g in source.graphs()] if source.context_aware else []
+        minted = next((n[:-len("graph/ontology")] for n in names if n.endswith("/id/graph/ontology")), None)
+        return _index_rdflib(source), minted
     path = Path(source)
-    if path.is_file():
-        return _index_file(path)
-    if path.suffix in (".trig", ".ttl", ".nt", ".nq") and not path.is_dir():
-        raise GraphNotFound(f"{source}: no such file")
-    return _index_file(graph_file(path))  # a build folder (GraphNotFound names what is missing)
+    if not path.is_file():
+        if path.suffix in (".trig", ".ttl", ".nt", ".nq") and not path.is_dir():
+            raise GraphNotFound(f"{source}: no such file")
+        path = graph_file(path)  # a build folder (GraphNotFound names what is missing)
+    return _index_file(path), id_namespace_of(path)
 
 
 def _index_file(path: Path) -> _Index:
@@ -149,9 +152,10 @@ def _local(iri) -> str:
     return s[len(_KG):] if s.startswith(_KG) else s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _doc_id(source) -> str:
+def _doc_id(source, prefix: str = _SOURCE) -> str:
+    """A document's id from its source IRI (``prefix`` is ``BASE/id/source/``)."""
     s = str(source)
-    return unquote(s[len(_SOURCE):]) if s.startswith(_SOURCE) else s
+    return unquote(s[len(prefix):]) if s.startswith(prefix) else s
 
 
 def _label(g: Graph, node, lang: str) -> str | None:
@@ -195,7 +199,12 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
     ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
     is one edge however many documents state it; its ``evidence`` lists every statement of it.
     """
-    spo = _read(source)
+    spo, minted = _read(source)
+    source_prefix = (minted or str(ID)) + "source/"
+
+    def doc_id(iri) -> str:
+        return _doc_id(iri, source_prefix)
+
     rel_names = relation_labels(ontology)
     type_names = type_labels(ontology)
     G = nx.MultiDiGraph()
@@ -232,7 +241,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
         d, e = value(n, _DATE), value(n, _END_DATE)
         attrs["date"] = str(d) if d is not None else None
         attrs["end_date"] = str(e) if e is not None else None
-        attrs["sources"] = sorted({_doc_id(o) for o in objects(n, _DERIVED)})
+        attrs["sources"] = sorted({doc_id(o) for o in objects(n, _DERIVED)})
 
     # Relations: plain triples between entities, with evidence from their rdf:Statements.
     evidence: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
@@ -242,7 +251,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
             continue
         conf = value(st, _CONFIDENCE)
         evidence[(str(s), _local(p), str(o))].append({
-            "doc": _doc_id(value(st, _DERIVED) or ""),
+            "doc": doc_id(value(st, _DERIVED) or ""),
             "sentence": str(value(st, _SENTENCE) or ""),
             "start": _int(value(st, _START)),
             "end": _int(value(st, _END)),
@@ -282,7 +291,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
         if post not in G.nodes[person]["posts"]:
             G.nodes[person]["posts"].append(post)
         if org:
-            ev = [{"doc": _doc_id(value(d, _ENTITY) or ""), "sentence": "", "start": _int(value(d, _START)),
+            ev = [{"doc": doc_id(value(d, _ENTITY) or ""), "sentence": "", "start": _int(value(d, _START)),
                    "end": _int(value(d, _END)), "extractor": str(value(d, _EXTRACTOR) or ""),
                    "confidence": _float(value(d, _CONFIDENCE))} for d in objects(m, _QUALIFIED)]
             if not ev:
@@ -291,7 +300,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
                 start = min((int(str(x)) for x in objects(m, _START)), default=None)
                 end = min((int(str(x)) for x in objects(m, _END)), default=None)
                 extractor = min((str(x) for x in objects(m, _EXTRACTOR)), default="")
-                ev = [{"doc": _doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor,
+                ev = [{"doc": doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor,
                        "confidence": None} for d in sorted(set(objects(m, _DERIVED)))]
             ev.sort(key=_evidence_order)
             G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,

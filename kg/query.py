@@ -78,7 +78,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import pyoxigraph as ox
 
 from kg.errors import BadUsage, RunFailed
-from kg.store import graph_file, load_store, read_manifest, store_lock
+from kg.store import graph_file, id_namespace_of, load_store, read_manifest, store_lock
 
 DEFAULT_TIMEOUT = 30.0
 WORKER_START_TIMEOUT = 120.0
@@ -571,11 +571,12 @@ def paginate(text: str, limit: int | None, offset: int = 0) -> str:
 def _execute(store: ox.Store, req: dict) -> tuple:
     started = time.perf_counter()
     try:
+        prefixes = req.get("prefixes", PREFIXES)
         if req["op"] == "update":
-            store.update(req["text"], prefixes=PREFIXES)
+            store.update(req["text"], prefixes=prefixes)
             store.flush()
             return ("update", time.perf_counter() - started)
-        r = store.query(req["text"], use_default_graph_as_union=True, prefixes=PREFIXES)
+        r = store.query(req["text"], use_default_graph_as_union=True, prefixes=prefixes)
         if isinstance(r, ox.QueryBoolean):
             return ("ask", bool(r), time.perf_counter() - started)
         if isinstance(r, ox.QuerySolutions):
@@ -745,7 +746,8 @@ def run_query(
     q = resolve_query(query, ontology)
     text = paginate(bind_parameters(q, params), limit, offset)
     source = str(q.path) if q.path else None
-    graph_file(out_dir)  # a clear error before anything else if there is no graph
+    minted = id_namespace_of(graph_file(out_dir))  # a clear error before anything else if there is no graph
+    prefixes = {**PREFIXES, "id": minted} if minted else PREFIXES  # id: is the graph's own (kg build --base-iri)
     update = is_update(text)
     if update and not allow_update:
         raise UpdateRefusedError(
@@ -758,13 +760,13 @@ def run_query(
                 cached[1].close()
             w = _Worker(path, write=True)
             try:
-                reply = w.request({"op": "update", "text": text}, timeout)
+                reply = w.request({"op": "update", "text": text, "prefixes": prefixes}, timeout)
             finally:
                 w.close()
     else:
         with _WORKERS_LOCK:
             w = _reader(path)
-            reply = w.request({"op": "query", "text": text}, timeout)
+            reply = w.request({"op": "query", "text": text, "prefixes": prefixes}, timeout)
     kind = reply[0]
     if kind == "syntax":
         raise _syntax_error(reply[1], source)

@@ -27,6 +27,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -76,6 +77,22 @@ def graph_file(out_dir: str | os.PathLike) -> Path:
     if not out.is_dir():
         raise GraphNotFoundError(f"{out}: no such folder {hint}")
     raise GraphNotFoundError(f"{out}: no graph.trig or graph.ttl in this folder {hint}")
+
+
+_ONTOLOGY_GRAPH = re.compile(r"^<([^<>\s]+/)graph/ontology> \{$", re.M)
+
+
+def id_namespace_of(path: str | os.PathLike) -> str | None:
+    """The namespace ``BASE/id/`` a build minted the IRIs of a graph file in (``kg build
+    --base-iri``), read from the name of its ontology graph, ``<BASE/id/graph/ontology> {``, at the
+    top of ``graph.trig``; None for a file without one (``graph.ttl``, a graph made elsewhere)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16).decode("utf-8", "ignore")
+    except OSError:
+        return None
+    mt = _ONTOLOGY_GRAPH.search(head)
+    return mt.group(1) if mt else None
 
 
 def unreadable(path: str | os.PathLike, error: SyntaxError) -> GraphUnreadable:

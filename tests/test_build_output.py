@@ -193,3 +193,82 @@ def test_a_file_moved_to_another_folder_keeps_its_cached_extraction_with_its_new
     src = URIRef("https://example.org/cnqkg/id/source/x.txt")
     paths = {str(o) for o in read_dataset(out / "graph.trig").graph(src).objects(src, KG.path)}
     assert paths == {str(tmp_path / "c" / "x.txt")}
+
+
+# --- 8. the base IRI is the user's ------------------------------------------------------------------
+
+BASE = "https://data.example.com/质量/kg/"
+
+
+def _iris(out: Path) -> set[str]:
+    import re
+
+    return set(re.findall(r"<(https?://[^>]+)>", (out / "graph.trig").read_text(encoding="utf-8")))
+
+
+def test_base_iri_option_names_every_minted_iri_and_stays_stable(tmp_path, built):
+    docs = tmp_path / "seeds"
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out in (one, two):
+        r = kg("build", docs, "-o", out, "--base-iri", BASE)
+        assert r.exit_code == 0, r.output
+        assert "SHACL: conforms" in r.stderr
+    for name in ("graph.ttl", "graph.trig", "entities.jsonl", "graph.html"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name  # same inputs, same IRIs
+    trig = (one / "graph.trig").read_text(encoding="utf-8")
+    assert f"<{BASE}id/graph/ontology> {{" in trig
+    assert "example.org/cnqkg/id/" not in trig + (one / "graph.ttl").read_text(encoding="utf-8")
+    assert f"<{BASE}id/source/news.txt>" in trig
+    assert "https://example.org/cnqkg/ontology#" in trig  # the ontology's own namespace stays
+    # the default is as before: the folder built without the option
+    assert "https://example.org/cnqkg/id/source/news.txt" in (built / "graph.trig").read_text(encoding="utf-8")
+    # readers take the graph's own base: documents by their id, id: in queries
+    from kg.network import load_network
+
+    G = load_network(one)
+    person = next(n for n, a in G.nodes(data=True) if a["label"] == "陈志强")
+    assert person == f"{BASE}id/person/陈志强" and G.nodes[person]["sources"] == ["news.txt"]
+    r = kg("query", "--graph", one, "SELECT ?l WHERE { ?p a kg:Person ; rdfs:label ?l "
+           "FILTER(STRSTARTS(STR(?p), STR(id:person\\/))) } ORDER BY ?l", "--format", "csv")
+    assert r.exit_code == 0 and r.stdout.splitlines() == ["l", "王建国", "陈志强"], r.output
+
+
+def test_base_iri_from_kg_toml_and_the_option_wins(tmp_path, built, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kg.toml").write_text(f'# where the graph is published\nbase_iri = "{BASE}"\n', encoding="utf-8")
+    r = kg("build", "seeds", "-o", "from-config")
+    assert r.exit_code == 0, r.output
+    assert f"<{BASE}id/source/news.txt>" in (tmp_path / "from-config" / "graph.trig").read_text(encoding="utf-8")
+    r = kg("build", "seeds", "-o", "from-option", "--base-iri", "https://example.net/g/")
+    assert r.exit_code == 0, r.output
+    assert "<https://example.net/g/id/source/news.txt>" in (tmp_path / "from-option" / "graph.trig").read_text(
+        encoding="utf-8")
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("example.com/kg/", "is not an absolute IRI"),
+    ("https://example.com/kg", "must end with '/' or '#'"),
+    ("https://example.com/my kg/", "cannot hold ' '"),
+    ("https://example.com/<kg>/", "cannot hold '<'"),
+])
+def test_a_bad_base_iri_is_refused_before_anything_is_written(tmp_path, built, value, fragment):
+    before = tree(built)
+    r = kg("build", tmp_path / "seeds", "-o", built, "--base-iri", value)
+    assert r.exit_code == errors.EXIT_USAGE
+    assert r.stderr.startswith("error: --base-iri ") and fragment in r.stderr and r.stderr.count("\n") == 1
+    assert tree(built) == before
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ('base_iri = "https://example.com/kg"\n', "must end with '/' or '#'"),
+    ('base-iri = "https://example.com/kg/"\n', "unknown setting 'base-iri' (settings: base_iri)"),
+    ("base_iri = https://example.com/kg/\n", "not valid TOML"),
+    ("base_iri = 3\n", "base_iri is not a string"),
+])
+def test_a_bad_kg_toml_is_named(tmp_path, built, monkeypatch, content, fragment):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kg.toml").write_text(content, encoding="utf-8")
+    r = kg("build", "seeds", "-o", "out2")
+    assert r.exit_code == errors.EXIT_INPUT
+    assert r.stderr.startswith("error: kg.toml: ") and fragment in r.stderr and r.stderr.count("\n") == 1
+    assert not (tmp_path / "out2").exists()
