@@ -161,6 +161,22 @@ def iso_precision(text: str) -> str:
     return "day" if day is not None else "month" if month is not None else "year"
 
 
+def day_bounds(text: str) -> tuple[str, str]:
+    """The first and the last day of an ISO day, month or year (ValueError if it is none).
+
+    >>> day_bounds("2020-02"), day_bounds("2021"), day_bounds("2020-09-12")
+    (('2020-02-01', '2020-02-29'), ('2021-01-01', '2021-12-31'), ('2020-09-12', '2020-09-12'))
+    """
+    precision = iso_precision(text)
+    text = text.strip()
+    if precision == "day":
+        return text, text
+    if precision == "year":
+        return f"{text}-01-01", f"{text}-12-31"
+    year, month = int(text[:4]), int(text[5:7])
+    return f"{text}-01", f"{text}-{calendar.monthrange(year, month)[1]:02d}"
+
+
 def _iso(year: int, month: int, day: int) -> str | None:
     if not (1900 <= year <= 2100 and 1 <= month <= 12):
         return None

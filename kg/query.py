@@ -24,7 +24,8 @@ Stored queries
     as ``x" } ; DROP ALL`` only matches an entity of that name. Repeat a parameter to give several
     values. Types: ``text`` (xsd:string), ``text@LANG`` (language-tagged, e.g. ``text@zh``, which is
     how labels are written), ``date`` (a day ``YYYY-MM-DD``, month ``YYYY-MM`` or year ``YYYY``: xsd:date,
-    xsd:gYearMonth or xsd:gYear), ``integer``, ``decimal``, ``boolean``,
+    xsd:gYearMonth or xsd:gYear), ``first-day`` and ``last-day`` (the same forms, bound as the
+    xsd:date of the first or the last day of that day, month or year), ``integer``, ``decimal``, ``boolean``,
     ``iri``. An undeclared parameter of an ad-hoc query is a plain string (or, from Python, typed from
     the value: int, float, bool, date, or a pyoxigraph term as is). Blocks are found with a small
     SPARQL tokenizer that skips strings, IRIs and comments.
@@ -307,9 +308,9 @@ def _values_blocks(text: str, name: str) -> list[tuple[int, int]]:
 
 
 # --- stored queries --------------------------------------------------------------------------------------
-PARAM_TYPES = ("text", "text@LANG", "date", "integer", "decimal", "boolean", "iri")
+PARAM_TYPES = ("text", "text@LANG", "date", "first-day", "last-day", "integer", "decimal", "boolean", "iri")
 _DATE_TYPES = {"day": "date", "month": "gYearMonth", "year": "gYear"}  # a date parameter: 2020-09-12, 2020-09, 2020
-_PARAM_TYPE = re.compile(r"text(?:@[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?|date|integer|decimal|boolean|iri")
+_PARAM_TYPE = re.compile(r"text(?:@[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?|date|first-day|last-day|integer|decimal|boolean|iri")
 _HEADER = re.compile(r"#\s*(title|description|param)\s*:\s*(.*)")
 
 
@@ -432,6 +433,8 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
     '"2020-09-12"^^<http://www.w3.org/2001/XMLSchema#date>'
     >>> str(to_term("2020-09", "date")), str(to_term("2020", "date"))
     ('"2020-09"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>', '"2020"^^<http://www.w3.org/2001/XMLSchema#gYear>')
+    >>> str(to_term("2020-02", "first-day")), str(to_term("2020-02", "last-day"))
+    ('"2020-02-01"^^<http://www.w3.org/2001/XMLSchema#date>', '"2020-02-29"^^<http://www.w3.org/2001/XMLSchema#date>')
     """
     if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
         return value
@@ -460,6 +463,15 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
 
             text = str(value).strip()
             return ox.Literal(text, datatype=ox.NamedNode(XSD + _DATE_TYPES[iso_precision(text)]))
+        if ptype in ("first-day", "last-day"):
+            if isinstance(value, _dt.datetime):
+                value = value.date()
+            if not isinstance(value, _dt.date):
+                from kg.dates import day_bounds
+
+                first, last = day_bounds(str(value))
+                value = _dt.date.fromisoformat(first if ptype == "first-day" else last)
+            return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
         if ptype == "integer":
             return ox.Literal(int(str(value).strip()))
         if ptype == "decimal":
@@ -472,7 +484,8 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
         if ptype == "iri":
             return ox.NamedNode(str(value).strip())
     except (ValueError, InvalidOperation) as e:
-        raise StoredQueryError(f"value {value!r} is not a valid {ptype}: {e}") from None
+        kind = "date" if ptype in ("first-day", "last-day") else ptype
+        raise StoredQueryError(f"value {value!r} is not a valid {kind}: {e}") from None
     raise StoredQueryError(f"unknown parameter type {ptype!r} (types: {', '.join(PARAM_TYPES)})")
 
 
