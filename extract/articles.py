@@ -90,7 +90,8 @@ class ArticleLinker:
         name ends in the same head word (…座谈会 for 座谈会), else the article's main event."""
         out = []
         taken = [(e.start_char, e.end_char) for e in events]
-        spans = [(c.start_char, c.end_char, "reference") for c in candidates]
+        spans = [(c.start_char, c.end_char, "reference-part" if c._.info.features.get("part") else "reference")
+                 for c in candidates]
         for mt in _PLACE_REFS.finditer(art.span.text):
             spans.append((art.span.start_char + mt.start(), art.span.start_char + mt.end(), "reference-place"))
         starts = [e.start_char for e in events]
@@ -99,7 +100,7 @@ class ArticleLinker:
                 continue
             head = self._kind(text_of(doc)[s:e].rstrip("上期间现场中后前"))
             before = events[:bisect.bisect_left(starts, s)]
-            same = [ev for ev in before if head and ev.text.endswith(head)]
+            same = [ev for ev in before if head and ev.text.endswith(head) and rule != "reference-part"]
             target = canonical.get(same[-1], same[-1]) if same else art.main_event
             sp = make_span(doc, s, e, "EventRef", rule, 0.9 if same else 0.8)
             if sp is not None:

@@ -45,6 +45,7 @@ _PLAN = re.compile(r"(?:将|拟|计划|准备|即将|将要|将于|定于|预计
 _DATE_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)[日号](?:上午|下午|晚上|晚)?的?$")
 # what may stand before the event a verb governs: 召开了X, 主办的X
 _GOVERNED = re.compile(r"(?:召开|举办|举行|组织|开展|启动|参加|出席|主持|参与|承办|协办|主办|筹办|观摩|参观|列席)了?的?$")
+_COUNTED = re.compile(r"[一二三四五六七八九十两\d]+(?:个|场|项)$")
 _SESSION = re.compile(r"[一二三四五六七八九十\d]+次|第[一二三四五六七八九十\d]+次|会议")
 _NUMERAL = re.compile(r"[\d一二三四五六七八九十两〇零]")
 _CONJ = frozenset({"和", "与", "及", "以及", "、"})
@@ -64,6 +65,7 @@ class EventRecognizer:
         self.document_heads = Endings(lex.document_heads)
         self.determiners = lex.event_determiners
         self.followers = lex.event_head_followers
+        self.parts_re = re.compile("|".join(re.escape(p) for p in lex.event_parts) or "(?!)")
         verbs = sorted({r.trigger for r in lex.relation_triggers if not r.is_regex and r.frame == "agent"}
                        | set(lex.event_verbs), key=len, reverse=True)
         self.openers = frozenset(verbs) | frozenset({"在", "于", "由", "对", "向", "为", "从", "自", "经", "的", "了", "是",
@@ -200,7 +202,10 @@ class EventRecognizer:
             "ordinal": float(bool(_ORDINAL.search(name))),
             "quoted": float(rule == "quoted" or "“" in name or "《" in name),
             "headline": float(headline),
-            "reference": float(not modifier.strip() or name in self.generic or any(modifier == d for d in self.determiners)),
+            "reference": float(not modifier.strip() or name in self.generic or any(modifier == d for d in self.determiners)
+                               or not self.parts_re.sub("", name)),
+            "part": float(not self.parts_re.sub("", name)),  # 开幕式暨主论坛: a part of the article's event
+            "counted": float(bool(_COUNTED.search(modifier))),  # 三个分论坛: several events, none named
             "held": float(bool(self.held_after.match(after))),
             "governed": float(bool(_GOVERNED.search(before))),
             "by": float("由" in before and bool(re.search("(?:主办|承办|举办|组织|召开)的$", before))),
@@ -219,7 +224,7 @@ class EventRecognizer:
     @staticmethod
     def rule_score(f: dict) -> float:
         """How sure the rules are that a candidate names an event (>= 0.5: it does)."""
-        if f.get("reference") or f.get("title_after"):
+        if f.get("reference") or f.get("title_after") or f.get("counted"):
             return 0.1
         if f.get("kind=council") and not (f.get("session") or f.get("held") or f.get("governed")):
             return 0.2  # 第四届理事会: the organ, unless a session of it (五届一次理事会) is held

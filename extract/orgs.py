@@ -19,9 +19,9 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import Lexicon, load_lexicon
+from kg.lexicon import Lexicon, load_lexicon, trie_pattern
 
-from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, left_extend, make_span, text_of
+from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
 
 INNER_SPLIT_SUFFIXES = ("大学", "集团", "总局", "委员会", "研究院", "公司", "部", "厅")
 _PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
@@ -72,13 +72,76 @@ class OrgRecognizer:
     def __init__(self, nlp: Language, name: str, ontology: str | None = None):
         self.name = name
         self.lex = load_lexicon(ontology)
+        refs = self.lex.org_references
+        self._ref_re = re.compile(trie_pattern(sorted(refs))) if refs else None
+        # words that are a reference whatever follows (协会 in 协会会长 is, 集团 in 集团公司 is part of a word)
+        self._standalone = frozenset(r for r in refs if len(r) >= 2 and r[0] in "本该我")
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         for sent in doc.sents:
             spans += self._sentence(doc, sent)
+        self._parents(doc, spans)
         doc.spans["orgs"] = SpanGroup(doc, name="orgs", spans=spans)
+        doc.spans["org_refs"] = SpanGroup(doc, name="org_refs", spans=self._references(doc, spans))
         return doc
+
+    def _parents(self, doc: Doc, spans: list[Span]) -> None:
+        """A name that starts with another body's name and ends as a unit does is that body's unit
+        (上海交通大学|机械与动力工程学院, 国家市场监督管理总局|质量发展局), wherever the document
+        names the body: the parent is where its name stands inside this one."""
+        known = {s.text for s in spans} | {n for n in self.lex.org_names() if len(n) >= 4}
+        for sp in spans:
+            info = sp._.info
+            if info is None or info.parent is not None:
+                continue
+            name = sp.text
+            for cut in range(len(name) - 2, 3, -1):  # the longest body the name starts with
+                if name[:cut] in known and self.lex.suffix_type(name[cut:]) and len(name) - cut >= 2:
+                    info.parent = (sp.start_char, sp.start_char + cut)
+                    break
+
+    def _references(self, doc: Doc, orgs: list[Span]) -> list[Span]:
+        """本会, 该局, 协会召开…: each such word (``org_references.tsv``) stands for a body whose name ends
+        as the word says: 该局 for the last one named in its article, 协会 and 本会 for the one the
+        article is about (named in its headline, or in the document's first lines: masthead, byline,
+        source), else the last one named. ``span._.info.refers_to`` is that body; the span's label
+        its type."""
+        refs = self.lex.org_references
+        if not refs or not orgs:
+            return []
+        text = text_of(doc)
+        pattern = self._ref_re
+        index = SpanIndex(orgs)
+        sents = list(doc.sents)
+        head = [o for o in orgs if o.start_char < (sents[min(2, len(sents) - 1)].end_char if sents else 0)]
+        articles = [(a.span.start_char, a.span.end_char,
+                     (a.headline.start_char, a.headline.end_char) if a.headline is not None else None)
+                    for a in doc._.articles]
+        out = []
+        for mt in pattern.finditer(text):
+            s, e = mt.span()
+            if index.covering(s, e):
+                continue  # part of a name: 中国质量协会
+            tokens = doc.char_span(s, e, alignment_mode="strict")
+            if tokens is None or (tokens.start > 0 and doc[tokens.start - 1].tag_ in NAMEISH_TAGS
+                                  and mt.group(0) not in self._standalone):
+                continue  # the end of a name nobody recognized (长三角…联盟), not a reference
+            word, ending = mt.group(0), refs[mt.group(0)]
+            art = next(((a, b, h) for a, b, h in articles if a <= s < b), (0, len(text), None))
+            before = [o for o in index.within(art[0], s) if o.text.endswith(ending)]
+            salient = [o for o in (index.within(*art[2]) if art[2] else []) + head if o.text.endswith(ending)]
+            if word.startswith("该"):  # 该局: the last one named
+                target = before[-1] if before else None
+            else:  # 协会, 本会: the body the article (or the document) is about, else the last one named
+                target = salient[0] if salient else before[-1] if before else None
+            if target is None:
+                continue
+            sp = make_span(doc, s, e, target.label_, "org-reference", 0.7)
+            if sp is not None:
+                sp._.info.refers_to = target
+                out.append(sp)
+        return out
 
     def _chained_before(self, doc: Doc, i: int, lower: int) -> bool:
         """Whether token ``i`` follows a '（place）' or a body directly (日立电梯（天津）|有限公司)."""

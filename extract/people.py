@@ -74,6 +74,8 @@ class PersonRecognizer:
             prev = org_ends.get(sp.end_char)
             if prev is None or sp.start_char < prev.start_char:
                 org_ends[sp.end_char] = sp  # the longest name ending here
+        for sp in doc.spans.get("org_refs", []):  # 协会会长李明华: the body 协会 stands for
+            org_ends.setdefault(sp.end_char, sp)
         for sent in doc.sents:
             found = self._names(doc, sent, orgs)
             persons += found

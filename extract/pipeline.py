@@ -37,35 +37,51 @@ from . import lac as _lac  # noqa: F401
 from . import orgs as _orgs  # noqa: F401
 from . import people as _people  # noqa: F401
 from . import relations as _relations  # noqa: F401
+from . import scorer as _scorer  # noqa: F401
 from .document import make_docs
+from .model import model_path
 
 PIPE_NAMES = ("kg_sections", "kg_lac_ner", "kg_orgs", "kg_people", "kg_documents", "kg_awards", "kg_events", "kg_articles",
               "kg_relations")
+SCORERS = {"kg_events": "kg_event_scorer", "kg_relations": "kg_relation_scorer"}
 _GROUPS = (("orgs", None), ("persons", "Person"), ("documents", "Document"), ("awards", "Award"),
            ("events", "Event"), ("places", "Place"))
 _EXTRACTOR = {"orgs": "orgs", "persons": "people", "documents": "documents", "awards": "awards",
               "events": "events", "places": "events"}
 
 
-def build_nlp(ontology: str | None = None) -> Language:
-    """A fresh pipeline. ``ontology`` points at a folder with the data files (default: ours)."""
+def models_available(folder: str | None = None) -> bool:
+    """Whether the trained scorers' model files are there (``extract/models/``)."""
+    return all(model_path(n, folder).is_file() for n in ("events", "relations"))
+
+
+def build_nlp(ontology: str | None = None, use_model: bool = True) -> Language:
+    """A fresh pipeline. ``ontology`` points at a folder with the data files (default: ours);
+    ``use_model`` adds the trained scorers (when their files exist), else the rules decide alone."""
     config = {"nlp": {"tokenizer": {"@tokenizers": "kg.LACTokenizer.v1", "ontology": ontology}}}
     nlp = spacy.blank("zh", config=config)
     nlp.add_pipe("kg_sections")
     nlp.add_pipe("kg_lac_ner")
+    scored = use_model and models_available()
     for name in PIPE_NAMES[2:]:
-        nlp.add_pipe(name, config={"ontology": ontology})
+        config = {"ontology": ontology}
+        if name == "kg_relations":
+            config["candidates"] = scored  # further candidates only for a scorer to judge
+        nlp.add_pipe(name, config=config)
+        if scored and name in SCORERS:
+            nlp.add_pipe(SCORERS[name])
     return nlp
 
 
-@lru_cache(maxsize=2)
-def get_nlp(ontology: str | None = None) -> Language:
-    return build_nlp(ontology)
+@lru_cache(maxsize=4)
+def get_nlp(ontology: str | None = None, use_model: bool = True) -> Language:
+    return build_nlp(ontology, use_model)
 
 
-def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 16) -> Iterator[DocumentExtraction]:
+def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 16,
+                      use_model: bool = True) -> Iterator[DocumentExtraction]:
     """Run the pipeline over documents (streamed; LAC runs over several documents at once)."""
-    nlp = get_nlp(ontology)
+    nlp = get_nlp(ontology, use_model)
     pending: list[Document] = []
 
     def flush() -> Iterator[DocumentExtraction]:
@@ -80,8 +96,8 @@ def extract_documents(docs: Iterable[Document], ontology: str | None = None, bat
     yield from flush()
 
 
-def extract_document(document: Document, ontology: str | None = None) -> DocumentExtraction:
-    return next(extract_documents([document], ontology))
+def extract_document(document: Document, ontology: str | None = None, use_model: bool = True) -> DocumentExtraction:
+    return next(extract_documents([document], ontology, use_model=use_model))
 
 
 # --- from the Doc to plain records ---------------------------------------------------------------
@@ -153,7 +169,8 @@ def to_records(doc: Doc, document: Document) -> DocumentExtraction:
     for p in doc._.posts:
         s, e = loc.original(p.start, p.end)
         title = document.text[p.title_start:p.title_start + len(p.title)] if p.title_start >= 0 else p.title
-        positions.append(PositionMention(doc_id, loc.text(p.person), title, loc.text(p.org) if p.org is not None else None,
+        org = (p.org._.info.refers_to or p.org) if p.org is not None and p.org._.info is not None else p.org
+        positions.append(PositionMention(doc_id, loc.text(p.person), title, loc.text(org) if org is not None else None,
                                          s, e, loc.sentence(p.person.start_char), f"people:{p.rule}", p.confidence))
     relations = []
     for r in doc._.relations:

@@ -92,8 +92,12 @@ def _kind(label: str) -> str:
 
 
 class RelationExtractor:
-    def __init__(self, nlp: Language, name: str, ontology: str | None = None):
+    """Relations read by the rules (``doc._.relations``) and, with ``candidates``, the further
+    candidates a scorer judges (``doc._.relation_candidates``: the rules' and those)."""
+
+    def __init__(self, nlp: Language, name: str, ontology: str | None = None, candidates: bool = True):
         self.name = name
+        self.candidates = candidates
         lex = self.lex = load_lexicon(ontology)
         rules = [r for r in lex.relation_triggers if r.predicate in SIGNATURES]
         self.literal = {r.trigger: r for r in rules if not r.is_regex}
@@ -107,29 +111,22 @@ class RelationExtractor:
     def __call__(self, doc: Doc) -> Doc:
         cands: list[RelationCandidate] = []
         affiliated = {(p.org.start_char, p.org.end_char) for p in doc._.posts if p.org is not None}
+        posts = {(p.person.start_char, p.person.end_char) for p in doc._.posts}
         spans = self._spans(doc)
         refs = SpanIndex(doc.spans.get("event_refs", []))
         for art in doc._.articles:
             current = _CurrentEvent(doc, art)
-            for sent in art.span.sents:
+            for k, sent in enumerate(art.span.sents):
                 if sent.text.strip():
-                    cands += self._sentence(doc, sent, spans, refs, affiliated, current)
-        seen = set()
-        unique = []
-        for c in cands:  # the same fact read twice in one sentence (two triggers) counts once
-            key = (c.subject.start_char, c.subject.end_char, c.predicate, c.object.start_char, c.object.end_char,
-                   c.sentence.start_char)
-            if key not in seen:
-                seen.add(key)
-                unique.append(c)
-        doc._.relation_candidates = tuple(unique)
-        doc._.relations = tuple(unique)
+                    cands += self._sentence(doc, sent, spans, refs, affiliated, current, k, posts)
+        doc._.relation_candidates = tuple(cands)
+        doc._.relations = tuple(c for c in cands if c.features.get("src=rule"))
         return doc
 
     @staticmethod
     def _spans(doc: Doc) -> SpanIndex:
         out = []
-        for group in ("orgs", "persons", "events", "documents", "awards", "places"):
+        for group in ("orgs", "org_refs", "persons", "events", "documents", "awards", "places"):
             out += list(doc.spans.get(group, []))
         return SpanIndex(out)
 
@@ -179,12 +176,14 @@ class RelationExtractor:
             kept.append((s, e, rule))
         return kept
 
-    def _sentence(self, doc: Doc, sent: Span, spans, refs, affiliated, current: "_CurrentEvent") -> list[RelationCandidate]:
+    def _sentence(self, doc: Doc, sent: Span, spans, refs, affiliated, current: "_CurrentEvent", art_index: int,
+                  posts: set) -> list[RelationCandidate]:
         lex = self.lex
         text, base = sent.text, sent.start_char
         items = self._items(doc, sent, spans, refs, affiliated)
         current.advance(sent, items)
-        trigs = self._triggers(text, items)
+        found = self._triggers(text, items)
+        trigs = [t for t in found if t[2].frame != "cue"]  # cues are only for a scorer
         clauses = _clauses(text)
         tokens_modal = [(t.idx - base, t.idx - base + len(t.text)) for t in sent if t.text in lex.modal_words]
         names = [(t.idx - base, t.idx - base + len(t.text)) for t in sent if t.tag_ in ("LOC", "ORG", "PER")]
@@ -349,24 +348,44 @@ class RelationExtractor:
         rels += _issuer_rules(doc, sent, items, inner_orgs, lex)
         rels += [r for r in _held_in(items, clauses, clause_at)
                  if not any(clauses[clause_at(r[2].start)][0] <= s and e <= r[2].start for s, e in tokens_modal)]
-        out = []
-        for s, pred, o, (ts, te), conf, rule in rels:
-            subj = current.bind(s, base + ts)
-            obj = current.bind(o, base + ts)
+        # what the rules read, and what a scorer may judge besides: every argument of the right
+        # kind in a sentence with a verb for the relation, every body and person of an article
+        # about an event (attended), every recipient in a sentence or list naming an award
+        ctx = _Context(text, items, found, clauses, clause_at, residue, tokens_modal, current, art_index, posts)
+        out: list[RelationCandidate] = []
+        seen: set = set()
+
+        def emit(s: Item, pred: str, o: Item, ts: int, te: int, conf: float, rule: str, src: str) -> None:
+            subj, obj = current.bind(s, base + ts), current.bind(o, base + ts)
             if subj is None or obj is None or subj == obj:
-                continue
-            out.append(RelationCandidate(subj, pred, obj, sent, (base + ts, base + te), conf, rule))
+                return
+            key = (subj.start_char, subj.end_char, pred, obj.start_char, obj.end_char)
+            if key in seen:
+                return
+            seen.add(key)
+            feats = ctx.features(s, pred, o, obj, ts, te, src, rule)
+            out.append(RelationCandidate(subj, pred, obj, sent, (base + ts, base + te), conf, rule, feats))
+
+        for s, pred, o, (ts, te), conf, rule in rels:
+            emit(s, pred, o, ts, te, conf, rule, "rule")
+        if self.candidates:
+            for s, pred, o, ts, te in ctx.more():
+                emit(s, pred, o, ts, te, 0.0, f"candidate:{text[ts:te]}" if te > ts else "candidate", "candidate")
         return out
 
 
 class _CurrentEvent:
     """The event an article is on at a point: its last event said to be held (or headlined) so far,
-    else its main event. Binds references and implicit events to it."""
+    else its main event. Binds references and implicit events to it. It also remembers the bodies
+    said to host the article's events, and an award that heads the list below it."""
 
     def __init__(self, doc: Doc, art):
         self.doc = doc
         self.main = art.main_event
         self.now = art.main_event
+        self.headline = art.headline
+        self.hosts: dict[tuple[int, int], Item] = {}
+        self.heading_award: Item | None = None
 
     def advance(self, sent: Span, items: list[Item]) -> None:
         for it in items:
@@ -376,12 +395,144 @@ class _CurrentEvent:
 
     def bind(self, item: Item, pos: int) -> Span | None:
         if item.kind != EVENT_REF:
-            if item.kind == "Event" and item.span is not None and item.span._.info.refers_to is not None:
-                return item.span._.info.refers_to  # the headline's short name of the body's event
+            if item.span is not None and item.span._.info is not None and item.span._.info.refers_to is not None:
+                return item.span._.info.refers_to  # 协会 for its body, a headline's short name for the event
             return item.span
         if item.span is not None:  # a reference tied to its event
             return item.span._.info.refers_to
         return self.now  # implicit
+
+
+def _bucket(n: int, cuts=(0, 1, 2, 4, 8)) -> str:
+    return next((f"<={c}" for c in cuts if n <= c), f">{cuts[-1]}")
+
+
+class _Context:
+    """One sentence as the candidate generator and the features see it (offsets in the sentence)."""
+
+    def __init__(self, text, items, trigs, clauses, clause_at, residue, modal, current, art_index, posts):
+        self.text, self.items, self.trigs, self.clauses = text, items, trigs, clauses
+        self.clause_at, self.residue, self.modal, self.current = clause_at, residue, modal, current
+        self.art_index, self.posts = art_index, posts
+        self.preds = {rule.predicate for _, _, rule in trigs if rule.frame != "cue"}
+        self.cues = {rule.predicate for _, _, rule in trigs if rule.frame == "cue"}
+        self.persons = sum(1 for it in items if it.kind == "Person")
+        self.awards = [it for it in items if it.kind == "Award"]
+        self.bare = residue(0, len(text), drop_refs=True)  # what the sentence says besides names
+        if self.awards and len(self.bare) <= 12 and not trigs:
+            current.heading_award = self.awards[0]  # 长三角年度质量品牌（20家，节选）: a list follows
+        elif trigs and not self.awards:
+            current.heading_award = None
+
+    def more(self):
+        """(subject, predicate, object, trigger start, trigger end) beyond what the rules read."""
+        items, current = self.items, self.current
+        implicit = Item(0, 0, EVENT_REF, EVENT_REF, "")
+        # the article's main event too, where the article has moved on to another (a sub-forum):
+        # who speaks at a sub-forum of a conference attends the conference
+        main = Item(-1, -1, "Event", "Event", current.main.text, current.main) \
+            if current.main is not None and current.now is not current.main else None
+        args = [it for it in items if it.kind in (ORG, "Person")]
+        events = [it for it in items if it.kind in ("Event", EVENT_REF)]
+        for ts, te, rule in self.trigs:
+            pred = rule.predicate
+            kinds, objects = SIGNATURES[pred]
+            if pred in EVENT_OBJECT:
+                after = [e for e in events if e.start >= te and self.clause_at(e.start) == self.clause_at(ts)]
+                before = [e for e in events if e.end <= ts]
+                obj = after[0] if after else before[-1] if before else implicit
+                for it in args:
+                    if it.kind in kinds:
+                        yield it, pred, obj, ts, te
+                        if main is not None:
+                            yield it, pred, main, ts, te
+            else:
+                for o in (it for it in items if it.kind in objects):
+                    for it in items:
+                        if it.kind in kinds and it.kind != EVENT_REF and it is not o:
+                            yield it, pred, o, ts, te
+        if current.now is not None:  # an article about an event: who is named in it may have attended
+            here = next((e for e in events if e.kind == "Event" or e.span is not None), None)
+            for it in args:
+                yield it, "attended", here or implicit, 0, 0  # the event the sentence names, else the current one
+                if main is not None:
+                    yield it, "attended", main, 0, 0
+        awards = self.awards or ([current.heading_award] if current.heading_award else [])
+        for a in awards:
+            for it in args:
+                yield it, "receivedAward", a, 0, 0
+            if current.now is not None:
+                yield implicit, "awarded", a, 0, 0
+            for host in current.hosts.values():
+                yield host, "awarded", a, 0, 0
+
+    def features(self, s: Item, pred: str, o: Item, obj: Span, ts: int, te: int, src: str, rule: str) -> dict:
+        text, current = self.text, self.current
+        f = {f"src={src}", f"family={rule.split(':')[0]}", f"stype={s.label}"}
+        if src == "rule" and pred == "hosted" and s.kind == ORG and s.span is not None:
+            current.hosts.setdefault((s.span.start_char, s.span.end_char), s)
+        if te > ts:
+            f.add(f"trig={text[ts:te]}")
+            if s.span is not None and s.end <= ts:
+                f.add("before")
+                between = (s.end, ts)
+            elif s.span is not None and s.start >= te:
+                f.add("after")
+                between = (te, s.start)
+            else:
+                between = None
+            if between is not None:
+                f.add(f"clauses={_bucket(abs(self.clause_at(between[1]) - self.clause_at(between[0])), (0, 1, 2, 3))}")
+                residue = self.residue(*between, drop_refs=True)
+                f.add("residue=0" if not residue else f"residue={_bucket(len(residue), (3, 8, 16))}")
+                if any(between[0] <= a and b <= between[1] for a, b, _ in self.trigs):
+                    f.add("verb_between")
+                people = sum(1 for it in self.items if it.kind == "Person" and between[0] <= it.start and it.end <= between[1])
+                f.add(f"people_between={_bucket(people)}")
+            if any(ts >= b and ts - b <= 8 and self.clause_at(a) == self.clause_at(ts) for a, b in self.modal):
+                f.add("modal")
+            if _NEGATION.search(text[max(0, ts - 3):ts]):
+                f.add("negated")
+        else:
+            f.add("no_verb")
+        if s.affiliation:
+            f.add("affiliation")
+        if s.span is not None and (s.span.start_char, s.span.end_char) in self.posts:
+            f.add("has_post")
+        if s.span is not None and text.startswith("代表", s.end):
+            f.add("daibiao_after")
+        if s.span is not None and text[max(0, s.start - 2):s.start].endswith("代表"):
+            f.add("daibiao_before")
+        if s.span is None and s.kind == EVENT_REF:
+            f.add("subject_event")
+        if s.start < 0 or (s.span is not None and s.span.sent.start_char != obj.sent.start_char and o.kind != EVENT_REF):
+            f.add("subject_elsewhere")
+        if o.kind == "Event" and o.start < 0:
+            f.add("obj=main_elsewhere")
+        elif o.kind == "Event":
+            f.add("obj=named")
+        elif o.kind == EVENT_REF:
+            f.add("obj=ref" if o.span is not None else "obj=implicit")
+        else:
+            f.add(f"obj={o.kind}")
+        if obj is current.main:
+            f.add("obj_main")
+        if current.heading_award is not None and o is current.heading_award:
+            f.add("heading_award")
+        f.add(f"sentence={_bucket(self.art_index, (0, 1, 2, 4))}")
+        if current.headline is not None and current.headline.start_char <= (s.span.start_char if s.span is not None else -1) < current.headline.end_char:
+            f.add("in_headline")
+        for p in ("attended", "spokeAt", "chaired", "hosted", "coHosted", "awarded", "receivedAward", "issued"):
+            if p in self.preds:
+                f.add(f"s_{p}")
+            if p in self.cues:
+                f.add(f"cue_{p}")
+        f.add(f"persons={_bucket(self.persons)}")
+        if not self.preds:
+            f.add("no_verb_in_sentence")
+        if len(self.bare) <= 12:
+            f.add("list_like")
+        return dict.fromkeys(sorted(f), 1.0)
 
 
 def _split_recipients(text: str, subs: list[Item], t_start: int, t_end: int, items: list[Item]):
@@ -471,8 +622,8 @@ def _held_in(items: list[Item], clauses, clause_at) -> list[tuple]:
     return out
 
 
-@Language.factory("kg_relations", default_config={"ontology": None},
+@Language.factory("kg_relations", default_config={"ontology": None, "candidates": True},
                   assigns=["doc._.relations", "doc._.relation_candidates"],
                   requires=["doc.spans", "doc._.posts", "doc._.articles"])
-def make_relations(nlp: Language, name: str, ontology: str | None) -> RelationExtractor:
-    return RelationExtractor(nlp, name, ontology)
+def make_relations(nlp: Language, name: str, ontology: str | None, candidates: bool) -> RelationExtractor:
+    return RelationExtractor(nlp, name, ontology, candidates)

@@ -107,11 +107,11 @@ class TriggerRule:
     trigger: str
     is_regex: bool
     predicate: str
-    frame: str  # "agent" or "label"
+    frame: str  # "agent", "label" or "cue" (only a trained scorer reads a cue)
     confidence: float
 
 
-TRIGGER_FRAMES = ("agent", "label")
+TRIGGER_FRAMES = ("agent", "label", "cue")
 
 
 @dataclass(slots=True)
@@ -133,6 +133,8 @@ class Lexicon:
     event_determiners: tuple[str, ...] = ()
     event_verbs: tuple[str, ...] = ()
     event_head_followers: frozenset[str] = frozenset()
+    event_parts: tuple[str, ...] = ()
+    org_references: dict[str, str] = field(default_factory=dict)  # 本会 -> 会: names it can stand for end so
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
     suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
     suffix_endings: "Endings" = field(init=False)
@@ -212,6 +214,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         event_determiners=tuple(sorted(_lines(lexdir / "event_determiners.txt"), key=len, reverse=True)),
         event_verbs=tuple(sorted(_lines(lexdir / "event_verbs.txt"), key=len, reverse=True)),
         event_head_followers=frozenset(_lines(lexdir / "event_head_followers.txt")),
+        event_parts=tuple(sorted(_lines(lexdir / "event_parts.txt"), key=len, reverse=True)),
+        org_references={r: e for r, e in read_table(lexdir / "org_references.tsv", 2) if r and e},
         source=base,
     )
 

@@ -1,0 +1,72 @@
+"""A logistic regression over named features: what the scorers of the pipeline apply.
+
+The model is a plain JSON file (``extract/models/*.json``): a weight per feature name, a bias, a
+threshold, and how it was trained (data, folds, scores). Scoring a candidate is a sum over its
+features, so applying a model needs nothing but this module; training it needs scikit-learn
+(:mod:`extract.train`). A relation model weighs each feature twice, once for every relation and once
+for the candidate's own (``attended|before``), so rare relations borrow strength from common ones.
+
+>>> m = LinearModel("demo", {"year": 2.0, "attended|before": 1.0}, -1.0, 0.5)
+>>> round(m.score({"year": 1.0}), 3), m.keep({"year": 1.0})
+(0.731, True)
+>>> round(m.score(relation_features("attended", {"before": 1.0})), 3)
+0.5
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+
+
+@dataclass
+class LinearModel:
+    name: str
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    def score(self, features: dict[str, float]) -> float:
+        """The probability the model gives a candidate with these features."""
+        w = self.weights
+        z = self.bias + sum(w.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def keep(self, features: dict[str, float]) -> bool:
+        return self.score(features) >= self.threshold
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "bias": self.bias, "threshold": self.threshold, "meta": self.meta,
+                "weights": dict(sorted(self.weights.items()))}
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LinearModel":
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(d["name"], {k: float(v) for k, v in d["weights"].items()}, float(d["bias"]),
+                   float(d.get("threshold", 0.5)), d.get("meta", {}))
+
+
+def relation_features(predicate: str, features: dict[str, float]) -> dict[str, float]:
+    """A relation candidate's features as the model reads them: each on its own and with the predicate."""
+    out = dict(features)
+    out[f"p={predicate}"] = 1.0
+    for k, v in features.items():
+        out[f"{predicate}|{k}"] = v
+    return out
+
+
+def model_path(name: str, folder: str | Path | None = None) -> Path:
+    return Path(folder or MODEL_DIR) / f"{name}.json"
