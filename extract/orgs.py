@@ -99,7 +99,19 @@ class OrgRecognizer:
             for cut in range(len(name) - 2, 3, -1):  # the longest body the name starts with
                 if name[:cut] in known and self.lex.suffix_type(name[cut:]) and len(name) - cut >= 2:
                     info.parent = (sp.start_char, sp.start_char + cut)
+                    parent_type = next((s.label_ for s in spans if s.text == name[:cut]), None) or \
+                        org_type(self.lex, name[:cut])[0]
+                    sp.label_ = self._unit_type(sp.label_, name, parent_type)
+                    sp._.info = info  # kept under the span's (new) label
                     break
+
+    def _unit_type(self, typ: str, name: str, parent_type: str | None) -> str:
+        """A department of a company or an association is of its kind (…有限公司质量部: Company,
+        …协会可靠性工作部: Association), unless its own ending says more (…研究院, …学院)."""
+        hit = self.lex.suffix_type(name)
+        if parent_type in ("Company", "Association") and (hit is None or hit[1] < 5) and typ != "ResearchInstitute":
+            return parent_type
+        return typ
 
     def _references(self, doc: Doc, orgs: list[Span]) -> list[Span]:
         """本会, 该局, 协会召开…: each such word (``org_references.tsv``) stands for a body whose name ends
@@ -212,6 +224,8 @@ class OrgRecognizer:
                     continue
                 typ, conf, rule = org_type(lex, text)
                 parent = (s_char, units[k - 1][1]) if k > i else None
+                if parent is not None:
+                    typ = self._unit_type(typ, text, spans[-1].label_ if spans else None)
                 sp = make_span(doc, s_char, e_char, typ, units[k][2] if k == i else "chain", conf, parent=parent)
                 if sp is None:
                     continue

@@ -160,8 +160,6 @@ RESOLVED_CHAINS = [
     case("华夏智能装备行业协会质量部组织培训。", "华夏智能装备行业协会质量部", "华夏智能装备行业协会"),
     case("东方精工有限公司质量部部长张伟介绍经验。", "东方精工有限公司质量部", "东方精工有限公司"),
 ])
-@pytest.mark.xfail(strict=True, reason="a department (…部) of an association or company is typed GovernmentBody "
-                                       "by the 部 suffix instead of taking its parent's kind")
 def test_department_of_a_non_government_body_is_not_a_government_body(text, full, parent):
     ms = {m.text: m for m in mentions(text)}
     assert ms[full].parent == parent
