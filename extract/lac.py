@@ -303,7 +303,7 @@ class LACTokenizer:
                     out += [(s, s + mt.start(), tag), (s + mt.start(), e, "v")]
                     continue
                 mt = self._glued_start.match(w)
-                if mt and lex.suffix_type(w[mt.end():]) and e - s - mt.end() >= 3:
+                if mt and (lex.suffix_type(w[mt.end():]) or mt.group(0) == "会同") and e - s - mt.end() >= 2:
                     out += [(s, s + mt.end(), "v"), (s + mt.end(), e, tag)]
                     continue
             out.append((s, e, tag))

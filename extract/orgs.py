@@ -223,6 +223,8 @@ class OrgRecognizer:
                 if lex.is_generic(text):
                     continue
                 typ, conf, rule = org_type(lex, text)
+                if rule == "default":
+                    continue  # nothing says it is a body (a part of a name LAC cut: 工业, 中国机械)
                 parent = (s_char, units[k - 1][1]) if k > i else None
                 if parent is not None:
                     typ = self._unit_type(typ, text, spans[-1].label_ if spans else None)
