@@ -13,7 +13,7 @@ a date right before its name), completed from the year in its name, the article 
 >>> from kg.ingest import ingest_text
 >>> from extract.pipeline import extract_document
 >>> d = ingest_text("2021年质量论坛在京举行\\n\\n9月3日，2021年质量论坛在北京举行。王建国出席会议。", doc_id="t.txt")
->>> [(r.subject.text, r.predicate, r.object.text) for r in extract_document(d).relations if r.predicate == "attended"]
+>>> sorted({(r.subject.text, r.predicate, r.object.text) for r in extract_document(d).relations if r.predicate == "attended"})
 [('王建国', 'attended', '2021年质量论坛')]
 """
 

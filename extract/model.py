@@ -30,6 +30,10 @@ class LinearModel:
     bias: float
     threshold: float = 0.5
     meta: dict = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)  # per kind of candidate (a relation)
+
+    def threshold_for(self, kind: str | None) -> float:
+        return self.thresholds.get(kind, self.threshold) if kind is not None else self.threshold
 
     def score(self, features: dict[str, float]) -> float:
         """The probability the model gives a candidate with these features."""
@@ -41,7 +45,8 @@ class LinearModel:
         return self.score(features) >= self.threshold
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "bias": self.bias, "threshold": self.threshold, "meta": self.meta,
+        return {"name": self.name, "bias": self.bias, "threshold": self.threshold,
+                "thresholds": dict(sorted(self.thresholds.items())), "meta": self.meta,
                 "weights": dict(sorted(self.weights.items()))}
 
     def save(self, path: str | Path) -> Path:
@@ -56,15 +61,26 @@ class LinearModel:
     def load(cls, path: str | Path) -> "LinearModel":
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(d["name"], {k: float(v) for k, v in d["weights"].items()}, float(d["bias"]),
-                   float(d.get("threshold", 0.5)), d.get("meta", {}))
+                   float(d.get("threshold", 0.5)), d.get("meta", {}),
+                   {k: float(v) for k, v in d.get("thresholds", {}).items()})
+
+
+_CORE = ("src=", "family=", "trig=", "stype=", "obj=")
 
 
 def relation_features(predicate: str, features: dict[str, float]) -> dict[str, float]:
-    """A relation candidate's features as the model reads them: each on its own and with the predicate."""
+    """A relation candidate's features as the model reads them: each on its own, each with the
+    predicate, and, with the predicate, each of what read it (rule, trigger word, kinds of the
+    arguments) with each of where it stands (before the verb, a clause away, in a list …)."""
     out = dict(features)
     out[f"p={predicate}"] = 1.0
+    core = [k for k in features if k.startswith(_CORE)]
+    context = [k for k in features if not k.startswith(_CORE)]
     for k, v in features.items():
         out[f"{predicate}|{k}"] = v
+    for a in core:
+        for b in context:
+            out[f"{predicate}|{a}&{b}"] = 1.0
     return out
 
 

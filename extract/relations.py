@@ -364,6 +364,9 @@ class RelationExtractor:
                 return
             seen.add(key)
             feats = ctx.features(s, pred, o, obj, ts, te, src, rule)
+            if te <= ts:  # no word states it: the words that show it are the argument the sentence names
+                ts, te = next(((it.start, it.end) for it in (s, o) if it.span is not None and it.start >= 0
+                               and it.end > it.start and it.end <= len(text)), (0, len(text.rstrip())))
             out.append(RelationCandidate(subj, pred, obj, sent, (base + ts, base + te), conf, rule, feats))
 
         for s, pred, o, (ts, te), conf, rule in rels:
@@ -470,10 +473,10 @@ class _Context:
         text, current = self.text, self.current
         f = {f"src={src}", f"family={rule.split(':')[0]}", f"stype={s.label}"}
         if src == "rule" and pred == "hosted" and s.kind == ORG and s.span is not None:
-            current.hosts.setdefault((s.span.start_char, s.span.end_char), s)
+            current.hosts.setdefault((s.span.start_char, s.span.end_char), Item(-1, -1, s.kind, s.label, s.text, s.span))
         if te > ts:
             f.add(f"trig={text[ts:te]}")
-            if s.span is not None and s.end <= ts:
+            if s.span is not None and 0 <= s.end <= ts:
                 f.add("before")
                 between = (s.end, ts)
             elif s.span is not None and s.start >= te:

@@ -46,7 +46,7 @@ class RelationScorer:
         kept = []
         for c in doc._.relation_candidates:
             p = self.model.score(relation_features(c.predicate, c.features))
-            if p >= self.model.threshold:
+            if p >= self.model.threshold_for(c.predicate):
                 kept.append(replace(c, confidence=round(p, 3)))
         doc._.relations = tuple(kept)
         return doc

@@ -37,8 +37,9 @@ from .scorer import EventScorer, RelationScorer
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "dev"
 EVENT_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-RELATION_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
+RELATION_THRESHOLDS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 MIN_EVENT_CONTAINMENT = 5
+MIN_PRECISION = 0.75  # relation thresholds are chosen for the best F1 at this precision at least
 
 
 # --- labels: what the gold says of a candidate --------------------------------------------------
@@ -91,10 +92,12 @@ def span_names(span, document: Document) -> set[str]:
 class Examples:
     features: list[dict] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    keys: list[tuple] = field(default_factory=list)  # the fact a candidate states (document, names, predicate)
 
-    def add(self, features: dict, label: bool) -> None:
+    def add(self, features: dict, label: bool, key: tuple = ()) -> None:
         self.features.append(features)
         self.labels.append(int(label))
+        self.keys.append(key)
 
 
 def event_examples(processed: list[tuple[Document, Doc, GoldIndex]]) -> Examples:
@@ -117,8 +120,59 @@ def relation_examples(processed: list[tuple[Document, Doc, GoldIndex]]) -> Examp
             return cache[key]
 
         for c in doc._.relation_candidates:
-            ex.add(relation_features(c.predicate, c.features), gold.relation(names(c.subject), c.predicate, names(c.object)))
+            key = (document.doc_id, _fact_name(c.subject), c.predicate, _fact_name(c.object))
+            ex.add(relation_features(c.predicate, c.features), gold.relation(names(c.subject), c.predicate, names(c.object)),
+                   key)
     return ex
+
+
+def _fact_name(span) -> str:
+    info = span._.info
+    target = info.refers_to if info is not None and info.refers_to is not None else span
+    return norm(target.kb_id_ or target.text)
+
+
+def choose_thresholds(scores: list[float], ex: Examples, n_gold: dict[str, int], min_precision: float,
+                      grid=RELATION_THRESHOLDS, rounds: int = 3) -> tuple[dict[str, float], dict]:
+    """A threshold per relation, from held-out scores: the best F1 over the facts the candidates
+    state (a fact stands when one of its candidates scores at or above its relation's threshold, and
+    is right when one of them is), with precision at least ``min_precision`` when that can be had."""
+    facts: dict[tuple, list] = {}
+    for p, y, key in zip(scores, ex.labels, ex.keys):
+        f = facts.setdefault(key, [0.0, 0])
+        f[0] = max(f[0], p)
+        f[1] = max(f[1], y)
+    by_pred: dict[str, list] = {}
+    for key, (p, y) in facts.items():
+        by_pred.setdefault(key[2], []).append((p, y))
+    preds = sorted(by_pred)
+    total_gold = sum(n_gold.values())
+
+    def counts(pred: str, t: float) -> tuple[int, int]:
+        kept = [y for p, y in by_pred[pred] if p >= t]
+        return sum(kept), len(kept)
+
+    def measure(ts: dict[str, float]) -> tuple[float, float, float]:
+        tp = sys_n = 0
+        for pred in preds:
+            a, b = counts(pred, ts[pred])
+            tp += a
+            sys_n += b
+        p = tp / sys_n if sys_n else 0.0
+        r = tp / total_gold if total_gold else 0.0
+        return (2 * p * r / (p + r) if p + r else 0.0), p, r
+
+    def objective(ts):
+        f, p, _ = measure(ts)
+        return (p >= min_precision, f if p >= min_precision else p)
+
+    ts = {pred: 0.5 for pred in preds}
+    for _ in range(rounds):
+        for pred in preds:
+            best = max(grid, key=lambda t: (objective({**ts, pred: t}), -abs(t - 0.5)))
+            ts[pred] = best
+    f, p, r = measure(ts)
+    return ts, {"f1": round(f, 3), "precision": round(p, 3), "recall": round(r, 3)}
 
 
 def fit(ex: Examples, name: str, c: float = 0.5) -> LinearModel:
@@ -209,14 +263,14 @@ class TrainReport:
     rules: dict  # the reference scorer's figures, rules alone
     cross_validated: dict  # the same with the cross-validated models
     event_threshold: float
-    relation_threshold: float
-    thresholds: dict  # relation threshold -> relations F1 (cross-validated)
+    relation_thresholds: dict[str, float]  # per relation, chosen on held-out scores
     events: LinearModel | None = None
     relations: LinearModel | None = None
 
 
 def train(texts: Path = DEV / "texts", gold_dir: Path = DEV / "gold", split: Path | None = DEV / "split.tsv",
-          part: str = "develop", folds: int = 5, ontology: str | None = None, log=print) -> TrainReport:
+          part: str = "develop", folds: int = 5, ontology: str | None = None, log=print,
+          min_precision: float = MIN_PRECISION) -> TrainReport:
     """Cross-validate, choose thresholds, and train both models on every document of ``part``."""
     parts = read_split(split) if split else None
     golds = {g.doc: g for g in load_gold(gold_dir)}
@@ -261,29 +315,36 @@ def train(texts: Path = DEV / "texts", gold_dir: Path = DEV / "gold", split: Pat
         processed = [(by_name[n], runner.with_events(docs[n], cv_events[k]), index[n]) for n in train_names]
         cv_relations[k] = fit(relation_examples(processed), "relations")
     held_out = {n: runner.with_events(docs[n], cv_events[fold[n]]) for n in names}
-    thresholds = {}
-    best = (-1.0, 0.5, None)
-    for t in RELATION_THRESHOLDS:
-        items = []
-        for n in names:
-            m = cv_relations[fold[n]]
-            m.threshold = t
-            items.append((by_name[n], _apply_relations(held_out[n], m)))
-        s = _graph_scores(items, gold_list, ontology)
-        thresholds[t] = s["relations"]
-        best = max(best, (s["relations"]["f1"], -t, s), key=lambda b: (b[0], b[1]))
-    relation_threshold = -best[1]
-    cross_validated = best[2]
-    log(f"relation threshold {relation_threshold}")
+    # thresholds per relation from the held-out scores
+    held_ex = Examples()
+    held_scores: list[float] = []
+    for n in names:
+        ex = relation_examples([(by_name[n], held_out[n], index[n])])
+        model = cv_relations[fold[n]]
+        held_scores += [model.score(f) for f in ex.features]
+        held_ex.features += ex.features
+        held_ex.labels += ex.labels
+        held_ex.keys += ex.keys
+    n_gold: dict[str, int] = {}
+    for n in names:
+        for _, p, _ in index[n].relations:
+            n_gold[p] = n_gold.get(p, 0) + 1
+    thresholds, proxy = choose_thresholds(held_scores, held_ex, n_gold, min_precision)
+    log(f"relation thresholds {thresholds} (held-out facts: {proxy})")
+    items = []
+    for n in names:
+        m = cv_relations[fold[n]]
+        m.thresholds = thresholds
+        items.append((by_name[n], _apply_relations(held_out[n], m)))
+    cross_validated = _graph_scores(items, gold_list, ontology)
     # the models shipped: every document of the part
     events = fit(event_examples([(by_name[n], runner.with_events(docs[n], None), index[n]) for n in names]), "events")
     events.threshold = event_threshold
     processed = [(by_name[n], runner.with_events(docs[n], events), index[n]) for n in names]
     relations = fit(relation_examples(processed), "relations")
-    relations.threshold = relation_threshold
-    report = TrainReport(names, folds, rules, cross_validated, event_threshold, relation_threshold,
-                         {str(k): v for k, v in thresholds.items()}, events, relations)
-    meta = {"documents": len(names), "part": part, "folds": folds,
+    relations.thresholds = thresholds
+    report = TrainReport(names, folds, rules, cross_validated, event_threshold, thresholds, events, relations)
+    meta = {"documents": len(names), "part": part, "folds": folds, "min_precision": min_precision,
             "cross_validated": _summary(cross_validated), "rules": _summary(rules)}
     events.meta = dict(meta)
     relations.meta = dict(meta)
@@ -304,9 +365,11 @@ def format_report(r: TrainReport) -> str:
     for name, s in (("rules alone", r.rules), ("with models", r.cross_validated)):
         lines.append(f"{name:<14}{cell(s['entities_typed']):<19}{cell(s['per_type']['Event']):<19}"
                      f"{cell(s['relations']):<19}{cell(s['positions']):<19}")
-    lines.append(f"thresholds: events {r.event_threshold}, relations {r.relation_threshold}")
-    lines.append("relations by threshold: " + ", ".join(f"{t}: {v['f1']:.3f} ({v['precision']:.2f}/{v['recall']:.2f})"
-                                                       for t, v in r.thresholds.items()))
+    lines.append(f"thresholds: events {r.event_threshold}; relations " +
+                 ", ".join(f"{p} {t}" for p, t in sorted(r.relation_thresholds.items())))
+    per = r.cross_validated["per_predicate"]
+    lines.append("relations with models, per predicate: " + ", ".join(
+        f"{p} {v['f1']:.2f} ({v['precision']:.2f}/{v['recall']:.2f})" for p, v in per.items()))
     return "\n".join(lines)
 
 
@@ -318,9 +381,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--part", default="develop")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
+    ap.add_argument("--min-precision", type=float, default=MIN_PRECISION,
+                    help="choose relation thresholds for the best F1 at this precision at least")
     ap.add_argument("--dry-run", action="store_true", help="cross-validate only; write no model")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    report = train(args.texts, args.gold, args.split, args.part, args.folds, log=lambda m: print(m, file=sys.stderr))
+    report = train(args.texts, args.gold, args.split, args.part, args.folds, log=lambda m: print(m, file=sys.stderr),
+                   min_precision=args.min_precision)
     print(format_report(report))
     if not args.dry_run:
         for m in (report.events, report.relations):

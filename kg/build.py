@@ -24,10 +24,10 @@ from kg.shacl import ShaclReport, validate
 from kg.store import graph_is_loaded, load_store, replace_store, store_lock
 
 
-def _default_extractor(ontology: str | None):
+def _default_extractor(ontology: str | None, use_model: bool = True):
     from extract.pipeline import extract_documents
 
-    return lambda docs: extract_documents(docs, ontology)
+    return lambda docs: extract_documents(docs, ontology, use_model=use_model)
 
 
 def extract_corpus(
@@ -36,6 +36,7 @@ def extract_corpus(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_document: Callable[[Document], None] | None = None,
     cache: ExtractionCache | None = None,
+    use_model: bool = True,
 ) -> Iterator[DocumentExtraction | IngestFailure]:
     """Extract each document as it is read; failures are yielded, not raised.
 
@@ -54,7 +55,7 @@ def extract_corpus(
             yield replace(cached, path=item.path) if cached.path != item.path else cached  # the same file, moved
             continue
         if extractor is None:
-            extractor = _default_extractor(ontology)
+            extractor = _default_extractor(ontology, use_model)
         for ex in extractor([item]):
             if cache:
                 cache.put(ex)
@@ -124,7 +125,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
           max_bytes: int = DEFAULT_MAX_BYTES,
           on_document: Callable[[Document], None] | None = None,
           on_failure: Callable[[IngestFailure], None] | None = None,
-          incremental: bool = True, base_iri: str | None = None) -> BuildResult:
+          incremental: bool = True, base_iri: str | None = None, use_model: bool = True) -> BuildResult:
     """Build the graph of the documents under ``paths`` into ``out_dir``.
 
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
@@ -141,15 +142,17 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     the previous output as it was; one that reads no document raises :class:`NoDocuments` and
     writes nothing at all. An unchanged ``graph.trig`` keeps the store it was loaded into.
 
+    ``use_model=False`` leaves the trained scorers out: the rules alone decide (:mod:`extract.scorer`).
+
     IRIs are minted under ``base_iri`` (default :data:`kg.graph.DEFAULT_BASE_IRI`; a bad one raises
     :class:`kg.errors.BadUsage` before anything is read).
     """
     id_namespace(base_iri)  # checks the base first
     out = Path(out_dir)
-    cache = ExtractionCache(out, fingerprint(ontology)) if incremental else None
+    cache = ExtractionCache(out, fingerprint(ontology, use_model)) if incremental else None
     extractions: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
-    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache):
+    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model):
         if isinstance(item, IngestFailure):
             failures.append(item)
             if on_failure:

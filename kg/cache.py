@@ -2,8 +2,8 @@
 
 An entry is the JSON form of a :class:`~kg.records.DocumentExtraction`, stored under
 ``OUT/.cache/`` by the document's name and content hash (sha256 of its bytes) and the
-*fingerprint* of the extractor: the package version, the extraction code and every data file
-under the ontology folder. Editing the gazetteer or a trigger list therefore re-extracts
+*fingerprint* of the extractor: the package version, the extraction code, the trained models
+(and whether they are used) and every data file under the ontology folder. Editing the gazetteer or a trigger list therefore re-extracts
 everything; changing one document re-extracts that document only.
 
 >>> import tempfile
@@ -32,14 +32,15 @@ CACHE_DIR = ".cache"
 _CODE_PACKAGES = ("extract", "kg")
 
 
-def fingerprint(ontology: str | None = None) -> str:
-    """A hash of everything extraction depends on: code and data files."""
-    h = hashlib.sha256()
+def fingerprint(ontology: str | None = None, use_model: bool = True) -> str:
+    """A hash of everything extraction depends on: code, data files, the trained models (and
+    whether they are used)."""
+    h = hashlib.sha256(b"model" if use_model else b"rules")
     roots = [Path(__file__).resolve().parent.parent / p for p in _CODE_PACKAGES]
     roots.append(Path(ontology_dir(ontology)))
     for root in roots:
         for f in sorted(root.rglob("*")):
-            if f.is_file() and f.suffix in (".py", ".tsv", ".txt", ".ttl") and "__pycache__" not in f.parts:
+            if f.is_file() and f.suffix in (".py", ".tsv", ".txt", ".ttl", ".json") and "__pycache__" not in f.parts:
                 h.update(str(f.relative_to(root)).encode())
                 h.update(f.read_bytes())
     return h.hexdigest()[:16]

@@ -112,6 +112,8 @@ def _batch_status(read: int, failures: list[IngestFailure]) -> None:
 
 _ontology = click.option("--ontology", type=click.Path(file_okay=False, exists=True), default=None,
                          help="Folder with the gazetteer, word lists and ontology (default: the project's ontology/).")
+_no_model = click.option("--no-model", is_flag=True,
+                         help="Rules alone: leave out the scorers trained on the development gold (kg train).")
 
 
 @main.command()
@@ -119,12 +121,13 @@ _ontology = click.option("--ontology", type=click.Path(file_okay=False, exists=T
 @click.option("--jsonl", is_flag=True, help="One JSON object per document on stdout (the default output).")
 @_ontology
 @_max_mb
-def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: float) -> None:
+@_no_model
+def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: float, no_model: bool) -> None:
     """Extract mentions, posts, relations (with evidence) and resolved entities, one JSON object per document."""
     from kg.build import extract_corpus, resolve_corpus
 
     failures, read = [], 0
-    for item in extract_corpus(paths, ontology, int(max_mb * 1e6), on_document=_warn):
+    for item in extract_corpus(paths, ontology, int(max_mb * 1e6), on_document=_warn, use_model=not no_model):
         if isinstance(item, IngestFailure):
             failures.append(item)
             _report_failure(item)
@@ -153,8 +156,9 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
 @click.option("--base-iri", metavar="IRI", default=None,
               help="Mint IRIs under IRI/id/ (ending with / or #) [default: base_iri in ./kg.toml, else "
                    "https://example.org/cnqkg/, a placeholder].")
+@_no_model
 def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float, full: bool,
-          base_iri: str | None) -> None:
+          base_iri: str | None, no_model: bool) -> None:
     """Build the knowledge graph from documents: OUT/graph.ttl, OUT/graph.trig, OUT/entities.jsonl, OUT/graph.html.
 
     Only new or changed documents are extracted again (unless --full). A progress bar is shown
@@ -192,7 +196,7 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
 
     try:
         result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=on_document,
-                           on_failure=on_failure, incremental=not full, base_iri=base_iri)
+                           on_failure=on_failure, incremental=not full, base_iri=base_iri, use_model=not no_model)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -211,8 +215,9 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
 @click.option("--summary", is_flag=True, help="Only the one-line-per-group summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure, miss and spurious item as JSON.")
 @_ontology
+@_no_model
 def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ...], no_sets: bool, summary: bool,
-             as_json: bool, ontology: str | None) -> None:
+             as_json: bool, ontology: str | None, no_model: bool) -> None:
     """Score extraction of the documents in CORPUS against the gold files in GOLD_DIR.
 
     Each group (a part of the split, each set within it, or the whole corpus) is scored on the graph
@@ -226,7 +231,8 @@ def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ..
     """
     from kg.evaluate import evaluate, format_report, format_summary
 
-    ev = evaluate(corpus, gold_dir, split, parts or None, by_set=not no_sets, ontology=ontology)
+    ev = evaluate(corpus, gold_dir, split, parts or None, by_set=not no_sets, ontology=ontology,
+                  use_model=not no_model)
     for f in ev.failures:
         click.echo(f"error: {f}", err=True)
     if as_json:
@@ -235,6 +241,47 @@ def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ..
         click.echo(format_summary(ev) if summary else format_report(ev))
     if ev.failures:
         sys.exit(EXIT_INCOMPLETE)
+
+
+@main.command("train")
+@click.option("--texts", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of the development texts [default: tests/data/dev/texts].")
+@click.option("--gold", "gold_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of their gold files [default: tests/data/dev/gold].")
+@click.option("--split", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="file<TAB>part split [default: tests/data/dev/split.tsv].")
+@click.option("--part", default="develop", show_default=True, help="Train (and cross-validate) on this part only.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--min-precision", type=click.FloatRange(0, 1), default=0.75, show_default=True,
+              help="Relation thresholds give the best F1 at this precision at least (on held-out predictions).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Where to write events.json and relations.json [default: the package's extract/models/].")
+@click.option("--dry-run", is_flag=True, help="Cross-validate and report; write no model.")
+@_ontology
+def train_cmd(texts: str | None, gold_dir: str | None, split: str | None, part: str, folds: int, min_precision: float,
+              out_dir: str | None, dry_run: bool, ontology: str | None) -> None:
+    """Train the event and relation scorers on the development gold, with document-level cross-validation.
+
+    Prints the reference scorer's figures for the rules alone and, cross-validated, with the models
+    (each document scored by models that never saw it); needs scikit-learn (pip install -e '.[train]').
+    """
+    from pathlib import Path
+
+    from extract.model import MODEL_DIR
+    from extract.train import DEV, format_report, train
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise BadUsage("kg train needs scikit-learn: pip install -e '.[train]'") from None
+    report = train(Path(texts) if texts else DEV / "texts", Path(gold_dir) if gold_dir else DEV / "gold",
+                   Path(split) if split else DEV / "split.tsv", part, folds, ontology,
+                   log=lambda m: click.echo(m, err=True), min_precision=min_precision)
+    click.echo(format_report(report))
+    if not dry_run:
+        folder = Path(out_dir) if out_dir else MODEL_DIR
+        for m in (report.events, report.relations):
+            click.echo(f"wrote {m.save(folder / f'{m.name}.json')}", err=True)
 
 
 @main.command("query")

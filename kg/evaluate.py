@@ -336,11 +336,11 @@ def groups_of(docs: list[str], split: dict[str, str] | None = None, parts: Itera
 
 def evaluate(corpus: str | Path, gold_dir: str | Path, split: str | Path | None = None,
              parts: Iterable[str] | None = None, by_set: bool = True, ontology: str | None = None,
-             extract=None) -> Evaluation:
+             extract=None, use_model: bool = True) -> Evaluation:
     """Extract the documents of ``corpus`` that ``gold_dir`` annotates and score each group.
 
-    ``extract`` maps a list of paths to extractions (default: :func:`kg.build.extract_corpus`);
-    failures are reported, not raised.
+    ``extract`` maps a list of paths to extractions (default: :func:`kg.build.extract_corpus`, with
+    the trained scorers unless ``use_model`` is False); failures are reported, not raised.
     """
     from kg.build import extract_corpus, resolve_corpus
     from kg.graph import build_graph
@@ -357,7 +357,7 @@ def evaluate(corpus: str | Path, gold_dir: str | Path, split: str | Path | None 
         paths.append(str(p))
     result = Evaluation()
     extractions: dict[str, DocumentExtraction] = {}
-    for item in (extract or (lambda ps: extract_corpus(ps, ontology)))(paths):
+    for item in (extract or (lambda ps: extract_corpus(ps, ontology, use_model=use_model)))(paths):
         if hasattr(item, "reason"):
             result.failures.append(str(item))
         else:
