@@ -271,8 +271,11 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
         return
     if not query:
         raise click.UsageError("give a QUERY (SPARQL text, a .rq file or a stored query's name), or --list")
-    result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
-                          allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
+    try:
+        result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
+                              allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
+    except kq.UpdateRefusedError as e:  # the library's message, with the option that runs it (exit 2)
+        raise kq.UpdateRefusedError(f"{e} (--allow-update runs it on OUT/store, until the graph is rebuilt)") from None
     click.echo(kq.format_result(result, fmt))
     if result.kind in ("select", "construct"):
         more = f"; the next page: --offset {offset + limit}, all: --limit 0" if limit and len(result.rows) >= limit else ""

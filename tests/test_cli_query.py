@@ -126,6 +126,20 @@ def test_bad_parameter_exits_2(out):
 def test_update_is_refused(out):
     r = kg("query", "--graph", str(out), "DROP ALL")
     assert r.exit_code == 2 and "refused" in r.stderr  # a usage error: --allow-update runs it
+    assert "--allow-update" in r.stderr and "allow_update" not in r.stderr  # the option, not the Python argument
+
+
+def test_one_line_query_error_names_line_1(out):
+    """Regression: reported at line 2 (the page clause --limit adds on a line of its own)."""
+    r = kg("query", "--graph", str(out), "SELECT ?e WHERE { ?e a kg:Event ; rdfs:label ?l } ORDER ?l")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "error: SPARQL syntax error at line 1, column 59: at the end of the query; expected BY"
+
+
+def test_unknown_prefix_is_one_line(out):
+    r = kg("query", "--graph", str(out), "SELECT ?t WHERE { ?d dct:title ?t }")
+    assert r.exit_code == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "unknown prefix 'dct:'" in r.stderr
 
 
 def test_no_graph(tmp_path):
