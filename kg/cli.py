@@ -380,7 +380,7 @@ def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
 @click.option("--hops", default=2, show_default=True, type=click.IntRange(min=0),
               help="With --focus: how many steps from it to show.")
 @click.option("--physics/--no-physics", default=None,
-              help="Let the nodes settle live in the page [default: on up to 1,000 nodes].")
+              help="Let the nodes move and settle live in the page [default: off, the layout as computed].")
 @click.option("--title", default=None, help="Title of the page.")
 @_ontology
 def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, physics: bool | None,
