@@ -47,6 +47,7 @@ __all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "
            "TYPE_STYLES", "PHYSICS_MAX_NODES"]
 
 PHYSICS_MAX_NODES = 1000  # above this edges are labelled on selection only, and drawn by the page (see the template)
+CURVED_MAX_NODES = 500  # above this edges are straight lines (curves took half of a frame of 1,000 nodes)
 HUBS = 200  # candidates for a legible name on opening (the page keeps those that fit without overlap)
 SEED = 7
 
@@ -191,7 +192,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
         "main": [ids[n] for n in main], "hubs": [ids[n] for n in hubs],
         "info": info, "edge_info": edge_info,
         "legend": legend, "relations": relations, **ev_table.tables(),
-        "options": _options(net, legend, physics, big),
+        "options": _options(net, legend, physics, big, curved=len(drawn) <= CURVED_MAX_NODES),
     }
 
 
@@ -262,7 +263,7 @@ def _pyvis_network():
     return net
 
 
-def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
+def _options(net, legend: list[dict], physics: bool, big: bool, curved: bool = True) -> dict:
     """vis-network options: pyvis' defaults with our physics, groups, edges and interaction."""
     net.toggle_physics(physics)
     if physics:
@@ -283,8 +284,9 @@ def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
         "font": {"size": 10, "color": "#52606D", "strokeWidth": 2, "align": "middle", "multi": False},
         "width": 1, "selectionWidth": 2,
     })
-    if big:  # the page labels the selected node's edges and gives them arrows
+    if not curved:
         options["edges"]["smooth"] = False
+    if big:  # the page labels the selected node's edges and gives them arrows
         options["edges"]["arrows"]["to"]["enabled"] = False
     # No border (it is the fill's colour: drawing it doubled the cost of a frame of 10,000 nodes) but
     # on the selected node. A name is drawn once it is 8 px on the screen (4 px names were a grey
