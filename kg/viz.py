@@ -11,8 +11,10 @@ On opening, the page shows the largest connected part fitted to the window, with
 best-connected entities drawn 14 px high where they do not overlap (the other names appear from 8 px
 as one zooms in); entities with no relation are not drawn but listed, by type, under the filters.
 Positions are computed ahead (:mod:`kg.layout`) and physics is off unless asked for. Above
-``PHYSICS_MAX_NODES`` nodes, only the selected node's edges are labelled, and the page draws the
-other edges itself as one path (vis-network draws each edge on its own: 60 ms a frame for 24,000).
+``DETAIL_MAX_NODES`` nodes, only the selected node's edges are labelled, and the page draws at a
+level of detail: vis-network holds only what is big enough on the screen to be seen or pointed at,
+the page draws the rest itself as dots and hairlines, one path per colour (vis-network draws each
+node and edge on its own: 90 ms a frame for 8,000 nodes and 24,000 edges; see the template).
 
 Nothing from a document is ever HTML: the graph goes into the page as JSON inside a
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the
@@ -44,10 +46,12 @@ from kg.errors import BadUsage
 from kg.layout import layout_positions
 
 __all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "FocusNotFound",
-           "TYPE_STYLES", "PHYSICS_MAX_NODES"]
+           "TYPE_STYLES", "DETAIL_MAX_NODES"]
 
-PHYSICS_MAX_NODES = 1000  # above this edges are labelled on selection only, and drawn by the page (see the template)
-CURVED_MAX_NODES = 500  # above this edges are straight lines (curves took half of a frame of 1,000 nodes)
+#: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
+#: curved; above, edges are straight and labelled on the selected node only, and the page draws at a
+#: level of detail (a frame of 1,000 nodes took 20-50 ms of script with every node and edge drawn).
+DETAIL_MAX_NODES = 500
 HUBS = 200  # candidates for a legible name on opening (the page keeps those that fit without overlap)
 SEED = 7
 
@@ -126,6 +130,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     degree = dict(G.degree())
     drawn = [n for n in order if degree[n] or n == focus]
     isolated = [n for n in order if not (degree[n] or n == focus)]
+    unconnected = set(isolated)
     H = G.subgraph(drawn)
     pos = layout_positions(H, seed=seed)
     neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
@@ -133,7 +138,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     main = sorted(parts[0], key=str) if parts else []
     hubs = sorted(main, key=lambda n: (-neighbours[n], str(n)))[:HUBS]
     size = _sizes(neighbours)
-    big = len(drawn) > PHYSICS_MAX_NODES
+    big = len(drawn) > DETAIL_MAX_NODES
     physics = bool(physics)  # off unless asked: the opening view is fitted and named for the layout as computed
     ev_table = _EvidenceTable()
     info, type_count = [], {}
@@ -153,7 +158,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
                                             [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
                          for e in a.get("evidence", ())],
         })
-        if n in isolated:
+        if n in unconnected:
             continue
         options = dict(group=t, x=pos[n][0], y=pos[n][1], size=size[n])
         if n == focus:
@@ -192,7 +197,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
         "main": [ids[n] for n in main], "hubs": [ids[n] for n in hubs],
         "info": info, "edge_info": edge_info,
         "legend": legend, "relations": relations, **ev_table.tables(),
-        "options": _options(net, legend, physics, big, curved=len(drawn) <= CURVED_MAX_NODES),
+        "options": _options(net, legend, physics, big),
     }
 
 
@@ -263,7 +268,7 @@ def _pyvis_network():
     return net
 
 
-def _options(net, legend: list[dict], physics: bool, big: bool, curved: bool = True) -> dict:
+def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
     """vis-network options: pyvis' defaults with our physics, groups, edges and interaction."""
     net.toggle_physics(physics)
     if physics:
@@ -284,9 +289,8 @@ def _options(net, legend: list[dict], physics: bool, big: bool, curved: bool = T
         "font": {"size": 10, "color": "#52606D", "strokeWidth": 2, "align": "middle", "multi": False},
         "width": 1, "selectionWidth": 2,
     })
-    if not curved:
-        options["edges"]["smooth"] = False
     if big:  # the page labels the selected node's edges and gives them arrows
+        options["edges"]["smooth"] = False
         options["edges"]["arrows"]["to"]["enabled"] = False
     # No border (it is the fill's colour: drawing it doubled the cost of a frame of 10,000 nodes) but
     # on the selected node. A name is drawn once it is 8 px on the screen (4 px names were a grey

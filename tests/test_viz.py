@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.layout import SPRING_MAX, layout_positions
 from kg.network import load_network
-from kg.viz import (PHYSICS_MAX_NODES, TYPE_STYLES, FocusNotFound, Page, _script_json, focus_subgraph, page_data,
+from kg.viz import (DETAIL_MAX_NODES, TYPE_STYLES, FocusNotFound, Page, _script_json, focus_subgraph, page_data,
                     render_html, show, write_html)
 
 DATA = Path(__file__).parent / "data"
@@ -298,7 +298,7 @@ def test_small_graphs_get_edge_labels_and_physics_only_when_asked(G):
 
 
 def test_large_graphs_are_drawn_static_with_labels_on_selection():
-    big = _plain_graph(PHYSICS_MAX_NODES + 1)
+    big = _plain_graph(DETAIL_MAX_NODES + 1)
     data = page_data(big)
     assert data["physics"] is False and data["options"]["physics"]["enabled"] is False
     assert data["options"]["layout"]["improvedLayout"] is False

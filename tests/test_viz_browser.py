@@ -17,7 +17,7 @@ import networkx as nx
 import pytest
 
 from kg.network import load_network
-from kg.viz import PHYSICS_MAX_NODES, TYPE_STYLES, write_html
+from kg.viz import DETAIL_MAX_NODES, TYPE_STYLES, write_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -262,7 +262,7 @@ def _plain_graph(n: int, seed: int = 1) -> nx.MultiDiGraph:
 
 
 def test_large_graph_opens_static_pans_and_labels_the_selected_edges(visit, tmp_path):
-    n = PHYSICS_MAX_NODES + 500
+    n = DETAIL_MAX_NODES + 500
     path = write_html(_plain_graph(n), tmp_path / "large.html")
     v = visit(path)
     assert v.js("window.kgNodes.length") == n
@@ -449,7 +449,7 @@ def test_thousand_node_page_opens_on_the_largest_part_with_its_hubs_named(visit,
 
 
 def test_ten_thousand_node_page_draws_what_is_big_enough(visit, tmp_path):
-    """Above 1,000 nodes vis-network holds only what can be seen or pointed at; the page draws the rest."""
+    """Above 500 nodes vis-network holds only what can be seen or pointed at; the page draws the rest."""
     G = _synthetic(10_000)
     v = visit(write_html(G, tmp_path / "graph-10000.html"))
     o = _opening(v, G)
