@@ -393,6 +393,8 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
 
     Types are coloured and shaped (legend), relations labelled in Chinese and English; search by
     name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
+    The page opens on the largest connected part, fitted, its best-connected entities named;
+    entities with no relation are listed under the filters, not drawn.
     An unknown --focus name exits with status 2 and lists close names; a missing graph with status 3.
     """
     from pathlib import Path
