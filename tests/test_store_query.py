@@ -302,8 +302,10 @@ def test_default_graph_holds_each_fact_once_and_provenance_is_in_named_graphs(ou
     assert r.rows == [(IRI(SRC + "002.txt"),), (IRI(SRC + "003.txt"),)]
 
 
-def test_default_graph_of_a_built_graph_is_graph_ttl(tmp_path):
-    """For graph.trig and graph.ttl written by kg.graph, the store's default graph is graph.ttl exactly."""
+@pytest.mark.parametrize("base_iri", [None, "https://data.example.com/质量/kg/"])
+def test_default_graph_of_a_built_graph_is_graph_ttl(tmp_path, base_iri):
+    """For graph.trig and graph.ttl written by kg.graph, the store's default graph is graph.ttl exactly
+    (under the default base and under one of a user's: provenance is told by the ontology's terms)."""
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
@@ -335,8 +337,11 @@ def test_default_graph_of_a_built_graph_is_graph_ttl(tmp_path):
                                {"doc": "b.txt", "start": 5, "end": 7, "extractor": "posts"}]}]
     extractions = [DocumentExtraction(doc_id=d, path=f"corpus/{d}", sha256=c * 64, title=None, date=None, mentions=[],
                                       positions=[]) for d, c in (("a.txt", "a"), ("b.txt", "b"))]
-    (tmp_path / "graph.trig").write_bytes(serialize_trig(build_dataset(extractions, entities, positions, relations)))
-    ttl = serialize_turtle(build_graph(entities, positions, relations=relations))
+    (tmp_path / "graph.trig").write_bytes(serialize_trig(build_dataset(extractions, entities, positions, relations,
+                                                                      base_iri=base_iri)))
+    ttl = serialize_turtle(build_graph(entities, positions, relations=relations, base_iri=base_iri))
+    if base_iri:
+        assert base_iri + "id/" in ttl.decode("utf-8") and "example.org/cnqkg/id/" not in ttl.decode("utf-8")
     load_store(tmp_path)
     store = open_store(tmp_path, refresh=False)
     default = Graph().parse(data=ox.serialize(
