@@ -17,9 +17,15 @@ For each size it measures
   after the network is built, and stabilised when physics is on), read from the page's own
   ``performance.now()``, median of ``--runs`` fresh pages; network requests other than the file
   itself are aborted and counted (must be 0);
-- ``pan frame``: the slowest frame while the mouse drags the canvas once the page is ready.
+- ``pan frame``: the slowest frame while the mouse drags the canvas once the page is ready (and
+  100 ms after), timed around vis-network's whole redraw (``renderer._redraw``: clearing, the
+  page's own drawing in ``beforeDrawing``, edges, nodes, ``afterDrawing``): the script's time;
+  ``(raster)``: the same on a second drag with the canvas flushed at the end of each frame (a read of
+  one pixel makes Chromium rasterise the frame's drawing at once), the script's and the drawing's;
+- ``nodes in page``: the nodes on the canvas plus the entities listed as unconnected.
 
-Target: interactive in under 3 s at every size (the issue asks it of 10,000 nodes).
+Targets: interactive in under 3 s and no pan frame over 50 ms at every size (the issue asks it of
+10,000 nodes; it measured 3.15 s and 241 ms there before).
 
     .venv/bin/python bench/bench_viz.py                  # 1,000 and 10,000 nodes, 3 runs
     .venv/bin/python bench/bench_viz.py --sizes 10000 --runs 1 --json
@@ -51,6 +57,7 @@ from kg.network import relation_labels, type_labels  # noqa: E402
 from kg.viz import write_html  # noqa: E402
 
 TARGET_S = 3.0
+TARGET_FRAME_MS = 50.0
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -203,23 +210,35 @@ def measure_page(browser, path: Path, timeout_s: float = 120.0) -> dict:
     page.wait_for_function("window.kgReady === true", timeout=timeout_s * 1000, polling=20)
     wall = time.perf_counter() - wall
     ready_ms = page.evaluate("window.kgReadyAt")
-    # Pan: drag the canvas and record the slowest frame drawn meanwhile.
-    page.evaluate("""() => { window.kgFrames = []; let t0 = 0;
-        window.kgNetwork.on('beforeDrawing', () => { t0 = performance.now(); });
-        window.kgNetwork.on('afterDrawing', () => { window.kgFrames.push(performance.now() - t0); }); }""")
+    # Pan: drag the canvas and record the slowest frame drawn meanwhile (the whole redraw: a listener
+    # of beforeDrawing would miss the page's own drawing, which listens first).
+    page.evaluate("""() => { window.kgFrames = []; window.kgFlush = false;
+        const r = window.kgNetwork.renderer, redraw = r._redraw, canvas = window.kgNetwork.canvas.frame.canvas;
+        r._redraw = function (hidden) { const t0 = performance.now(); const out = redraw.apply(this, arguments);
+            if (window.kgFlush) canvas.getContext('2d').getImageData(0, 0, 1, 1);
+            if (!hidden) window.kgFrames.push(performance.now() - t0); return out; }; }""")
     box = page.locator("#kg-network").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx, cy)
-    page.mouse.down()
-    for k in range(1, 11):
-        page.mouse.move(cx + 20 * k, cy + 10 * k)
-        page.wait_for_timeout(16)
-    page.mouse.up()
-    page.wait_for_timeout(100)
-    frames = page.evaluate("window.kgFrames")
-    n_nodes = page.evaluate("window.kgNodes.length")
+
+    def drag(dx: int) -> list[float]:
+        page.evaluate("window.kgFrames = []")
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        for k in range(1, 11):
+            page.mouse.move(cx + dx * k, cy + 10 * k)
+            page.wait_for_timeout(16)
+        page.mouse.up()
+        page.wait_for_timeout(100)
+        return page.evaluate("window.kgFrames")
+
+    frames = drag(20)
+    page.evaluate("window.kgFlush = true")
+    raster = drag(-20)
+    n_nodes = page.evaluate("""window.kgNodes.length
+        + (JSON.parse(document.getElementById('kg-data').textContent).isolated || []).length""")
     context.close()
     return {"ready_s": ready_ms / 1000, "wall_s": wall, "pan_frame_ms": max(frames) if frames else None,
+            "pan_frame_raster_ms": max(raster) if raster else None,
             "pan_frames": len(frames), "nodes_in_page": n_nodes, "blocked_requests": len(blocked),
             "console_errors": errors}
 
@@ -250,12 +269,14 @@ def run(sizes: list[int], runs: int, seed: int, workdir: Path, browser_runs: boo
                     "interactive_s": statistics.median(p["ready_s"] for p in pages),
                     "interactive_wall_s": statistics.median(p["wall_s"] for p in pages),
                     "pan_frame_ms": max((p["pan_frame_ms"] or 0) for p in pages),
+                    "pan_frame_raster_ms": max((p["pan_frame_raster_ms"] or 0) for p in pages),
                     "nodes_in_page": pages[0]["nodes_in_page"],
                     "blocked_requests": sum(p["blocked_requests"] for p in pages),
                     "console_errors": sorted({e for p in pages for e in p["console_errors"]}),
                 })
-                row["ok"] = (row["interactive_s"] < TARGET_S and row["blocked_requests"] == 0
-                             and not row["console_errors"] and row["nodes_in_page"] == row["nodes"])
+                row["ok"] = (row["interactive_s"] < TARGET_S and (row["pan_frame_ms"] or 0) < TARGET_FRAME_MS
+                             and row["blocked_requests"] == 0 and not row["console_errors"]
+                             and row["nodes_in_page"] == row["nodes"])
             results.append(row)
     finally:
         if browser:
@@ -266,7 +287,7 @@ def run(sizes: list[int], runs: int, seed: int, workdir: Path, browser_runs: boo
 
 def format_table(results: list[dict]) -> str:
     head = ["nodes", "edges", "layout s", "write s", "page MB", "interactive s", "(wall s)", "pan frame ms",
-            "blocked", "ok"]
+            "(raster)", "blocked", "ok"]
     rows = [head]
     for r in results:
         rows.append([f"{r['nodes']:,}", f"{r['edges']:,}", f"{r['layout_s']:.2f}", f"{r['write_s']:.2f}",
@@ -274,6 +295,7 @@ def format_table(results: list[dict]) -> str:
                      f"{r['interactive_s']:.2f}" if "interactive_s" in r else "-",
                      f"{r['interactive_wall_s']:.2f}" if "interactive_wall_s" in r else "-",
                      f"{r['pan_frame_ms']:.0f}" if r.get("pan_frame_ms") else "-",
+                     f"{r['pan_frame_raster_ms']:.0f}" if r.get("pan_frame_raster_ms") else "-",
                      str(r.get("blocked_requests", "-")), {True: "yes", False: "NO"}.get(r.get("ok"), "-")])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
@@ -293,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="keep the pages here (default: a temporary folder)")
     ap.add_argument("--no-browser", action="store_true", help="only time the writing of the page")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
-    ap.add_argument("--check", action="store_true", help=f"exit 1 unless every page is interactive in < {TARGET_S} s")
+    ap.add_argument("--check", action="store_true",
+                    help=f"exit 1 unless every page is interactive in < {TARGET_S:g} s with pan frames < {TARGET_FRAME_MS:g} ms")
     args = ap.parse_args(argv)
     if not args.no_browser and not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} not found (apt-get install chromium), or pass --no-browser", file=sys.stderr)
@@ -303,12 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         results = run(args.sizes, args.runs, args.seed, workdir, browser_runs=not args.no_browser)
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "runs": args.runs, "seed": args.seed,
-           "target_interactive_s": TARGET_S}
+           "target_interactive_s": TARGET_S, "target_pan_frame_ms": TARGET_FRAME_MS}
     if args.json:
         print(json.dumps({"env": env, "results": results}, indent=1, ensure_ascii=False))
     else:
-        print(f"kg.viz pages, synthetic graphs (seed {args.seed}), median of {args.runs} run(s); "
-              f"target: interactive < {TARGET_S:g} s")
+        print(f"kg.viz pages, synthetic graphs (seed {args.seed}), median of {args.runs} run(s), slowest pan frame "
+              f"of all; targets: interactive < {TARGET_S:g} s, pan frame < {TARGET_FRAME_MS:g} ms")
         print(format_table(results))
     if args.check and not all(r.get("ok", True) for r in results):
         return 1

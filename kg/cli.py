@@ -318,8 +318,11 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
         return
     if not query:
         raise click.UsageError("give a QUERY (SPARQL text, a .rq file or a stored query's name), or --list")
-    result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
-                          allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
+    try:
+        result = kq.run_query(query, out_dir, params=kq.parse_param_args(params), timeout=timeout or None,
+                              allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
+    except kq.UpdateRefusedError as e:  # the library's message, with the option that runs it (exit 2)
+        raise kq.UpdateRefusedError(f"{e} (--allow-update runs it on OUT/store, until the graph is rebuilt)") from None
     click.echo(kq.format_result(result, fmt))
     if result.kind in ("select", "construct"):
         more = f"; the next page: --offset {offset + limit}, all: --limit 0" if limit and len(result.rows) >= limit else ""
@@ -424,7 +427,7 @@ def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
 @click.option("--hops", default=2, show_default=True, type=click.IntRange(min=0),
               help="With --focus: how many steps from it to show.")
 @click.option("--physics/--no-physics", default=None,
-              help="Let the nodes settle live in the page [default: on up to 1,000 nodes].")
+              help="Let the nodes move and settle live in the page [default: off, the layout as computed].")
 @click.option("--title", default=None, help="Title of the page.")
 @_ontology
 def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, physics: bool | None,
@@ -437,6 +440,8 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
 
     Types are coloured and shaped (legend), relations labelled in Chinese and English; search by
     name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
+    The page opens on the largest connected part, fitted, its best-connected entities named;
+    entities with no relation are listed under the filters, not drawn.
     An unknown --focus name exits with status 2 and lists close names; a missing graph with status 3.
     """
     from pathlib import Path

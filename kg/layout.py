@@ -1,7 +1,8 @@
 """Positions for drawing a graph, computed ahead so the page needs no physics to show it.
 
-Each connected component is laid out on its own and the components are packed in rows, largest
-first, with the isolated nodes in a block of their own. A component of fewer than
+Each connected component is laid out on its own, turned so that it spreads most along x (screens
+are wider than tall), and the components are packed in rows, largest first, with the isolated
+nodes in a block of their own. A component of fewer than
 ``SPRING_MAX`` nodes gets ``networkx.spring_layout`` (Fruchterman-Reingold, dense, with a fixed
 seed); a larger one starts from pivot MDS (breadth-first distances from a few dozen pivots) and is
 refined by a Fruchterman-Reingold pass whose repulsion only looks at nodes in neighbouring grid
@@ -96,7 +97,21 @@ def _component_layout(comp: list[int], adj: list[set[int]], seed: int) -> np.nda
         pos = _pivot_mds(ladj, seed)
         pos = _normalise(pos, edges)
         pos = _force_layout(pos, edges)
-    return _normalise(pos, edges)
+    return _normalise(_principal_axes(pos), edges)
+
+
+def _principal_axes(pos: np.ndarray) -> np.ndarray:
+    """The positions turned so that their greatest spread is along x (signs fixed: the farthest
+    node on each axis is on its positive side)."""
+    pos = pos - pos.mean(axis=0)
+    if len(pos) < 3:
+        return pos
+    _, vecs = np.linalg.eigh(pos.T @ pos)
+    pos = pos @ vecs[:, ::-1]
+    for ax in range(2):
+        if pos[int(np.argmax(np.abs(pos[:, ax]))), ax] < 0:
+            pos[:, ax] = -pos[:, ax]
+    return pos
 
 
 def _normalise(pos: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -8,7 +8,11 @@ Nodes are entity IRIs with plain attributes::
 
     label, type ("Association"), type_zh ("社会团体"), aliases [str], date, end_date,
     posts [{"title", "organization", "organization_iri"}], sources [doc id],
-    evidence [{"doc", "sentence", "start", "end", "extractor", "confidence", "predicate"}]
+    evidence [{"doc", "sentence", "start", "end", "extractor", "confidence", "predicate", "relations"}]
+
+A node's ``evidence`` holds each sentence once; its ``relations`` are every relation that sentence
+states about the node, ``{"predicate", "other" (the node at the other end), "direction"}`` (``"out"``
+when the node is the subject), in (predicate, other) order; ``predicate`` is the first of them.
 
 Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"memberOf:会长"``)::
 
@@ -276,8 +280,10 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
                 confs = [e["confidence"] for e in ev if e["confidence"] is not None]
                 G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
                            label_en=rel_names[key]["en"], confidence=max(confs) if confs else None, evidence=ev)
-                for end in (u, v):
-                    G.nodes[end]["evidence"].extend({**e, "predicate": key} for e in ev)
+                for end, other, direction in ((u, v, "out"), (v, u, "in")):
+                    G.nodes[end]["evidence"].extend(
+                        {**e, "predicate": key, "relations": [{"predicate": key, "other": other, "direction": direction}]}
+                        for e in ev)
 
     # Posts: org:Membership nodes become a node attribute, and an edge when the body is known.
     for m in [s for s, t in typed if t == _MEMBERSHIP]:
@@ -325,12 +331,18 @@ def _evidence_order(e: dict) -> tuple:
 
 
 def _dedupe(items: list[dict]) -> list[dict]:
-    seen, out = set(), []
+    """One item per (document, sentence), holding every relation the sentence states about the node."""
+    first: dict[tuple, dict] = {}
     for e in sorted(items, key=lambda e: (e["doc"], e["start"] or 0, e["sentence"], e["predicate"], *_evidence_order(e))):
         k = (e["doc"], e["sentence"])
-        if k not in seen:
-            seen.add(k)
-            out.append(e)
+        if k not in first:
+            first[k] = {**e, "relations": list(e["relations"])}
+        else:
+            first[k]["relations"].extend(r for r in e["relations"] if r not in first[k]["relations"])
+    out = list(first.values())
+    for e in out:
+        e["relations"].sort(key=lambda r: (r["predicate"], r["other"], r["direction"]))
+        e["predicate"] = e["relations"][0]["predicate"]
     return out
 
 

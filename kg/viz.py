@@ -4,13 +4,21 @@ pyvis builds the nodes, edges and vis-network options; the page is our own Jinja
 (``kg/templates/graph.html.jinja``) with vis-network's JavaScript and CSS (shipped inside the
 pyvis package) inlined, and a small plain-JavaScript interface: a legend that filters by type,
 a relation filter, a search by name or alias, and a side panel with the type, aliases, posts and
-evidence (sentence and source document) of the node or edge under the mouse or clicked.
+evidence (sentence and source document, with every relation the sentence states) of the node or
+edge under the mouse or clicked.
+
+On opening, the page shows the largest connected part fitted to the window, with the names of its
+best-connected entities drawn 14 px high where they do not overlap (the other names appear from 8 px
+as one zooms in); entities with no relation are not drawn but listed, by type, under the filters.
+Positions are computed ahead (:mod:`kg.layout`) and physics is off unless asked for. Above
+``DETAIL_MAX_NODES`` nodes, only the selected node's edges are labelled, and the page draws at a
+level of detail: vis-network holds only what is big enough on the screen to be seen or pointed at,
+the page draws the rest itself as dots and hairlines, one path per colour (vis-network draws each
+node and edge on its own: 90 ms a frame for 8,000 nodes and 24,000 edges; see the template).
 
 Nothing from a document is ever HTML: the graph goes into the page as JSON inside a
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the
-page builds every text with ``textContent``. Positions are computed ahead (:mod:`kg.layout`), so
-physics is only switched on for graphs of at most ``PHYSICS_MAX_NODES`` nodes. The same graph
-gives the same bytes.
+page builds every text with ``textContent``. The same graph gives the same bytes.
 
 >>> from kg.network import _example_graph, load_network
 >>> html = render_html(load_network(_example_graph()))
@@ -26,6 +34,7 @@ from __future__ import annotations
 import difflib
 import html as _html
 import json
+import math
 import os
 import re
 from functools import lru_cache
@@ -37,9 +46,13 @@ from kg.errors import BadUsage
 from kg.layout import layout_positions
 
 __all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "FocusNotFound",
-           "TYPE_STYLES", "PHYSICS_MAX_NODES"]
+           "TYPE_STYLES", "DETAIL_MAX_NODES"]
 
-PHYSICS_MAX_NODES = 1000  # above this the page draws the precomputed layout with physics off
+#: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
+#: curved; above, edges are straight and labelled on the selected node only, and the page draws at a
+#: level of detail (a frame of 1,000 nodes took 20-50 ms of script with every node and edge drawn).
+DETAIL_MAX_NODES = 500
+HUBS = 200  # candidates for a legible name on opening (the page keeps those that fit without overlap)
 SEED = 7
 
 # Shape and colour per type; shapes with the label below them (cheap to draw in large graphs).
@@ -103,7 +116,10 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     """Everything the page shows, as plain JSON-ready data (nodes, edges, options, legend, details).
 
     ``focus`` is a node of ``G`` to mark as the centre. Nodes get short ids in IRI order
-    (``n0``, ``n1``…), edges in (source, target, key) order.
+    (``n0``, ``n1``…), edges in (source, target, key) order. Entities with no relation are not drawn:
+    they are listed in ``isolated`` (the page shows them in a list). ``main`` holds the nodes of the
+    largest connected part, which the page fits to the window on opening, and ``hubs`` the nodes of
+    that part with the most neighbours, most first, whose names the page draws legibly there.
     """
     from kg.network import relation_labels, type_labels
 
@@ -111,34 +127,48 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     types, rels = type_labels(ontology), relation_labels(ontology)
     order = sorted(G, key=str)
     ids = {n: f"n{i}" for i, n in enumerate(order)}
-    pos = layout_positions(G, seed=seed)
     degree = dict(G.degree())
-    big = G.number_of_nodes() > PHYSICS_MAX_NODES
-    physics = (not big) if physics is None else physics
+    drawn = [n for n in order if degree[n] or n == focus]
+    isolated = [n for n in order if not (degree[n] or n == focus)]
+    unconnected = set(isolated)
+    H = G.subgraph(drawn)
+    pos = layout_positions(H, seed=seed)
+    neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
+    parts = sorted(nx.connected_components(H.to_undirected(as_view=True)), key=lambda c: (-len(c), min(map(str, c))))
+    main = sorted(parts[0], key=str) if parts else []
+    hubs = sorted(main, key=lambda n: (-neighbours[n], str(n)))[:HUBS]
+    size = _sizes(neighbours)
+    big = len(drawn) > DETAIL_MAX_NODES
+    physics = bool(physics)  # off unless asked: the opening view is fitted and named for the layout as computed
     ev_table = _EvidenceTable()
     info, type_count = [], {}
-    for n in order:
+    for n in drawn + isolated:
         a = G.nodes[n]
         t = a.get("type", "")
         type_count[t] = type_count.get(t, 0) + 1
-        options = dict(group=t, x=pos[n][0], y=pos[n][1], value=degree[n] + 1)
-        if physics and not degree[n]:
-            options["physics"] = False  # stays in the block of isolated nodes
-        if n == focus:
-            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
-            options.update(borderWidth=4, font={"size": 18}, shadow=True,
-                           color={"background": colour, "border": "#1F2933",
-                                  "highlight": {"background": colour, "border": "#1F2933"}})
-        net.add_node(ids[n], label=_short(a.get("label") or str(n)), shape=TYPE_STYLES.get(t, _OTHER_STYLE)[0],
-                     **options)
         info.append({
             "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": t,
             "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
             "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
                        "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
             "sources": list(a.get("sources", ())),
-            "evidence": [[ev_table.add(e), e.get("predicate")] for e in a.get("evidence", ())],
+            # [evidence row, [[predicate, other node, "out"|"in"], ...]]: every relation of the sentence
+            "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
+                                            for r in e.get("relations") or
+                                            [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
+                         for e in a.get("evidence", ())],
         })
+        if n in unconnected:
+            continue
+        options = dict(group=t, x=pos[n][0], y=pos[n][1], size=size[n])
+        if n == focus:
+            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
+            options.update(borderWidth=4, font={"size": 18}, shadow=True,
+                           color={"background": colour, "border": "#1F2933",
+                                  "highlight": {"background": colour, "border": "#1F2933"}})
+        net.add_node(ids[n], label=_short(a.get("label") or str(n)), **options)
+    for nd in net.nodes:
+        nd.pop("shape", None)  # pyvis' default; the node's group gives its shape
     edge_info, rel_count = [], {}
     edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
     for i, (u, v, k, a) in enumerate(edges):
@@ -156,17 +186,30 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     legend = [{"type": t, "zh": types.get(t, {}).get("zh") or type_zh.get(t, t), "en": types.get(t, {}).get("en", t),
                "shape": TYPE_STYLES.get(t, _OTHER_STYLE)[0], "color": TYPE_STYLES.get(t, _OTHER_STYLE)[1],
                "count": type_count[t]} for t in _type_order(type_count)]
-    predicates = sorted(set(rel_count) | {p for i in info for _, p in i["evidence"] if p})
+    predicates = sorted(set(rel_count) | {r[0] for i in info for _, rs in i["evidence"] for r in rs if r[0]})
     relations = [{"predicate": p, "zh": rels.get(p, {}).get("zh", p), "en": rels.get(p, {}).get("en", p),
                   "count": rel_count.get(p, 0)} for p in predicates]
     return {
         "title": title or "知识图谱 · Knowledge graph",
         "focus": ids.get(focus) if focus is not None else None,
         "physics": physics, "edge_labels": "selected" if big else "all",
-        "nodes": net.nodes, "edges": net.edges, "info": info, "edge_info": edge_info,
+        "nodes": net.nodes, "edges": net.edges, "isolated": [ids[n] for n in isolated],
+        "main": [ids[n] for n in main], "hubs": [ids[n] for n in hubs],
+        "info": info, "edge_info": edge_info,
         "legend": legend, "relations": relations, **ev_table.tables(),
         "options": _options(net, legend, physics, big),
     }
+
+
+def _sizes(neighbours: dict, smallest: float = 8.0, largest: float = 30.0) -> dict:
+    """Node sizes from the number of neighbours, on a square-root scale (a sixteenth of the hub's
+    neighbours draws the node a quarter of the way from ``smallest`` to ``largest``). Given as sizes,
+    not as vis-network values: the page then builds its network about a third faster."""
+    if not neighbours:
+        return {}
+    lo, hi = min(neighbours.values()), max(neighbours.values())
+    return {n: round(smallest + (largest - smallest) * (math.sqrt((k - lo) / (hi - lo)) if hi > lo else 0.5), 1)
+            for n, k in neighbours.items()}
 
 
 class _EvidenceTable:
@@ -230,7 +273,7 @@ def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
     net.toggle_physics(physics)
     if physics:
         # Close to the computed layout's equilibrium (edges of 150), no pull to the centre (it
-        # would undo the packing of the components); isolated nodes are left out of physics.
+        # would undo the packing of the components).
         net.barnes_hut(gravity=-2500, central_gravity=0.0, spring_length=150, spring_strength=0.04,
                        damping=0.5, overlap=0)
     net.set_edge_smooth("continuous")  # "dynamic" adds a physics body per edge
@@ -249,8 +292,12 @@ def _options(net, legend: list[dict], physics: bool, big: bool) -> dict:
     if big:  # the page labels the selected node's edges and gives them arrows
         options["edges"]["smooth"] = False
         options["edges"]["arrows"]["to"]["enabled"] = False
-    options["nodes"] = {"font": {"size": 13, "face": "sans-serif"},
-                        "scaling": {"min": 8, "max": 30, "label": {"enabled": False}}}
+    # No border (it is the fill's colour: drawing it doubled the cost of a frame of 10,000 nodes) but
+    # on the selected node. A name is drawn once it is 8 px on the screen (4 px names were a grey
+    # haze) and never above 20 px; the page makes the names of the main part's hubs 14 px on opening.
+    options["nodes"] = {"font": {"size": 13, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+                        "borderWidth": 0, "borderWidthSelected": 2,
+                        "scaling": {"label": {"enabled": False, "drawThreshold": 9, "maxVisible": 20}}}
     options["groups"] = {g["type"]: {"shape": g["shape"], "color": {
         "background": g["color"], "border": g["color"],
         "highlight": {"background": g["color"], "border": "#1F2933"},
@@ -300,8 +347,8 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
     """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
 
     ``focus`` (a name or alias) limits the page to the entities at most ``hops`` steps from that
-    entity (:class:`FocusNotFound` if there is none). ``physics`` defaults to on for at most
-    ``PHYSICS_MAX_NODES`` nodes.
+    entity (:class:`FocusNotFound` if there is none). ``physics`` (off by default) lets the nodes
+    move and settle in the page; the opening view is fitted again once they settle.
     """
     from markupsafe import Markup
 
@@ -315,7 +362,7 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
     js, css = _vis_assets()
     details = {k: data.pop(k) for k in DETAIL_KEYS}
     return _template().render(
-        title=data["title"], n_nodes=len(data["nodes"]), n_edges=len(data["edges"]),
+        title=data["title"], n_nodes=len(data["nodes"]) + len(data["isolated"]), n_edges=len(data["edges"]),
         data_json=Markup(_script_json(data)), details_json=Markup(_script_json(details)),
         vis_js=Markup(js), vis_css=Markup(css))
 

@@ -111,6 +111,34 @@ def test_an_unchanged_rebuild_keeps_the_store(built, tmp_path):
     assert r.stdout.splitlines() == ["l", "王建国", "陈志强"]
 
 
+def test_an_unchanged_rebuild_replaces_a_store_of_an_older_version(built, tmp_path):
+    """A store loaded by an older kg (manifest version 1: no default graph, queries used the union of
+    the named graphs) is not current for an unchanged graph.trig: the build loads it again."""
+    import json
+    import shutil
+
+    import pyoxigraph as ox
+
+    store = built / "store"
+    manifest = json.loads((store / "kg-store.json").read_text(encoding="utf-8"))
+    shutil.rmtree(store)
+    old = ox.Store(str(store))
+    old.bulk_load(path=str(built / "graph.trig"), format=ox.RdfFormat.TRIG)  # the named graphs alone
+    old.flush()
+    del old
+    manifest["version"] = 1
+    del manifest["default_graph_triples"]
+    (store / "kg-store.json").write_text(json.dumps(manifest), encoding="utf-8")
+    graph = (built / "graph.trig").read_bytes()
+    r = kg("build", tmp_path / "seeds", "-o", built)
+    assert r.exit_code == 0, r.output
+    assert (built / "graph.trig").read_bytes() == graph
+    assert json.loads((store / "kg-store.json").read_text(encoding="utf-8"))["version"] > 1
+    r = kg("query", "--graph", built, "SELECT ?l WHERE { ?p a kg:Person ; rdfs:label ?l } ORDER BY ?l",
+           "--format", "csv")
+    assert r.stdout.splitlines() == ["l", "王建国", "陈志强"]  # the default graph holds the facts
+
+
 def test_a_changed_rebuild_replaces_the_store(built, tmp_path):
     (tmp_path / "seeds" / "news.txt").write_text(CHANGED, encoding="utf-8")
     r = kg("build", tmp_path / "seeds", "-o", built)

@@ -126,6 +126,20 @@ def test_bad_parameter_exits_2(out):
 def test_update_is_refused(out):
     r = kg("query", "--graph", str(out), "DROP ALL")
     assert r.exit_code == 2 and "refused" in r.stderr  # a usage error: --allow-update runs it
+    assert "--allow-update" in r.stderr and "allow_update" not in r.stderr  # the option, not the Python argument
+
+
+def test_one_line_query_error_names_line_1(out):
+    """Regression: reported at line 2 (the page clause --limit adds on a line of its own)."""
+    r = kg("query", "--graph", str(out), "SELECT ?e WHERE { ?e a kg:Event ; rdfs:label ?l } ORDER ?l")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "error: SPARQL syntax error at line 1, column 59: at the end of the query; expected BY"
+
+
+def test_unknown_prefix_is_one_line(out):
+    r = kg("query", "--graph", str(out), "SELECT ?t WHERE { ?d dct:title ?t }")
+    assert r.exit_code == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "unknown prefix 'dct:'" in r.stderr
 
 
 def test_no_graph(tmp_path):
@@ -159,3 +173,34 @@ def test_missing_required_parameter_exits_2(out):
     r = kg("query", "--graph", str(out), "cohosts")
     assert r.exit_code == 2
     assert "--param org=" in r.stderr
+
+
+def _readme_queries() -> list[str]:
+    """The SPARQL of each `kg query '…'` example in the README's section on asking your own questions."""
+    import shlex
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Asking your own questions (SPARQL)"):]
+    section = section[:section.index("\n## ")]
+    return [shlex.split(line.strip())[2] for line in section.splitlines() if line.strip().startswith("kg query '")]
+
+
+def test_readme_shows_how_to_match_a_chinese_label(out):
+    """The README's examples run on a graph and give what the text around them says."""
+    queries = _readme_queries()
+    assert len(queries) == 6
+    rows = []
+    for q in queries:
+        r = kg("query", "--graph", str(out), q, "--format", "json", "--limit", "0")
+        assert r.exit_code == 0, (q, r.stderr)
+        rows.append(json.loads(r.stdout)["rows"])
+    events, by_alias, by_str, by_part, docs, sentences = rows
+    assert len(events) == len({r["e"] for r in events}) == 4  # each event once
+    assert len(by_alias) == len(by_str) == len(by_part) == 1
+    assert by_alias[0]["o"] == by_str[0]["o"] == by_part[0]["o"]
+    assert {r["doc"].rsplit("/", 1)[1] for r in docs} == {"001.txt", "002.txt", "003.txt"}
+    assert sentences == [{"doc": "https://example.org/cnqkg/id/source/001.txt",
+                          "sentence": "9月12日，由中机质协主办的2020年全国机械工业质量品牌工作会议在北京召开。"}]
+    # and the pitfall it warns of: the plain string is another literal
+    plain = kg("query", "--graph", str(out), queries[1].replace('"中机质协"@zh', '"中机质协"'), "--format", "json")
+    assert json.loads(plain.stdout)["rows"] == []

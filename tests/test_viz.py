@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.layout import SPRING_MAX, layout_positions
 from kg.network import load_network
-from kg.viz import (PHYSICS_MAX_NODES, TYPE_STYLES, FocusNotFound, Page, _script_json, focus_subgraph, page_data,
+from kg.viz import (DETAIL_MAX_NODES, TYPE_STYLES, FocusNotFound, Page, _script_json, focus_subgraph, page_data,
                     render_html, show, write_html)
 
 DATA = Path(__file__).parent / "data"
@@ -147,10 +147,41 @@ def test_title_is_escaped(G):
 
 def test_every_node_and_edge_is_in_the_page(G, html):
     data, details = page_json(html)
-    assert len(data["nodes"]) == G.number_of_nodes() == len(details["info"])
+    assert len(data["nodes"]) + len(data["isolated"]) == G.number_of_nodes() == len(details["info"])
     assert len(data["edges"]) == G.number_of_edges() == len(details["edge_info"])
     assert {i["iri"] for i in details["info"]} == set(G)
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
+
+
+def test_unconnected_entities_are_listed_not_drawn(G, html):
+    """Regression: 125 entities with no relation were drawn as a dense grid beside the graph."""
+    data, details = page_json(html)
+    lonely = {n for n in G if G.degree(n) == 0}
+    assert lonely, "the fixture has an entity with no relation"
+    by_id = {n["id"]: i for n, i in zip(data["nodes"], details["info"])}
+    by_id.update(zip(data["isolated"], details["info"][len(data["nodes"]):]))
+    assert {by_id[i]["iri"] for i in data["isolated"]} == lonely
+    assert not {by_id[n["id"]]["iri"] for n in data["nodes"]} & lonely
+    assert {i for e in data["edges"] for i in (e["from"], e["to"])} <= {n["id"] for n in data["nodes"]}
+
+
+def test_opening_view_is_the_largest_connected_part_and_its_hubs():
+    G = _plain_graph(30)  # one part of 30 nodes
+    G.add_edge("urn:x1", "urn:x2", key="hosted", predicate="hosted", label_zh="主办", label_en="hosted",
+               confidence=None, evidence=[])
+    for n in ("urn:x1", "urn:x2", "urn:alone"):
+        G.add_node(n, iri=n, label=n, type="Company", type_zh="企业", aliases=[], date=None, end_date=None,
+                   posts=[], sources=[], evidence=[])
+    data = page_data(G)
+    label = {n["id"]: n["label"] for n in data["nodes"]}
+    assert sorted(label[i] for i in data["main"]) == sorted(f"实体{i}" for i in range(30))
+    U = nx.Graph(G)
+    most = max(U.degree(f"urn:n{i}") for i in range(30))
+    first = data["hubs"][0]
+    assert U.degree(next(n for n in G if G.nodes[n]["label"] == label[first])) == most
+    degrees = [U.degree(next(n for n in G if G.nodes[n]["label"] == label[h])) for h in data["hubs"]]
+    assert degrees == sorted(degrees, reverse=True)
+    assert len(data["isolated"]) == 1 and len(data["nodes"]) == 32
 
 
 def test_legend_gives_each_type_a_shape_colour_and_names(G, html):
@@ -190,6 +221,7 @@ def test_node_details_hold_type_aliases_posts_and_evidence(html):
     assert {g["type"]: (g["zh"], g["en"]) for g in data["legend"]}["Association"] == ("社会团体", "Association")
     assert org["aliases"] == ["中机质协"]
     ids = {n["id"]: i for n, i in zip(data["nodes"], details["info"])}
+    node_of = {i["label"]: k for k, i in ids.items()}
     posts = info["王建和"]["posts"]
     assert posts == [{"title": "副会长兼秘书长", "organization": "中国机械工业质量管理协会",
                       "node": next(k for k, v in ids.items() if v is org)}]
@@ -198,14 +230,29 @@ def test_node_details_hold_type_aliases_posts_and_evidence(html):
     docs = {details["docs"][e[0]] for e in evidence}
     assert "9月12日，由中机质协主办的2020年全国机械工业质量品牌工作会议在北京召开。" in sentences
     assert docs == {"news-001.txt", "<svg onload=alert(5)>.txt"}
-    assert {p for _, p in org["evidence"]} == {"hosted"}
+    event = node_of["2020年全国机械工业质量品牌工作会议"]
+    assert {tuple(r) for _, rels in org["evidence"] for r in rels} == {("hosted", event, "out")}
     assert info["2020年全国机械工业质量品牌工作会议"]["date"] == "2020-09-12"
+
+
+def test_node_evidence_lists_every_relation_of_a_sentence(html):
+    """Regression: a sentence stating that a person attended and spoke showed only 'attended'."""
+    data, details = page_json(html)
+    ids = {i["label"]: n["id"] for n, i in zip(data["nodes"], details["info"])}
+    person = next(i for i in details["info"] if i["label"] == "王建和")
+    [(row, relations)] = [(k, rels) for k, rels in person["evidence"]
+                          if details["sentences"][details["evidence"][k][1]] == "王建和出席会议并讲话。"]
+    event = ids["2020年全国机械工业质量品牌工作会议"]
+    assert relations == [["attended", event, "out"], ["spokeAt", event, "out"]]
+    hub = next(i for i in details["info"] if i["label"] == "2020年全国机械工业质量品牌工作会议")
+    assert [rels for k, rels in hub["evidence"] if k == row] == [[["attended", ids["王建和"], "in"],
+                                                                   ["spokeAt", ids["王建和"], "in"]]]
 
 
 def test_edge_details_hold_evidence(G, html):
     data, details = page_json(html)
     (edge, extra), = [(e, x) for e, x in zip(data["edges"], details["edge_info"]) if e["rel"] == "attended"
-                      and x["evidence"]]
+                      and x["evidence"] and x["confidence"] == 0.7]
     doc, sentence, start, end, extractor, confidence = details["evidence"][extra["evidence"][0]]
     assert details["sentences"][sentence] == XSS_SENTENCE
     assert (details["docs"][doc], start, end, details["extractors"][extractor], confidence) == \
@@ -241,17 +288,17 @@ def _plain_graph(n: int, seed: int = 1) -> nx.MultiDiGraph:
     return G
 
 
-def test_small_graphs_get_physics_and_edge_labels(G):
+def test_small_graphs_get_edge_labels_and_physics_only_when_asked(G):
     data = page_data(G)
-    assert data["physics"] is True and data["options"]["physics"]["enabled"] is True
-    assert data["options"]["physics"]["stabilization"]["enabled"] is False  # the layout is computed ahead
+    assert data["physics"] is False and data["options"]["physics"]["enabled"] is False  # the opening view stays fitted
     assert data["edge_labels"] == "all" and all("label" in e for e in data["edges"])
-    lonely = [n for n in data["nodes"] if n.get("physics") is False]
-    assert [n["label"] for n in lonely] == ["第五届质量标准化论坛"], "isolated nodes stay where the layout put them"
+    asked = page_data(G, physics=True)
+    assert asked["physics"] is True and asked["options"]["physics"]["enabled"] is True
+    assert asked["options"]["physics"]["stabilization"]["enabled"] is False  # the layout is computed ahead
 
 
 def test_large_graphs_are_drawn_static_with_labels_on_selection():
-    big = _plain_graph(PHYSICS_MAX_NODES + 1)
+    big = _plain_graph(DETAIL_MAX_NODES + 1)
     data = page_data(big)
     assert data["physics"] is False and data["options"]["physics"]["enabled"] is False
     assert data["options"]["layout"]["improvedLayout"] is False
@@ -320,6 +367,13 @@ def test_layout_is_deterministic_and_spreads_nodes():
         xy = sorted(pos.values())
         assert len(pos) == n and all(math.isfinite(c) for p in xy for c in p)
         assert len(set(xy)) == n, "no two nodes on the same spot"
+
+
+def test_layout_lays_a_component_along_x():
+    G2 = nx.path_graph([f"n{i}" for i in range(12)])  # a chain is long and thin whatever spring does
+    pos = layout_positions(G2)
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    assert max(xs) - min(xs) > 2 * (max(ys) - min(ys))
 
 
 def test_layout_packs_components_apart():
@@ -391,7 +445,7 @@ def test_cli_writes_graph_html_into_the_build_folder(out, html):
     r = kg("viz", "--graph", str(out))
     assert r.exit_code == 0, r.stderr
     assert (out / "graph.html").read_text(encoding="utf-8") == html
-    assert f"{out / 'graph.html'}: 10 entities, 9 relations" in r.stderr
+    assert f"{out / 'graph.html'}: 10 entities, 10 relations" in r.stderr
 
 
 def test_cli_focus_writes_the_neighbourhood(out, tmp_path):
@@ -453,6 +507,6 @@ def test_build_writes_graph_html(tmp_path):
     assert page.is_file() and str(page) in r.stderr
     data, details = page_json(page.read_text(encoding="utf-8"))
     G = load_network(out)
-    assert len(data["nodes"]) == G.number_of_nodes() > 0
+    assert len(data["nodes"]) + len(data["isolated"]) == G.number_of_nodes() > 0
     assert page.read_text(encoding="utf-8") == render_html(G), "kg viz gives the same page as the build"
     assert not [p.name for p in out.iterdir() if p.name.startswith(".graph.html")], "no temporary file left"

@@ -17,7 +17,7 @@ import networkx as nx
 import pytest
 
 from kg.network import load_network
-from kg.viz import PHYSICS_MAX_NODES, TYPE_STYLES, write_html
+from kg.viz import DETAIL_MAX_NODES, TYPE_STYLES, write_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -142,11 +142,14 @@ def test_the_request_check_sees_an_external_link(visit, tmp_path):
 
 def test_page_loads_offline_with_every_node(visit, G, page_file):
     v = visit(page_file)
-    assert v.js("window.kgNodes.length") == G.number_of_nodes()
+    connected = sum(1 for n in G if G.degree(n))
+    unconnected = G.number_of_nodes() - connected
+    assert v.js("window.kgNodes.length") == connected  # on the canvas; the others in a list
+    assert v.page.locator("#kg-isolated summary").text_content() == f"未连接的实体 Unconnected ({unconnected})"
     assert v.js("window.kgEdges.length") == G.number_of_edges()
     assert v.js("document.querySelectorAll('#kg-network canvas').length") == 1
     assert v.js("window.kgNetwork.getPositions().length === undefined")  # an object of every node
-    assert len(v.js("Object.keys(window.kgNetwork.getPositions())")) == G.number_of_nodes()
+    assert len(v.js("Object.keys(window.kgNetwork.getPositions())")) == connected
     legend = v.page.locator("#kg-legend label").all_text_contents()
     types = {a["type"] for _, a in G.nodes(data=True)}
     assert len(legend) == len(types) and any(t.startswith("人物 Person") for t in legend)
@@ -259,7 +262,7 @@ def _plain_graph(n: int, seed: int = 1) -> nx.MultiDiGraph:
 
 
 def test_large_graph_opens_static_pans_and_labels_the_selected_edges(visit, tmp_path):
-    n = PHYSICS_MAX_NODES + 500
+    n = DETAIL_MAX_NODES + 500
     path = write_html(_plain_graph(n), tmp_path / "large.html")
     v = visit(path)
     assert v.js("window.kgNodes.length") == n
@@ -296,5 +299,171 @@ def test_build_page_of_a_build_folder(visit, tmp_path):
     r = CliRunner().invoke(main, ["viz", "--graph", str(out)])
     assert r.exit_code == 0, r.stderr
     v = visit(out / "graph.html")
-    assert v.js("window.kgNodes.length") == 10
+    assert v.js("window.kgNodes.length") == 9  # and one entity with no relation, in the list
+    v.assert_clean()
+
+
+# ---- the opening view ----------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Names of the best-connected entities must be at least this high on the screen on opening.
+LEGIBLE_PX = 12
+
+
+@pytest.fixture(scope="module")
+def seeds_page(tmp_path_factory) -> tuple[Path, nx.MultiDiGraph]:
+    """The page ``kg build`` writes for the seed corpus."""
+    from kg.build import build
+
+    out = tmp_path_factory.mktemp("seeds-out")
+    build([str(ROOT / "seeds")], out)
+    return out / "graph.html", load_network(out)
+
+
+def _largest_part_and_hubs(G: nx.MultiDiGraph) -> tuple[list[str], list[str]]:
+    """The IRIs of the largest connected part, and of its nodes by number of neighbours (most first)."""
+    U = nx.Graph(G.to_undirected())
+    U.remove_edges_from(nx.selfloop_edges(U))
+    main = sorted(nx.connected_components(U), key=lambda c: (-len(c), min(c)))[0]
+    return sorted(main), sorted(main, key=lambda n: (-U.degree(n), str(n)))
+
+
+def _opening(v: Visit, G: nx.MultiDiGraph) -> dict:
+    """What the opening view shows, from the page's vis-network: where the largest part's nodes are on
+    the screen, and the names drawn with their size and place on the screen."""
+    main, hubs = _largest_part_and_hubs(G)
+    o = v.js("""([main, hubs]) => {
+        const net = window.kgNetwork, data = JSON.parse(document.getElementById('kg-data').textContent);
+        const details = JSON.parse(document.getElementById('kg-details').textContent);
+        const idOf = {};
+        data.nodes.forEach((n, i) => { idOf[details.info[i].iri] = n.id; });
+        const box = document.getElementById('kg-network'), scale = net.getScale();
+        const at = id => net.canvasToDOM(net.getPositions([id])[id] || window.kgNodes.get(id));
+        const opts = data.options.nodes.scaling.label;
+        const th = opts.drawThreshold || 5, max = opts.maxVisible || 30;
+        const names = {};
+        for (const id of Object.keys(net.body.nodes)) {
+            const n = net.body.nodes[id], lab = n.labelModule;
+            if (!n.options.label || n.options.hidden) continue;
+            const px = lab.fontOptions.size * scale;
+            if (px < th - 1) continue;  // vis-network does not draw it
+            const a = net.canvasToDOM({x: lab.size.left, y: lab.size.top});
+            const b = net.canvasToDOM({x: lab.size.left + lab.size.width, y: lab.size.top + lab.size.height});
+            const k = Math.min(px, max) / px;  // drawn at most maxVisible high, from the same top centre
+            const cx = (a.x + b.x) / 2;
+            names[id] = {id, label: n.options.label, px: Math.min(px, max),
+                         x0: cx - (cx - a.x) * k, x1: cx + (b.x - cx) * k, y0: a.y, y1: a.y + (b.y - a.y) * k};
+        }
+        return {width: box.clientWidth, height: box.clientHeight, onScreen: main.map(iri => at(idOf[iri])),
+                hubs: hubs.map(iri => idOf[iri]), names: Object.values(names), named: window.kgHubs || [],
+                isolated: (data.isolated || []).length};
+    }""", [main, hubs])
+    o["main"] = main
+    return o
+
+
+def _check_opening(o: dict, hubs_named: int = 5) -> None:
+    xs, ys = [p["x"] for p in o["onScreen"]], [p["y"] for p in o["onScreen"]]
+    # the largest part is on the screen, and fills it one way or the other (fitted, not a corner)
+    assert min(xs) >= 0 and max(xs) <= o["width"] and min(ys) >= 0 and max(ys) <= o["height"]
+    assert (max(xs) - min(xs)) >= 0.75 * o["width"] or (max(ys) - min(ys)) >= 0.75 * o["height"]
+    # the names of its best-connected entities are drawn, legible and apart from one another
+    drawn = {n["id"]: n for n in o["names"]}
+    assert o["hubs"][0] in drawn, "the best-connected entity is named"
+    named_hubs = [h for h in o["hubs"] if h in drawn and drawn[h]["px"] >= LEGIBLE_PX]
+    assert len(named_hubs) >= hubs_named, [drawn.get(h) for h in o["hubs"][:hubs_named]]
+    rects = [drawn[h] for h in named_hubs]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"], (a, b)
+    # no name is drawn smaller than 8 px (4 px names were a grey haze)
+    assert all(n["px"] >= 8 for n in o["names"])
+
+
+def test_seeds_page_opens_on_the_largest_part_with_its_hubs_named(visit, seeds_page):
+    """Regression: microscopic names, 125 unconnected entities in a grid, half the canvas empty."""
+    path, G = seeds_page
+    v = visit(path)
+    o = _opening(v, G)
+    assert o["isolated"] == sum(1 for n in G if G.degree(n) == 0)
+    _check_opening(o)
+    v.screenshot("viz-seeds-opening")
+    v.assert_clean()
+
+
+def test_seeds_page_lists_unconnected_entities(visit, seeds_page):
+    path, G = seeds_page
+    lonely = sorted(G.nodes[n]["label"] for n in G if G.degree(n) == 0)
+    v = visit(path)
+    assert v.js("window.kgNodes.length") == G.number_of_nodes() - len(lonely)
+    assert not v.page.locator("#kg-isolated-list button").count(), "the list is built when opened"
+    v.page.locator("#kg-isolated summary").click()
+    v.page.locator("#kg-isolated-list button").first.wait_for()  # filled on the toggle event
+    names = v.page.locator("#kg-isolated-list button").all_text_contents()
+    assert sorted(names) == lonely
+    v.page.locator("#kg-isolated-list button").first.click()
+    assert v.panel_title() == names[0]
+    assert "unconnected" in v.page.locator("#kg-panel").text_content()
+    assert v.js("window.kgNetwork.getSelectedNodes().length") == 0
+    # found by the search too, and the type filter applies to the list
+    v.page.fill("#kg-search", names[0])
+    assert "未连接 unconnected" in v.page.locator("#kg-results").text_content()
+    kind = next(G.nodes[n]["type"] for n in G if G.nodes[n]["label"] == names[0])
+    v.page.locator(f"#kg-legend input[data-key='{kind}']").uncheck()
+    assert v.js(f"document.querySelector('#kg-isolated-list li[data-type=\"{kind}\"]').hidden") is True
+    v.screenshot("viz-seeds-unconnected")
+    v.assert_clean()
+
+
+def test_panel_shows_every_relation_of_a_sentence(visit, page_file):
+    """Regression: a person who attended and spoke, in one sentence, showed only 'attended'."""
+    v = visit(page_file)
+    v.page.fill("#kg-search", "王建和")
+    v.page.press("#kg-search", "Enter")
+    item = v.page.locator("#kg-panel li", has=v.page.locator("blockquote", has_text="王建和出席会议并讲话。"))
+    assert item.count() == 1
+    lines = item.locator(".rel").all_text_contents()
+    assert lines == ["出席 attended → 2020年全国机械工业质量品牌工作会议", "讲话 spoke at → 2020年全国机械工业质量品牌工作会议"]
+    item.locator(".rel button").first.click()  # the other end is a link
+    assert v.panel_title() == "2020年全国机械工业质量品牌工作会议"
+    v.screenshot("viz-panel-relations")
+    v.assert_clean()
+
+
+def _synthetic(n: int) -> nx.MultiDiGraph:
+    """bench/bench_viz.py's graph: load_network's shape, realistic types, Zipf popularity, evidence."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_viz", ROOT / "bench" / "bench_viz.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.synthetic_network(n)
+
+
+def test_thousand_node_page_opens_on_the_largest_part_with_its_hubs_named(visit, tmp_path):
+    G = _synthetic(1000)
+    v = visit(write_html(G, tmp_path / "graph-1000.html"))
+    _check_opening(_opening(v, G))
+    v.screenshot("viz-1000-opening")
+    v.assert_clean()
+
+
+def test_ten_thousand_node_page_draws_what_is_big_enough(visit, tmp_path):
+    """Above 500 nodes vis-network holds only what can be seen or pointed at; the page draws the rest."""
+    G = _synthetic(10_000)
+    v = visit(write_html(G, tmp_path / "graph-10000.html"))
+    o = _opening(v, G)
+    _check_opening(o, hubs_named=3)
+    held = v.js("Object.keys(window.kgNetwork.body.nodes).length")
+    assert held == len(o["named"]) < 100  # the named hubs; every other node is a dot of the page's own layer
+    # zooming in on a hub hands the nodes around it to vis-network, with their names
+    hub = o["hubs"][0]
+    v.js("""id => { const net = window.kgNetwork; net.moveTo({position: net.getPositions([id])[id], scale: 1.0});
+                     net.body.emitter.emit('zoom', {}); }""", hub)
+    v.page.wait_for_timeout(400)
+    around = v.js("Object.keys(window.kgNetwork.body.nodes).length")
+    assert around > held
+    named = v.js("Object.values(window.kgNetwork.body.nodes).filter(n => n.options.label).length")
+    assert named > len(o["named"])
+    v.screenshot("viz-10000-opening")
     v.assert_clean()
