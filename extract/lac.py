@@ -230,6 +230,9 @@ class LACTokenizer:
                         if not r.is_regex and r.frame == "agent" and len(r.trigger) == 2}, key=len, reverse=True)
         self._glued_end = re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")$") if verbs else None
         self._glued_start = re.compile("^(?:会同|联合|结合|协同|携手)")
+        # a name read with what follows it: 郑宏远任, 林建勋代表, 张力处长
+        titles = sorted((t for t in lex.titles if t), key=len, reverse=True)
+        self._after_name = re.compile("(?:任|为|代表|担任|出任|兼任|" + "|".join(map(re.escape, titles)) + ")$")
 
     def __call__(self, text: str) -> Doc:
         return self._make(text, lac_analyze(text) if text else [])
@@ -292,11 +295,21 @@ class LACTokenizer:
 
     def _unglue(self, text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Cut a verb off the end of a name it was read with (…学会|协办, …学院|承办) and a linking
-        word off its start (会同|国家市场监督管理总局), when what is left is a name by its suffix."""
+        word off its start (会同|国家市场监督管理总局), when what is left is a name by its suffix;
+        and a verb or a title off a person's name (郑宏远|任, 张力|处长)."""
         out = []
         lex = self._lex
         for s, e, tag in words:
             w = text[s:e]
+            if tag == "PER" and e - s >= 3:
+                mt = self._after_name.search(w)
+                if mt and mt.start() >= 2:
+                    out += [(s, s + mt.start(), "PER"), (s + mt.start(), e, "n")]
+                    continue
+                cut = w.find("代表", 2)  # 林建勋代表协会
+                if cut >= 2:
+                    out += [(s, s + cut, "PER"), (s + cut, s + cut + 2, "v")] + ([(s + cut + 2, e, "n")] if s + cut + 2 < e else [])
+                    continue
             if e - s >= 5 and tag in ("ORG", "n", "nz", "nt", "LOC"):
                 mt = self._glued_end.search(w) if self._glued_end else None
                 if mt and lex.suffix_type(w[:mt.start()]):

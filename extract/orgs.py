@@ -23,6 +23,7 @@ from kg.lexicon import Lexicon, load_lexicon, trie_pattern
 
 from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
 
+_JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
 INNER_SPLIT_SUFFIXES = ("大学", "集团", "总局", "委员会", "研究院", "公司", "部", "厅")
 _PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
 # a name holding one of these words is most likely of this type, when no suffix says more
@@ -181,8 +182,9 @@ class OrgRecognizer:
                 continue
             if tok.tag_ in ("vn", "an") and len(lex.org_suffix(tok.text)) == 1:
                 continue
-            start = left_extend(doc, tok.i, NAMEISH_TAGS - {"ORG"}, 30, lower=sent.start)
-            after_org = start > sent.start and doc[start - 1].tag_ == "ORG"
+            lower = max([sent.start] + [k + 1 for k in taken if k < tok.i])  # never into a name found already
+            start = left_extend(doc, tok.i, NAMEISH_TAGS - {"ORG"}, 30, lower=lower)
+            after_org = start > sent.start and (doc[start - 1].tag_ == "ORG" or (start - 1) in taken)
             if hit[1] < 3 and not after_org:
                 continue  # weak suffixes (处, 部) only as a sub-unit right after a body
             s_char, e_char = doc[start].idx, tok.idx + len(tok.text)
@@ -205,7 +207,33 @@ class OrgRecognizer:
                 continue
             units = [u for u in units if u[1] <= s_char or u[0] >= m_end]
             units.append((s_char, m_end, "bracket-name"))
-        return sorted(units)
+        return self._join_conjunctions(doc, sent, sorted(units))
+
+    def _join_conjunctions(self, doc: Doc, sent: Span, units: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """A name with 与/和 inside (质量与安全工程学院, 烟台市质量管理与品牌促进会): a unit right after
+        与 takes the words before it, when those words name no body of their own (工信部与科技部 stay two)."""
+        ends = {e for _, e, _ in units}
+        out = []
+        for s, e, rule in units:
+            first = doc.char_span(s, e, alignment_mode="expand")
+            k = first.start if first is not None else sent.start
+            if rule != "gazetteer" and k - 2 >= sent.start and doc[k - 1].text in ("与", "和", "及"):
+                first_tok, chars, m = None, 0, k - 2
+                while m >= sent.start:
+                    t = doc[m]
+                    if t.tag_ not in _JOINABLE or chars + len(t.text) > 12 or (m < k - 2 and t.idx + len(t.text) in ends):
+                        break
+                    first_tok, chars = m, chars + len(t.text)
+                    if t.idx in ends:
+                        break  # the words start where a body ends: 中国计量大学|质量与安全工程学院
+                    m -= 1
+                if first_tok is not None:
+                    a = doc[first_tok].idx
+                    left = text_of(doc)[a:doc[k - 1].idx]
+                    if not self.lex.suffix_type(left) and not any(u[0] < doc[k - 1].idx and a < u[1] for u in units):
+                        s, rule = a, "conjunction"
+            out.append((s, e, rule))
+        return sorted(out)
 
     def _sentence(self, doc: Doc, sent: Span) -> list[Span]:
         lex, full = self.lex, text_of(doc)

@@ -25,6 +25,10 @@ from kg.lexicon import load_lexicon, trie_pattern
 
 from .spans import CJK, SpanIndex, make_span, text_of
 
+# a department of a company or an association: as this genre writes posts, its name is part of the
+# title (…有限公司质量部部长: 质量部部长 at the company), unlike a government division (…司质量处处长)
+_DEPARTMENT = re.compile("(?:部|室|科|车间|班组|班|工段|中心|办公室)$")
+
 if not Doc.has_extension("posts"):
     Doc.set_extension("posts", default=())
 
@@ -59,7 +63,8 @@ class PersonRecognizer:
 
     def looks_like_name(self, text: str) -> bool:
         lex = self.lex
-        if not re.fullmatch(f"[{CJK}]{{2,4}}", text) or text in lex.titles or lex.is_generic(text):
+        if not re.fullmatch(f"[{CJK}]{{2,4}}", text) or text in lex.titles or lex.is_generic(text) \
+                or text in lex.not_person_words:
             return False
         if text[:2] in self.compound_surnames:
             return len(text) >= 3
@@ -84,6 +89,19 @@ class PersonRecognizer:
         doc._.posts = tuple(self._inherit(doc, posts))
         return doc
 
+    @staticmethod
+    def _department(doc: Doc, org: Span, orgs: SpanIndex) -> tuple[Span, int] | None:
+        """(the company or association, where the department's own name starts) when ``org`` is a
+        department of one (中机科测认证有限公司可靠性技术部, 中国机械工业质量管理协会行业发展部)."""
+        info = org._.info
+        if info is None or info.parent is None or org.label_ not in ("Company", "Association"):
+            return None
+        a, b = info.parent
+        if not _DEPARTMENT.search(org.text) or b >= org.end_char:
+            return None
+        parent = next((o for o in orgs.within(a, b) if o.start_char == a and o.end_char == b), None)
+        return (parent, b) if parent is not None else None
+
     def _inherit(self, doc: Doc, posts: list[Post]) -> list[Post]:
         """A post written without its body takes the body of the nearest earlier post of the same
         kind (会长, 秘书长 …, ``inherited_titles.txt``) in the same article:
@@ -91,14 +109,20 @@ class PersonRecognizer:
         words = self.lex.inherited_titles
         starts = [a.span.start_char for a in doc._.articles]
         out = []
-        last: dict[int, Post] = {}  # article -> latest post of this kind with a body
+        last: dict[tuple[int, str], Post] = {}  # (article, kind of post) -> latest such post with a body
+        mine: dict[tuple[int, str], Post] = {}  # (article, person) -> the person's latest post with a body
+        stated = {(p.person.text, p.title) for p in posts if p.org is not None}
         for p in sorted(posts, key=lambda p: (p.person.start_char, p.start)):
             art = bisect.bisect_right(starts, p.person.start_char)
-            kind_of = any(w in p.title for w in words)
-            if kind_of and p.org is None and art in last:
-                p = replace(p, org=last[art].org, confidence=p.confidence * 0.7, rule=p.rule + "+article-org")
-            elif kind_of and p.org is not None:
-                last[art] = p
+            kind = next((w for w in words if p.title.endswith(w) and not p.title.endswith("副" + w)), None)
+            if p.org is None and (p.person.text, p.title) not in stated:  # 罗振邦会长 after 中机质协会长罗振邦: stated
+                src = mine.get((art, p.person.text)) or (last.get((art, kind)) if kind else None)
+                if src is not None:  # 副会长、秘书长王建国; 王某会长 alone takes the last 会长's body
+                    p = replace(p, org=src.org, confidence=p.confidence * 0.7, rule=p.rule + "+article-org")
+            elif p.org is not None:
+                mine[(art, p.person.text)] = p
+                if kind:
+                    last[(art, kind)] = p
             out.append(p)
         return out
 
@@ -107,10 +131,13 @@ class PersonRecognizer:
         persons: list[Span] = []
         for tok in sent:
             t = tok.text.strip()
-            if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles and not after_re.match(text, tok.idx):
+            if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles and not after_re.match(text, tok.idx) \
+                    and t not in lex.not_person_words:
                 m = self.title_end_re.search(t)
                 if m and m.start() < 2:
                     continue  # 贾会长: a surname and a title refer to someone named elsewhere
+                if len(t) == 2 and t[1] in "副正总" and after_re.match(text, tok.idx + 2):
+                    continue  # 刘副秘书长: a surname and a title, someone named elsewhere
                 if m:  # 张力处长 tagged as one word
                     sp = make_span(doc, tok.idx, tok.idx + m.start(), "Person", "lac", 0.85)
                 elif len(t) == 2 and tok.i + 1 < sent.end and doc[tok.i + 1].text == "和" \
@@ -201,6 +228,10 @@ class PersonRecognizer:
                 found.append((title, title_start, org, s, conf * 0.8, "title-shared"))
             for title, title_start, org, phrase_start, c, r in found:
                 phrase_end = max(e, (after_re.match(text, e).end() if r == "title-after" else e))
+                dept = self._department(doc, org, orgs) if org is not None and title_start == org.end_char else None
+                if dept is not None:  # …有限公司质量部部长: 质量部部长 at the company
+                    parent, unit_start = dept
+                    title, title_start, org, r = text[unit_start:title_start] + title, unit_start, parent, r + "+department"
                 posts.append(Post(sp, title, org, phrase_start, phrase_end, c, r, title_start))
             first_before = next((f for f in found if f[5].startswith("title-before") or f[5] in ("title-shared", "title-list-org")), None)
             last_pos = (sp, first_before[0], first_before[2], first_before[1]) if first_before else None
