@@ -39,8 +39,9 @@ _BOUNDARY_PUNCT = frozenset("，。；：！？、,;:!?…\n【】[]")
 _YEAR_TOKEN = re.compile(r"\d{4}年度?|\d{4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇\d]+[届次期轮批个]|首[届期次批]|[一二三四五六七八九十\d]+届[一二三四五六七八九十\d]+次")
-_PLACE_VERB = re.compile(rf"(?:在|于|假)([{CJK}]{{2,14}}?)(?:隆重|成功|顺利|圆满|正式)?(?:举办|召开|举行|开幕|闭幕|结束|落幕|启动|开班|开展|揭晓)")
-_PLACE_VISIT = re.compile(rf"(?:赴|来|到)([{CJK}]{{1,10}}?)(?:参观|参加|出席|开展|调研|考察|进行|观摩|走访)")
+_PLACE_VERB = re.compile(rf"(?:在|于|假)([{CJK}]{{1,20}}?)(?:隆重|成功|顺利|圆满|正式|组织)?(?:举办|召开|举行|开幕|闭幕|结束|落幕|启动|开班|开展|揭晓)")
+_PLACE_VISIT = re.compile(rf"(?:赴|来|到)([{CJK}]{{1,10}}?)[，,]?(?:参观|参加|出席|开展|调研|考察|进行|观摩|走访)")
+_VENUE = re.compile(r"(?:中心|大厦|酒店|宾馆|饭店|会堂|礼堂|会场|会议室|报告厅|基地|园区|广场|大楼|剧院|体育馆|展馆|博物馆|校区|大学|学院|公司|厂)$")
 _PLAN = re.compile(r"(?:将|拟|计划|准备|即将|将要|将于|定于|预计)[^，。；]{0,12}$")
 _DATE_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)[日号](?:上午|下午|晚上|晚)?的?$")
 # what may stand before the event a verb governs: 召开了X, 主办的X
@@ -75,6 +76,7 @@ class EventRecognizer:
         # the event is the subject: X在苏州召开, X隆重开幕, X今天在京举行
         self.held_after = re.compile(rf"^[^，。；：]{{0,16}}?(?:{held})")
         self.generic = lex.generic
+        self.places = lex.places
         self.title_re = re.compile("(?:" + trie_pattern(sorted(lex.titles)) + ")") if lex.titles else None
         self.modal = re.compile("(?:" + trie_pattern(sorted(lex.modal_words)) + ")") if lex.modal_words else None
 
@@ -248,9 +250,19 @@ class EventRecognizer:
             for mt in pattern.finditer(sent.text):
                 s, e = sent.start_char + mt.start(1), sent.start_char + mt.end(1)
                 sp = doc.char_span(s, e, alignment_mode="strict")
-                if sp is not None and len(sp) and all(t.tag_ == "LOC" for t in sp):
+                if sp is not None and len(sp) and sp[0].tag_ == "LOC" and not all(t.tag_ == "LOC" for t in sp):
+                    # 在宁波国际会议中心举行: the city the venue's name starts with
+                    k = next(i for i, t in enumerate(sp) if t.tag_ != "LOC")
+                    if sp[k:].text not in self.generic and not _VENUE.search(sp[k:].text):
+                        continue
+                    sp = sp[:k]
+                    s, e = sp.start_char, sp.end_char
+                known = self.places.get(sp.text) if sp is not None else None
+                if sp is not None and len(sp) and (all(t.tag_ == "LOC" for t in sp) or known):
+                    # 在京召开, 来川调研: a short form the place gazetteer knows; its full name is a further name
+                    names = (known,) if known and known != sp.text else ()
                     place = make_span(doc, s, e, "Place", "place-verb" if pattern is _PLACE_VERB else "place-visit",
-                                      0.8 if pattern is _PLACE_VERB else 0.7)
+                                      0.8 if pattern is _PLACE_VERB else 0.7, names)
                     if place is not None:
                         out.append(place)
         return out

@@ -50,6 +50,8 @@ SIGNATURES = {p: (d | ({EVENT_REF} if "Event" in d else set()), r | ({EVENT_REF}
 EVENT_OBJECT = frozenset(p for p, (_, o) in SIGNATURES.items() if "Event" in o)
 # an event left implicit ("出席并讲话", "致欢迎词") is the article's event for these
 IMPLICIT_EVENT = frozenset({"attended", "chaired", "spokeAt"})
+# what a plan (将举办, 拟召开) cannot have had yet (ANNOTATION.md: an announced event has its organizers)
+NOT_YET = frozenset({"attended", "chaired", "spokeAt", "receivedAward", "awarded"})
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 _COORDINATED = re.compile(r"[\u4e00-\u9fff]{0,2}并(?:在会上|作|致)?|后")
 _LISTED = re.compile(r"[^，。；：]{0,12}?(?:包括|有|为|是)[：:]?")
@@ -288,8 +290,9 @@ class RelationExtractor:
             kinds, objects = SIGNATURES[pred]
             k = clause_at(t_start)
             cs, ce = clauses[k]
-            if _NEGATION.search(text[max(cs, t_start - 3):t_start]) or any(
-                    max(cs, prev_end.get(k, cs)) <= s and e <= t_start for s, e in tokens_modal):
+            # a plan (将举办, 拟召开) names its organizers and its place, but nobody has attended it yet
+            if _NEGATION.search(text[max(cs, t_start - 3):t_start]) or (pred in NOT_YET and any(
+                    max(cs, prev_end.get(k, cs)) <= s and e <= t_start for s, e in tokens_modal)):
                 prev_end[k] = t_end
                 continue
             conf = rule.confidence
@@ -346,8 +349,7 @@ class RelationExtractor:
         inner_orgs = [Item(sp.start_char - base, sp.end_char - base, ORG, sp.label_, sp.text, sp)
                       for sp in spans.within(base, sent.end_char) if _kind(sp.label_) == ORG]
         rels += _issuer_rules(doc, sent, items, inner_orgs, lex)
-        rels += [r for r in _held_in(items, clauses, clause_at)
-                 if not any(clauses[clause_at(r[2].start)][0] <= s and e <= r[2].start for s, e in tokens_modal)]
+        rels += _held_in(items, clauses, clause_at)
         # what the rules read, and what a scorer may judge besides: every argument of the right
         # kind in a sentence with a verb for the relation, every body and person of an article
         # about an event (attended), every recipient in a sentence or list naming an award

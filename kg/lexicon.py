@@ -134,6 +134,8 @@ class Lexicon:
     event_verbs: tuple[str, ...] = ()
     event_head_followers: frozenset[str] = frozenset()
     event_parts: tuple[str, ...] = ()
+    not_person_words: frozenset[str] = frozenset()
+    places: dict[str, str] = field(default_factory=dict)  # any name of a place (京, 北京市) -> its canonical name
     org_references: dict[str, str] = field(default_factory=dict)  # 本会 -> 会: names it can stand for end so
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
     suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
@@ -215,9 +217,24 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         event_verbs=tuple(sorted(_lines(lexdir / "event_verbs.txt"), key=len, reverse=True)),
         event_head_followers=frozenset(_lines(lexdir / "event_head_followers.txt")),
         event_parts=tuple(sorted(_lines(lexdir / "event_parts.txt"), key=len, reverse=True)),
+        not_person_words=frozenset(_lines(lexdir / "not_person_words.txt")),
+        places=_places(base / "gazetteer" / "places.tsv"),
         org_references={r: e for r, e in read_table(lexdir / "org_references.tsv", 2) if r and e},
         source=base,
     )
+
+
+def _places(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not path.is_file():
+        return out
+    for name, aliases, _kind in read_table(path, 3):
+        if name:
+            out[name] = name
+            for a in aliases.split("|"):
+                if a.strip():
+                    out.setdefault(a.strip(), name)
+    return out
 
 
 def _trigger_rules(path: Path) -> tuple[TriggerRule, ...]:
