@@ -57,6 +57,8 @@ class PersonRecognizer:
         # 副会长兼秘书长, 副秘书长兼学术研究部长 (a unit's name may stand before the second title)
         title_re = f"(?:原|前)?(?:{title_alt})(?:兼(?:任)?[{CJK}]{{0,6}}?(?:{title_alt}))*"
         self.after_re = re.compile(title_re)
+        # elections and appointments: 选举A为会长, B当选为副会长, C、D等11人为副会长, E任监事长
+        self.elected_re = re.compile(rf"(?:等\d*[人名位])?(?:当选为?|被?选举为|被?推选为|为|任|担任|出任)({title_re})")
         self.before_re = re.compile(f"({title_re})[ ]?$")
         self.title_end_re = re.compile(f"(?:{title_re})$")
         self.compound_surnames = {s for s in lex.surnames if len(s) == 2}
@@ -81,13 +83,41 @@ class PersonRecognizer:
                 org_ends[sp.end_char] = sp  # the longest name ending here
         for sp in doc.spans.get("org_refs", []):  # 协会会长李明华: the body 协会 stands for
             org_ends.setdefault(sp.end_char, sp)
-        for sent in doc.sents:
-            found = self._names(doc, sent, orgs)
-            persons += found
-            posts += self._posts(doc, sent, found, org_ends, orgs)
+        refs = SpanIndex(doc.spans.get("org_refs", []))
+        for art in doc._.articles:
+            head = orgs.within(art.headline.start_char, art.headline.end_char) if art.headline is not None else []
+            for sent in art.span.sents:
+                found = self._names(doc, sent, orgs)
+                persons += found
+                posts += self._posts(doc, sent, found, org_ends, orgs)
+                posts += self._elected(doc, sent, found, orgs, refs, head)
         doc.spans["persons"] = SpanGroup(doc, name="persons", spans=persons)
         doc._.posts = tuple(self._inherit(doc, posts))
         return doc
+
+    def _elected(self, doc: Doc, sent: Span, persons: list[Span], orgs: SpanIndex, refs: SpanIndex,
+                 head: list[Span]) -> list[Post]:
+        """Posts given in an election or an appointment: 选举章建伟为会长, 陆晓岚当选为常务副会长,
+        蒋毅、罗晓峰等11人为副会长, 俞佳任监事长. The body is the association named just before in
+        the sentence (or referred to: 协会), else the body the article's headline names."""
+        text = text_of(doc)
+        out = []
+        i = 0
+        while i < len(persons):
+            group = [persons[i]]
+            while i + 1 < len(persons) and text[group[-1].end_char:persons[i + 1].start_char] == "、":
+                i += 1
+                group.append(persons[i])
+            i += 1
+            m = self.elected_re.match(text, group[-1].end_char)
+            if not m or m.end() > sent.end_char:
+                continue
+            before = [o for o in orgs.within(sent.start_char, group[0].start_char) + refs.within(sent.start_char, group[0].start_char)
+                      if o.label_ == "Association"]
+            org = max(before, key=lambda o: o.end_char) if before else (head[0] if head else None)
+            for sp in group:
+                out.append(Post(sp, m.group(1), org, sp.start_char, m.end(), 0.75, "elected", m.start(1)))
+        return out
 
     @staticmethod
     def _department(doc: Doc, org: Span, orgs: SpanIndex) -> tuple[Span, int] | None:

@@ -585,3 +585,15 @@ def test_posts_as_written(text, person, posts):
 ])
 def test_person_names_stop_where_they_end(text, names):
     assert texts(text, "Person") == names
+
+
+@pytest.mark.parametrize("text, posts", [
+    case("华夏智能装备行业协会召开会员代表大会\n\n四届一次理事会选举东方精工有限公司董事长李明华为会长，王建国为常务副会长兼秘书长，"
+         "孙晓东、赵丽华等11人为副会长，刘志刚任监事长。",
+         {("李明华", "会长"), ("王建国", "常务副会长兼秘书长"), ("孙晓东", "副会长"), ("赵丽华", "副会长"), ("刘志刚", "监事长")}),
+    case("华夏智能装备行业协会召开会员代表大会\n\n东方精工有限公司董事长李明华当选为会长。", {("李明华", "会长")}),
+])
+def test_posts_given_in_an_election_belong_to_the_association_of_the_article(text, posts):
+    _, ex = run(text)
+    got = {(p.person, p.title) for p in ex.positions if p.organization == "华夏智能装备行业协会"}
+    assert posts <= got, got
