@@ -23,6 +23,7 @@ from kg.lexicon import Lexicon, load_lexicon, trie_pattern
 
 from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
 
+_CHARTERED = frozenset({"国立", "私立", "市立", "省立", "县立"})  # 国立成功大学: part of the name
 _JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
 INNER_SPLIT_SUFFIXES = ("大学", "集团", "总局", "委员会", "研究院", "公司", "部", "厅")
 _PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
@@ -207,6 +208,8 @@ class OrgRecognizer:
                 continue
             units = [u for u in units if u[1] <= s_char or u[0] >= m_end]
             units.append((s_char, m_end, "bracket-name"))
+        units = [(s - 2, e, r) if s - 2 >= sent.start_char and full[s - 2:s] in _CHARTERED and
+                 doc.char_span(s - 2, s, alignment_mode="strict") is not None else (s, e, r) for s, e, r in units]
         return self._join_conjunctions(doc, sent, sorted(units))
 
     def _join_conjunctions(self, doc: Doc, sent: Span, units: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
