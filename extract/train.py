@@ -13,7 +13,8 @@ How well they do is measured by document-level cross-validation: the documents a
 trained on the other folds, with the reference scorer on the graph its extractions give, beside the
 rules alone on the same documents. The thresholds are chosen on those cross-validated predictions.
 The models written (``extract/models/events.json``, ``relations.json``) are then trained on every
-document of the part, and carry these figures in their ``meta``.
+document of the part (and of the seeds, whose gold is in ``tests/data/gold-seeds``), and carry these
+figures in their ``meta``. The report part of the split is never read here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .scorer import EventScorer, RelationScorer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "dev"
+SEEDS, SEED_GOLD = ROOT / "seeds", ROOT / "tests" / "data" / "gold-seeds"
 EVENT_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 RELATION_THRESHOLDS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 MIN_EVENT_CONTAINMENT = 5
@@ -270,15 +272,24 @@ class TrainReport:
 
 def train(texts: Path = DEV / "texts", gold_dir: Path = DEV / "gold", split: Path | None = DEV / "split.tsv",
           part: str = "develop", folds: int = 5, ontology: str | None = None, log=print,
-          min_precision: float = MIN_PRECISION) -> TrainReport:
-    """Cross-validate, choose thresholds, and train both models on every document of ``part``."""
+          min_precision: float = MIN_PRECISION, also: Iterable[tuple[Path, Path]] = ((SEEDS, SEED_GOLD),)) -> TrainReport:
+    """Cross-validate, choose thresholds, and train both models on every document of ``part`` and
+    of the corpora ``also`` holds (folder of texts, folder of gold; by default the seeds)."""
     parts = read_split(split) if split else None
     golds = {g.doc: g for g in load_gold(gold_dir)}
     names = sorted(n for n in golds if parts is None or parts.get(n) == part)
-    documents = [d for d in iter_documents([str(Path(texts) / n) for n in names]) if not isinstance(d, IngestFailure)]
+    paths = [str(Path(texts) / n) for n in names]
+    for more_texts, more_gold in also:
+        for g in load_gold(more_gold):
+            if g.doc in golds:
+                raise ValueError(f"{more_gold}: {g.doc} is also in {gold_dir}")
+            golds[g.doc] = g
+            names.append(g.doc)
+            paths.append(str(Path(more_texts) / g.doc))
+    documents = [d for d in iter_documents(paths) if not isinstance(d, IngestFailure)]
     by_name = {Path(d.path).name: d for d in documents}
-    names = [n for n in names if n in by_name]
-    log(f"{len(names)} documents ({part}); running the rules over them")
+    names = sorted(n for n in names if n in by_name)
+    log(f"{len(names)} documents ({part}{' and more' if also else ''}); running the rules over them")
     runner = Runner(ontology)
     docs = dict(zip(names, runner.process([by_name[n] for n in names])))
     index = {n: GoldIndex(golds[n]) for n in names}
@@ -383,10 +394,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--min-precision", type=float, default=MIN_PRECISION,
                     help="choose relation thresholds for the best F1 at this precision at least")
+    ap.add_argument("--no-seeds", action="store_true", help="do not also train on the seeds")
     ap.add_argument("--dry-run", action="store_true", help="cross-validate only; write no model")
     args = ap.parse_args(list(argv) if argv is not None else None)
     report = train(args.texts, args.gold, args.split, args.part, args.folds, log=lambda m: print(m, file=sys.stderr),
-                   min_precision=args.min_precision)
+                   min_precision=args.min_precision, also=[] if args.no_seeds else [(SEEDS, SEED_GOLD)])
     print(format_report(report))
     if not args.dry_run:
         for m in (report.events, report.relations):

@@ -256,10 +256,12 @@ def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ..
               help="Relation thresholds give the best F1 at this precision at least (on held-out predictions).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Where to write events.json and relations.json [default: the package's extract/models/].")
+@click.option("--seeds/--no-seeds", default=True, show_default=True,
+              help="Also train on the seeds (seeds/ with tests/data/gold-seeds).")
 @click.option("--dry-run", is_flag=True, help="Cross-validate and report; write no model.")
 @_ontology
 def train_cmd(texts: str | None, gold_dir: str | None, split: str | None, part: str, folds: int, min_precision: float,
-              out_dir: str | None, dry_run: bool, ontology: str | None) -> None:
+              out_dir: str | None, seeds: bool, dry_run: bool, ontology: str | None) -> None:
     """Train the event and relation scorers on the development gold, with document-level cross-validation.
 
     Prints the reference scorer's figures for the rules alone and, cross-validated, with the models
@@ -268,7 +270,7 @@ def train_cmd(texts: str | None, gold_dir: str | None, split: str | None, part: 
     from pathlib import Path
 
     from extract.model import MODEL_DIR
-    from extract.train import DEV, format_report, train
+    from extract.train import DEV, SEED_GOLD, SEEDS, format_report, train
 
     try:
         import sklearn  # noqa: F401
@@ -276,7 +278,8 @@ def train_cmd(texts: str | None, gold_dir: str | None, split: str | None, part: 
         raise BadUsage("kg train needs scikit-learn: pip install -e '.[train]'") from None
     report = train(Path(texts) if texts else DEV / "texts", Path(gold_dir) if gold_dir else DEV / "gold",
                    Path(split) if split else DEV / "split.tsv", part, folds, ontology,
-                   log=lambda m: click.echo(m, err=True), min_precision=min_precision)
+                   log=lambda m: click.echo(m, err=True), min_precision=min_precision,
+                   also=[(SEEDS, SEED_GOLD)] if seeds else [])
     click.echo(format_report(report))
     if not dry_run:
         folder = Path(out_dir) if out_dir else MODEL_DIR
