@@ -73,8 +73,13 @@ def build_nlp(ontology: str | None = None, use_model: bool = True) -> Language:
     return nlp
 
 
-@lru_cache(maxsize=4)
 def get_nlp(ontology: str | None = None, use_model: bool = True) -> Language:
+    """The pipeline for these settings, built once per process."""
+    return _cached_nlp(ontology, use_model)
+
+
+@lru_cache(maxsize=4)
+def _cached_nlp(ontology: str | None, use_model: bool) -> Language:
     return build_nlp(ontology, use_model)
 
 
