@@ -27,6 +27,7 @@ from .spans import CJK, SpanIndex, make_span, text_of
 
 # a department of a company or an association: as this genre writes posts, its name is part of the
 # title (…有限公司质量部部长: 质量部部长 at the company), unlike a government division (…司质量处处长)
+_AFTER_NAME = re.compile(r"[ 　]*[（(][ 　]*|[ 　]+")  # what parts a name from the post written after it
 _DEPARTMENT = re.compile("(?:部|室|科|车间|班组|班|工段|中心|办公室)$")
 
 if not Doc.has_extension("posts"):
@@ -252,6 +253,17 @@ class PersonRecognizer:
                 if org is not None and any(f[2] is org for f in found):
                     org = None
                 found.append((m.group(0), e, org, org.start_char if org else s, conf, "title-after"))
+            elif not found:
+                # a post after the name, in brackets or a list's next cell: 龙嘉怡（北京市质量协会秘书长）,
+                # 顾伟明　上海浦江电梯股份有限公司首席质量官, 钱立群（主任委员）
+                gap = _AFTER_NAME.match(text, e)
+                if gap and gap.end() < sent.end_char:
+                    at = gap.end()
+                    org = max((o for o in orgs.within(at, sent.end_char) if o.start_char == at), key=lambda o: o.end_char,
+                              default=None)
+                    t = after_re.match(text, org.end_char if org is not None else at)
+                    if t and (org is not None or "（" in gap.group(0) or "(" in gap.group(0)):
+                        found.append((t.group(0), t.start(), org, s, conf * 0.9, "title-after-name"))
             if not found and last_pos is not None and text[last_pos[0].end_char:s] in ("、", "和", "及"):
                 # a list of names after one title shares it: 副会长王建和、曾庆东
                 _, title, org, title_start = last_pos

@@ -597,3 +597,13 @@ def test_posts_given_in_an_election_belong_to_the_association_of_the_article(tex
     _, ex = run(text)
     got = {(p.person, p.title) for p in ex.positions if p.organization == "华夏智能装备行业协会"}
     assert posts <= got, got
+
+
+@pytest.mark.parametrize("text, posts", [
+    case("发言嘉宾：邵卫国（天津渤海重型装备集团有限公司董事长）、龙嘉怡（北京市质量协会秘书长）",
+         {("邵卫国", "董事长", "天津渤海重型装备集团有限公司"), ("龙嘉怡", "秘书长", "北京市质量协会")}),
+    case("顾伟明　上海浦江电梯股份有限公司首席质量官", {("顾伟明", "首席质量官", "上海浦江电梯股份有限公司")}),
+    case("出席委员：钱立群（主任委员）、郑海涛（副主任委员）", {("钱立群", "主任委员", None), ("郑海涛", "副主任委员", None)}),
+])
+def test_a_post_written_after_the_name(text, posts):
+    assert positions(text) == posts
