@@ -52,6 +52,8 @@ EVENT_OBJECT = frozenset(p for p, (_, o) in SIGNATURES.items() if "Event" in o)
 IMPLICIT_EVENT = frozenset({"attended", "chaired", "spokeAt"})
 # what a plan (将举办, 拟召开) cannot have had yet (ANNOTATION.md: an announced event has its organizers)
 NOT_YET = frozenset({"attended", "chaired", "spokeAt", "receivedAward", "awarded"})
+_PAST = re.compile(r"曾[获经被]|此前|以往|历届|先后获|多次获|往年|去年")
+_YEARS = re.compile(r"(?:19|20)\d\d")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 _COORDINATED = re.compile(r"[\u4e00-\u9fff]{0,2}并(?:在会上|作|致)?|后")
 _LISTED = re.compile(r"[^，。；：]{0,12}?(?:包括|有|为|是)[：:]?")
@@ -468,6 +470,8 @@ class _Context:
                 yield it, "receivedAward", a, 0, 0
             if current.now is not None:
                 yield implicit, "awarded", a, 0, 0
+                if main is not None:
+                    yield main, "awarded", a, 0, 0
             for host in current.hosts.values():
                 yield host, "awarded", a, 0, 0
 
@@ -535,6 +539,12 @@ class _Context:
         f.add(f"persons={_bucket(self.persons)}")
         if not self.preds:
             f.add("no_verb_in_sentence")
+        if _PAST.search(text):
+            f.add("past")  # 曾获, 此前, 历届: what happened before the article's event
+        if o.kind == "Award" and o.span is not None and current.main is not None:
+            years = _YEARS.findall(o.text)
+            if years and any(y in current.main.text or y in text for y in years):
+                f.add("award_year_here")
         if len(self.bare) <= 12:
             f.add("list_like")
         return dict.fromkeys(sorted(f), 1.0)
