@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.lexicon import Endings, load_lexicon
 
-from .spans import CJK, make_span
+from .spans import CJK, make_span, text_of
 
 _QUOTED = re.compile(r"“([^“”\n]{2,80})”")
 _TITLE = re.compile(r"《([^《》\n]{2,100})》")
@@ -36,6 +36,9 @@ _STANDARD_HINT = re.compile(r"GB|JB|HG|YB|QC|ISO|IEC|T/")
 # words before a number that are not the issuer's: 根据|中机质协〔2021〕1号
 _DOC_VERB_PREFIX = re.compile(r"^(?:详见|见|按照|根据|依据|落实|贯彻|印发|发布|转发|参照|或|和|及|与)+")
 _SENT_PUNCT = re.compile(r"[，。；：、！？]")
+# a notice's title standing alone: (issuer) 关于…的通知; its number on a line of its own
+_NOTICE_TITLE = re.compile(r"[^，。；！？]{0,40}?关于[^。；！？]{2,100}的[^，。；！？的]{1,8}")
+_NUMBER_LINE = re.compile(r"[^，。；！？\s]{1,12}[ ]?[〔\[【(（][ ]?\d{4}[ ]?[〕\]】)）][ ]?第?[ ]?\d{1,4}[ ]?号")
 _ABBREVIATION = re.compile(r"[（(](?:以下)?(?:简称|下称)[:：]?[《“]([^》”）()]{2,30})[》”][）)]")
 # what may stand between a title and its number (…》（工信部科〔2019〕188号）) or a number and its title
 _AFTER_TITLE = ("》（", "”（", "》(", "”(", "》", "”")
@@ -53,12 +56,22 @@ class DocumentRecognizer:
         self.doc_endings = Endings(load_lexicon(ontology).document_heads)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans: list[Span] = []
+        found: list[tuple[int, int, float, str, tuple[str, ...]]] = []  # in the Doc's characters
+        lines: list[tuple[int, int, str]] = []  # each sentence: (start, end, what it is: title, number or "")
         for sent in doc.sents:
-            for s, e, conf, rule, names in self._sentence(sent.text):
-                sp = make_span(doc, sent.start_char + s, sent.start_char + e, "Document", rule, conf, names, expand=True)
-                if sp is not None:
-                    spans.append(sp)
+            base, text = sent.start_char, sent.text.rstrip()
+            title = _NOTICE_TITLE.fullmatch(text) if len(text) <= 120 else None
+            if title and self.doc_endings.match(text):  # 关于印发《…》的通知 on a line of its own
+                found.append((base, base + len(text), 0.85, "notice-title", ()))
+                lines.append((base, base + len(text), "title"))
+            elif _NUMBER_LINE.fullmatch(text):
+                lines.append((base, base + len(text), "number"))
+            else:
+                lines.append((base, base + len(text), ""))
+            found += [(base + s, base + e, c, r, n) for s, e, c, r, n in self._sentence(sent.text)]
+        found = _number_beside_its_title(found, lines, text_of(doc))
+        spans = [sp for s, e, conf, rule, names in found
+                 if (sp := make_span(doc, s, e, "Document", rule, conf, names, expand=True)) is not None]
         doc.spans["documents"] = SpanGroup(doc, name="documents", spans=spans)
         return doc
 
@@ -97,6 +110,22 @@ class DocumentRecognizer:
             if not any(k[0] < it[1] and it[0] < k[1] for k in kept):
                 kept.append(it)
         return sorted(kept)
+
+
+def _number_beside_its_title(found: list, lines: list[tuple[int, int, str]], text: str) -> list:
+    """A notice's number on a line of its own next to its title line (关于印发…的通知 / 中机质协〔2023〕9号)
+    names the same document: each becomes a further name of the other (one entity, two mentions)."""
+    out = list(found)
+    for i, (s, e, kind) in enumerate(lines):
+        if kind != "number":
+            continue
+        near = [lines[j] for j in (i - 1, i + 1, i - 2, i + 2) if 0 <= j < len(lines) and lines[j][2] == "title"]
+        number = next((f for f in out if s <= f[0] and f[1] <= e), None)
+        title = next((f for f in out if near and f[0] == near[0][0] and f[1] == near[0][1]), None)
+        if number is not None and title is not None:
+            out[out.index(number)] = (*number[:4], number[4] + (text[title[0]:title[1]],))
+            out[out.index(title)] = (*title[:4], title[4] + (text[number[0]:number[1]],))
+    return out
 
 
 def _numbers(text: str) -> list[tuple[int, int, float, str]]:

@@ -86,7 +86,9 @@ class EventRecognizer:
         candidates: list[Span] = []
         places: list[Span] = []
         headlines = {a.headline.start for a in doc._.articles if a.headline is not None}
-        claimed = SpanIndex(doc.spans.get("documents", []))
+        # a name inside a document's title is the title's (《…行动方案》), but a notice is about the event
+        # it names (关于举办…培训班的通知)
+        claimed = SpanIndex(d for d in doc.spans.get("documents", []) if d._.info is None or d._.info.rule != "notice-title")
         orgs = SpanIndex(doc.spans.get("orgs", []))
         for sent in doc.sents:
             if not sent.text.strip():
