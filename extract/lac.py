@@ -310,6 +310,14 @@ class LACTokenizer:
                 if cut >= 2:
                     out += [(s, s + cut, "PER"), (s + cut, s + cut + 2, "v")] + ([(s + cut + 2, e, "n")] if s + cut + 2 < e else [])
                     continue
+            if tag == "ORG" and e - s >= 6:  # 燕山大学|机械工程学院: a body and its unit read as one word
+                from .orgs import split_inner
+
+                cuts = split_inner(lex, w)
+                if cuts:
+                    bounds = [0, *cuts, e - s]
+                    out += [(s + a, s + b, "ORG") for a, b in zip(bounds, bounds[1:])]
+                    continue
             if e - s >= 5 and tag in ("ORG", "n", "nz", "nt", "LOC"):
                 mt = self._glued_end.search(w) if self._glued_end else None
                 if mt and lex.suffix_type(w[:mt.start()]):

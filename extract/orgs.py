@@ -24,6 +24,7 @@ from kg.lexicon import Lexicon, load_lexicon, trie_pattern
 from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
 
 _CHARTERED = frozenset({"国立", "私立", "市立", "省立", "县立"})  # 国立成功大学: part of the name
+_DEPARTMENT = re.compile("(?:部|室|科|车间|班组|班|工段)$")
 _JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
 INNER_SPLIT_SUFFIXES = ("大学", "集团", "总局", "委员会", "研究院", "公司", "部", "厅")
 _PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
@@ -61,7 +62,9 @@ def split_inner(lex: Lexicon, text: str) -> list[int]:
         for mt in re.finditer(re.escape(suffix), text):
             cut = mt.end()
             rest = text[cut:]
-            if len(rest) >= 3 and cut >= 3 and lex.suffix_type(rest) and lex.suffix_type(text[:cut]):
+            # the unit has a name of its own besides its ending (机械工程|学院, not just 有限公司)
+            if len(rest) >= 3 and cut >= 3 and lex.suffix_type(rest) and lex.suffix_type(text[:cut]) \
+                    and len(rest) - len(lex.org_suffix(rest)) >= 2:
                 cuts.append(cut)
     return sorted(set(cuts))
 
@@ -257,6 +260,8 @@ class OrgRecognizer:
                 if rule == "default":
                     continue  # nothing says it is a body (a part of a name LAC cut: 工业, 中国机械)
                 parent = (s_char, units[k - 1][1]) if k > i else None
+                if parent is not None and spans and spans[-1].label_ == "Company" and _DEPARTMENT.search(text):
+                    continue  # …有限公司质量部: a company's department is part of a post's title, not a body
                 if parent is not None:
                     typ = self._unit_type(typ, text, spans[-1].label_ if spans else None)
                 sp = make_span(doc, s_char, e_char, typ, units[k][2] if k == i else "chain", conf, parent=parent)

@@ -141,17 +141,17 @@ class PersonRecognizer:
         starts = [a.span.start_char for a in doc._.articles]
         out = []
         last: dict[tuple[int, str], Post] = {}  # (article, kind of post) -> latest such post with a body
-        mine: dict[tuple[int, str], Post] = {}  # (article, person) -> the person's latest post with a body
+        mine: dict[tuple[int, int], Post] = {}  # (sentence, person) -> the person's post with a body there
         stated = {(p.person.text, p.title) for p in posts if p.org is not None}
         for p in sorted(posts, key=lambda p: (p.person.start_char, p.start)):
             art = bisect.bisect_right(starts, p.person.start_char)
             kind = next((w for w in words if p.title.endswith(w) and not p.title.endswith("副" + w)), None)
             if p.org is None and (p.person.text, p.title) not in stated:  # 罗振邦会长 after 中机质协会长罗振邦: stated
-                src = mine.get((art, p.person.text)) or (last.get((art, kind)) if kind else None)
+                src = mine.get((p.person.sent.start_char, p.person.start_char)) or (last.get((art, kind)) if kind else None)
                 if src is not None:  # 副会长、秘书长王建国; 王某会长 alone takes the last 会长's body
                     p = replace(p, org=src.org, confidence=p.confidence * 0.7, rule=p.rule + "+article-org")
             elif p.org is not None:
-                mine[(art, p.person.text)] = p
+                mine[(p.person.sent.start_char, p.person.start_char)] = p
                 if kind:
                     last[(art, kind)] = p
             out.append(p)

@@ -150,20 +150,21 @@ RESOLVED_CHAINS = [
     case("华东理工大学机械工程学院王建国教授作报告。", "华东理工大学机械工程学院", "华东理工大学机械工程学院",
          "org/华东理工大学"),
     case("江南工业大学机械工程学院承办本次培训。", "江南工业大学机械工程学院", "江南工业大学机械工程学院",
-         "org/江南工业大学",
-         xfail="the parent of a chain LAC tagged as one word (江南工业大学|机械工程学院) is not a mention of its "
-               "own, so resolve() cannot link subOrganizationOf"),
+         "org/江南工业大学"),
 ]
 
 
-@pytest.mark.parametrize("text, full, parent", [
-    case("华夏智能装备行业协会质量部组织培训。", "华夏智能装备行业协会质量部", "华夏智能装备行业协会"),
-    case("东方精工有限公司质量部部长张伟介绍经验。", "东方精工有限公司质量部", "东方精工有限公司"),
-])
-def test_department_of_a_non_government_body_is_not_a_government_body(text, full, parent):
-    ms = {m.text: m for m in mentions(text)}
-    assert ms[full].parent == parent
-    assert ms[full].type == ms[parent].type
+def test_department_of_an_association_is_an_association():
+    ms = {m.text: m for m in mentions("华夏智能装备行业协会质量部组织培训。")}
+    assert ms["华夏智能装备行业协会质量部"].parent == "华夏智能装备行业协会"
+    assert ms["华夏智能装备行业协会质量部"].type == ms["华夏智能装备行业协会"].type == "Association"
+
+
+def test_department_of_a_company_is_part_of_the_post_not_a_body():
+    """As this genre is annotated, a company's 质量部 is no body of its own; the post names it."""
+    text = "东方精工有限公司质量部部长张伟介绍经验。"
+    assert [m.text for m in mentions(text) if m.type in ORG_TYPES] == ["东方精工有限公司"]
+    assert positions(text) == {("张伟", "质量部部长", "东方精工有限公司")}
 
 
 @pytest.mark.parametrize("text, full, label, parent_id", RESOLVED_CHAINS)
@@ -179,8 +180,6 @@ def test_chained_name_resolves_to_a_sub_organization(text, full, label, parent_i
 GROUP_COMPANY = case("南方重工集团有限公司总经理刘志刚参加会议。").values[0]
 
 
-@pytest.mark.xfail(strict=True, reason="…集团有限公司 is cut into a chain 南方重工集团 + 有限公司 (parent 南方重工集团), "
-                                       "but it is the one legal name of one company")
 def test_group_company_name_is_not_a_chain():
     text = GROUP_COMPANY
     m = next(m for m in mentions(text) if m.text == "南方重工集团有限公司")
