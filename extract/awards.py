@@ -24,9 +24,6 @@ from .documents import QUOTED, SENT_PUNCT
 from .spans import NAMEISH_TAGS, SpanIndex, left_extend, make_span, text_of
 
 _NAME_TAGS = NAMEISH_TAGS | {"m", "TIME", "nr", "a"}
-_NOT_AWARDS = frozenset({"获奖", "奖项", "奖励", "颁奖", "大奖", "授奖", "评奖", "奖", "称号", "荣誉称号", "先进"})
-# verbs a recipient receives an award with: a quoted name after one is an award
-_RECEIVE = re.compile(r"(?:荣获|获评|获得|获|入选|荣膺|评为|被评为|授予|被授予|认定为|命名为)(?:了)?(?:为)?$")
 
 
 class AwardRecognizer:
@@ -38,6 +35,12 @@ class AwardRecognizer:
         self.heads = Endings(lex.award_heads)
         self.event_heads = Endings(lex.event_heads)
         self.head_last = frozenset(h[-1] for h in lex.award_heads if h)
+        self.not_awards = lex.not_award_words
+        # verbs a recipient receives an award with (the receivedAward and awarded trigger words): a
+        # quoted name after one is an award
+        verbs = sorted({r.trigger for r in lex.relation_triggers if not r.is_regex and r.frame == "agent"
+                        and r.predicate in ("receivedAward", "awarded")} | {"获", "评为", "认定为", "命名为"}, key=len, reverse=True)
+        self.receive = re.compile("(?:被)?(?:" + "|".join(map(re.escape, verbs)) + ")(?:了)?(?:为)?$")
 
     def __call__(self, doc: Doc) -> Doc:
         claimed = SpanIndex(doc.spans.get("documents", []))
@@ -68,7 +71,7 @@ class AwardRecognizer:
                 found.append((qs, qe, 0.85, "quoted-award", ()))
             elif after_head:  # “江苏省技术能手”称号
                 found.append((qs, qe, 0.8, "quoted-head-award", (q + after_head,)))
-            elif _RECEIVE.search(text[max(base, qs - 6):qs - 1]) and not self.event_heads.match(q):
+            elif self.receive.search(text[max(base, qs - 6):qs - 1]) and not self.event_heads.match(q):
                 found.append((qs, qe, 0.7, "quoted-received", ()))
         for tok in sent:
             end = tok.idx + len(tok.text)
@@ -85,7 +88,7 @@ class AwardRecognizer:
             first = left_extend(doc, first_tok, _NAME_TAGS, 24, 12, lower=sent.start)
             s = min(doc[first].idx, head_start)
             name = text[s:end]
-            if len(name) < 3 or name in _NOT_AWARDS or re.search(r"(?:颁|获|授|评|领)奖$", name):
+            if len(name) < 3 or name in self.not_awards or re.search(r"(?:颁|获|授|评|领)奖$", name):
                 continue
             if claimed.covering(s, end):
                 continue

@@ -41,7 +41,6 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇\d]+[届次期轮批个]|首[届期次批]|[一二三四五六七八九十\d]+届[一二三四五六七八九十\d]+次")
 _PLACE_VERB = re.compile(rf"(?:在|于|假)([{CJK}]{{1,20}}?)(?:隆重|成功|顺利|圆满|正式|组织)?(?:举办|召开|举行|开幕|闭幕|结束|落幕|启动|开班|开展|揭晓)")
 _PLACE_VISIT = re.compile(rf"(?:赴|来|到)([{CJK}]{{1,10}}?)[，,]?(?:参观|参加|出席|开展|调研|考察|进行|观摩|走访)")
-_VENUE = re.compile(r"(?:中心|大厦|酒店|宾馆|饭店|会堂|礼堂|会场|会议室|报告厅|基地|园区|广场|大楼|剧院|体育馆|展馆|博物馆|校区|大学|学院|公司|厂)$")
 _PLAN = re.compile(r"(?:将|拟|计划|准备|即将|将要|将于|定于|预计)[^，。；]{0,12}$")
 _DATE_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)[日号](?:上午|下午|晚上|晚)?的?$")
 # what may stand before the event a verb governs: 召开了X, 主办的X
@@ -69,14 +68,13 @@ class EventRecognizer:
         self.parts_re = re.compile("|".join(re.escape(p) for p in lex.event_parts) or "(?!)")
         verbs = sorted({r.trigger for r in lex.relation_triggers if not r.is_regex and r.frame == "agent"}
                        | set(lex.event_verbs), key=len, reverse=True)
-        self.openers = frozenset(verbs) | frozenset({"在", "于", "由", "对", "向", "为", "从", "自", "经", "的", "了", "是",
-                                                     "将", "拟", "即将", "等", "并", "还", "也", "又", "已", "均", "共",
-                                                     "期间", "之际", "前夕", "会上", "会后", "会前", "其中", "包括"})
+        self.openers = frozenset(verbs) | lex.event_name_openers
         held = "|".join(re.escape(v) for v in lex.event_verbs)
         # the event is the subject: X在苏州召开, X隆重开幕, X今天在京举行
         self.held_after = re.compile(rf"^[^，。；：]{{0,16}}?(?:{held})")
         self.generic = lex.generic
         self.places = lex.places
+        self.venues = lex.venue_words
         self.title_re = re.compile("(?:" + trie_pattern(sorted(lex.titles)) + ")") if lex.titles else None
         self.modal = re.compile("(?:" + trie_pattern(sorted(lex.modal_words)) + ")") if lex.modal_words else None
 
@@ -255,7 +253,7 @@ class EventRecognizer:
                 if sp is not None and len(sp) and sp[0].tag_ == "LOC" and not all(t.tag_ == "LOC" for t in sp):
                     # 在宁波国际会议中心举行: the city the venue's name starts with
                     k = next(i for i, t in enumerate(sp) if t.tag_ != "LOC")
-                    if sp[k:].text not in self.generic and not _VENUE.search(sp[k:].text):
+                    if sp[k:].text not in self.generic and not sp[k:].text.endswith(self.venues or ("\0",)):
                         continue
                     sp = sp[:k]
                     s, e = sp.start_char, sp.end_char

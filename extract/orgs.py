@@ -24,9 +24,7 @@ from kg.lexicon import Lexicon, load_lexicon, trie_pattern
 from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
 
 _CHARTERED = frozenset({"国立", "私立", "市立", "省立", "县立"})  # 国立成功大学: part of the name
-_DEPARTMENT = re.compile("(?:部|室|科|车间|班组|班|工段)$")
 _JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
-INNER_SPLIT_SUFFIXES = ("大学", "集团", "总局", "委员会", "研究院", "公司", "部", "厅")
 _PAREN_ORG = re.compile(rf"（[{CJK}]{{2,4}}）[{CJK}]{{0,10}}?(?:有限责任公司|股份有限公司|有限公司|公司|集团|学院|研究院)")
 # a name holding one of these words is most likely of this type, when no suffix says more
 _CONTAINS = (("公司", "Company"), ("集团", "Company"), ("大学", "ResearchInstitute"),
@@ -58,7 +56,7 @@ def split_inner(lex: Lexicon, text: str) -> list[int]:
     if lex.canonical_org(text):
         return []
     cuts = []
-    for suffix in INNER_SPLIT_SUFFIXES:
+    for suffix in lex.unit_suffixes:
         for mt in re.finditer(re.escape(suffix), text):
             cut = mt.end()
             rest = text[cut:]
@@ -260,7 +258,8 @@ class OrgRecognizer:
                 if rule == "default":
                     continue  # nothing says it is a body (a part of a name LAC cut: 工业, 中国机械)
                 parent = (s_char, units[k - 1][1]) if k > i else None
-                if parent is not None and spans and spans[-1].label_ == "Company" and _DEPARTMENT.search(text):
+                if parent is not None and spans and spans[-1].label_ == "Company" and lex.department_endings \
+                        and text.endswith(lex.department_endings):
                     continue  # …有限公司质量部: a company's department is part of a post's title, not a body
                 if parent is not None:
                     typ = self._unit_type(typ, text, spans[-1].label_ if spans else None)

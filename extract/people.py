@@ -25,10 +25,8 @@ from kg.lexicon import load_lexicon, trie_pattern
 
 from .spans import CJK, SpanIndex, make_span, text_of
 
-# a department of a company or an association: as this genre writes posts, its name is part of the
-# title (…有限公司质量部部长: 质量部部长 at the company), unlike a government division (…司质量处处长)
+_UNIT_ROOMS = ("中心", "办公室")  # beside the department endings: a unit inside a body, named in its posts
 _AFTER_NAME = re.compile(r"[ 　]*[（(][ 　]*|[ 　]+")  # what parts a name from the post written after it
-_DEPARTMENT = re.compile("(?:部|室|科|车间|班组|班|工段|中心|办公室)$")
 
 if not Doc.has_extension("posts"):
     Doc.set_extension("posts", default=())
@@ -120,15 +118,16 @@ class PersonRecognizer:
                 out.append(Post(sp, m.group(1), org, sp.start_char, m.end(), 0.75, "elected", m.start(1)))
         return out
 
-    @staticmethod
-    def _department(doc: Doc, org: Span, orgs: SpanIndex) -> tuple[Span, int] | None:
+    def _department(self, doc: Doc, org: Span, orgs: SpanIndex) -> tuple[Span, int] | None:
         """(the company or association, where the department's own name starts) when ``org`` is a
-        department of one (中机科测认证有限公司可靠性技术部, 中国机械工业质量管理协会行业发展部)."""
+        department of one (中国机械工业质量管理协会行业发展部): as this genre writes posts, the
+        department's name is part of the title (行业发展部主任 at the association), unlike a
+        government division's (…司质量处处长). ``department_endings.txt`` says what a department is."""
         info = org._.info
         if info is None or info.parent is None or org.label_ not in ("Company", "Association"):
             return None
         a, b = info.parent
-        if not _DEPARTMENT.search(org.text) or b >= org.end_char:
+        if not org.text.endswith(self.lex.department_endings + _UNIT_ROOMS) or b >= org.end_char:
             return None
         parent = next((o for o in orgs.within(a, b) if o.start_char == a and o.end_char == b), None)
         return (parent, b) if parent is not None else None

@@ -136,6 +136,11 @@ class Lexicon:
     event_parts: tuple[str, ...] = ()
     not_person_words: frozenset[str] = frozenset()
     places: dict[str, str] = field(default_factory=dict)  # any name of a place (京, 北京市) -> its canonical name
+    venue_words: tuple[str, ...] = ()
+    department_endings: tuple[str, ...] = ()
+    unit_suffixes: tuple[str, ...] = ()
+    not_award_words: frozenset[str] = frozenset()
+    event_name_openers: frozenset[str] = frozenset()
     org_references: dict[str, str] = field(default_factory=dict)  # 本会 -> 会: names it can stand for end so
     source: Path = field(default=DEFAULT_ONTOLOGY_DIR)
     suffix_info: dict[str, tuple[str, int]] = field(init=False)  # suffix -> (type, weight)
@@ -219,6 +224,11 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         event_parts=tuple(sorted(_lines(lexdir / "event_parts.txt"), key=len, reverse=True)),
         not_person_words=frozenset(_lines(lexdir / "not_person_words.txt")),
         places=_places(base / "gazetteer" / "places.tsv"),
+        venue_words=tuple(_lines(lexdir / "venue_words.txt")),
+        department_endings=tuple(_lines(lexdir / "department_endings.txt")),
+        unit_suffixes=tuple(_lines(lexdir / "unit_split_suffixes.txt")),
+        not_award_words=frozenset(_lines(lexdir / "not_award_words.txt")),
+        event_name_openers=frozenset(_lines(lexdir / "event_name_openers.txt")),
         org_references={r: e for r, e in read_table(lexdir / "org_references.tsv", 2) if r and e},
         source=base,
     )
