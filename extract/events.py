@@ -45,7 +45,8 @@ _PLAN = re.compile(r"(?:将|拟|计划|准备|即将|将要|将于|定于|预计
 _DATE_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)[日号](?:上午|下午|晚上|晚)?的?$")
 # what may stand before the event a verb governs: 召开了X, 主办的X
 _GOVERNED = re.compile(r"(?:召开|举办|举行|组织|开展|启动|参加|出席|主持|参与|承办|协办|主办|筹办|观摩|参观|列席)了?的?$")
-_COUNTED = re.compile(r"[一二三四五六七八九十两\d]+(?:个|场|项)$")
+_COUNTED = re.compile(r"[一二三四五六七八九十两\d]+(?:个|场|项)(?:平行|专题|主题|分)?$")
+_ENUMERATOR = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.．、]|\d+(?:家|个|名)(?:单位|企业|集体)?")
 _SESSION = re.compile(r"[一二三四五六七八九十\d]+次|第[一二三四五六七八九十\d]+次|会议")
 _NUMERAL = re.compile(r"[\d一二三四五六七八九十两〇零]")
 _CONJ = frozenset({"和", "与", "及", "以及", "、"})
@@ -165,13 +166,18 @@ class EventRecognizer:
                 break  # 召开X会议和Y座谈会: two events
             if t.tag_ in ("u", "r", "d", "vd", "xc") and w not in ("之", "第"):
                 break
+            if w in ("）", ")") and "简称" in text[max(sent.start_char, t.idx - 20):t.idx]:
+                break  # （以下简称“可靠性专委会”）: an aside, not part of the name
             k -= 1
             chars += len(w)
         return doc[k].idx
 
     def _trim(self, text: str, s: int, head_start: int) -> int:
-        """Drop what opens a name but is not part of it: 本次, 今年的, 2个 (a count), a quotation
-        mark whose closing mark is not in the name."""
+        """Drop what opens a name but is not part of it: 本次, 今年的, 2个 (a count), 2. (a list's
+        number), 5家单位, a quotation mark whose closing mark is not in the name."""
+        mt = _ENUMERATOR.match(text, s, head_start)
+        if mt:
+            s = mt.end()
         while s < head_start and text[s] in _OPENING and _OPENING[text[s]] not in text[s + 1:head_start]:
             s += 1
         while s < head_start:
