@@ -33,6 +33,8 @@ from .spans import SpanIndex, make_span, text_of
 _MIN_SHARED = 5  # characters a shorter name must have to stand for a longer one it is part of
 _PLACE_REFS = re.compile(r"(?:会议|大会|论坛|活动|会)(?:上|期间|现场|中|后|前)|会上|期间")
 _HOLDING = ("held", "governed", "by", "headline")
+_CLAUSE = re.compile(r"[，,；;：:。]")
+_OTHER_TIME = re.compile(r"(?:下一?届|下次|下一次|明年|上一?届|上次|去年|往届|历届|前几届|首届)的?$")
 
 
 def holding(span: Span) -> bool:
@@ -96,8 +98,8 @@ class ArticleLinker:
             spans.append((art.span.start_char + mt.start(), art.span.start_char + mt.end(), "reference-place"))
         starts = [e.start_char for e in events]
         for s, e, rule in sorted(spans):
-            if any(a < e and s < b for a, b in taken):
-                continue
+            if any(a < e and s < b for a, b in taken) or _OTHER_TIME.search(text_of(doc)[max(0, s - 4):s]):
+                continue  # 下一届年会, 去年的论坛: another event than the article's
             head = self._kind(text_of(doc)[s:e].rstrip("上期间现场中后前"))
             before = events[:bisect.bisect_left(starts, s)]
             same = [ev for ev in before if head and ev.text.endswith(head) and rule != "reference-part"]
@@ -110,43 +112,56 @@ class ArticleLinker:
         return out
 
     def _dates(self, doc: Doc) -> None:
-        """Date events from their sentences: a dateline in the first clause of a sentence that holds
-        the event ("9月11日，由…主办的“…活动”在天津举办"), or a date right before its name
-        ("27日上午的质量高峰论坛")."""
+        """Date events from their sentences. An event the sentence says is held (or a reference to
+        one) takes a date right before its name ("27日上午的质量高峰论坛"), else a date in its own
+        clause ("…于10月12日在苏州召开"), else a dateline opening a clause before it ("9月11日，由…主办
+        的“…活动”在天津举办"); a date of a day replaces one of a month or a year read before. Missing
+        parts come from the year in the event's name, the article's date, the document's."""
         events = SpanIndex(list(doc.spans.get("events", [])) + list(doc.spans.get("event_refs", [])))
         if not events.spans:
             return
+        text = text_of(doc)
         for sent in doc.sents:
             dates = find_dates(sent.text) if re.search(r"\d|[一二三四五六七八九十]", sent.text) else []
             if not dates:
                 continue
-            in_sent = events.within(sent.start_char, sent.end_char)
+            in_sent = [e for e in events.within(sent.start_char, sent.end_char) if e.label_ == "EventRef" or holding(e)]
             if not in_sent:
                 continue
-            first_clause = re.search(r"[，,；;：:。]", sent.text)
-            first_end = sent.start_char + (first_clause.end() if first_clause else len(sent.text))
+            clauses = [sent.start_char] + [sent.start_char + m.end() for m in _CLAUSE.finditer(sent.text)]
             art = next((a for a in doc._.articles if a.span.start_char <= sent.start_char < a.span.end_char), None)
-            for d in dates:
-                d_start, d_end = sent.start_char + d.start, sent.start_char + d.end
-                after = [e for e in in_sent if 0 <= e.start_char - d_end <= 4
-                         and re.fullmatch(r"(?:上午|下午|晚上|晚)?的?", text_of(doc)[d_end:e.start_char])]
-                target = after[0] if after else None
-                if target is None and d_end <= first_end:
-                    held = [e for e in in_sent if e.label_ == "EventRef" or holding(e)]
-                    target = held[0] if held else None
-                if target is None:
+            spans = [(sent.start_char + d.start, sent.start_char + d.end, d) for d in dates]
+            for target in in_sent:
+                clause = max(c for c in clauses if c <= target.start_char)
+                nxt = min([c for c in clauses if c > target.start_char] + [sent.end_char])
+                before = [x for x in spans if 0 <= target.start_char - x[1] <= 4
+                          and re.fullmatch(r"(?:上午|下午|晚上|晚)?的?", text[x[1]:target.start_char])]
+                own = [x for x in spans if clause <= x[0] and x[1] <= nxt]
+                opening = [x for x in spans if x[1] <= target.start_char and x[0] in clauses]
+                earlier = [x for x in spans if x[1] <= target.start_char]  # a dateline after a byline
+                chosen = (before or own or opening or earlier or [None])[0]
+                if chosen is None:
                     continue
                 event = target._.info.refers_to or target
-                if event._.info.date:
+                if event._.info is None:
                     continue
-                date, end = complete(d, year_in(event.text), art.date if art else None, doc._.date)
-                if date:
+                date, end = complete(chosen[2], year_in(event.text), art.date if art else None, doc._.date)
+                if date and (not event._.info.date or _finer(date, event._.info.date)):
                     event._.info.date, event._.info.end_date = date, end
-        # a shorter name of an event shares its date
+        # a shorter name of an event shares its date; an event whose name states its year
+        # (2024年“质量提升年”活动) and that no sentence dates is of that year
         for e in doc.spans.get("events", []):
             ref = e._.info.refers_to
             if ref is not None and ref._.info.date and not e._.info.date:
                 e._.info.date, e._.info.end_date = ref._.info.date, ref._.info.end_date
+        for e in doc.spans.get("events", []):
+            if not e._.info.date and e._.info.refers_to is None and year_in(e.text):
+                e._.info.date = year_in(e.text)
+
+
+def _finer(new: str, old: str) -> bool:
+    """Whether ``new`` says more than ``old`` of the same time (2023-05-12 over 2023-05 or 2023)."""
+    return len(new) > len(old) and new.startswith(old)
 
 
 def _coreference(events: list[Span]) -> dict[Span, Span]:
