@@ -1,6 +1,8 @@
-"""Run ingest -> extraction -> resolution -> graph over a corpus.
+"""Run the stages over a corpus: ingest -> extraction -> resolution -> graph -> store and page.
 
-The spaCy pipeline is imported only when extraction runs (``kg`` itself never imports spaCy).
+:func:`extract_corpus` reads and extracts documents (the spaCy pipeline of ``extract/`` is imported
+only when a document has to be extracted: ``kg`` itself never imports spaCy), :func:`build` writes
+a build folder. Each stage is a package of ``kg``; this module only runs them in order.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import ExtractionCache, fingerprint
-from kg.graph import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle, write_atomic
+from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
+from kg.rdf import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle
+from kg.rdf.shacl import ShaclReport, validate
 from kg.records import Document, DocumentExtraction, IngestFailure, Relation
-from kg.relations import resolve_relations
-from kg.resolve import Resolution, resolve, resolve_positions
-from kg.shacl import ShaclReport, validate
+from kg.resolve import Resolution, Resolved, resolve_corpus
 from kg.store import graph_is_loaded, load_store, replace_store, store_lock
+
+__all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
 
 def _default_extractor(ontology: str | None, use_model: bool = True):
@@ -60,23 +64,6 @@ def extract_corpus(
             if cache:
                 cache.put(ex)
             yield ex
-
-
-@dataclass
-class Resolved:
-    """The corpus after resolution: entities, positions and relations between entities."""
-
-    resolution: Resolution
-    positions: list[dict]
-    relations: list[Relation]
-
-
-def resolve_corpus(extractions: list[DocumentExtraction], ontology: str | None = None) -> Resolved:
-    mentions = [m for ex in extractions for m in ex.mentions]
-    res = resolve(mentions, ontology)
-    positions = resolve_positions([p for ex in extractions for p in ex.positions], mentions, res, ontology)
-    relations = resolve_relations([r for ex in extractions for r in ex.relations], mentions, res, ontology)
-    return Resolved(res, positions, relations)
 
 
 @dataclass
@@ -144,7 +131,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
     ``use_model=False`` leaves the trained scorers out: the rules alone decide (:mod:`extract.scorer`).
 
-    IRIs are minted under ``base_iri`` (default :data:`kg.graph.DEFAULT_BASE_IRI`; a bad one raises
+    IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
     :class:`kg.errors.BadUsage` before anything is read).
     """
     id_namespace(base_iri)  # checks the base first
@@ -227,21 +214,3 @@ def _write_page(out: Path, ontology: str | None) -> Path:
     from kg import viz  # pyvis (and IPython) only when a page is made
 
     return viz.write_html(out, out / "graph.html", ontology=ontology)
-
-
-def format_summary(summary: dict) -> str:
-    """The one-screen summary ``kg build`` prints."""
-    lines = [f"documents: {summary['documents']} read ({summary['extracted']} extracted, "
-             f"{summary['from_cache']} unchanged from the cache), {len(summary['failed'])} failed"]
-    lines += [f"  failed: {f}" for f in summary["failed"]]
-    for key in ("entities", "relations"):
-        counts = summary[key]
-        lines.append(f"{key}: {sum(counts.values())}")
-        lines.append("  " + ", ".join(f"{k} {v}" for k, v in counts.items()) if counts else "  none")
-    lines.append(f"positions: {summary['positions']}")
-    shacl = summary.get("shacl")
-    if shacl is not None:
-        lines.append("SHACL: conforms" if shacl["conforms"] else
-                     f"SHACL: {shacl['violations']} violation(s), see {summary['outputs'].get('shacl-report.txt')}")
-    lines.append("wrote: " + ", ".join(summary["outputs"].values()))
-    return "\n".join(lines)

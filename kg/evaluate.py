@@ -36,7 +36,6 @@ from kg.records import ENTITY_TYPES, RELATION_TYPES
 if TYPE_CHECKING:
     from kg.records import DocumentExtraction
 
-ORG_TYPES = frozenset({"GovernmentBody", "Association", "Company", "ResearchInstitute"})
 _LABEL_LOCALS = frozenset({"label", "prefLabel", "altLabel", "name", "hiddenLabel"})
 _MIN_EVENT_CONTAINMENT = 5
 
@@ -342,8 +341,9 @@ def evaluate(corpus: str | Path, gold_dir: str | Path, split: str | Path | None 
     ``extract`` maps a list of paths to extractions (default: :func:`kg.build.extract_corpus`, with
     the trained scorers unless ``use_model`` is False); failures are reported, not raised.
     """
-    from kg.build import extract_corpus, resolve_corpus
-    from kg.graph import build_graph
+    from kg.build import extract_corpus
+    from kg.rdf import build_graph
+    from kg.resolve import resolve_corpus
 
     split_map = read_split(split) if split else None
     gold = load_gold(gold_dir)
@@ -370,46 +370,3 @@ def evaluate(corpus: str | Path, gold_dir: str | Path, split: str | Path | None 
         result.groups[name] = score_graph(graph, [by_doc[d] for d in docs])
         result.documents[name] = docs
     return result
-
-
-# --- reports ------------------------------------------------------------------------------------
-
-
-def _row(name: str, s: dict, width: int = 22) -> str:
-    return (f"{name:<{width}}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
-            f"{s['system']:>7}{s['gold']:>7}")
-
-
-def format_group(name: str, report: dict, documents: list[str]) -> str:
-    """One group's table: entities (any type, typed, per type), relations (all, per predicate),
-    positions, duplicates and event dates."""
-    head = f"{'':<22}{'P':>7}{'R':>7}{'F1':>7}{'system':>7}{'gold':>7}"
-    lines = [f"== {name} ({len(documents)} documents)", head,
-             _row("entities", report["entities"]), _row("entities, typed", report["entities_typed"])]
-    lines += [_row("  " + t, s) for t, s in report["per_type"].items() if s["system"] or s["gold"]]
-    lines.append(_row("relations", report["relations"]))
-    lines += [_row("  " + p, s) for p, s in report["per_predicate"].items()]
-    lines.append(_row("positions", report["positions"]))
-    d = report["event_dates"]
-    lines.append(f"duplicated gold entities: {report['duplicated_gold_entities']}; event dates: "
-                 f"{d['correct']} correct, {d['wrong']} wrong, {d['missing']} missing")
-    return "\n".join(lines)
-
-
-def format_summary(ev: Evaluation) -> str:
-    """One line per group: F1 (precision / recall) of typed entities, events, relations, positions."""
-
-    def cell(s: dict) -> str:
-        return f"{s['f1']:.3f} ({s['precision']:.2f}/{s['recall']:.2f})"
-
-    width = max([5] + [len(k) for k in ev.groups]) + 2
-    lines = [f"{'group':<{width}}{'docs':>5}  {'entities':<18}{'events':<18}{'relations':<18}{'positions':<18}"]
-    for name, r in ev.groups.items():
-        lines.append(f"{name:<{width}}{len(ev.documents[name]):>5}  {cell(r['entities_typed']):<18}"
-                     f"{cell(r['per_type']['Event']):<18}{cell(r['relations']):<18}{cell(r['positions']):<18}")
-    return "\n".join(lines)
-
-
-def format_report(ev: Evaluation) -> str:
-    parts = [format_group(k, v, ev.documents[k]) for k, v in ev.groups.items()]
-    return "\n\n".join(parts + ["F1 (precision/recall)\n" + format_summary(ev)])

@@ -121,11 +121,18 @@ class IngestFailure:
 
 # --- extraction records -----------------------------------------------------------------------
 
-ENTITY_TYPES = (
-    "Person", "GovernmentBody", "Association", "Company", "ResearchInstitute",
-    "Event", "Document", "Award", "Place",
+# The names of kg.ttl's classes and relations that records use (tests/test_ontology.py holds them to it).
+#: The kinds of organization: the subclasses of ``kg:Organization``.
+ORGANIZATION_TYPES = ("GovernmentBody", "Association", "Company", "ResearchInstitute")
+#: The types of entity a mention or an entity has.
+ENTITY_TYPES = ("Person", *ORGANIZATION_TYPES, "Event", "Document", "Award", "Place")
+#: The types of a mention of an organization (``"Organization"``: the kind of body is unknown).
+ORG_TYPES = (*ORGANIZATION_TYPES, "Organization")
+#: The relations between entities: the object properties of ``kg.ttl``.
+RELATION_TYPES = (
+    "hosted", "coHosted", "guided", "supported", "attended", "chaired", "spokeAt",
+    "issued", "awarded", "receivedAward", "subOrganizationOf", "heldIn",
 )
-ORG_TYPES = ("GovernmentBody", "Association", "Company", "ResearchInstitute", "Organization")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +234,6 @@ class RelationMention:
         }
 
 
-RELATION_TYPES = (
-    "hosted", "coHosted", "guided", "supported", "attended", "chaired", "spokeAt",
-    "issued", "awarded", "receivedAward", "subOrganizationOf", "heldIn",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where a fact was read: document, sentence and its original offsets, extractor, confidence."""
@@ -307,3 +308,24 @@ class Entity:
         if self.end_date:
             d["end_date"] = self.end_date
         return d
+
+
+# --- values a query returns -----------------------------------------------------------------------
+
+
+class IRI(str):
+    """An IRI in a query result (a ``str``; result cells keep IRIs apart from string literals)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"IRI({str.__repr__(self)})"
+
+
+class BNode(str):
+    """A blank node in a query result, as ``_:id``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"BNode({str.__repr__(self)})"

@@ -1,8 +1,9 @@
 """The knowledge graph as a networkx graph: entities as nodes, relations and posts as edges.
 
 The view, the analytics and the exports all start here. It reads what ``kg build`` wrote
-(``OUT/graph.trig``, with provenance; ``OUT/graph.ttl`` if there is no TriG) or any rdflib graph,
-so it works on a build output without the extraction pipeline.
+(``OUT/graph.trig``, with provenance; ``OUT/graph.ttl`` if there is no TriG, or first when provenance
+is not needed: :func:`kg.rdf.graph_source`) or any rdflib graph, so it works on a build output
+without the extraction pipeline.
 
 Nodes are entity IRIs with plain attributes::
 
@@ -18,13 +19,13 @@ Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"me
 
     predicate, label_zh ("主办"), label_en ("hosted"), confidence (highest), evidence [...]
 
->>> G = load_network(_example_graph())
+>>> from kg.network.examples import example_graph
+>>> from kg.rdf import ID
+>>> G = load_network(example_graph())
 >>> sorted(G.nodes[str(ID["person/王明"])].items())[:3]
 [('aliases', []), ('date', None), ('end_date', None)]
 >>> sorted((G.nodes[u]["label"], k, G.nodes[v]["label"]) for u, v, k in G.edges(keys=True))
 [('王明', 'memberOf:会长', '中国某某协会'), ('王明', 'spokeAt', '质量论坛')]
->>> find_nodes(G, "某某协会") == [str(ID["org/中国某某协会"])]
-True
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import networkx as nx
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import PROV, SKOS
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDFS, SKOS
 
-from kg.graph import ID, ORG, load_ontology
-from kg.store import GraphNotFoundError, graph_file, id_namespace_of, unreadable
-from kg.vocab import KG
+from kg.ontology import local_name, relation_labels, type_labels
+from kg.ontology.vocab import KG
+from kg.rdf import ID, ORG, graph_source, id_namespace_of
+from kg.rdf.files import unreadable
 
-__all__ = ["load_network", "find_nodes", "neighbourhood", "relation_labels", "type_labels"]
+__all__ = ["load_network"]
 
 _KG = str(KG)
 _SOURCE = str(ID["source/"])
@@ -54,9 +56,6 @@ _DATE, _END_DATE, _CONFIDENCE, _SENTENCE = str(KG.date), str(KG.endDate), str(KG
 _START, _END, _EXTRACTOR = str(KG.startOffset), str(KG.endOffset), str(KG.extractor)
 _MEMBERSHIP, _MEMBER, _ROLE, _ORGANIZATION = str(ORG.Membership), str(ORG.member), str(ORG.role), str(ORG.organization)
 _QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
-
-
-GraphNotFound = GraphNotFoundError  # no built graph where one was expected (kg.store's error)
 
 
 class _Blank(str):
@@ -78,7 +77,7 @@ class _Lit(tuple):
 _Index = dict  # subject -> predicate IRI -> {object: None} (an ordered set); terms as above
 
 
-def _read(source) -> tuple[_Index, str | None]:
+def _read(source, provenance: bool) -> tuple[_Index, str | None]:
     """The triples of ``source`` (the union of its named graphs, each triple once) as an index,
     and the namespace its IRIs were minted in (``BASE/id/``, None if it does not say).
 
@@ -89,11 +88,7 @@ def _read(source) -> tuple[_Index, str | None]:
         names = [str(g.identifier) for g in source.graphs()] if source.context_aware else []
         minted = next((n[:-len("graph/ontology")] for n in names if n.endswith("/id/graph/ontology")), None)
         return _index_rdflib(source), minted
-    path = Path(source)
-    if not path.is_file():
-        if path.suffix in (".trig", ".ttl", ".nt", ".nq") and not path.is_dir():
-            raise GraphNotFound(f"{source}: no such file")
-        path = graph_file(path)  # a build folder (GraphNotFound names what is missing)
+    path = graph_source(source, provenance=provenance)  # GraphNotFoundError names what is missing
     return _index_file(path), id_namespace_of(path)
 
 
@@ -151,59 +146,21 @@ def _index_rdflib(g: Graph) -> _Index:
     return spo
 
 
-def _local(iri) -> str:
-    s = str(iri)
-    return s[len(_KG):] if s.startswith(_KG) else s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
 def _doc_id(source, prefix: str = _SOURCE) -> str:
     """A document's id from its source IRI (``prefix`` is ``BASE/id/source/``)."""
     s = str(source)
     return unquote(s[len(prefix):]) if s.startswith(prefix) else s
 
 
-def _label(g: Graph, node, lang: str) -> str | None:
-    for o in g.objects(node, RDFS.label):
-        if isinstance(o, Literal) and o.language == lang:
-            return str(o)
-    return None
-
-
-def relation_labels(ontology: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
-    """Chinese and English names of the ontology's relations, by local name.
-
-    >>> relation_labels()["hosted"]
-    {'zh': '主办', 'en': 'hosted'}
-    """
-    onto = load_ontology(ontology)
-    out = {}
-    for p in set(onto.subjects(RDFS.domain, None)) | set(onto.subjects(RDFS.range, None)):
-        if isinstance(p, URIRef) and str(p).startswith(_KG):
-            out[_local(p)] = {"zh": _label(onto, p, "zh") or _local(p), "en": _label(onto, p, "en") or _local(p)}
-    out["memberOf"] = {"zh": "任职", "en": "holds a post in"}
-    return out
-
-
-def type_labels(ontology: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
-    """Chinese and English names of the ontology's classes, by local name.
-
-    >>> type_labels()["Person"]["zh"]
-    '人物'
-    """
-    onto = load_ontology(ontology)
-    from rdflib.namespace import OWL
-
-    return {_local(c): {"zh": _label(onto, c, "zh") or _local(c), "en": _label(onto, c, "en") or _local(c)}
-            for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(_KG)}
-
-
-def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiDiGraph:
+def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True) -> nx.MultiDiGraph:
     """A ``MultiDiGraph`` of the entities and the relations between them.
 
     ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
     is one edge however many documents state it; its ``evidence`` lists every statement of it.
+    With ``provenance=False`` a build folder is read from its ``graph.ttl`` when there is one (the
+    same entities and relations without their evidence and sources: a fraction of the triples).
     """
-    spo, minted = _read(source)
+    spo, minted = _read(source, provenance)
     source_prefix = (minted or str(ID)) + "source/"
 
     def doc_id(iri) -> str:
@@ -234,10 +191,10 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
     for s, cls in typed:
         if type(s) is not str or type(cls) is not str or not cls.startswith(_KG) or s.startswith(_KG):
             continue
-        t = _local(cls)
+        t = local_name(cls)
         if t in _SKIP_TYPES:
             continue
-        G.add_node(s, iri=s, label=label(s) or _local(s),
+        G.add_node(s, iri=s, label=label(s) or local_name(s),
                    type=t, type_zh=type_names.get(t, {}).get("zh", t), aliases=[], date=None, end_date=None,
                    posts=[], sources=[], evidence=[])
     for n, attrs in G.nodes(data=True):
@@ -254,7 +211,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
         if s is None or p is None or o is None:
             continue
         conf = value(st, _CONFIDENCE)
-        evidence[(str(s), _local(p), str(o))].append({
+        evidence[(str(s), local_name(p), str(o))].append({
             "doc": doc_id(value(st, _DERIVED) or ""),
             "sentence": str(value(st, _SENTENCE) or ""),
             "start": _int(value(st, _START)),
@@ -269,7 +226,7 @@ def load_network(source, ontology: str | os.PathLike | None = None) -> nx.MultiD
         for p, objs in po.items():
             if type(p) is not str or not p.startswith(_KG):
                 continue
-            key = _local(p)
+            key = local_name(p)
             if key not in rel_names:
                 continue
             for o in objs:
@@ -346,50 +303,3 @@ def _dedupe(items: list[dict]) -> list[dict]:
     return out
 
 
-def find_nodes(G: nx.Graph, name: str) -> list[str]:
-    """Nodes whose label or an alias is ``name``; failing that, those containing it (shortest first).
-
-    >>> G = load_network(_example_graph())
-    >>> [G.nodes[n]["label"] for n in find_nodes(G, "论坛")]
-    ['质量论坛']
-    >>> find_nodes(G, "不存在")
-    []
-    """
-    name = name.strip()
-    if not name:
-        return []
-    exact = [n for n, a in G.nodes(data=True) if a.get("label") == name or name in a.get("aliases", ())]
-    if exact:
-        return sorted(exact, key=lambda n: (-G.degree(n), n))
-    part = [n for n, a in G.nodes(data=True)
-            if name in a.get("label", "") or any(name in x for x in a.get("aliases", ()))]
-    return sorted(part, key=lambda n: (len(G.nodes[n]["label"]), -G.degree(n), n))
-
-
-def neighbourhood(G: nx.MultiDiGraph, centre: str, hops: int = 1) -> nx.MultiDiGraph:
-    """The subgraph of the nodes at most ``hops`` steps from ``centre``, edges taken either way.
-
-    >>> G = load_network(_example_graph())
-    >>> sorted(G.nodes[n]["label"] for n in neighbourhood(G, str(ID["org/中国某某协会"]), 1))
-    ['中国某某协会', '王明']
-    """
-    if centre not in G:
-        raise KeyError(centre)
-    keep = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), centre, cutoff=hops)
-    return G.subgraph(keep).copy()
-
-
-def _example_graph() -> Graph:
-    """A three-entity graph for the doctests."""
-    ttl = """
-    @prefix kg: <https://example.org/cnqkg/ontology#> . @base <https://example.org/cnqkg/id/> .
-    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-    @prefix org: <http://www.w3.org/ns/org#> .
-    <org/中国某某协会> a kg:Association ; rdfs:label "中国某某协会"@zh ; skos:altLabel "某某协会"@zh .
-    <person/王明> a kg:Person ; rdfs:label "王明"@zh ; kg:spokeAt <event/质量论坛> .
-    <event/质量论坛> a kg:Event ; rdfs:label "质量论坛"@zh .
-    <membership/1> a org:Membership ; org:member <person/王明> ; org:organization <org/中国某某协会> ;
-        org:role <role/会长> .
-    <role/会长> a org:Role ; rdfs:label "会长"@zh .
-    """
-    return Graph().parse(data=ttl, format="turtle")

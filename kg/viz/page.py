@@ -1,7 +1,7 @@
 """The interactive HTML page of the graph: one self-contained file that works with no network.
 
 pyvis builds the nodes, edges and vis-network options; the page is our own Jinja template
-(``kg/templates/graph.html.jinja``) with vis-network's JavaScript and CSS (shipped inside the
+(``kg/viz/templates/graph.html.jinja``) with vis-network's JavaScript and CSS (shipped inside the
 pyvis package) inlined, and a small plain-JavaScript interface: a legend that filters by type,
 a relation filter, a search by name or alias, and a side panel with the type, aliases, posts and
 evidence (sentence and source document, with every relation the sentence states) of the node or
@@ -10,7 +10,7 @@ edge under the mouse or clicked.
 On opening, the page shows the largest connected part fitted to the window, with the names of its
 best-connected entities drawn 14 px high where they do not overlap (the other names appear from 8 px
 as one zooms in); entities with no relation are not drawn but listed, by type, under the filters.
-Positions are computed ahead (:mod:`kg.layout`) and physics is off unless asked for. Above
+Positions are computed ahead (:mod:`kg.viz.layout`) and physics is off unless asked for. Above
 ``DETAIL_MAX_NODES`` nodes, only the selected node's edges are labelled, and the page draws at a
 level of detail: vis-network holds only what is big enough on the screen to be seen or pointed at,
 the page draws the rest itself as dots and hairlines, one path per colour (vis-network draws each
@@ -20,18 +20,18 @@ Nothing from a document is ever HTML: the graph goes into the page as JSON insid
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the
 page builds every text with ``textContent``. The same graph gives the same bytes.
 
->>> from kg.network import _example_graph, load_network
->>> html = render_html(load_network(_example_graph()))
+>>> from kg.network import load_network
+>>> from kg.network.examples import example_graph
+>>> html = render_html(load_network(example_graph()))
 >>> html.startswith("<!DOCTYPE html>") and "质量论坛" in html and "https://" not in _scripts_removed(html)
 True
->>> sub, centre = focus_subgraph(load_network(_example_graph()), "某某协会", hops=1)
+>>> sub, centre = focus_subgraph(load_network(example_graph()), "某某协会", hops=1)
 >>> sorted(a["label"] for _, a in sub.nodes(data=True))
 ['中国某某协会', '王明']
 """
 
 from __future__ import annotations
 
-import difflib
 import html as _html
 import json
 import math
@@ -42,11 +42,16 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import BadUsage
-from kg.layout import layout_positions
+from kg.files import write_atomic
+from kg.network.load import load_network
+from kg.network.lookup import find_node
+from kg.network.views import neighbourhood
+from kg.ontology import relation_labels, type_labels
+from kg.report import truncate
+from kg.viz.layout import layout_positions
 
-__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "FocusNotFound",
-           "TYPE_STYLES", "DETAIL_MAX_NODES"]
+__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
+           "DETAIL_MAX_NODES"]
 
 #: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
 #: curved; above, edges are straight and labelled on the selected node only, and the page draws at a
@@ -73,42 +78,22 @@ _VIS_DIR = "lib/vis-9.1.2"
 DETAIL_KEYS = ("info", "edge_info", "evidence", "docs", "sentences", "extractors")  # parsed by the page on demand
 
 
-class FocusNotFound(BadUsage, LookupError):
-    """No entity has the name or alias asked for; ``suggestions`` are close names."""
-
-    def __init__(self, name: str, suggestions: list[str]):
-        self.name, self.suggestions = name, suggestions
-        msg = f"no entity named {name!r} in the graph"
-        if suggestions:
-            msg += "; close matches: " + ", ".join(suggestions)
-        super().__init__(msg)
-
-    def __str__(self) -> str:  # KeyError-style quoting would hide the message
-        return self.args[0]
-
-
 def _as_network(G, ontology=None) -> nx.MultiDiGraph:
     if isinstance(G, nx.Graph):
         return G
-    from kg.network import load_network
-
     return load_network(G, ontology)
 
 
 def focus_subgraph(G, name: str, hops: int = 2) -> tuple[nx.MultiDiGraph, str]:
-    """The entities at most ``hops`` steps from the one named ``name`` (label or alias), and its node.
+    """The entities at most ``hops`` steps from the one ``name`` stands for, and its node.
 
-    Raises :class:`FocusNotFound` (with close names, if any) when no label or alias has it.
+    The name is looked up by the rule of :mod:`kg.lookup` (:func:`kg.network.lookup.find_node`): an
+    unknown name raises :class:`kg.lookup.NameNotFound` with close names, an ambiguous one
+    :class:`kg.lookup.AmbiguousName` with the candidates.
     """
-    from kg.network import find_nodes, neighbourhood
-
     G = _as_network(G)
-    found = find_nodes(G, name)
-    if not found:
-        names = sorted({a.get("label", "") for _, a in G.nodes(data=True)}
-                       | {x for _, a in G.nodes(data=True) for x in a.get("aliases", ())})
-        raise FocusNotFound(name, difflib.get_close_matches(name.strip(), names, n=5, cutoff=0.4))
-    return neighbourhood(G, found[0], hops), found[0]
+    centre = find_node(G, name)
+    return neighbourhood(G, centre, hops), centre
 
 
 def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None = None,
@@ -121,8 +106,6 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     largest connected part, which the page fits to the window on opening, and ``hubs`` the nodes of
     that part with the most neighbours, most first, whose names the page draws legibly there.
     """
-    from kg.network import relation_labels, type_labels
-
     net = _pyvis_network()
     types, rels = type_labels(ontology), relation_labels(ontology)
     order = sorted(G, key=str)
@@ -238,8 +221,8 @@ class _EvidenceTable:
 
 
 def _short(label: str, width: int = 18) -> str:
-    """The label drawn on the canvas (the panel and the search use the full one)."""
-    return label if len(label) <= width else label[:width - 1] + "…"
+    """The label drawn on the canvas, at most ``width`` characters (the panel and the search use the full one)."""
+    return truncate(label, width, width_of=len)
 
 
 def _type_order(counts: dict[str, int]) -> list[str]:
@@ -347,7 +330,7 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
     """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
 
     ``focus`` (a name or alias) limits the page to the entities at most ``hops`` steps from that
-    entity (:class:`FocusNotFound` if there is none). ``physics`` (off by default) lets the nodes
+    entity (:func:`focus_subgraph`). ``physics`` (off by default) lets the nodes
     move and settle in the page; the opening view is fitted again once they settle.
     """
     from markupsafe import Markup
@@ -369,8 +352,6 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
 
 def write_html(G, path: str | os.PathLike, **kwargs) -> Path:
     """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
-    from kg.graph import write_atomic
-
     path = Path(path)
     write_atomic(path, render_html(G, **kwargs).encode("utf-8"))
     return path
@@ -387,8 +368,6 @@ class Page:
                 f'border:1px solid #ddd" sandbox="allow-scripts"></iframe>')
 
     def save(self, path: str | os.PathLike) -> Path:
-        from kg.graph import write_atomic
-
         write_atomic(Path(path), self.html.encode("utf-8"))
         return Path(path)
 
