@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 
+def _with_set(d: dict, **optional) -> dict:
+    """``d`` and, in the order given, the ``optional`` items that are set (JSON leaves the others out).
+
+    >>> _with_set({"id": 1}, parent=None, date="2020-09", names=[])
+    {'id': 1, 'date': '2020-09'}
+    """
+    d.update((k, v) for k, v in optional.items() if v)
+    return d
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence of clean text with its place in the clean and in the original text."""
@@ -156,21 +166,10 @@ class Mention:
     end_date: str | None = None  # events: the last day of a range (10月12-14日)
 
     def to_dict(self) -> dict:
-        d = {
+        return _with_set({
             "text": self.text, "type": self.type, "start": self.start, "end": self.end,
             "sentence": self.sentence, "extractor": self.extractor, "confidence": round(self.confidence, 3),
-        }
-        if self.date:
-            d["date"] = self.date
-        if self.end_date:
-            d["end_date"] = self.end_date
-        if self.canonical:
-            d["canonical"] = self.canonical
-        if self.parent:
-            d["parent"] = self.parent
-        if self.names:
-            d["names"] = list(self.names)
-        return d
+        }, date=self.date, end_date=self.end_date, canonical=self.canonical, parent=self.parent, names=list(self.names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,11 +246,8 @@ class Evidence:
     trigger: str = ""
 
     def to_dict(self) -> dict:
-        d = {"doc": self.doc_id, "sentence": self.sentence, "start": self.start, "end": self.end,
-             "extractor": self.extractor, "confidence": round(self.confidence, 3)}
-        if self.trigger:
-            d["trigger"] = self.trigger
-        return d
+        return _with_set({"doc": self.doc_id, "sentence": self.sentence, "start": self.start, "end": self.end,
+                          "extractor": self.extractor, "confidence": round(self.confidence, 3)}, trigger=self.trigger)
 
 
 @dataclass(slots=True)
@@ -299,15 +295,9 @@ class Entity:
     end_date: str | None = None
 
     def to_dict(self) -> dict:
-        d = {"id": self.id, "type": self.type, "label": self.label, "aliases": self.aliases,
-             "mentions": self.mentions, "docs": self.docs, "confidence": round(self.confidence, 3)}
-        if self.parent:
-            d["parent"] = self.parent
-        if self.date:
-            d["date"] = self.date
-        if self.end_date:
-            d["end_date"] = self.end_date
-        return d
+        return _with_set({"id": self.id, "type": self.type, "label": self.label, "aliases": self.aliases,
+                          "mentions": self.mentions, "docs": self.docs, "confidence": round(self.confidence, 3)},
+                         parent=self.parent, date=self.date, end_date=self.end_date)
 
 
 # --- values a query returns -----------------------------------------------------------------------
