@@ -21,7 +21,7 @@ from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.rdf import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle
 from kg.rdf.shacl import ShaclReport, validate
-from kg.records import Document, DocumentExtraction, IngestFailure, Relation
+from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
 from kg.resolve import Resolution, Resolved, resolve_corpus
 from kg.store import graph_is_loaded, load_store, replace_store, store_lock
 
@@ -80,7 +80,7 @@ class BuildResult:
         return self.resolved.resolution
 
     @property
-    def positions(self) -> list[dict]:
+    def positions(self) -> list[Position]:
         return self.resolved.positions
 
     @property

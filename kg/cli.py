@@ -140,7 +140,7 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
             "path": item.path, "doc_id": item.doc_id, "title": item.title, "date": item.date,
             "mentions": [dict(m.to_dict(), entity=res.entity_of(m)) for m in item.mentions],
             "entities": [e.to_dict() for e in res.entities],
-            "positions": resolved.positions,
+            "positions": [p.to_dict() for p in resolved.positions],
             "relations": [r.to_dict() for r in resolved.relations],
         }
         sys.stdout.write(report.to_jsonl(out))

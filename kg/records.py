@@ -266,6 +266,24 @@ class Relation:
 
 
 @dataclass(slots=True)
+class Position:
+    """A post held, resolved: a person entity's title in an organization entity (None when the text
+    names none), with every mention of it (its document, the phrase's original offsets, the extractor,
+    the mention's confidence; no sentence) and the highest confidence."""
+
+    person: str  # entity id
+    title: str
+    organization: str | None  # entity id
+    evidence: list[Evidence]
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"person": self.person, "title": self.title, "organization": self.organization,
+                "evidence": [{"doc": e.doc_id, "start": e.start, "end": e.end, "extractor": e.extractor}
+                             for e in self.evidence], "confidence": self.confidence}
+
+
+@dataclass(slots=True)
 class DocumentExtraction:
     """Everything extracted from one document, before cross-document resolution."""
 

@@ -234,7 +234,7 @@ res = resolve(CORPUS)
 pos = resolve_positions(POSITIONS, CORPUS, res)
 ttl = serialize_turtle(build_graph(res.entities, pos))
 print(json.dumps({{"ids": [e.id for e in res.entities], "entities": [e.to_dict() for e in res.entities],
-                  "positions": pos, "ttl": hashlib.sha256(ttl).hexdigest()}}, ensure_ascii=False))
+                  "positions": [p.to_dict() for p in pos], "ttl": hashlib.sha256(ttl).hexdigest()}}, ensure_ascii=False))
 """
 
 
@@ -342,7 +342,7 @@ def test_entity_iri_keeps_chinese_characters_as_documented():
 def test_positions_become_memberships():
     res = resolve(CORPUS)
     pos = resolve_positions(POSITIONS, CORPUS, res)
-    assert [(p["person"], p["title"], p["organization"]) for p in pos] == [
+    assert [(p.person, p.title, p.organization) for p in pos] == [
         ("person/李明华", "副会长", None),
         ("person/李明华", "处长", "org/工业和信息化部科技司质量处"),
         ("person/王建国", "会长", "org/华夏智能装备行业协会"),
@@ -352,7 +352,7 @@ def test_positions_become_memberships():
     assert len(memberships) == 3
     li = entity_iri("person/李明华")
     chu = next(ms for ms in memberships
-               if (ms, ORG.member, li) in g and (ms, ORG.organization, entity_iri(pos[1]["organization"])) in g)
+               if (ms, ORG.member, li) in g and (ms, ORG.organization, entity_iri(pos[1].organization)) in g)
     role = g.value(chu, ORG.role)
     assert (role, RDF.type, ORG.Role) in g
     assert g.value(role, RDFS.label) == Literal("处长", lang="zh")

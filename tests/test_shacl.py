@@ -14,7 +14,7 @@ from rdflib.compare import to_isomorphic
 from rdflib.namespace import PROV, SKOS
 
 from kg.rdf import build_dataset, build_graph
-from kg.records import DocumentExtraction, Entity, Evidence, Relation
+from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 from kg.rdf.shacl import ShaclReport, validate
 from kg.ontology.vocab import KG
 
@@ -361,11 +361,10 @@ ENTITIES = [
     Entity("place/杭州", "Place", "杭州", [], 1, ["a.txt"]),
 ]
 POSITIONS = [
-    {"person": "person/李明华", "title": "副会长兼秘书长", "organization": "org/华夏智能装备行业协会",
-     "evidence": [{"doc": "a.txt", "start": 10, "end": 30, "extractor": "people:title-before"}]},
-    {"person": "person/王建国", "title": "教授", "organization": None,
-     "evidence": [{"doc": "b.txt", "start": 5, "end": 12, "extractor": "people:title-after"},
-                  {"doc": "b.txt", "start": 80, "end": 87, "extractor": "people:title-after"}]},
+    Position("person/李明华", "副会长兼秘书长", "org/华夏智能装备行业协会",
+             [Evidence("a.txt", "", 10, 30, "people:title-before", 0.8)], 0.8),
+    Position("person/王建国", "教授", None, [Evidence("b.txt", "", 5, 12, "people:title-after", 0.7),
+                                            Evidence("b.txt", "", 80, 87, "people:title-after", 0.7)], 0.7),
 ]
 SENTENCE = "华夏智能装备行业协会在杭州举办2021年华夏智能装备行业质量论坛。"
 

@@ -310,7 +310,7 @@ def test_default_graph_of_a_built_graph_is_graph_ttl(tmp_path, base_iri):
     from rdflib.compare import isomorphic
 
     from kg.rdf import build_dataset, build_graph, serialize_trig, serialize_turtle
-    from kg.records import DocumentExtraction, Entity, Evidence, Relation
+    from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 
     def ev(doc, start):
         return Evidence(doc_id=doc, sentence="中机质协主办质量论坛。", start=start, end=start + 11,
@@ -332,9 +332,8 @@ def test_default_graph_of_a_built_graph_is_graph_ttl(tmp_path, base_iri):
         Relation("person/王明", "spokeAt", "event/质量论坛", [ev("b.txt", 50)], 0.8),
         Relation("org/工业和信息化部科技司", "subOrganizationOf", "org/工业和信息化部", [ev("a.txt", 0)], 0.9),
     ]
-    positions = [{"person": "person/王明", "title": "会长", "organization": "org/中国机械工业质量管理协会", "confidence": 0.8,
-                  "evidence": [{"doc": "a.txt", "start": 1, "end": 3, "extractor": "posts"},
-                               {"doc": "b.txt", "start": 5, "end": 7, "extractor": "posts"}]}]
+    positions = [Position("person/王明", "会长", "org/中国机械工业质量管理协会",
+                          [Evidence("a.txt", "", 1, 3, "posts", 0.8), Evidence("b.txt", "", 5, 7, "posts", 0.8)], 0.8)]
     extractions = [DocumentExtraction(doc_id=d, path=f"corpus/{d}", sha256=c * 64, title=None, date=None, mentions=[],
                                       positions=[]) for d, c in (("a.txt", "a"), ("b.txt", "b"))]
     (tmp_path / "graph.trig").write_bytes(serialize_trig(build_dataset(extractions, entities, positions, relations,

@@ -23,7 +23,7 @@ from kg.dates import iso_precision
 from kg.ontology import axioms, load_ontology
 from kg.ontology.vocab import KG
 from kg.rdf.iris import ORG, entity_node, id_namespace, iri_segment, short_hash, source_node
-from kg.records import DocumentExtraction, Entity, Evidence, Relation
+from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 
 __all__ = ["build_graph", "build_dataset", "DATE_TYPES"]
 
@@ -38,7 +38,7 @@ def _bind(g: Graph, ns: Namespace) -> None:
     g.bind("skos", SKOS)
 
 
-def build_graph(entities: list[Entity], positions: list[dict] | None = None, ontology: str | None = None,
+def build_graph(entities: list[Entity], positions: list[Position] | None = None, ontology: str | None = None,
                 relations: list[Relation] | None = None, base_iri: str | None = None) -> Graph:
     """The facts as plain triples: entities with labels and aliases, relations, event dates,
     posts as ``org:Membership`` nodes, and the ontology's subClassOf axioms. IRIs are minted
@@ -59,7 +59,7 @@ def build_graph(entities: list[Entity], positions: list[dict] | None = None, ont
     return g
 
 
-def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity], positions: list[dict],
+def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity], positions: list[Position],
                   relations: list[Relation], ontology: str | None = None, base_iri: str | None = None) -> Dataset:
     """One named graph per source document, holding what that document says, with provenance.
 
@@ -107,23 +107,22 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
             g.add((st, RDF.object, o))
             _add_evidence(g, st, ev, ns)
     for pos in positions:
-        for ev in pos["evidence"]:
-            g = graphs.get(ev["doc"])
+        for ev in pos.evidence:
+            g = graphs.get(ev.doc_id)
             if g is None:
                 continue
             membership = _add_membership(g, pos, ns)
-            src = source_node(ns, ev["doc"])
+            src = source_node(ns, ev.doc_id)
             g.add((membership, PROV.wasDerivedFrom, src))
             # one qualified derivation per mention of the post, so that each start is paired with its end
-            d = ns["derivation/" + short_hash(f"{membership}|{ev['doc']}|{ev['start']}|{ev['end']}|{ev['extractor']}")]
+            d = ns["derivation/" + short_hash(f"{membership}|{ev.doc_id}|{ev.start}|{ev.end}|{ev.extractor}")]
             g.add((membership, PROV.qualifiedDerivation, d))
             g.add((d, RDF.type, PROV.Derivation))
             g.add((d, PROV.entity, src))
-            g.add((d, KG.startOffset, Literal(ev["start"], datatype=XSD.integer)))
-            g.add((d, KG.endOffset, Literal(ev["end"], datatype=XSD.integer)))
-            g.add((d, KG.extractor, Literal(ev["extractor"])))
-            if pos.get("confidence") is not None:
-                g.add((d, KG.confidence, Literal(f"{pos['confidence']:.3f}", datatype=XSD.decimal)))
+            g.add((d, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
+            g.add((d, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))
+            g.add((d, KG.extractor, Literal(ev.extractor)))
+            g.add((d, KG.confidence, Literal(f"{pos.confidence:.3f}", datatype=XSD.decimal)))
     return ds
 
 
@@ -140,18 +139,18 @@ def _add_entity(g: Graph, e: Entity, ns: Namespace) -> URIRef:
     return iri
 
 
-def _add_membership(g: Graph, p: dict, ns: Namespace) -> URIRef:
-    person = entity_node(ns, p["person"])
-    key = quote(f"{p['person']}|{p['title']}|{p['organization'] or ''}", safe="")
+def _add_membership(g: Graph, p: Position, ns: Namespace) -> URIRef:
+    person = entity_node(ns, p.person)
+    key = quote(f"{p.person}|{p.title}|{p.organization or ''}", safe="")
     membership = ns["membership/" + short_hash(key)]
-    role = ns["role/" + iri_segment(p["title"])]
+    role = ns["role/" + iri_segment(p.title)]
     g.add((membership, RDF.type, ORG.Membership))
     g.add((membership, ORG.member, person))
     g.add((membership, ORG.role, role))
     g.add((role, RDF.type, ORG.Role))
-    g.add((role, RDFS.label, Literal(p["title"], lang="zh")))
-    if p["organization"]:
-        g.add((membership, ORG.organization, entity_node(ns, p["organization"])))
+    g.add((role, RDFS.label, Literal(p.title, lang="zh")))
+    if p.organization:
+        g.add((membership, ORG.organization, entity_node(ns, p.organization)))
     return membership
 
 

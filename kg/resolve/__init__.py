@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg.records import DocumentExtraction, Relation
+from kg.records import DocumentExtraction, Position, Relation
 from kg.resolve.entities import Resolution, expand_org_name, resolve
 from kg.resolve.positions import resolve_positions
 from kg.resolve.relations import resolve_relations
@@ -25,7 +25,7 @@ class Resolved:
     """The corpus after resolution: entities, positions and relations between entities."""
 
     resolution: Resolution
-    positions: list[dict]
+    positions: list[Position]
     relations: list[Relation]
 
 
