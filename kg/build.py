@@ -7,7 +7,6 @@ a build folder. Each stage is a package of ``kg``; this module only runs them in
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.rdf import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle
 from kg.rdf.shacl import ShaclReport, validate
 from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
+from kg.report import to_jsonl
 from kg.resolve import Resolution, Resolved, resolve_corpus
 from kg.store import graph_is_loaded, load_store, replace_store, store_lock
 
@@ -149,20 +149,37 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     if not extractions:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(extractions, ontology)
+    files, shacl = _graph_files(extractions, resolved, ontology, base_iri)
+    result = BuildResult(extractions, failures, resolved, shacl=shacl, cached=cache.hits if cache else 0)
+    names = _put_in_place(out, files, ontology)
+    result.outputs.update({name: out / name for name in names})
+    result.outputs["store"] = out / "store"
+    if cache:
+        cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
+    return result
+
+
+def _graph_files(extractions: list[DocumentExtraction], resolved: Resolved, ontology: str | None,
+                 base_iri: str | None) -> tuple[dict[str, bytes], ShaclReport]:
+    """The bytes of ``graph.ttl``, ``graph.trig``, ``entities.jsonl`` (and ``shacl-report.txt`` when
+    the graph breaks a shape), and the SHACL report."""
     res = resolved.resolution
     graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations, base_iri)
     dataset = build_dataset(extractions, res.entities, resolved.positions, resolved.relations, ontology, base_iri)
     shacl = validate(dataset, ontology=ontology)  # the union of the named graphs, provenance included
-    result = BuildResult(extractions, failures, resolved, shacl=shacl,
-                         cached=cache.hits if cache else 0)
     files = {
         "graph.ttl": serialize_turtle(graph),
         "graph.trig": serialize_trig(dataset),
-        "entities.jsonl": "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n"
-                                  for e in res.entities).encode("utf-8"),
+        "entities.jsonl": "".join(to_jsonl(e.to_dict()) for e in res.entities).encode("utf-8"),
     }
     if not shacl.conforms:
         files["shacl-report.txt"] = shacl.text.encode("utf-8")
+    return files, shacl
+
+
+def _put_in_place(out: Path, files: dict[str, bytes], ontology: str | None) -> list[str]:
+    """Write ``files`` and the page into a staging folder in ``out``, load the store there, then rename
+    all of it into place under the store lock; the names of the files put in place."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -185,11 +202,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
                 replace_store(out, staging / "store")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result.outputs.update({name: out / name for name in names})
-    result.outputs["store"] = out / "store"
-    if cache:
-        cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
-    return result
+    return names
 
 
 _STAGING = ".build-"

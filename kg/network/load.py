@@ -152,6 +152,44 @@ def _doc_id(source, prefix: str = _SOURCE) -> str:
     return unquote(s[len(prefix):]) if s.startswith(prefix) else s
 
 
+class _Triples:
+    """A graph's triples (:data:`_Index`), asked as :func:`load_network` asks them."""
+
+    _none: dict = {}
+
+    def __init__(self, spo: _Index, minted: str | None):
+        self.spo = spo
+        self.source_prefix = (minted or str(ID)) + "source/"
+        self.typed = [(s, t) for s, po in spo.items() for t in po.get(_TYPE, ())]
+
+    def objects(self, s, p) -> dict:
+        return self.spo.get(s, self._none).get(p, self._none)
+
+    def value(self, s, p):
+        return next(iter(self.objects(s, p)), None)
+
+    def label(self, s) -> str | None:
+        """The ``@zh`` label of ``s`` (else any label)."""
+        labels = self.objects(s, _LABEL)
+        for o in labels:
+            if isinstance(o, _Lit) and o[1] == "zh":
+                return o[0]
+        return str(next(iter(labels))) if labels else None
+
+    def of_type(self, cls: str) -> list:
+        return [s for s, t in self.typed if t == cls]
+
+    def doc_id(self, iri) -> str:
+        return _doc_id(iri, self.source_prefix)
+
+    def evidence(self, node, sentence: bool = True) -> dict:
+        """Where a statement (or a post's derivation) was read, as a plain dict."""
+        return {"doc": self.doc_id(self.value(node, _DERIVED if sentence else _ENTITY) or ""),
+                "sentence": str(self.value(node, _SENTENCE) or "") if sentence else "",
+                "start": _int(self.value(node, _START)), "end": _int(self.value(node, _END)),
+                "extractor": str(self.value(node, _EXTRACTOR) or ""), "confidence": _float(self.value(node, _CONFIDENCE))}
+
+
 def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True) -> nx.MultiDiGraph:
     """A ``MultiDiGraph`` of the entities and the relations between them.
 
@@ -160,79 +198,57 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     With ``provenance=False`` a build folder is read from its ``graph.ttl`` when there is one (the
     same entities and relations without their evidence and sources: a fraction of the triples).
     """
-    spo, minted = _read(source, provenance)
-    source_prefix = (minted or str(ID)) + "source/"
-
-    def doc_id(iri) -> str:
-        return _doc_id(iri, source_prefix)
-
+    t = _Triples(*_read(source, provenance))
     rel_names = relation_labels(ontology)
-    type_names = type_labels(ontology)
     G = nx.MultiDiGraph()
-    none: dict = {}
+    _add_entities(G, t, type_labels(ontology))
+    _add_relations(G, t, rel_names)
+    _add_posts(G, t, rel_names)
+    for _, attrs in G.nodes(data=True):
+        attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
+        attrs["evidence"] = _dedupe(attrs["evidence"])
+    return G
 
-    def objects(s, p) -> dict:
-        return spo.get(s, none).get(p, none)
 
-    def value(s, p):
-        return next(iter(spo.get(s, none).get(p, none)), None)
+def _node(G: nx.MultiDiGraph, iri) -> str | None:
+    return iri if type(iri) is str and iri in G else None
 
-    def label(s) -> str | None:
-        labels = objects(s, _LABEL)
-        for o in labels:
-            if isinstance(o, _Lit) and o[1] == "zh":
-                return o[0]
-        return str(next(iter(labels))) if labels else None
 
-    def node(iri) -> str | None:
-        return iri if type(iri) is str and iri in G else None
-
-    typed = [(s, t) for s, po in spo.items() for t in po.get(_TYPE, ())]
-    for s, cls in typed:
+def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict) -> None:
+    """A node for everything typed with a ``kg:`` class (source files aside), with its names, dates, sources."""
+    for s, cls in t.typed:
         if type(s) is not str or type(cls) is not str or not cls.startswith(_KG) or s.startswith(_KG):
             continue
-        t = local_name(cls)
-        if t in _SKIP_TYPES:
+        kind = local_name(cls)
+        if kind in _SKIP_TYPES:
             continue
-        G.add_node(s, iri=s, label=label(s) or local_name(s),
-                   type=t, type_zh=type_names.get(t, {}).get("zh", t), aliases=[], date=None, end_date=None,
+        G.add_node(s, iri=s, label=t.label(s) or local_name(s),
+                   type=kind, type_zh=type_names.get(kind, {}).get("zh", kind), aliases=[], date=None, end_date=None,
                    posts=[], sources=[], evidence=[])
     for n, attrs in G.nodes(data=True):
-        attrs["aliases"] = sorted({str(a) for a in objects(n, _ALT)} - {attrs["label"]})
-        d, e = value(n, _DATE), value(n, _END_DATE)
+        attrs["aliases"] = sorted({str(a) for a in t.objects(n, _ALT)} - {attrs["label"]})
+        d, e = t.value(n, _DATE), t.value(n, _END_DATE)
         attrs["date"] = str(d) if d is not None else None
         attrs["end_date"] = str(e) if e is not None else None
-        attrs["sources"] = sorted({doc_id(o) for o in objects(n, _DERIVED)})
+        attrs["sources"] = sorted({t.doc_id(o) for o in t.objects(n, _DERIVED)})
 
-    # Relations: plain triples between entities, with evidence from their rdf:Statements.
+
+def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
+    """An edge for each relation between two entities, with the evidence of its statements (``rdf:Statement``)."""
     evidence: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for st in [s for s, t in typed if t == _STATEMENT]:
-        s, p, o = value(st, _SUBJECT), value(st, _PREDICATE), value(st, _OBJECT)
-        if s is None or p is None or o is None:
-            continue
-        conf = value(st, _CONFIDENCE)
-        evidence[(str(s), local_name(p), str(o))].append({
-            "doc": doc_id(value(st, _DERIVED) or ""),
-            "sentence": str(value(st, _SENTENCE) or ""),
-            "start": _int(value(st, _START)),
-            "end": _int(value(st, _END)),
-            "extractor": str(value(st, _EXTRACTOR) or ""),
-            "confidence": _float(conf),
-        })
-    for s, po in spo.items():
-        u = node(s)
+    for st in t.of_type(_STATEMENT):
+        s, p, o = t.value(st, _SUBJECT), t.value(st, _PREDICATE), t.value(st, _OBJECT)
+        if s is not None and p is not None and o is not None:
+            evidence[(str(s), local_name(p), str(o))].append(t.evidence(st))
+    for s, po in t.spo.items():
+        u = _node(G, s)
         if u is None:
             continue
         for p, objs in po.items():
-            if type(p) is not str or not p.startswith(_KG):
-                continue
-            key = local_name(p)
+            key = local_name(p) if type(p) is str and p.startswith(_KG) else None
             if key not in rel_names:
                 continue
-            for o in objs:
-                v = node(o)
-                if v is None:
-                    continue
+            for v in filter(None, (_node(G, o) for o in objs)):
                 ev = sorted(evidence.get((u, key, v), []), key=_evidence_order)
                 confs = [e["confidence"] for e in ev if e["confidence"] is not None]
                 G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
@@ -242,36 +258,35 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
                         {**e, "predicate": key, "relations": [{"predicate": key, "other": other, "direction": direction}]}
                         for e in ev)
 
-    # Posts: org:Membership nodes become a node attribute, and an edge when the body is known.
-    for m in [s for s, t in typed if t == _MEMBERSHIP]:
-        person = node(value(m, _MEMBER))
+
+def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
+    """Posts (``org:Membership`` nodes): a node attribute of the person, and an edge when the body is known."""
+    for m in t.of_type(_MEMBERSHIP):
+        person = _node(G, t.value(m, _MEMBER))
         if person is None:
             continue
-        role = value(m, _ROLE)
-        title = (label(role) or "") if role is not None else ""
-        org = node(value(m, _ORGANIZATION))
+        role = t.value(m, _ROLE)
+        title = (t.label(role) or "") if role is not None else ""
+        org = _node(G, t.value(m, _ORGANIZATION))
         post = {"title": title, "organization": G.nodes[org]["label"] if org else None, "organization_iri": org}
         if post not in G.nodes[person]["posts"]:
             G.nodes[person]["posts"].append(post)
         if org:
-            ev = [{"doc": doc_id(value(d, _ENTITY) or ""), "sentence": "", "start": _int(value(d, _START)),
-                   "end": _int(value(d, _END)), "extractor": str(value(d, _EXTRACTOR) or ""),
-                   "confidence": _float(value(d, _CONFIDENCE))} for d in objects(m, _QUALIFIED)]
-            if not ev:
-                # Older graphs put the offsets and extractors on the post itself, not tied to their
-                # documents: take the first of each (the same whatever order the triples came in).
-                start = min((int(str(x)) for x in objects(m, _START)), default=None)
-                end = min((int(str(x)) for x in objects(m, _END)), default=None)
-                extractor = min((str(x) for x in objects(m, _EXTRACTOR)), default="")
-                ev = [{"doc": doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor,
-                       "confidence": None} for d in sorted(set(objects(m, _DERIVED)))]
-            ev.sort(key=_evidence_order)
+            ev = sorted((t.evidence(d, sentence=False) for d in t.objects(m, _QUALIFIED)), key=_evidence_order)
             G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,
-                       label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None, evidence=ev)
-    for _, attrs in G.nodes(data=True):
-        attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
-        attrs["evidence"] = _dedupe(attrs["evidence"])
-    return G
+                       label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None,
+                       evidence=ev or _older_post_evidence(t, m))
+
+
+def _older_post_evidence(t: _Triples, m) -> list[dict]:
+    """Older graphs put the offsets and extractors on the post itself, not tied to their documents:
+    the first of each (the same whatever order the triples came in), for each document."""
+    start = min((int(str(x)) for x in t.objects(m, _START)), default=None)
+    end = min((int(str(x)) for x in t.objects(m, _END)), default=None)
+    extractor = min((str(x) for x in t.objects(m, _EXTRACTOR)), default="")
+    ev = [{"doc": t.doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor, "confidence": None}
+          for d in sorted(set(t.objects(m, _DERIVED)))]
+    return sorted(ev, key=_evidence_order)
 
 
 def _int(v) -> int | None:

@@ -57,34 +57,12 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
         return ox.NamedNode(value)
     try:
         if ptype is None:
-            if isinstance(value, bool):
-                return ox.Literal(value)
-            if isinstance(value, (int, float)):
-                return ox.Literal(value)
-            if isinstance(value, _dt.datetime):
-                return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
-            if isinstance(value, _dt.date):
-                return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
-            if isinstance(value, Decimal):
-                return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
-            return ox.Literal(str(value))
+            return _term_of_python(value)
         if ptype.startswith("text"):
             _, _, lang = ptype.partition("@")
             return ox.Literal(str(value), language=lang) if lang else ox.Literal(str(value))
-        if ptype == "date":
-            if isinstance(value, _dt.datetime):
-                value = value.date()
-            if isinstance(value, _dt.date):
-                return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
-            text = str(value).strip()
-            return ox.Literal(text, datatype=ox.NamedNode(XSD + _DATE_TYPES[iso_precision(text)]))
-        if ptype in ("first-day", "last-day"):
-            if isinstance(value, _dt.datetime):
-                value = value.date()
-            if not isinstance(value, _dt.date):
-                first, last = day_bounds(str(value))
-                value = _dt.date.fromisoformat(first if ptype == "first-day" else last)
-            return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+        if ptype in ("date", "first-day", "last-day"):
+            return _date_term(value, ptype)
         if ptype == "integer":
             return ox.Literal(int(str(value).strip()))
         if ptype == "decimal":
@@ -103,6 +81,33 @@ def to_term(value: Any, ptype: str | None = None) -> Any:
         kind = "date" if ptype in ("first-day", "last-day") else ptype
         raise StoredQueryError(f"value {value!r} is not a valid {kind}: {e}") from None
     raise StoredQueryError(f"unknown parameter type {ptype!r} (types: {', '.join(PARAM_TYPES)})")
+
+
+def _term_of_python(value: Any) -> ox.Literal:
+    """A Python value as the literal of its own type (a string as a plain string)."""
+    if isinstance(value, (bool, int, float)):
+        return ox.Literal(value)
+    if isinstance(value, _dt.datetime):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+    if isinstance(value, _dt.date):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    if isinstance(value, Decimal):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
+    return ox.Literal(str(value))
+
+
+def _date_term(value: Any, ptype: str) -> ox.Literal:
+    """A day, month or year (``date``: of its own precision; ``first-day``/``last-day``: the xsd:date
+    of its first or last day). Raises ValueError for what is none."""
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    text = str(value).strip()
+    if ptype == "date":
+        return ox.Literal(text, datatype=ox.NamedNode(XSD + _DATE_TYPES[iso_precision(text)]))
+    first, last = day_bounds(text)
+    return ox.Literal(first if ptype == "first-day" else last, datatype=ox.NamedNode(XSD + "date"))
 
 
 def bind_parameters(q: StoredQuery, params: Mapping[str, Any] | None, *, markers: bool = True,

@@ -94,36 +94,42 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
             g.add((entity_node(ns, e.id), PROV.wasDerivedFrom, source_node(ns, doc_id)))
     for r in relations:
         for ev in r.evidence:
-            g = graphs.get(ev.doc_id)
-            if g is None:
-                continue
-            s, p, o = entity_node(ns, r.subject), KG[r.predicate], entity_node(ns, r.object)
-            g.add((s, p, o))
-            st = ns["statement/" + short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
-                                                f"{ev.extractor}|{ev.trigger}|{ev.confidence:.3f}")]
-            g.add((st, RDF.type, RDF.Statement))
-            g.add((st, RDF.subject, s))
-            g.add((st, RDF.predicate, p))
-            g.add((st, RDF.object, o))
-            _add_evidence(g, st, ev, ns)
+            if ev.doc_id in graphs:
+                _add_statement(graphs[ev.doc_id], r, ev, ns)
     for pos in positions:
         for ev in pos.evidence:
-            g = graphs.get(ev.doc_id)
-            if g is None:
-                continue
-            membership = _add_membership(g, pos, ns)
-            src = source_node(ns, ev.doc_id)
-            g.add((membership, PROV.wasDerivedFrom, src))
-            # one qualified derivation per mention of the post, so that each start is paired with its end
-            d = ns["derivation/" + short_hash(f"{membership}|{ev.doc_id}|{ev.start}|{ev.end}|{ev.extractor}")]
-            g.add((membership, PROV.qualifiedDerivation, d))
-            g.add((d, RDF.type, PROV.Derivation))
-            g.add((d, PROV.entity, src))
-            g.add((d, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
-            g.add((d, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))
-            g.add((d, KG.extractor, Literal(ev.extractor)))
-            g.add((d, KG.confidence, Literal(f"{pos.confidence:.3f}", datatype=XSD.decimal)))
+            if ev.doc_id in graphs:
+                _add_derivation(graphs[ev.doc_id], pos, ev, ns)
     return ds
+
+
+def _add_statement(g: Graph, r: Relation, ev: Evidence, ns: Namespace) -> None:
+    """The fact ``r`` and, as an ``rdf:Statement``, where this document states it."""
+    s, p, o = entity_node(ns, r.subject), KG[r.predicate], entity_node(ns, r.object)
+    g.add((s, p, o))
+    st = ns["statement/" + short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
+                                      f"{ev.extractor}|{ev.trigger}|{ev.confidence:.3f}")]
+    g.add((st, RDF.type, RDF.Statement))
+    g.add((st, RDF.subject, s))
+    g.add((st, RDF.predicate, p))
+    g.add((st, RDF.object, o))
+    _add_evidence(g, st, ev, ns)
+
+
+def _add_derivation(g: Graph, pos: Position, ev: Evidence, ns: Namespace) -> None:
+    """The post ``pos`` and one mention of it in this document, as a ``prov:qualifiedDerivation``
+    (one a mention, so that each start is paired with its end)."""
+    membership = _add_membership(g, pos, ns)
+    src = source_node(ns, ev.doc_id)
+    g.add((membership, PROV.wasDerivedFrom, src))
+    d = ns["derivation/" + short_hash(f"{membership}|{ev.doc_id}|{ev.start}|{ev.end}|{ev.extractor}")]
+    g.add((membership, PROV.qualifiedDerivation, d))
+    g.add((d, RDF.type, PROV.Derivation))
+    g.add((d, PROV.entity, src))
+    g.add((d, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
+    g.add((d, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))
+    g.add((d, KG.extractor, Literal(ev.extractor)))
+    g.add((d, KG.confidence, Literal(f"{pos.confidence:.3f}", datatype=XSD.decimal)))
 
 
 def _add_entity(g: Graph, e: Entity, ns: Namespace) -> URIRef:

@@ -37,6 +37,7 @@ import json
 import math
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -113,58 +114,18 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     degree = dict(G.degree())
     drawn = [n for n in order if degree[n] or n == focus]
     isolated = [n for n in order if not (degree[n] or n == focus)]
-    unconnected = set(isolated)
     H = G.subgraph(drawn)
-    pos = layout_positions(H, seed=seed)
     neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
     parts = sorted(nx.connected_components(H.to_undirected(as_view=True)), key=lambda c: (-len(c), min(map(str, c))))
     main = sorted(parts[0], key=str) if parts else []
     hubs = sorted(main, key=lambda n: (-neighbours[n], str(n)))[:HUBS]
-    size = _sizes(neighbours)
     big = len(drawn) > DETAIL_MAX_NODES
     physics = bool(physics)  # off unless asked: the opening view is fitted and named for the layout as computed
     ev_table = _EvidenceTable()
-    info, type_count = [], {}
-    for n in drawn + isolated:
-        a = G.nodes[n]
-        t = a.get("type", "")
-        type_count[t] = type_count.get(t, 0) + 1
-        info.append({
-            "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": t,
-            "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
-            "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
-                       "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
-            "sources": list(a.get("sources", ())),
-            # [evidence row, [[predicate, other node, "out"|"in"], ...]]: every relation of the sentence
-            "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
-                                            for r in e.get("relations") or
-                                            [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
-                         for e in a.get("evidence", ())],
-        })
-        if n in unconnected:
-            continue
-        options = dict(group=t, x=pos[n][0], y=pos[n][1], size=size[n])
-        if n == focus:
-            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
-            options.update(borderWidth=4, font={"size": 18}, shadow=True,
-                           color={"background": colour, "border": "#1F2933",
-                                  "highlight": {"background": colour, "border": "#1F2933"}})
-        net.add_node(ids[n], label=_short(a.get("label") or str(n)), **options)
-    for nd in net.nodes:
-        nd.pop("shape", None)  # pyvis' default; the node's group gives its shape
-    edge_info, rel_count = [], {}
-    edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
-    for i, (u, v, k, a) in enumerate(edges):
-        p = a.get("predicate", str(k))
-        rel_count[p] = rel_count.get(p, 0) + 1
-        zh = a.get("label_zh") or rels.get(p, {}).get("zh", p)
-        en = rels.get(p, {}).get("en") or a.get("label_en") or p
-        label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
-        net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
-        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
-                          "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
-    for e in net.edges:
-        e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
+    info = [_node_info(G.nodes[n], n, ids, ev_table) for n in drawn + isolated]
+    _draw_nodes(net, G, drawn, ids, focus, layout_positions(H, seed=seed), _sizes(neighbours))
+    edge_info, rel_count = _draw_edges(net, G, ids, rels, big, ev_table)
+    type_count = Counter(i["type"] for i in info)
     type_zh = {a.get("type"): a.get("type_zh") for _, a in G.nodes(data=True) if a.get("type_zh")}
     legend = [{"type": t, "zh": types.get(t, {}).get("zh") or type_zh.get(t, t), "en": types.get(t, {}).get("en", t),
                "shape": TYPE_STYLES.get(t, _OTHER_STYLE)[0], "color": TYPE_STYLES.get(t, _OTHER_STYLE)[1],
@@ -182,6 +143,58 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
         "legend": legend, "relations": relations, **ev_table.tables(),
         "options": _options(net, legend, physics, big),
     }
+
+
+def _node_info(a: dict, n, ids: dict, ev_table: "_EvidenceTable") -> dict:
+    """What the side panel shows of a node: names, dates, posts, sources and evidence (by index)."""
+    return {
+        "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": a.get("type", ""),
+        "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
+        "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
+                   "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
+        "sources": list(a.get("sources", ())),
+        # [evidence row, [[predicate, other node, "out"|"in"], ...]]: every relation of the sentence
+        "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
+                                        for r in e.get("relations") or
+                                        [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
+                     for e in a.get("evidence", ())],
+    }
+
+
+def _draw_nodes(net, G: nx.MultiDiGraph, drawn: list, ids: dict, focus, pos: dict, size: dict) -> None:
+    """The canvas' nodes: at their computed positions, sized by their neighbours, the focus marked."""
+    for n in drawn:
+        a = G.nodes[n]
+        t = a.get("type", "")
+        options = dict(group=t, x=pos[n][0], y=pos[n][1], size=size[n])
+        if n == focus:
+            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
+            options.update(borderWidth=4, font={"size": 18}, shadow=True,
+                           color={"background": colour, "border": "#1F2933",
+                                  "highlight": {"background": colour, "border": "#1F2933"}})
+        net.add_node(ids[n], label=_short(a.get("label") or str(n)), **options)
+    for nd in net.nodes:
+        nd.pop("shape", None)  # pyvis' default; the node's group gives its shape
+
+
+def _draw_edges(net, G: nx.MultiDiGraph, ids: dict, rels: dict, big: bool, ev_table: "_EvidenceTable"
+                ) -> tuple[list[dict], dict[str, int]]:
+    """The canvas' edges (labelled in Chinese and English unless ``big``), their panel data and the
+    number of edges of each relation."""
+    edge_info, rel_count = [], {}
+    edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
+    for i, (u, v, k, a) in enumerate(edges):
+        p = a.get("predicate", str(k))
+        rel_count[p] = rel_count.get(p, 0) + 1
+        zh = a.get("label_zh") or rels.get(p, {}).get("zh", p)
+        en = rels.get(p, {}).get("en") or a.get("label_en") or p
+        label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
+        net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
+        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
+                          "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
+    for e in net.edges:
+        e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
+    return edge_info, rel_count
 
 
 def _sizes(neighbours: dict, smallest: float = 8.0, largest: float = 30.0) -> dict:
