@@ -5,25 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.query import close_workers, list_queries
+from kg.query import list_queries
 from kg.report import display_width
-
-FIXTURE = Path(__file__).parent / "data" / "query_graph.trig"
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("cli-out")
-    shutil.copy(FIXTURE, d / "graph.trig")
-    yield d
-    close_workers()
+def out(query_graph_out: Path) -> Path:
+    return query_graph_out
 
 
 def kg(*args: str):

@@ -4,24 +4,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kg.lookup import AmbiguousName, Candidate, ListedNames, NameNotFound, find_entity
 from kg.network import find_node, load_network
-from kg.query import close_workers, entity_lookup
-
-FIXTURE = Path(__file__).parent / "data" / "query_graph.trig"
+from kg.query import entity_lookup
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("lookup")
-    shutil.copy(FIXTURE, d / "graph.trig")
-    yield d
-    close_workers()
+def out(query_graph_out: Path) -> Path:
+    return query_graph_out
 
 
 NAMES = ListedNames([

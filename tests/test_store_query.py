@@ -79,11 +79,8 @@ WEIRD = '测试"} ; DROP ALL ; #公司'
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("out")
-    shutil.copy(FIXTURE, d / "graph.trig")
-    yield d
-    close_workers()
+def out(query_graph_out: Path) -> Path:
+    return query_graph_out
 
 
 @pytest.fixture
