@@ -38,38 +38,38 @@ REPORT_WIDTH = 100
 
 
 # --- widths and truncation ------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _width_classes() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """Character classes of the wide (W, F), ambiguous (A) and zero-width (combining) characters,
-    built once from :mod:`unicodedata` (planes 0 and 1; planes 2 and 3, ideographs, are all wide)."""
-    runs: dict[str, list[list[int]]] = {"wide": [], "ambiguous": [], "zero": []}
-    for cp in range(0x20000):
-        c = chr(cp)
-        kind = ("zero" if unicodedata.combining(c) else
-                "wide" if unicodedata.east_asian_width(c) in ("W", "F") else
-                "ambiguous" if unicodedata.east_asian_width(c) == "A" else None)
-        if kind is None:
-            continue
-        spans = runs[kind]
-        if spans and spans[-1][1] == cp - 1:
-            spans[-1][1] = cp
-        else:
-            spans.append([cp, cp])
-    runs["wide"].append([0x20000, 0x3FFFF])
+def _width_of(c: str, ambiguous: int) -> int:
+    """The columns of one character, by :mod:`unicodedata` (the rule of :func:`display_width`)."""
+    if unicodedata.combining(c):
+        return 0
+    eaw = unicodedata.east_asian_width(c)
+    return 2 if eaw in ("W", "F") else ambiguous if eaw == "A" else 1
 
-    def pattern(spans: list[list[int]]) -> re.Pattern:
-        return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
-                                        for a, b in spans) + "]")
 
-    return pattern(runs["wide"]), pattern(runs["ambiguous"]), pattern(runs["zero"])
+_char_width = lru_cache(maxsize=4096)(_width_of)
+
+
+@lru_cache(maxsize=2)
+def _not_two_columns(ambiguous: int) -> re.Pattern:
+    """A character of the Basic Multilingual Plane that is not two columns wide, or any other character
+    (built once from :mod:`unicodedata`; a class of the BMP alone is a bitmap for ``re``, so Chinese
+    text, mostly wide, is measured by finding its few other characters)."""
+    spans: list[list[int]] = []
+    for cp in range(0x10000):
+        if _width_of(chr(cp), ambiguous) == 2:
+            if spans and spans[-1][1] == cp - 1:
+                spans[-1][1] = cp
+            else:
+                spans.append([cp, cp])
+    return re.compile("[^" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                                     for a, b in spans) + "]")
 
 
 def display_width(s: str, ambiguous: int = 1) -> int:
     """Columns ``s`` takes in a fixed-width font: wide and full-width characters 2, combining marks 0,
     characters of ambiguous width ``ambiguous`` (1 in a terminal, 2 in Chinese text), the rest 1."""
-    wide, amb, zero = _width_classes()
-    n = len(s) + len(wide.findall(s)) - len(zero.findall(s))
-    return n + (ambiguous - 1) * len(amb.findall(s)) if ambiguous != 1 else n
+    others = _not_two_columns(ambiguous).findall(s)  # ASCII takes one column: only the rest is looked up
+    return 2 * len(s) - len(others) + sum(_char_width(c, ambiguous) - 1 for c in others if c > "\x7f")
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
