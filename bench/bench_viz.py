@@ -10,7 +10,7 @@ publisher of a newsletter corpus would); every edge has one or two pieces of evi
 sentence, offsets, extractor, confidence), and every node the evidence of its edges.
 
 For each size it measures
-- ``layout``: :func:`kg.layout.layout_positions` alone, and ``write``: :func:`kg.viz.write_html`
+- ``layout``: :func:`kg.viz.layout.layout_positions` alone, and ``write``: :func:`kg.viz.write_html`
   (layout, pyvis, JSON and template; the file written), each the median of ``--runs``;
 - ``interactive``: in headless Chromium driven by Playwright (``/usr/bin/chromium``, no browser
   download), from navigation start until the page sets ``window.kgReady`` (first frame drawn
@@ -52,8 +52,8 @@ sys.path.insert(0, str(ROOT))
 
 import networkx as nx  # noqa: E402
 
-from kg.layout import layout_positions  # noqa: E402
-from kg.network import relation_labels, type_labels  # noqa: E402
+from kg.viz.layout import layout_positions  # noqa: E402
+from kg.ontology import relation_labels, type_labels  # noqa: E402
 from kg.viz import write_html  # noqa: E402
 
 TARGET_S = 3.0

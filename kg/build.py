@@ -1,11 +1,12 @@
-"""Run ingest -> extraction -> resolution -> graph over a corpus.
+"""Run the stages over a corpus: ingest -> extraction -> resolution -> graph -> store and page.
 
-The spaCy pipeline is imported only when extraction runs (``kg`` itself never imports spaCy).
+:func:`extract_corpus` reads and extracts documents (the spaCy pipeline of ``extract/`` is imported
+only when a document has to be extracted: ``kg`` itself never imports spaCy), :func:`build` writes
+a build folder. Each stage is a package of ``kg``; this module only runs them in order.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -14,14 +15,17 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import ExtractionCache, fingerprint
-from kg.graph import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle, write_atomic
+from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
-from kg.records import Document, DocumentExtraction, IngestFailure, Relation
-from kg.relations import resolve_relations
-from kg.resolve import Resolution, resolve, resolve_positions
-from kg.shacl import ShaclReport, validate
+from kg.rdf import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle
+from kg.rdf.shacl import ShaclReport, validate
+from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
+from kg.report import to_jsonl
+from kg.resolve import Resolution, Resolved, resolve_corpus
 from kg.store import graph_is_loaded, load_store, replace_store, store_lock
+
+__all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
 
 def _default_extractor(ontology: str | None, use_model: bool = True):
@@ -63,23 +67,6 @@ def extract_corpus(
 
 
 @dataclass
-class Resolved:
-    """The corpus after resolution: entities, positions and relations between entities."""
-
-    resolution: Resolution
-    positions: list[dict]
-    relations: list[Relation]
-
-
-def resolve_corpus(extractions: list[DocumentExtraction], ontology: str | None = None) -> Resolved:
-    mentions = [m for ex in extractions for m in ex.mentions]
-    res = resolve(mentions, ontology)
-    positions = resolve_positions([p for ex in extractions for p in ex.positions], mentions, res, ontology)
-    relations = resolve_relations([r for ex in extractions for r in ex.relations], mentions, res, ontology)
-    return Resolved(res, positions, relations)
-
-
-@dataclass
 class BuildResult:
     extractions: list[DocumentExtraction]
     failures: list[IngestFailure]
@@ -93,7 +80,7 @@ class BuildResult:
         return self.resolved.resolution
 
     @property
-    def positions(self) -> list[dict]:
+    def positions(self) -> list[Position]:
         return self.resolved.positions
 
     @property
@@ -144,7 +131,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
     ``use_model=False`` leaves the trained scorers out: the rules alone decide (:mod:`extract.scorer`).
 
-    IRIs are minted under ``base_iri`` (default :data:`kg.graph.DEFAULT_BASE_IRI`; a bad one raises
+    IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
     :class:`kg.errors.BadUsage` before anything is read).
     """
     id_namespace(base_iri)  # checks the base first
@@ -162,20 +149,37 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     if not extractions:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(extractions, ontology)
+    files, shacl = _graph_files(extractions, resolved, ontology, base_iri)
+    result = BuildResult(extractions, failures, resolved, shacl=shacl, cached=cache.hits if cache else 0)
+    names = _put_in_place(out, files, ontology)
+    result.outputs.update({name: out / name for name in names})
+    result.outputs["store"] = out / "store"
+    if cache:
+        cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
+    return result
+
+
+def _graph_files(extractions: list[DocumentExtraction], resolved: Resolved, ontology: str | None,
+                 base_iri: str | None) -> tuple[dict[str, bytes], ShaclReport]:
+    """The bytes of ``graph.ttl``, ``graph.trig``, ``entities.jsonl`` (and ``shacl-report.txt`` when
+    the graph breaks a shape), and the SHACL report."""
     res = resolved.resolution
     graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations, base_iri)
     dataset = build_dataset(extractions, res.entities, resolved.positions, resolved.relations, ontology, base_iri)
     shacl = validate(dataset, ontology=ontology)  # the union of the named graphs, provenance included
-    result = BuildResult(extractions, failures, resolved, shacl=shacl,
-                         cached=cache.hits if cache else 0)
     files = {
         "graph.ttl": serialize_turtle(graph),
         "graph.trig": serialize_trig(dataset),
-        "entities.jsonl": "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n"
-                                  for e in res.entities).encode("utf-8"),
+        "entities.jsonl": "".join(to_jsonl(e.to_dict()) for e in res.entities).encode("utf-8"),
     }
     if not shacl.conforms:
         files["shacl-report.txt"] = shacl.text.encode("utf-8")
+    return files, shacl
+
+
+def _put_in_place(out: Path, files: dict[str, bytes], ontology: str | None) -> list[str]:
+    """Write ``files`` and the page into a staging folder in ``out``, load the store there, then rename
+    all of it into place under the store lock; the names of the files put in place."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -198,11 +202,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
                 replace_store(out, staging / "store")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result.outputs.update({name: out / name for name in names})
-    result.outputs["store"] = out / "store"
-    if cache:
-        cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
-    return result
+    return names
 
 
 _STAGING = ".build-"
@@ -227,21 +227,3 @@ def _write_page(out: Path, ontology: str | None) -> Path:
     from kg import viz  # pyvis (and IPython) only when a page is made
 
     return viz.write_html(out, out / "graph.html", ontology=ontology)
-
-
-def format_summary(summary: dict) -> str:
-    """The one-screen summary ``kg build`` prints."""
-    lines = [f"documents: {summary['documents']} read ({summary['extracted']} extracted, "
-             f"{summary['from_cache']} unchanged from the cache), {len(summary['failed'])} failed"]
-    lines += [f"  failed: {f}" for f in summary["failed"]]
-    for key in ("entities", "relations"):
-        counts = summary[key]
-        lines.append(f"{key}: {sum(counts.values())}")
-        lines.append("  " + ", ".join(f"{k} {v}" for k, v in counts.items()) if counts else "  none")
-    lines.append(f"positions: {summary['positions']}")
-    shacl = summary.get("shacl")
-    if shacl is not None:
-        lines.append("SHACL: conforms" if shacl["conforms"] else
-                     f"SHACL: {shacl['violations']} violation(s), see {summary['outputs'].get('shacl-report.txt')}")
-    lines.append("wrote: " + ", ".join(summary["outputs"].values()))
-    return "\n".join(lines)

@@ -25,7 +25,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from kg.lexicon import ontology_dir
+from kg.files import write_atomic
+from kg.ontology import ontology_dir
 from kg.records import Arg, DocumentExtraction, Mention, PositionMention, RelationMention
 
 CACHE_DIR = ".cache"
@@ -95,7 +96,5 @@ class ExtractionCache:
         return removed
 
     def put(self, ex: DocumentExtraction) -> None:
-        from kg.graph import write_atomic
-
         data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
         write_atomic(self._file(ex.doc_id, ex.sha256), data)

@@ -1,14 +1,15 @@
-"""The ``kg`` command line: thin wrappers over the library functions."""
+"""The ``kg`` command line: each command a few lines over a library call; :mod:`kg.report` prints the
+results and every failure is reported in one place (:class:`_Commands`)."""
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 import traceback
 
 import click
 
+from kg import report
 from kg.errors import EXIT_BUG, EXIT_INCOMPLETE, EXIT_STATUSES, BadUsage, KgError, exit_status
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
@@ -91,7 +92,7 @@ def ingest(paths: tuple[str, ...], jsonl: bool, max_mb: float) -> None:
         read += 1
         _warn(item)
         if jsonl:
-            sys.stdout.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(report.to_jsonl(item.to_dict()))
         else:
             n_sent = sum(1 for _ in item.sentences)
             click.echo(f"{item.path}: {item.encoding}, {len(item.articles)} article(s), {n_sent} sentence(s), "
@@ -139,10 +140,10 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
             "path": item.path, "doc_id": item.doc_id, "title": item.title, "date": item.date,
             "mentions": [dict(m.to_dict(), entity=res.entity_of(m)) for m in item.mentions],
             "entities": [e.to_dict() for e in res.entities],
-            "positions": resolved.positions,
+            "positions": [p.to_dict() for p in resolved.positions],
             "relations": [r.to_dict() for r in resolved.relations],
         }
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.write(report.to_jsonl(out))
     _batch_status(read, failures)
 
 
@@ -166,10 +167,9 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
     the graph breaks a SHACL shape.
     """
     from kg.build import build as run_build
-    from kg.build import format_summary
     from kg.config import load_config
-    from kg.graph import base_iri_problem
     from kg.ingest import iter_paths
+    from kg.rdf import base_iri_problem
 
     if base_iri is not None:
         problem = base_iri_problem(base_iri)
@@ -200,7 +200,7 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
     finally:
         if bar:
             bar.__exit__(None, None, None)
-    click.echo(format_summary(result.summary()), err=True)
+    click.echo(report.format_build(result.summary()), err=True)
     if result.failures or (result.shacl is not None and not result.shacl.conforms):
         sys.exit(EXIT_INCOMPLETE)
 
@@ -229,16 +229,16 @@ def eval_cmd(corpus: str, gold_dir: str, split: str | None, parts: tuple[str, ..
       kg eval seeds tests/data/gold-seeds
       kg eval tests/data/dev/texts tests/data/dev/gold --split tests/data/dev/split.tsv --summary
     """
-    from kg.evaluate import evaluate, format_report, format_summary
+    from kg.evaluate import evaluate
 
     ev = evaluate(corpus, gold_dir, split, parts or None, by_set=not no_sets, ontology=ontology,
                   use_model=not no_model)
     for f in ev.failures:
         click.echo(f"error: {f}", err=True)
     if as_json:
-        click.echo(json.dumps(ev.to_dict(), ensure_ascii=False, indent=1))
+        click.echo(report.to_json(ev.to_dict()))
     else:
-        click.echo(format_summary(ev) if summary else format_report(ev))
+        click.echo(report.format_eval_summary(ev) if summary else report.format_eval(ev))
     if ev.failures:
         sys.exit(EXIT_INCOMPLETE)
 
@@ -276,14 +276,14 @@ def train_cmd(texts: str | None, gold_dir: str | None, split: str | None, part: 
         import sklearn  # noqa: F401
     except ImportError:
         raise BadUsage("kg train needs scikit-learn: pip install -e '.[train]'") from None
-    report = train(Path(texts) if texts else DEV / "texts", Path(gold_dir) if gold_dir else DEV / "gold",
-                   Path(split) if split else DEV / "split.tsv", part, folds, ontology,
-                   log=lambda m: click.echo(m, err=True), min_precision=min_precision,
-                   also=[(SEEDS, SEED_GOLD)] if seeds else [])
-    click.echo(format_report(report))
+    trained = train(Path(texts) if texts else DEV / "texts", Path(gold_dir) if gold_dir else DEV / "gold",
+                    Path(split) if split else DEV / "split.tsv", part, folds, ontology,
+                    log=lambda m: click.echo(m, err=True), min_precision=min_precision,
+                    also=[(SEEDS, SEED_GOLD)] if seeds else [])
+    click.echo(format_report(trained))
     if not dry_run:
         folder = Path(out_dir) if out_dir else MODEL_DIR
-        for m in (report.events, report.relations):
+        for m in (trained.events, trained.relations):
             click.echo(f"wrote {m.save(folder / f'{m.name}.json')}", err=True)
 
 
@@ -317,7 +317,7 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
     from kg import query as kq
 
     if list_only:
-        click.echo(kq.describe_queries(ontology))
+        click.echo(report.describe_queries(kq.list_queries(ontology)))
         return
     if not query:
         raise click.UsageError("give a QUERY (SPARQL text, a .rq file or a stored query's name), or --list")
@@ -326,7 +326,7 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
                               allow_update=allow_update, ontology=ontology, limit=limit or None, offset=offset)
     except kq.UpdateRefusedError as e:  # the library's message, with the option that runs it (exit 2)
         raise kq.UpdateRefusedError(f"{e} (--allow-update runs it on OUT/store, until the graph is rebuilt)") from None
-    click.echo(kq.format_result(result, fmt))
+    click.echo(report.format_result(result, fmt))
     if result.kind in ("select", "construct"):
         more = f"; the next page: --offset {offset + limit}, all: --limit 0" if limit and len(result.rows) >= limit else ""
         if fmt == "table" or more:
@@ -342,26 +342,26 @@ def query_cmd(query: str | None, out_dir: str, params: tuple[str, ...], fmt: str
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for each request.")
 def push(endpoint: str, out_dir: str, replace: bool, timeout: float) -> None:
     """Load the graph into a SPARQL 1.1 store: one request per named graph (?graph=IRI) and ?default."""
-    from kg.push import push_graph
+    from kg.store.push import push_graph
 
-    report = push_graph(out_dir, endpoint, replace=replace, timeout=timeout)
+    pushed = push_graph(out_dir, endpoint, replace=replace, timeout=timeout)
     verb = "replaced" if replace else "added to"
-    click.echo(f"{report.source}: {report.triples} triple(s) {verb} {len(report.graphs)} graph(s) at {report.endpoint}",
+    click.echo(f"{pushed.source}: {pushed.triples} triple(s) {verb} {len(pushed.graphs)} graph(s) at {pushed.endpoint}",
                err=True)
 
 
 
-# --- analytics: kg stats, kg path, kg export (kg.analytics) ---------------------------------------
+# --- the graph as a network: kg stats, kg path, kg export (kg.network) -----------------------------
 
 _graph_dir = click.option("--graph", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
                           help="Output folder of `kg build` (graph.trig, else graph.ttl).")
 
 
 def _network(out_dir: str, provenance: bool = True, ontology: str | None = None):
-    """The graph of a build folder (a missing or unreadable one raises kg.store's errors: exit status 3)."""
-    from kg.analytics import load
+    """The graph of a build folder (a missing or unreadable one raises kg.rdf's errors: exit status 3)."""
+    from kg.network import load_network
 
-    return load(out_dir, provenance=provenance, ontology=ontology)
+    return load_network(out_dir, ontology, provenance=provenance)
 
 
 @main.command()
@@ -376,10 +376,10 @@ def stats(out_dir: str, top: int, seed: int, as_json: bool) -> None:
     Betweenness is exact on small graphs and estimated from a fixed-seed sample of sources on
     large ones (the report says which).
     """
-    from kg.analytics import format_summary, summary
+    from kg.network import summary
 
-    report = summary(_network(out_dir, provenance=False), top=top, seed=seed)
-    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else format_summary(report))
+    stats_ = summary(_network(out_dir, provenance=False), top=top, seed=seed)
+    click.echo(report.to_json(stats_) if as_json else report.format_stats(stats_))
 
 
 @main.command("path")
@@ -396,10 +396,10 @@ def path_cmd(a: str, b: str, out_dir: str, max_hops: int, limit: int, as_json: b
     A and B are names or aliases (a part of a name works when only one entity contains it).
     Exit status 2 for an unknown or ambiguous name, 1 when they are not connected.
     """
-    from kg.analytics import connection, format_connection
+    from kg.network import connection
 
     paths = connection(_network(out_dir), a, b, max_hops=max_hops, limit=limit)
-    click.echo(json.dumps(paths, ensure_ascii=False, indent=1) if as_json else format_connection(paths))
+    click.echo(report.to_json(paths) if as_json else report.format_paths(paths))
 
 
 @main.command("export")
@@ -410,7 +410,7 @@ def path_cmd(a: str, b: str, out_dir: str, max_hops: int, limit: int, as_json: b
               help="Default: from the suffix of the output file.")
 def export_cmd(out_dir: str, output: str, fmt: str | None) -> None:
     """Write the graph as GraphML or GEXF for Gephi (lists and evidence flattened to text)."""
-    from kg.analytics import export_graph
+    from kg.network import export_graph
 
     if fmt is None and not output.lower().endswith((".graphml", ".gexf")):
         raise BadUsage(f"{output}: give --format graphml|gexf or a .graphml/.gexf file name")
@@ -445,7 +445,8 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
     name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
     The page opens on the largest connected part, fitted, its best-connected entities named;
     entities with no relation are listed under the filters, not drawn.
-    An unknown --focus name exits with status 2 and lists close names; a missing graph with status 3.
+    An unknown --focus name exits with status 2 and lists close names, an ambiguous one lists the
+    entities it names; a missing graph exits with status 3.
     """
     from pathlib import Path
 

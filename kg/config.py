@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import BadInput
+from kg.rdf.iris import base_iri_problem
 
 CONFIG_FILE = "kg.toml"
 SETTINGS = ("base_iri",)
@@ -33,14 +34,12 @@ SETTINGS = ("base_iri",)
 
 @dataclass(frozen=True)
 class Config:
-    base_iri: str | None = None  # the base of minted IRIs (kg.graph.DEFAULT_BASE_IRI if None)
+    base_iri: str | None = None  # the base of minted IRIs (kg.rdf.DEFAULT_BASE_IRI if None)
     path: Path | None = None  # the file read, if any
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """The settings in ``path`` (default: ``kg.toml`` in the working folder); none if there is no file."""
-    from kg.graph import base_iri_problem
-
     p = Path(path) if path is not None else Path(CONFIG_FILE)
     if not p.is_file():
         return Config()

@@ -1,6 +1,12 @@
-"""Dates as news items in this genre write them, completed and normalized to ISO dates of the
-precision the text gives: a day (``2020-09-12``, ``xsd:date``), a month (``2020-09``,
-``xsd:gYearMonth``) or a year (``2020``, ``xsd:gYear``).
+"""The one date grammar: dates as news items in this genre write them, completed and normalized to
+ISO dates of the precision the text gives: a day (``2020-09-12``, ``xsd:date``), a month
+(``2020-09``, ``xsd:gYearMonth``) or a year (``2020``, ``xsd:gYear``).
+
+Two questions are asked of it. :func:`find_dates` and :func:`complete` read every date a sentence
+gives an event (:mod:`extract.articles`); :func:`first_date` reads the full date (a year and a month,
+maybe a day) an article or a document states for itself, and :func:`is_dateline` tells a line that is
+only such a date (:mod:`kg.ingest.segment`). Both read numerals with :func:`cn_number` and check days
+with the same calendar; :func:`iso_precision` and :func:`day_bounds` read the ISO forms back.
 
 Absolute (2020年9月12日), partial (9月11日, 27日上午), ranges (10月12-14日, 10月12日至14日), and
 months and years named as a whole where a clause shows they stand alone (2023年5月，… ;
@@ -18,6 +24,8 @@ A partial date takes its missing year and month from context: the year in the ev
 (None, None)
 >>> [complete(d, "2023-06-01") for d in find_dates("2023年5月，协会召开年会；6月，论坛开幕。")]
 [('2023-05', None), ('2023-06', None)]
+>>> first_date(["二〇二一年四月八日，某某公司被评为质量标杆企业"]), first_date(["2021年2月30日"])
+('2021-04-08', '2021-02')
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ import calendar
 import re
 from dataclasses import dataclass
 
-_N = r"[\d一二三四五六七八九十〇零○]"
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_N = r"[\d一二三四五六七八九十〇零○]"  # a numeral of a date: Arabic or Chinese
 _RANGE = r"\s*[-—–~～至到]\s*"
 _DATE = re.compile(
     rf"(?:(?P<y>{_N}{{4}})\s*年\s*)?(?:(?P<m>{_N}{{1,2}})\s*月\s*)?(?P<d>{_N}{{1,3}})"
@@ -55,11 +64,29 @@ class RawDate:
     end_day: int | None = None
 
 
+def cn_number(s: str) -> int | None:
+    """'2020', '二〇二〇', '十二', '二十三' -> int.
+
+    >>> [cn_number(s) for s in ("2020", "二〇二〇", "十二", "二十三", "年")]
+    [2020, 2020, 12, 23, None]
+    """
+    if s.isdigit():
+        return int(s)
+    if all(c in _CN_DIGITS for c in s):  # digit-by-digit years
+        return int("".join(str(_CN_DIGITS[c]) for c in s))
+    if "十" in s:
+        a, _, b = s.partition("十")
+        tens = _CN_DIGITS.get(a, 1) if a else 1
+        ones = _CN_DIGITS.get(b, 0) if b else 0
+        if (a and a not in _CN_DIGITS) or (b and b not in _CN_DIGITS):
+            return None
+        return tens * 10 + ones
+    return None
+
+
 def find_dates(text: str) -> list[RawDate]:
     """Every date expression in ``text``, in order: days, and months and years standing alone."""
-    from kg.ingest.segment import cn_number  # here: kg.dates is imported by kg.query, which stays light
-
-    days = _find_days(text, cn_number)
+    days = _find_days(text)
     taken = [(d.start, d.end) for d in days]
     out = list(days)
     for pattern in (_MONTH, _YEAR_ALONE):
@@ -76,7 +103,7 @@ def find_dates(text: str) -> list[RawDate]:
     return sorted(out, key=lambda d: d.start)
 
 
-def _find_days(text: str, cn_number) -> list[RawDate]:
+def _find_days(text: str) -> list[RawDate]:
     out = []
     for mt in _DATE.finditer(text):
         g = mt.groupdict()
@@ -92,6 +119,42 @@ def _find_days(text: str, cn_number) -> list[RawDate]:
         out.append(RawDate(mt.start(), mt.end(), y, m, d,
                            cn_number(m2) if m2 else None, cn_number(d2) if d2 else None))
     return out
+
+
+# --- the date an article or a document states: a year and a month, maybe a day -----------------
+_STATED = re.compile(rf"(?P<y>{_N}{{4}})\s*年\s*(?P<m>{_N}{{1,2}})\s*月(?:\s*(?P<d>{_N}{{1,3}})\s*日)?")
+# a line that is only a date (and a few characters: 2021年3月5日 星期五)
+_DATELINE = re.compile(r"^[\d一二三四五六七八九十〇零○Ｏ]{2,4}年[\d一二三四五六七八九十]{1,2}月([\d一二三四五六七八九十]{1,3}日)?.{0,4}$")
+
+
+def _stated(mt: re.Match) -> str | None:
+    """The ISO day (or, for a day that does not exist or is not written, month) of a stated date."""
+    y, mo = cn_number(mt["y"]), cn_number(mt["m"])
+    if y is None or mo is None or not (1900 <= y <= 2100 and 1 <= mo <= 12):
+        return None
+    d = cn_number(mt["d"]) if mt["d"] else None
+    return (_iso(y, mo, d) if d is not None else None) or f"{y:04d}-{mo:02d}"
+
+
+def first_date(texts) -> str | None:
+    """The first full date (a year and a month, maybe a day) the texts state, as an ISO day or month."""
+    for t in texts:
+        if "年" not in t:  # in every date
+            continue
+        for mt in _STATED.finditer(t):
+            d = _stated(mt)
+            if d:
+                return d
+    return None
+
+
+def is_dateline(line: str) -> bool:
+    """True for a line that is only a date (a masthead's or a notice's date line).
+
+    >>> is_dateline("2021年3月5日"), is_dateline("2021年3月5日，协会召开年会")
+    (True, False)
+    """
+    return _DATELINE.match(line) is not None
 
 
 def year_in(name: str) -> str | None:

@@ -22,7 +22,7 @@ code  kind                 when
 5     (any other error)    a bug: the traceback is printed; please report it
 ====  ===================  =====================================================================
 
-Library modules subclass these (``kg.store.GraphNotFoundError`` is a :class:`BadInput`,
+Library modules subclass these (``kg.rdf.GraphNotFoundError`` is a :class:`BadInput`,
 ``kg.query.QueryTimeoutError`` a :class:`RunFailed` …), keeping their older bases
 (``FileNotFoundError``, ``LookupError`` …) so that existing ``except`` clauses still work.
 

@@ -36,7 +36,6 @@ from kg.records import ENTITY_TYPES, RELATION_TYPES
 if TYPE_CHECKING:
     from kg.records import DocumentExtraction
 
-ORG_TYPES = frozenset({"GovernmentBody", "Association", "Company", "ResearchInstitute"})
 _LABEL_LOCALS = frozenset({"label", "prefLabel", "altLabel", "name", "hiddenLabel"})
 _MIN_EVENT_CONTAINMENT = 5
 
@@ -155,16 +154,7 @@ def _date_ok(gold_date: str, start: str | None, end: str | None) -> bool:
 def score_graph(g: Graph, gold: list[Gold]) -> dict:
     """The reference scorer's figures for graph ``g`` against ``gold``, with what was missed and
     what was spurious (as names, for reading), and event dates."""
-    ents: dict[str, dict] = {}
-    rels: set[tuple[str, str, str]] = set()
-    poss: set[tuple] = set()
-    for d in gold:
-        pre = d.doc + ":"
-        for e in d.entities:
-            ents[pre + e["id"]] = {"type": e["type"], "names": {norm(n) for n in e["names"]},
-                                   "shown": f"{d.doc}: {e['names'][0]}", "date": e.get("date")}
-        rels.update((pre + s, p, pre + o) for s, p, o in d.relations)
-        poss.update((pre + s, norm(t), pre + o if o else None) for s, t, o in d.positions)
+    ents, rels, poss = _gold_sets(gold)
     nodes = _node_types(g)
     node_labels = {n: _labels(g, n) for n in nodes}
     match: dict = defaultdict(set)  # node -> gold ids it matches (any type)
@@ -176,6 +166,9 @@ def score_graph(g: Graph, gold: list[Gold]) -> dict:
 
     def typed(n) -> set[str]:
         return {gid for gid in match[n] if ents[gid]["type"] in nodes[n]}
+
+    def shown(n) -> str:
+        return min(node_labels[n], key=lambda s: (-len(s), s)) if node_labels.get(n) else str(n)
 
     out: dict = {}
     hit = {gid for n in match for gid in match[n]}
@@ -193,15 +186,39 @@ def score_graph(g: Graph, gold: list[Gold]) -> dict:
         for gid in typed(n):
             by_gold[gid].add(n)
     out["duplicated_gold_entities"] = sum(1 for v in by_gold.values() if len(v) > 1)
+    sys_rel = {(s, _local(p), o) for s, p, o in g
+               if _local(p) in RELATION_TYPES and s in nodes and o in nodes}
+    out.update(_relations(sys_rel, rels, ents, match, shown))
+    out["positions"] = _positions(g, poss, match, node_labels)
+    out["event_dates"] = _event_dates(g, ents, nodes, match)
+    out["entities_missed"] = sorted(f"{ents[gid]['type']} {ents[gid]['shown']}" for gid in set(ents) - hit_typed)
+    out["entities_spurious"] = sorted(f"{'/'.join(sorted(nodes[n]))} {shown(n)}" for n in nodes if not typed(n))
+    out["sizes"] = {"gold_entities": len(ents), "gold_relations": len(rels), "gold_positions": len(poss),
+                    "system_entities": len(nodes), "system_relations": len(sys_rel), "triples": len(g)}
+    return out
 
-    def shown(n) -> str:
-        return min(node_labels[n], key=lambda s: (-len(s), s)) if node_labels.get(n) else str(n)
 
+def _gold_sets(gold: list[Gold]) -> tuple[dict[str, dict], set[tuple], set[tuple]]:
+    """The gold entities (by document-qualified id), relations and positions of every document."""
+    ents: dict[str, dict] = {}
+    rels: set[tuple[str, str, str]] = set()
+    poss: set[tuple] = set()
+    for d in gold:
+        pre = d.doc + ":"
+        for e in d.entities:
+            ents[pre + e["id"]] = {"type": e["type"], "names": {norm(n) for n in e["names"]},
+                                   "shown": f"{d.doc}: {e['names'][0]}", "date": e.get("date")}
+        rels.update((pre + s, p, pre + o) for s, p, o in d.relations)
+        poss.update((pre + s, norm(t), pre + o if o else None) for s, t, o in d.positions)
+    return ents, rels, poss
+
+
+def _relations(sys_rel: set, rels: set, ents: dict, match: dict, shown) -> dict:
+    """Relations: right when some gold relation with the same predicate joins entities the two nodes
+    match; the figures overall and per predicate, what was missed and what was spurious."""
     gold_by_pred: dict = defaultdict(set)
     for s, p, o in rels:
         gold_by_pred[p].add((s, o))
-    sys_rel = {(s, _local(p), o) for s, p, o in g
-               if _local(p) in RELATION_TYPES and s in nodes and o in nodes}
     rel_hit: set = set()
     per_pred: dict = defaultdict(lambda: [0, 0])  # right, system
     spurious = []
@@ -213,20 +230,15 @@ def score_graph(g: Graph, gold: list[Gold]) -> dict:
             rel_hit.update((gs, p, go) for gs, go in hits)
         else:
             spurious.append(f"{shown(s)} {p} {shown(o)}")
-    out["relations"] = _prf(sum(v[0] for v in per_pred.values()), len(sys_rel), len(rel_hit), len(rels))
-    out["per_predicate"] = {
-        p: _prf(per_pred[p][0], per_pred[p][1], sum(1 for x in rel_hit if x[1] == p), len(gold_by_pred[p]))
-        for p in RELATION_TYPES if per_pred[p][1] or gold_by_pred[p]}
-    out["relations_missed"] = sorted(f"{ents[s]['shown']} {p} {ents[o]['shown'].split(': ', 1)[1]}"
-                                     for s, p, o in rels - rel_hit)
-    out["relations_spurious"] = spurious
-    out["positions"] = _positions(g, poss, match, node_labels)
-    out["event_dates"] = _event_dates(g, ents, nodes, match)
-    out["entities_missed"] = sorted(f"{ents[gid]['type']} {ents[gid]['shown']}" for gid in set(ents) - hit_typed)
-    out["entities_spurious"] = sorted(f"{'/'.join(sorted(nodes[n]))} {shown(n)}" for n in nodes if not typed(n))
-    out["sizes"] = {"gold_entities": len(ents), "gold_relations": len(rels), "gold_positions": len(poss),
-                    "system_entities": len(nodes), "system_relations": len(sys_rel), "triples": len(g)}
-    return out
+    return {
+        "relations": _prf(sum(v[0] for v in per_pred.values()), len(sys_rel), len(rel_hit), len(rels)),
+        "per_predicate": {
+            p: _prf(per_pred[p][0], per_pred[p][1], sum(1 for x in rel_hit if x[1] == p), len(gold_by_pred[p]))
+            for p in RELATION_TYPES if per_pred[p][1] or gold_by_pred[p]},
+        "relations_missed": sorted(f"{ents[s]['shown']} {p} {ents[o]['shown'].split(': ', 1)[1]}"
+                                   for s, p, o in rels - rel_hit),
+        "relations_spurious": spurious,
+    }
 
 
 def _positions(g: Graph, poss: set, match: dict, node_labels: dict) -> dict:
@@ -342,8 +354,9 @@ def evaluate(corpus: str | Path, gold_dir: str | Path, split: str | Path | None 
     ``extract`` maps a list of paths to extractions (default: :func:`kg.build.extract_corpus`, with
     the trained scorers unless ``use_model`` is False); failures are reported, not raised.
     """
-    from kg.build import extract_corpus, resolve_corpus
-    from kg.graph import build_graph
+    from kg.build import extract_corpus
+    from kg.rdf import build_graph
+    from kg.resolve import resolve_corpus
 
     split_map = read_split(split) if split else None
     gold = load_gold(gold_dir)
@@ -370,46 +383,3 @@ def evaluate(corpus: str | Path, gold_dir: str | Path, split: str | Path | None 
         result.groups[name] = score_graph(graph, [by_doc[d] for d in docs])
         result.documents[name] = docs
     return result
-
-
-# --- reports ------------------------------------------------------------------------------------
-
-
-def _row(name: str, s: dict, width: int = 22) -> str:
-    return (f"{name:<{width}}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
-            f"{s['system']:>7}{s['gold']:>7}")
-
-
-def format_group(name: str, report: dict, documents: list[str]) -> str:
-    """One group's table: entities (any type, typed, per type), relations (all, per predicate),
-    positions, duplicates and event dates."""
-    head = f"{'':<22}{'P':>7}{'R':>7}{'F1':>7}{'system':>7}{'gold':>7}"
-    lines = [f"== {name} ({len(documents)} documents)", head,
-             _row("entities", report["entities"]), _row("entities, typed", report["entities_typed"])]
-    lines += [_row("  " + t, s) for t, s in report["per_type"].items() if s["system"] or s["gold"]]
-    lines.append(_row("relations", report["relations"]))
-    lines += [_row("  " + p, s) for p, s in report["per_predicate"].items()]
-    lines.append(_row("positions", report["positions"]))
-    d = report["event_dates"]
-    lines.append(f"duplicated gold entities: {report['duplicated_gold_entities']}; event dates: "
-                 f"{d['correct']} correct, {d['wrong']} wrong, {d['missing']} missing")
-    return "\n".join(lines)
-
-
-def format_summary(ev: Evaluation) -> str:
-    """One line per group: F1 (precision / recall) of typed entities, events, relations, positions."""
-
-    def cell(s: dict) -> str:
-        return f"{s['f1']:.3f} ({s['precision']:.2f}/{s['recall']:.2f})"
-
-    width = max([5] + [len(k) for k in ev.groups]) + 2
-    lines = [f"{'group':<{width}}{'docs':>5}  {'entities':<18}{'events':<18}{'relations':<18}{'positions':<18}"]
-    for name, r in ev.groups.items():
-        lines.append(f"{name:<{width}}{len(ev.documents[name]):>5}  {cell(r['entities_typed']):<18}"
-                     f"{cell(r['per_type']['Event']):<18}{cell(r['relations']):<18}{cell(r['positions']):<18}")
-    return "\n".join(lines)
-
-
-def format_report(ev: Evaluation) -> str:
-    parts = [format_group(k, v, ev.documents[k]) for k, v in ev.groups.items()]
-    return "\n\n".join(parts + ["F1 (precision/recall)\n" + format_summary(ev)])

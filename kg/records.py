@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 
+def _with_set(d: dict, **optional) -> dict:
+    """``d`` and, in the order given, the ``optional`` items that are set (JSON leaves the others out).
+
+    >>> _with_set({"id": 1}, parent=None, date="2020-09", names=[])
+    {'id': 1, 'date': '2020-09'}
+    """
+    d.update((k, v) for k, v in optional.items() if v)
+    return d
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence of clean text with its place in the clean and in the original text."""
@@ -121,11 +131,18 @@ class IngestFailure:
 
 # --- extraction records -----------------------------------------------------------------------
 
-ENTITY_TYPES = (
-    "Person", "GovernmentBody", "Association", "Company", "ResearchInstitute",
-    "Event", "Document", "Award", "Place",
+# The names of kg.ttl's classes and relations that records use (tests/test_ontology.py holds them to it).
+#: The kinds of organization: the subclasses of ``kg:Organization``.
+ORGANIZATION_TYPES = ("GovernmentBody", "Association", "Company", "ResearchInstitute")
+#: The types of entity a mention or an entity has.
+ENTITY_TYPES = ("Person", *ORGANIZATION_TYPES, "Event", "Document", "Award", "Place")
+#: The types of a mention of an organization (``"Organization"``: the kind of body is unknown).
+ORG_TYPES = (*ORGANIZATION_TYPES, "Organization")
+#: The relations between entities: the object properties of ``kg.ttl``.
+RELATION_TYPES = (
+    "hosted", "coHosted", "guided", "supported", "attended", "chaired", "spokeAt",
+    "issued", "awarded", "receivedAward", "subOrganizationOf", "heldIn",
 )
-ORG_TYPES = ("GovernmentBody", "Association", "Company", "ResearchInstitute", "Organization")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,21 +166,10 @@ class Mention:
     end_date: str | None = None  # events: the last day of a range (10月12-14日)
 
     def to_dict(self) -> dict:
-        d = {
+        return _with_set({
             "text": self.text, "type": self.type, "start": self.start, "end": self.end,
             "sentence": self.sentence, "extractor": self.extractor, "confidence": round(self.confidence, 3),
-        }
-        if self.date:
-            d["date"] = self.date
-        if self.end_date:
-            d["end_date"] = self.end_date
-        if self.canonical:
-            d["canonical"] = self.canonical
-        if self.parent:
-            d["parent"] = self.parent
-        if self.names:
-            d["names"] = list(self.names)
-        return d
+        }, date=self.date, end_date=self.end_date, canonical=self.canonical, parent=self.parent, names=list(self.names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +233,6 @@ class RelationMention:
         }
 
 
-RELATION_TYPES = (
-    "hosted", "coHosted", "guided", "supported", "attended", "chaired", "spokeAt",
-    "issued", "awarded", "receivedAward", "subOrganizationOf", "heldIn",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where a fact was read: document, sentence and its original offsets, extractor, confidence."""
@@ -246,11 +246,8 @@ class Evidence:
     trigger: str = ""
 
     def to_dict(self) -> dict:
-        d = {"doc": self.doc_id, "sentence": self.sentence, "start": self.start, "end": self.end,
-             "extractor": self.extractor, "confidence": round(self.confidence, 3)}
-        if self.trigger:
-            d["trigger"] = self.trigger
-        return d
+        return _with_set({"doc": self.doc_id, "sentence": self.sentence, "start": self.start, "end": self.end,
+                          "extractor": self.extractor, "confidence": round(self.confidence, 3)}, trigger=self.trigger)
 
 
 @dataclass(slots=True)
@@ -266,6 +263,24 @@ class Relation:
     def to_dict(self) -> dict:
         return {"subject": self.subject, "predicate": self.predicate, "object": self.object,
                 "confidence": round(self.confidence, 3), "evidence": [e.to_dict() for e in self.evidence]}
+
+
+@dataclass(slots=True)
+class Position:
+    """A post held, resolved: a person entity's title in an organization entity (None when the text
+    names none), with every mention of it (its document, the phrase's original offsets, the extractor,
+    the mention's confidence; no sentence) and the highest confidence."""
+
+    person: str  # entity id
+    title: str
+    organization: str | None  # entity id
+    evidence: list[Evidence]
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"person": self.person, "title": self.title, "organization": self.organization,
+                "evidence": [{"doc": e.doc_id, "start": e.start, "end": e.end, "extractor": e.extractor}
+                             for e in self.evidence], "confidence": self.confidence}
 
 
 @dataclass(slots=True)
@@ -298,12 +313,27 @@ class Entity:
     end_date: str | None = None
 
     def to_dict(self) -> dict:
-        d = {"id": self.id, "type": self.type, "label": self.label, "aliases": self.aliases,
-             "mentions": self.mentions, "docs": self.docs, "confidence": round(self.confidence, 3)}
-        if self.parent:
-            d["parent"] = self.parent
-        if self.date:
-            d["date"] = self.date
-        if self.end_date:
-            d["end_date"] = self.end_date
-        return d
+        return _with_set({"id": self.id, "type": self.type, "label": self.label, "aliases": self.aliases,
+                          "mentions": self.mentions, "docs": self.docs, "confidence": round(self.confidence, 3)},
+                         parent=self.parent, date=self.date, end_date=self.end_date)
+
+
+# --- values a query returns -----------------------------------------------------------------------
+
+
+class IRI(str):
+    """An IRI in a query result (a ``str``; result cells keep IRIs apart from string literals)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"IRI({str.__repr__(self)})"
+
+
+class BNode(str):
+    """A blank node in a query result, as ``_:id``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"BNode({str.__repr__(self)})"

@@ -1,11 +1,13 @@
 """Shared fixtures.
 
 Ingestion fixtures: ``make_file`` (write bytes to a temp file) and ``ingest_check_offsets``
-(assert the offset map of a Document is exact).
+(assert the offset map of a Document is exact). ``query_graph_out``: a build folder holding
+``tests/data/query_graph.trig``, one a test module.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -86,3 +88,14 @@ def make_file(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
 def ingest_check_offsets() -> Callable:
     """``ingest_check_offsets(doc)`` asserts the offset map of an ingested Document is exact."""
     return check_offsets
+
+
+@pytest.fixture(scope="module")
+def query_graph_out(tmp_path_factory) -> Path:
+    """A build folder holding ``tests/data/query_graph.trig`` (its store is loaded by the first query)."""
+    from kg.query import close_workers
+
+    d = tmp_path_factory.mktemp("query-graph")
+    shutil.copy(Path(__file__).parent / "data" / "query_graph.trig", d / "graph.trig")
+    yield d
+    close_workers()

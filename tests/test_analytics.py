@@ -1,4 +1,4 @@
-"""Graph analytics (kg.analytics) and the ``kg stats``, ``kg path`` and ``kg export`` commands.
+"""Graph analytics (kg.network) and the ``kg stats``, ``kg path`` and ``kg export`` commands.
 
 Most tests run on ``WORLD``: a hand-written TriG in the shape ``kg build`` writes (one named graph
 per source document, every relation also as an ``rdf:Statement`` with its sentence and offsets,
@@ -19,9 +19,10 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from kg import analytics as ka
+from kg import network as ka
+from kg import report
 from kg.cli import main
-from kg.graph import read_dataset
+from kg.rdf import read_dataset
 from kg.network import load_network
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -289,7 +290,7 @@ def test_large_graphs_sample_betweenness_with_a_fixed_seed():
     # 1500 entities and 2996 links: 1500 // (1500 + 2996) sources fit the budget
     assert s1["betweenness"] == {"exact": False, "sampled_sources": 333, "seed": 0, "entities": 1500}
     assert s1["central"] == s2["central"]
-    assert "estimated from 333 of 1500 sources, seed 0" in ka.format_summary(s1)
+    assert "estimated from 333 of 1500 sources, seed 0" in report.format_stats(s1)
     hub = max(B.degree, key=lambda x: x[1])[0]  # the best linked node of a preferential-attachment graph
     ranked = ka.central(G, None, "betweenness", top=3)
     assert hub in [r["node"] for r in ranked]
@@ -358,17 +359,17 @@ def test_communities_of_the_world_keep_the_two_events_apart(G):
     ("陈立", iri("person", "陈立新")),
     (iri("place", "杭州"), iri("place", "杭州")),  # an IRI
 ])
-def test_resolve(G, name, expected):
-    assert ka.resolve(G, name) == expected
+def test_find_node(G, name, expected):
+    assert ka.find_node(G, name) == expected
 
 
 @pytest.mark.parametrize("name, candidates", [
     ("某某", {"华东某某质量协会", "某某电机股份有限公司", "某某机械研究院", "某某检测中心"}),
     ("质量", {"华东某某质量协会", "2021年华东质量论坛", "关于开展质量提升活动的通知"}),
 ])
-def test_resolve_ambiguous_lists_candidates(G, name, candidates):
+def test_find_node_ambiguous_lists_candidates(G, name, candidates):
     with pytest.raises(ka.AmbiguousName) as err:
-        ka.resolve(G, name)
+        ka.find_node(G, name)
     assert {c["label"] for c in err.value.candidates} == candidates
     assert f"names {len(candidates)} entities" in str(err.value)
 
@@ -378,9 +379,9 @@ def test_resolve_ambiguous_lists_candidates(G, name, candidates):
     ("华东质量协会", ["华东某某质量协会"]),
     ("不存在的单位", []),
 ])
-def test_resolve_unknown_suggests_close_names(G, name, suggestions):
+def test_find_node_unknown_suggests_close_names(G, name, suggestions):
     with pytest.raises(ka.NameNotFound) as err:
-        ka.resolve(G, name)
+        ka.find_node(G, name)
     assert err.value.suggestions[:len(suggestions)] == suggestions
     assert not suggestions or "close matches" in str(err.value)
 
@@ -433,7 +434,7 @@ def test_connection_prefers_paths_not_through_places(G):
                       ("赵强", "乙会", "attended")])
     paths = ka.connection(H, "甲会", "乙会", limit=1)
     assert [p["nodes"][1] for p in paths] == ["赵强"] and paths[0]["found"] == 2
-    text = ka.format_connection(paths)
+    text = report.format_paths(paths)
     assert text.splitlines()[0] == "path 1 of 2: 甲会 → 乙会: 2 step(s)"
     assert text.count("(no evidence recorded)") == 2
 
@@ -481,7 +482,7 @@ def test_summary(G):
 
 
 def test_format_summary_aligns_chinese_names(G):
-    text = ka.format_summary(ka.summary(G, top=3))
+    text = report.format_stats(ka.summary(G, top=3))
     lines = text.splitlines()
     assert lines[0] == "实体 entities: 15   关系 relations: 18   连通分量 components: 2 (largest 13, 0 isolated)"
     assert "人物 Person 6" in text and "任职 memberOf 5" in text and "承办/协办 coHosted 1" in text
@@ -489,8 +490,8 @@ def test_format_summary_aligns_chinese_names(G):
     assert [m.group(1, 2, 3, 4) for m in rows[:1]] == [("1", "华东某某质量协会", "3", "1")]
     assert len(rows) == 6  # three organizations, three people
     # the betweenness column starts at the same terminal column on every row (CJK = 2 columns)
-    assert len({ka._width(m.string[:m.start(4)]) for m in rows}) == 1
-    assert max(ka._width(line) for line in lines) <= 100
+    assert len({report.display_width(m.string[:m.start(4)]) for m in rows}) == 1
+    assert max(report.display_width(line) for line in lines) <= 100
 
 
 # --- export -----------------------------------------------------------------------------------------
@@ -560,7 +561,7 @@ def test_kg_stats_reads_graph_ttl_when_there_is_one(tmp_path):
     (tmp_path / "graph.ttl").write_text(PREFIXES + 'p:某人 a kg:Person ; rdfs:label "某人"@zh .\n', encoding="utf-8")
     report = json.loads(invoke("stats", "--graph", str(tmp_path), "--json").stdout)
     assert report["counts"]["nodes"] == 1
-    assert ka.load(tmp_path).number_of_nodes() == 15  # with provenance: graph.trig
+    assert ka.load_network(tmp_path).number_of_nodes() == 15  # with provenance: graph.trig
 
 
 @pytest.mark.parametrize("command", [["stats"], ["path", "陈立新", "周文"], ["export", "-o", "x.gexf"]])
@@ -676,7 +677,7 @@ def test_seed_counts_agree_with_the_build(seed_build):
     relations.pop("memberOf")
     assert relations == result.summary()["relations"]
     # the same entities and relations whether read with provenance (graph.trig) or without (graph.ttl)
-    T = ka.load(out, provenance=False)
+    T = ka.load_network(out, provenance=False)
     assert set(T) == set(G) and set(T.edges(keys=True)) == set(G.edges(keys=True))
 
 

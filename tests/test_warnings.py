@@ -8,7 +8,7 @@ import warnings
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
-from kg.graph import read_dataset
+from kg.rdf import read_dataset
 from kg.network import load_network
 
 TRIG = """\
@@ -20,7 +20,7 @@ TRIG = """\
 """
 
 
-@pytest.mark.parametrize("module", ["kg", "kg.graph", "extract.pipeline"])
+@pytest.mark.parametrize("module", ["kg", "kg.rdf", "extract.pipeline"])
 def test_a_warning_from_the_project_is_an_error(module):
     with pytest.raises(DeprecationWarning):
         warnings.warn_explicit("an old call", DeprecationWarning, module.replace(".", "/") + ".py", 1, module=module)

@@ -23,6 +23,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from kg.report import display_width
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK punctuation, full-width forms and quotes that sit between Chinese words without spaces
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018\u2019\u201c\u201d\u2026\u2014\u00b7"
@@ -253,20 +255,6 @@ _CLOSERS = "》”’」』）】〕"
 _BRACKETS = re.compile(f"[{_OPENERS}{_CLOSERS}]")
 
 
-_WIDE = f"{CJK}{CJK_PUNCT}\u2e80-\u2fff\uac00-\ud7af"
-_NARROW = re.compile(f"[^{_WIDE}]")
-
-
-def display_width(s: str) -> int:
-    """Columns ``s`` takes in a fixed-width font: two for Chinese characters and punctuation.
-
-    >>> display_width("GB/T 1234标准")
-    13
-    """
-    # counting the few narrow characters is faster than counting the many wide ones
-    return 2 * len(s) - len(_NARROW.findall(s))
-
-
 def open_depth(s: str, depth: int = 0) -> int:
     """How many brackets/quotes remain open after ``s`` (clamped at 0, reset on stray closers)."""
     for ch in _BRACKETS.findall(s):
@@ -330,7 +318,7 @@ def _headline_like(s: str) -> bool:
 def group_paragraphs(text: str, lines: list[Line]) -> list[list[Line]]:
     """Decide which line breaks are wraps (join) and which end a paragraph."""
     strs = [text[ln.start:ln.end] for ln in lines]
-    widths = [display_width(s) for s in strs]
+    widths = [display_width(s, ambiguous=2) for s in strs]  # Chinese text: “”…— are full width
     width = _wrap_width(widths)
     paragraphs: list[list[Line]] = []
     current: list[Line] = []

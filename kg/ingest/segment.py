@@ -1,12 +1,12 @@
-"""Split clean text into articles (headline + body), paragraphs and sentences; find dates."""
+"""Split clean text into articles (headline + body), paragraphs and sentences; date them (:mod:`kg.dates`)."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from itertools import chain, islice
 
+from kg.dates import first_date, is_dateline
 from kg.records import Article, Paragraph, Sentence
 
 from .clean import Mapped, _INTERNAL, _LIST_MARKER
@@ -103,7 +103,6 @@ def make_sentence(doc_text: Mapped, s: int, e: int) -> Sentence | None:
 
 
 # --- article structure ------------------------------------------------------------------------
-_DATELINE = re.compile(r"^[\d一二三四五六七八九十〇零○Ｏ]{2,4}年[\d一二三四五六七八九十]{1,2}月([\d一二三四五六七八九十]{1,3}日)?.{0,4}$")
 _ISSUE_LINE = re.compile(r"^[（(]?(总)?第?[\d一二三四五六七八九十]+期[）)]?$")
 _SOURCE_LINE = re.compile(r"^[（(].*[）)]$")
 
@@ -113,7 +112,7 @@ def is_headline_candidate(p: str) -> bool:
         return False
     if _INTERNAL.search(p) or _LIST_MARKER.match(p):
         return False
-    if _DATELINE.match(p) or _ISSUE_LINE.match(p) or _SOURCE_LINE.match(p):
+    if is_dateline(p) or _ISSUE_LINE.match(p) or _SOURCE_LINE.match(p):
         return False
     return True
 
@@ -149,51 +148,6 @@ def find_headlines(paras: list[str]) -> set[int]:
             heads.add(j)
         i = j + 1
     return heads
-
-
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def cn_number(s: str) -> int | None:
-    """'2020', '二〇二〇', '十二', '二十三' -> int."""
-    if s.isdigit():
-        return int(s)
-    if all(c in _CN_DIGITS for c in s):  # digit-by-digit years
-        return int("".join(str(_CN_DIGITS[c]) for c in s))
-    if "十" in s:
-        a, _, b = s.partition("十")
-        tens = _CN_DIGITS.get(a, 1) if a else 1
-        ones = _CN_DIGITS.get(b, 0) if b else 0
-        if (a and a not in _CN_DIGITS) or (b and b not in _CN_DIGITS):
-            return None
-        return tens * 10 + ones
-    return None
-
-
-_N = r"[\d一二三四五六七八九十〇零○]"
-DATE_RE = re.compile(rf"({_N}{{4}})\s*年\s*({_N}{{1,2}})\s*月(?:\s*({_N}{{1,3}})\s*日)?")
-
-
-def iso_date(mt: re.Match) -> str | None:
-    y, mo = cn_number(mt.group(1)), cn_number(mt.group(2))
-    if y is None or mo is None or not (1900 <= y <= 2100 and 1 <= mo <= 12):
-        return None
-    if mt.group(3):
-        d = cn_number(mt.group(3))
-        if d is not None and 1 <= d <= calendar.monthrange(y, mo)[1]:
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    return f"{y:04d}-{mo:02d}"
-
-
-def first_date(texts) -> str | None:
-    for t in texts:
-        if "年" not in t:  # in every date
-            continue
-        for mt in DATE_RE.finditer(t):
-            d = iso_date(mt)
-            if d:
-                return d
-    return None
 
 
 @dataclass(slots=True)
@@ -253,7 +207,7 @@ def _document_date(articles: list[Article], paras: list[str]) -> str | None:
         if d:
             return d
     for p in reversed(paras):
-        if _DATELINE.match(p):
+        if is_dateline(p):
             d = first_date([p])
             if d:
                 return d

@@ -31,18 +31,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import BadUsage, RunFailed
-from kg.store import StoreError, graph_file, unreadable
+from kg.ontology.namespaces import PREFIXES
+from kg.rdf.files import GraphError, graph_file, unreadable
+
+__all__ = ["PushError", "BadEndpoint", "PushReport", "push_graph", "graphs_of", "graph_url"]
 
 TURTLE = "text/turtle; charset=utf-8"
-_PREFIXES = {
-    "kg": "https://example.org/cnqkg/ontology#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
 
 
 class PushError(RunFailed, RuntimeError):
@@ -74,7 +68,7 @@ def graphs_of(path: str | os.PathLike) -> dict[str | None, list[ox.Triple]]:
         for q in ox.parse(path=str(path), format=fmt):
             g = q.graph_name
             if isinstance(g, ox.BlankNode):
-                raise StoreError(f"{path}: graph {g} is a blank node; the Graph Store Protocol needs IRIs")
+                raise GraphError(f"{path}: graph {g} is a blank node; the Graph Store Protocol needs IRIs")
             key = None if isinstance(g, ox.DefaultGraph) else g.value
             graphs.setdefault(key, {})[q.triple] = None  # a set that keeps the file's order
     except SyntaxError as e:
@@ -139,7 +133,7 @@ def push_graph(
     graphs = graphs_of(src)
     for name in sorted(graphs, key=lambda g: (g is not None, g or "")):
         triples = graphs[name]
-        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
+        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         _send(method, graph_url(url_base, name), body, headers, timeout)
         report.graphs[name or "default"] = len(triples)
     return report

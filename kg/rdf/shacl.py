@@ -28,9 +28,9 @@ from pathlib import Path
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from kg.lexicon import DEFAULT_ONTOLOGY_DIR, ontology_dir
+from kg.ontology import load_ontology, load_shapes
 
-__all__ = ["ShaclReport", "validate", "load_shapes", "load_ontology"]
+__all__ = ["ShaclReport", "validate"]
 
 
 @dataclass
@@ -47,23 +47,6 @@ class ShaclReport:
     conforms: bool
     violations: list[dict] = field(default_factory=list)
     text: str = ""
-
-
-def _folder(ontology: str | os.PathLike | None) -> Path:
-    return ontology_dir(ontology)
-
-
-def load_shapes(ontology: str | os.PathLike | None = None) -> Graph:
-    """``shapes.ttl`` of the ontology folder (the packaged one when a user's copy has none)."""
-    path = _folder(ontology) / "shapes.ttl"
-    if not path.is_file():
-        path = DEFAULT_ONTOLOGY_DIR / "shapes.ttl"
-    return Graph().parse(path, format="turtle")
-
-
-def load_ontology(ontology: str | os.PathLike | None = None) -> Graph:
-    """``kg.ttl`` of the ontology folder (``--ontology DIR`` / ``KG_ONTOLOGY`` / the packaged one)."""
-    return Graph().parse(_folder(ontology) / "kg.ttl", format="turtle")
 
 
 def _as_graph(g: Graph | str | os.PathLike) -> Graph:
@@ -266,13 +249,13 @@ def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kg.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]``: print the report, exit 1 if it fails."""
+    """``python -m kg.rdf.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]``: print the report, exit 1 if it fails."""
     args = sys.argv[1:] if argv is None else argv
     if not args or len(args) > 2:
-        print("usage: python -m kg.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]", file=sys.stderr)
+        print("usage: python -m kg.rdf.shacl GRAPH.ttl|GRAPH.trig [ONTOLOGY_DIR]", file=sys.stderr)
         return 2
     path = Path(args[0])
-    from kg.graph import read_dataset
+    from kg.rdf.serialize import read_dataset
 
     data = read_dataset(path)
     report = validate(data, ontology=args[1] if len(args) > 1 else None)

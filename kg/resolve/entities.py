@@ -20,8 +20,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from kg.lexicon import Lexicon, load_lexicon, name_key
-from kg.records import ORG_TYPES, Entity, Mention, PositionMention
+from kg.ontology.lexicon import Lexicon, load_lexicon, name_key
+from kg.records import ORG_TYPES, Entity, Mention
 
 GROUP = {t: "org" for t in ORG_TYPES}
 GROUP.update({"Person": "person", "Event": "event", "Document": "document", "Award": "award", "Place": "place"})
@@ -191,39 +191,3 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     dated = sorted((-len(m.date), m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)  # days first
     date, end = (dated[0][3], dated[0][4] or None) if dated else (None, None)
     return Entity(entity_id(group, key or label), typ, label, aliases, len(members), docs, None, conf, date, end)
-
-
-def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[Mention], res: Resolution,
-                      ontology: str | None = None) -> list[dict]:
-    """Positions as (person entity, title, organization entity or None), deduplicated."""
-    lex = load_lexicon(ontology)
-    by_doc_person: dict = {}
-    by_doc_org: dict = {}
-    for m in mentions:
-        eid = res.entity_of(m)
-        if eid is None:
-            continue
-        if m.type == "Person":
-            by_doc_person[(m.doc_id, m.text)] = eid
-        elif GROUP.get(m.type) == "org":
-            by_doc_org[(m.doc_id, m.text)] = eid
-    index = {name_key(e.label): e.id for e in res.entities if e.id.startswith("org/")}
-    out: dict = {}
-    for p in positions:
-        pid = by_doc_person.get((p.doc_id, p.person))
-        if pid is None:
-            continue
-        oid = None
-        if p.organization:
-            oid = by_doc_org.get((p.doc_id, p.organization)) or index.get(name_key(expand_org_name(p.organization, lex)))
-        key = (pid, p.title, oid)
-        rec = out.setdefault(key, {"person": pid, "title": p.title, "organization": oid,
-                                   "evidence": [], "confidence": 0.0})
-        rec["evidence"].append({"doc": p.doc_id, "start": p.start, "end": p.end, "extractor": p.extractor})
-        rec["confidence"] = max(rec["confidence"], p.confidence)
-    # a post stated once with its body and once without (中国质量协会会长贾福兴 … 贾福兴会长) is one post
-    with_org = {(k[0], k[1]) for k in out if k[2] is not None}
-    for k in [k for k in out if k[2] is None and (k[0], k[1]) in with_org]:
-        kept = next(out[j] for j in sorted(out, key=lambda j: j[2] or "") if j[:2] == k[:2] and j[2] is not None)
-        kept["evidence"].extend(out.pop(k)["evidence"])
-    return [out[k] for k in sorted(out, key=lambda k: (k[0], k[1], k[2] or ""))]

@@ -1,6 +1,6 @@
-"""The kg: vocabulary as an rdflib DefinedNamespace: ``from kg.vocab import KG``.
+"""The kg: vocabulary as an rdflib DefinedNamespace: ``from kg.ontology.vocab import KG``.
 
-GENERATED from ontology/kg.ttl by ``python -m kg.vocab_gen``: do not edit, edit kg.ttl and
+GENERATED from ontology/kg.ttl by ``python -m kg.ontology.vocab_gen``: do not edit, edit kg.ttl and
 regenerate (a test fails when this file is out of date). Unknown names raise AttributeError:
 
 >>> KG.hosted

@@ -1,7 +1,8 @@
-"""Generate ``kg/vocab.py`` (the ``KG`` DefinedNamespace) from ``ontology/kg.ttl``.
+"""Generate the Python view of ``ontology/kg.ttl``: ``kg/ontology/vocab.py`` (the ``KG``
+DefinedNamespace) and ``kg/ontology/relations.py`` (each relation's domain, range and super-properties).
 
-    python -m kg.vocab_gen            # rewrite kg/vocab.py
-    python -m kg.vocab_gen --check    # exit 1 if kg/vocab.py is not what kg.ttl gives
+    python -m kg.ontology.vocab_gen            # rewrite both files
+    python -m kg.ontology.vocab_gen --check    # exit 1 if they are not what kg.ttl gives
 
 The output depends only on kg.ttl (terms sorted by kind, then name; no dates), so the test suite
 can check that the committed file is up to date. It always reads the packaged ontology, not a
@@ -18,12 +19,14 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.lexicon import DEFAULT_ONTOLOGY_DIR
+from kg.ontology.loader import DEFAULT_ONTOLOGY_DIR
+from kg.ontology.namespaces import KG_NAMESPACE as NAMESPACE
 
-NAMESPACE = "https://example.org/cnqkg/ontology#"
 ONTOLOGY_IRI = URIRef("https://example.org/cnqkg/ontology")
 SOURCE = DEFAULT_ONTOLOGY_DIR / "kg.ttl"
 TARGET = Path(__file__).resolve().parent / "vocab.py"
+RELATIONS_TARGET = Path(__file__).resolve().parent / "relations.py"
+COMMAND = "python -m kg.ontology.vocab_gen"
 
 # The kinds a term is grouped under, in this order; a term takes the first kind it has.
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property, RDFS.Class)
@@ -55,9 +58,9 @@ def render(source: Path = SOURCE) -> str:
     definition = _text(g, ONTOLOGY_IRI, SKOS.definition, "en")
     version = next((str(v) for v in g.objects(ONTOLOGY_IRI, OWL.versionInfo)), "")
     lines = [
-        '"""The kg: vocabulary as an rdflib DefinedNamespace: ``from kg.vocab import KG``.',
+        '"""The kg: vocabulary as an rdflib DefinedNamespace: ``from kg.ontology.vocab import KG``.',
         "",
-        "GENERATED from ontology/kg.ttl by ``python -m kg.vocab_gen``: do not edit, edit kg.ttl and",
+        f"GENERATED from ontology/kg.ttl by ``{COMMAND}``: do not edit, edit kg.ttl and",
         "regenerate (a test fails when this file is out of date). Unknown names raise AttributeError:",
         "",
         ">>> KG.hosted",
@@ -107,21 +110,71 @@ def render(source: Path = SOURCE) -> str:
     return "\n".join(lines)
 
 
+def _classes(g: Graph, node) -> tuple[str, ...]:
+    """The kg: classes a domain or range names (the members of a union), local names sorted."""
+    members = list(g.items(g.value(node, OWL.unionOf))) if g.value(node, OWL.unionOf) is not None else [node]
+    return tuple(sorted(str(m)[len(NAMESPACE):] for m in members if str(m).startswith(NAMESPACE)))
+
+
+def _tuple(names) -> str:
+    """A tuple of strings as Python source, in double quotes."""
+    return "(" + ", ".join(f'"{n}"' for n in names) + ("," if len(names) == 1 else "") + ")"
+
+
+def render_relations(source: Path = SOURCE) -> str:
+    """``relations.py``: the domain and range of every kg: object property, and its kg: super-properties."""
+    g = Graph().parse(source, format="turtle")
+    props = sorted(name for kind, name in terms(g) if kind == OWL.ObjectProperty)
+    lines = [
+        '"""The kg: relations as Python: what each may join and what it implies, ``from kg.ontology.relations',
+        'import DOMAIN_RANGE``.',
+        "",
+        f"GENERATED from ontology/kg.ttl by ``{COMMAND}``: do not edit, edit kg.ttl and",
+        "regenerate (a test fails when this file is out of date).",
+        '"""',
+        "",
+        "#: relation -> (classes of its subject, classes of its object): ``rdfs:domain`` and ``rdfs:range``,",
+        "#: a union listed member by member (local names of kg: classes).",
+        "DOMAIN_RANGE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {",
+    ]
+    for name in props:
+        node = URIRef(NAMESPACE + name)
+        domain = tuple(sorted({c for d in g.objects(node, RDFS.domain) for c in _classes(g, d)}))
+        range_ = tuple(sorted({c for r in g.objects(node, RDFS.range) for c in _classes(g, r)}))
+        lines.append(f'    "{name}": ({_tuple(domain)}, {_tuple(range_)}),')
+    lines += ["}", "",
+              "#: relation -> the kg: relations it is an ``rdfs:subPropertyOf`` (each of its facts is a fact of those).",
+              "SUPER_PROPERTIES: dict[str, tuple[str, ...]] = {"]
+    for name in props:
+        supers = sorted(str(o)[len(NAMESPACE):] for o in g.objects(URIRef(NAMESPACE + name), RDFS.subPropertyOf)
+                        if isinstance(o, URIRef) and str(o).startswith(NAMESPACE))
+        if supers:
+            lines.append(f'    "{name}": {_tuple(supers)},')
+    lines += ["}", ""]
+    return "\n".join(lines)
+
+
+def outputs(source: Path = SOURCE) -> dict[Path, str]:
+    """Each generated file and the text kg.ttl gives it."""
+    return {TARGET: render(source), RELATIONS_TARGET: render_relations(source)}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args not in ([], ["--check"]):
-        print("usage: python -m kg.vocab_gen [--check]", file=sys.stderr)
+        print(f"usage: {COMMAND} [--check]", file=sys.stderr)
         return 2
-    text = render()
-    if args == ["--check"]:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET}: out of date with {SOURCE}; run python -m kg.vocab_gen", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    stale = 0
+    for target, text in outputs().items():
+        if args == ["--check"]:
+            current = target.read_text(encoding="utf-8") if target.exists() else ""
+            if current != text:
+                print(f"{target}: out of date with {SOURCE}; run {COMMAND}", file=sys.stderr)
+                stale = 1
+        else:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target}")
+    return stale
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ What a query sees
     (a query during a build sees the old graph or the new one, never a mix): every triple of every
     graph, each once, except provenance (triples about nodes of a type in
     :data:`PROVENANCE_TYPES` and triples with a predicate in :data:`PROVENANCE_PREDICATES`). A test
-    checks that this is exactly ``graph.ttl`` for a graph written by :mod:`kg.graph`. A folder with
+    checks that this is exactly ``graph.ttl`` for a graph written by :mod:`kg.rdf`. A folder with
     only ``graph.ttl`` is loaded into the default graph as it is.
 
 ``OUT/store/`` is also a plain Oxigraph database: ``oxigraph serve-read-only --location OUT/store``
@@ -38,7 +38,6 @@ import gc
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -47,76 +46,34 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from kg.errors import BadInput, RunFailed
+from kg.errors import RunFailed
+from kg.files import umask, write_atomic
+from kg.ontology.namespaces import KG_NAMESPACE, PROV, RDF
+from kg.rdf.files import GraphError, GraphNotFoundError, graph_file, unreadable
+
+__all__ = ["STORE_DIR", "MANIFEST", "StoreError", "StoreUnavailable", "store_path", "read_manifest",
+           "store_is_current", "store_lock", "load_store", "replace_store", "graph_is_loaded", "open_store",
+           "open_rdflib", "PROVENANCE_TYPES", "PROVENANCE_PREDICATES"]
 
 STORE_DIR = "store"
 MANIFEST = "kg-store.json"
-GRAPH_FILES = ("graph.trig", "graph.ttl")  # in order of preference
 LOCK_FILE = ".store.lock"
 _TMP_PREFIX = ".store-tmp-"
 _OLD_PREFIX = ".store-old-"
 _MANIFEST_VERSION = 2  # 2: the default graph holds the merged facts (1: none; queries used the union)
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_PROV = "http://www.w3.org/ns/prov#"
-_KG = "https://example.org/cnqkg/ontology#"
 #: Nodes that are provenance, not facts: reified relations, qualified derivations of posts, source files.
-PROVENANCE_TYPES = (_RDF + "Statement", _PROV + "Derivation", _KG + "SourceFile")
+PROVENANCE_TYPES = (RDF + "Statement", PROV + "Derivation", KG_NAMESPACE + "SourceFile")
 #: Predicates that are provenance on a fact's own node (an entity's or a post's document).
-PROVENANCE_PREDICATES = (_PROV + "wasDerivedFrom", _PROV + "qualifiedDerivation")
+PROVENANCE_PREDICATES = (PROV + "wasDerivedFrom", PROV + "qualifiedDerivation")
 
 
-class StoreError(BadInput, RuntimeError):
-    """The store could not be built or opened (bad graph file, unreadable folder)."""
-
-
-class GraphNotFoundError(StoreError, FileNotFoundError):
-    """No built graph where one was expected: the folder, or its graph.trig and graph.ttl, are missing."""
-
-
-class GraphUnreadable(StoreError, ValueError):
-    """A graph file that does not parse (the message has the parser's line and column)."""
+class StoreError(GraphError):
+    """The store could not be built or opened (a graph file missing or unreadable, an unreadable folder)."""
 
 
 class StoreUnavailable(RunFailed, StoreError):
     """The store cannot be opened, or its graph file changed while it was loaded."""
-
-
-def graph_file(out_dir: str | os.PathLike) -> Path:
-    """The graph file the store is built from: ``OUT/graph.trig`` if present, else ``OUT/graph.ttl``.
-
-    Raises :class:`GraphNotFoundError`, with the message every command prints for a missing build.
-    """
-    out = Path(out_dir)
-    for name in GRAPH_FILES:
-        p = out / name
-        if p.is_file():
-            return p
-    hint = f"(build one with `kg build PATH... -o {out}`)"
-    if not out.is_dir():
-        raise GraphNotFoundError(f"{out}: no such folder {hint}")
-    raise GraphNotFoundError(f"{out}: no graph.trig or graph.ttl in this folder {hint}")
-
-
-_ONTOLOGY_GRAPH = re.compile(r"^<([^<>\s]+/)graph/ontology> \{$", re.M)
-
-
-def id_namespace_of(path: str | os.PathLike) -> str | None:
-    """The namespace ``BASE/id/`` a build minted the IRIs of a graph file in (``kg build
-    --base-iri``), read from the name of its ontology graph, ``<BASE/id/graph/ontology> {``, at the
-    top of ``graph.trig``; None for a file without one (``graph.ttl``, a graph made elsewhere)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16).decode("utf-8", "ignore")
-    except OSError:
-        return None
-    mt = _ONTOLOGY_GRAPH.search(head)
-    return mt.group(1) if mt else None
-
-
-def unreadable(path: str | os.PathLike, error: SyntaxError) -> GraphUnreadable:
-    """The error for a graph file pyoxigraph cannot parse (one line: the file, line and column)."""
-    return GraphUnreadable(f"{path}: not a readable graph: {getattr(error, 'msg', None) or error}")
 
 
 def store_path(out_dir: str | os.PathLike) -> Path:
@@ -141,17 +98,7 @@ def read_manifest(out_dir: str | os.PathLike) -> dict | None:
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=1)
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, folder / MANIFEST)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def store_is_current(out_dir: str | os.PathLike) -> bool:
@@ -213,7 +160,7 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False) -> Pa
         st = src.stat()
         digest = _sha256(src)
         tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~umask())
         try:
             started = time.perf_counter()
             quads, facts = _bulk_load(tmp, src)

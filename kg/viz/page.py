@@ -1,7 +1,7 @@
 """The interactive HTML page of the graph: one self-contained file that works with no network.
 
 pyvis builds the nodes, edges and vis-network options; the page is our own Jinja template
-(``kg/templates/graph.html.jinja``) with vis-network's JavaScript and CSS (shipped inside the
+(``kg/viz/templates/graph.html.jinja``) with vis-network's JavaScript and CSS (shipped inside the
 pyvis package) inlined, and a small plain-JavaScript interface: a legend that filters by type,
 a relation filter, a search by name or alias, and a side panel with the type, aliases, posts and
 evidence (sentence and source document, with every relation the sentence states) of the node or
@@ -10,7 +10,7 @@ edge under the mouse or clicked.
 On opening, the page shows the largest connected part fitted to the window, with the names of its
 best-connected entities drawn 14 px high where they do not overlap (the other names appear from 8 px
 as one zooms in); entities with no relation are not drawn but listed, by type, under the filters.
-Positions are computed ahead (:mod:`kg.layout`) and physics is off unless asked for. Above
+Positions are computed ahead (:mod:`kg.viz.layout`) and physics is off unless asked for. Above
 ``DETAIL_MAX_NODES`` nodes, only the selected node's edges are labelled, and the page draws at a
 level of detail: vis-network holds only what is big enough on the screen to be seen or pointed at,
 the page draws the rest itself as dots and hairlines, one path per colour (vis-network draws each
@@ -20,33 +20,39 @@ Nothing from a document is ever HTML: the graph goes into the page as JSON insid
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the
 page builds every text with ``textContent``. The same graph gives the same bytes.
 
->>> from kg.network import _example_graph, load_network
->>> html = render_html(load_network(_example_graph()))
+>>> from kg.network import load_network
+>>> from kg.network.examples import example_graph
+>>> html = render_html(load_network(example_graph()))
 >>> html.startswith("<!DOCTYPE html>") and "质量论坛" in html and "https://" not in _scripts_removed(html)
 True
->>> sub, centre = focus_subgraph(load_network(_example_graph()), "某某协会", hops=1)
+>>> sub, centre = focus_subgraph(load_network(example_graph()), "某某协会", hops=1)
 >>> sorted(a["label"] for _, a in sub.nodes(data=True))
 ['中国某某协会', '王明']
 """
 
 from __future__ import annotations
 
-import difflib
 import html as _html
 import json
 import math
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import BadUsage
-from kg.layout import layout_positions
+from kg.files import write_atomic
+from kg.network.load import load_network
+from kg.network.lookup import find_node
+from kg.network.views import neighbourhood
+from kg.ontology import relation_labels, type_labels
+from kg.report import truncate
+from kg.viz.layout import layout_positions
 
-__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "FocusNotFound",
-           "TYPE_STYLES", "DETAIL_MAX_NODES"]
+__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
+           "DETAIL_MAX_NODES"]
 
 #: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
 #: curved; above, edges are straight and labelled on the selected node only, and the page draws at a
@@ -73,42 +79,22 @@ _VIS_DIR = "lib/vis-9.1.2"
 DETAIL_KEYS = ("info", "edge_info", "evidence", "docs", "sentences", "extractors")  # parsed by the page on demand
 
 
-class FocusNotFound(BadUsage, LookupError):
-    """No entity has the name or alias asked for; ``suggestions`` are close names."""
-
-    def __init__(self, name: str, suggestions: list[str]):
-        self.name, self.suggestions = name, suggestions
-        msg = f"no entity named {name!r} in the graph"
-        if suggestions:
-            msg += "; close matches: " + ", ".join(suggestions)
-        super().__init__(msg)
-
-    def __str__(self) -> str:  # KeyError-style quoting would hide the message
-        return self.args[0]
-
-
 def _as_network(G, ontology=None) -> nx.MultiDiGraph:
     if isinstance(G, nx.Graph):
         return G
-    from kg.network import load_network
-
     return load_network(G, ontology)
 
 
 def focus_subgraph(G, name: str, hops: int = 2) -> tuple[nx.MultiDiGraph, str]:
-    """The entities at most ``hops`` steps from the one named ``name`` (label or alias), and its node.
+    """The entities at most ``hops`` steps from the one ``name`` stands for, and its node.
 
-    Raises :class:`FocusNotFound` (with close names, if any) when no label or alias has it.
+    The name is looked up by the rule of :mod:`kg.lookup` (:func:`kg.network.lookup.find_node`): an
+    unknown name raises :class:`kg.lookup.NameNotFound` with close names, an ambiguous one
+    :class:`kg.lookup.AmbiguousName` with the candidates.
     """
-    from kg.network import find_nodes, neighbourhood
-
     G = _as_network(G)
-    found = find_nodes(G, name)
-    if not found:
-        names = sorted({a.get("label", "") for _, a in G.nodes(data=True)}
-                       | {x for _, a in G.nodes(data=True) for x in a.get("aliases", ())})
-        raise FocusNotFound(name, difflib.get_close_matches(name.strip(), names, n=5, cutoff=0.4))
-    return neighbourhood(G, found[0], hops), found[0]
+    centre = find_node(G, name)
+    return neighbourhood(G, centre, hops), centre
 
 
 def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None = None,
@@ -121,8 +107,6 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     largest connected part, which the page fits to the window on opening, and ``hubs`` the nodes of
     that part with the most neighbours, most first, whose names the page draws legibly there.
     """
-    from kg.network import relation_labels, type_labels
-
     net = _pyvis_network()
     types, rels = type_labels(ontology), relation_labels(ontology)
     order = sorted(G, key=str)
@@ -130,58 +114,18 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     degree = dict(G.degree())
     drawn = [n for n in order if degree[n] or n == focus]
     isolated = [n for n in order if not (degree[n] or n == focus)]
-    unconnected = set(isolated)
     H = G.subgraph(drawn)
-    pos = layout_positions(H, seed=seed)
     neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
     parts = sorted(nx.connected_components(H.to_undirected(as_view=True)), key=lambda c: (-len(c), min(map(str, c))))
     main = sorted(parts[0], key=str) if parts else []
     hubs = sorted(main, key=lambda n: (-neighbours[n], str(n)))[:HUBS]
-    size = _sizes(neighbours)
     big = len(drawn) > DETAIL_MAX_NODES
     physics = bool(physics)  # off unless asked: the opening view is fitted and named for the layout as computed
     ev_table = _EvidenceTable()
-    info, type_count = [], {}
-    for n in drawn + isolated:
-        a = G.nodes[n]
-        t = a.get("type", "")
-        type_count[t] = type_count.get(t, 0) + 1
-        info.append({
-            "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": t,
-            "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
-            "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
-                       "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
-            "sources": list(a.get("sources", ())),
-            # [evidence row, [[predicate, other node, "out"|"in"], ...]]: every relation of the sentence
-            "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
-                                            for r in e.get("relations") or
-                                            [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
-                         for e in a.get("evidence", ())],
-        })
-        if n in unconnected:
-            continue
-        options = dict(group=t, x=pos[n][0], y=pos[n][1], size=size[n])
-        if n == focus:
-            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
-            options.update(borderWidth=4, font={"size": 18}, shadow=True,
-                           color={"background": colour, "border": "#1F2933",
-                                  "highlight": {"background": colour, "border": "#1F2933"}})
-        net.add_node(ids[n], label=_short(a.get("label") or str(n)), **options)
-    for nd in net.nodes:
-        nd.pop("shape", None)  # pyvis' default; the node's group gives its shape
-    edge_info, rel_count = [], {}
-    edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
-    for i, (u, v, k, a) in enumerate(edges):
-        p = a.get("predicate", str(k))
-        rel_count[p] = rel_count.get(p, 0) + 1
-        zh = a.get("label_zh") or rels.get(p, {}).get("zh", p)
-        en = rels.get(p, {}).get("en") or a.get("label_en") or p
-        label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
-        net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
-        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
-                          "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
-    for e in net.edges:
-        e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
+    info = [_node_info(G.nodes[n], n, ids, ev_table) for n in drawn + isolated]
+    _draw_nodes(net, G, drawn, ids, focus, layout_positions(H, seed=seed), _sizes(neighbours))
+    edge_info, rel_count = _draw_edges(net, G, ids, rels, big, ev_table)
+    type_count = Counter(i["type"] for i in info)
     type_zh = {a.get("type"): a.get("type_zh") for _, a in G.nodes(data=True) if a.get("type_zh")}
     legend = [{"type": t, "zh": types.get(t, {}).get("zh") or type_zh.get(t, t), "en": types.get(t, {}).get("en", t),
                "shape": TYPE_STYLES.get(t, _OTHER_STYLE)[0], "color": TYPE_STYLES.get(t, _OTHER_STYLE)[1],
@@ -199,6 +143,58 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
         "legend": legend, "relations": relations, **ev_table.tables(),
         "options": _options(net, legend, physics, big),
     }
+
+
+def _node_info(a: dict, n, ids: dict, ev_table: "_EvidenceTable") -> dict:
+    """What the side panel shows of a node: names, dates, posts, sources and evidence (by index)."""
+    return {
+        "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": a.get("type", ""),
+        "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
+        "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
+                   "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
+        "sources": list(a.get("sources", ())),
+        # [evidence row, [[predicate, other node, "out"|"in"], ...]]: every relation of the sentence
+        "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
+                                        for r in e.get("relations") or
+                                        [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
+                     for e in a.get("evidence", ())],
+    }
+
+
+def _draw_nodes(net, G: nx.MultiDiGraph, drawn: list, ids: dict, focus, pos: dict, size: dict) -> None:
+    """The canvas' nodes: at their computed positions, sized by their neighbours, the focus marked."""
+    for n in drawn:
+        a = G.nodes[n]
+        t = a.get("type", "")
+        options = dict(group=t, x=pos[n][0], y=pos[n][1], size=size[n])
+        if n == focus:
+            colour = TYPE_STYLES.get(t, _OTHER_STYLE)[1]
+            options.update(borderWidth=4, font={"size": 18}, shadow=True,
+                           color={"background": colour, "border": "#1F2933",
+                                  "highlight": {"background": colour, "border": "#1F2933"}})
+        net.add_node(ids[n], label=_short(a.get("label") or str(n)), **options)
+    for nd in net.nodes:
+        nd.pop("shape", None)  # pyvis' default; the node's group gives its shape
+
+
+def _draw_edges(net, G: nx.MultiDiGraph, ids: dict, rels: dict, big: bool, ev_table: "_EvidenceTable"
+                ) -> tuple[list[dict], dict[str, int]]:
+    """The canvas' edges (labelled in Chinese and English unless ``big``), their panel data and the
+    number of edges of each relation."""
+    edge_info, rel_count = [], {}
+    edges = sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
+    for i, (u, v, k, a) in enumerate(edges):
+        p = a.get("predicate", str(k))
+        rel_count[p] = rel_count.get(p, 0) + 1
+        zh = a.get("label_zh") or rels.get(p, {}).get("zh", p)
+        en = rels.get(p, {}).get("en") or a.get("label_en") or p
+        label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
+        net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
+        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
+                          "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
+    for e in net.edges:
+        e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
+    return edge_info, rel_count
 
 
 def _sizes(neighbours: dict, smallest: float = 8.0, largest: float = 30.0) -> dict:
@@ -238,8 +234,8 @@ class _EvidenceTable:
 
 
 def _short(label: str, width: int = 18) -> str:
-    """The label drawn on the canvas (the panel and the search use the full one)."""
-    return label if len(label) <= width else label[:width - 1] + "…"
+    """The label drawn on the canvas, at most ``width`` characters (the panel and the search use the full one)."""
+    return truncate(label, width, width_of=len)
 
 
 def _type_order(counts: dict[str, int]) -> list[str]:
@@ -347,7 +343,7 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
     """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
 
     ``focus`` (a name or alias) limits the page to the entities at most ``hops`` steps from that
-    entity (:class:`FocusNotFound` if there is none). ``physics`` (off by default) lets the nodes
+    entity (:func:`focus_subgraph`). ``physics`` (off by default) lets the nodes
     move and settle in the page; the opening view is fitted again once they settle.
     """
     from markupsafe import Markup
@@ -369,8 +365,6 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
 
 def write_html(G, path: str | os.PathLike, **kwargs) -> Path:
     """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
-    from kg.graph import write_atomic
-
     path = Path(path)
     write_atomic(path, render_html(G, **kwargs).encode("utf-8"))
     return path
@@ -387,8 +381,6 @@ class Page:
                 f'border:1px solid #ddd" sandbox="allow-scripts"></iframe>')
 
     def save(self, path: str | os.PathLike) -> Path:
-        from kg.graph import write_atomic
-
         write_atomic(Path(path), self.html.encode("utf-8"))
         return Path(path)
 

@@ -1,0 +1,320 @@
+"""The knowledge graph as a networkx graph: entities as nodes, relations and posts as edges.
+
+The view, the analytics and the exports all start here. It reads what ``kg build`` wrote
+(``OUT/graph.trig``, with provenance; ``OUT/graph.ttl`` if there is no TriG, or first when provenance
+is not needed: :func:`kg.rdf.graph_source`) or any rdflib graph, so it works on a build output
+without the extraction pipeline.
+
+Nodes are entity IRIs with plain attributes::
+
+    label, type ("Association"), type_zh ("社会团体"), aliases [str], date, end_date,
+    posts [{"title", "organization", "organization_iri"}], sources [doc id],
+    evidence [{"doc", "sentence", "start", "end", "extractor", "confidence", "predicate", "relations"}]
+
+A node's ``evidence`` holds each sentence once; its ``relations`` are every relation that sentence
+states about the node, ``{"predicate", "other" (the node at the other end), "direction"}`` (``"out"``
+when the node is the subject), in (predicate, other) order; ``predicate`` is the first of them.
+
+Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"memberOf:会长"``)::
+
+    predicate, label_zh ("主办"), label_en ("hosted"), confidence (highest), evidence [...]
+
+>>> from kg.network.examples import example_graph
+>>> from kg.rdf import ID
+>>> G = load_network(example_graph())
+>>> sorted(G.nodes[str(ID["person/王明"])].items())[:3]
+[('aliases', []), ('date', None), ('end_date', None)]
+>>> sorted((G.nodes[u]["label"], k, G.nodes[v]["label"]) for u, v, k in G.edges(keys=True))
+[('王明', 'memberOf:会长', '中国某某协会'), ('王明', 'spokeAt', '质量论坛')]
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote
+
+import networkx as nx
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDFS, SKOS
+
+from kg.ontology import local_name, relation_labels, type_labels
+from kg.ontology.vocab import KG
+from kg.rdf import ID, ORG, graph_source, id_namespace_of
+from kg.rdf.files import unreadable
+
+__all__ = ["load_network"]
+
+_KG = str(KG)
+_SOURCE = str(ID["source/"])
+_SKIP_TYPES = {"SourceFile"}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_TYPE, _LABEL, _ALT, _DERIVED = str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(PROV.wasDerivedFrom)
+_STATEMENT, _SUBJECT, _PREDICATE, _OBJECT = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
+_DATE, _END_DATE, _CONFIDENCE, _SENTENCE = str(KG.date), str(KG.endDate), str(KG.confidence), str(KG.sentenceText)
+_START, _END, _EXTRACTOR = str(KG.startOffset), str(KG.endOffset), str(KG.extractor)
+_MEMBERSHIP, _MEMBER, _ROLE, _ORGANIZATION = str(ORG.Membership), str(ORG.member), str(ORG.role), str(ORG.organization)
+_QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
+
+
+class _Blank(str):
+    """A blank node's id in an :class:`_Index` (IRIs are plain ``str``)."""
+
+
+class _Lit(tuple):
+    """A literal in an :class:`_Index`: ``(lexical form, language or None, datatype IRI or None)``."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str, lang: str | None, datatype: str | None):
+        return tuple.__new__(cls, (value, lang, datatype))
+
+    def __str__(self) -> str:
+        return self[0]
+
+
+_Index = dict  # subject -> predicate IRI -> {object: None} (an ordered set); terms as above
+
+
+def _read(source, provenance: bool) -> tuple[_Index, str | None]:
+    """The triples of ``source`` (the union of its named graphs, each triple once) as an index,
+    and the namespace its IRIs were minted in (``BASE/id/``, None if it does not say).
+
+    Files are parsed with pyoxigraph into plain dicts keyed by strings: a 10,000-entity TriG
+    (400k triples) loads several times faster than through ``rdflib.Dataset``.
+    """
+    if isinstance(source, Graph):
+        names = [str(g.identifier) for g in source.graphs()] if source.context_aware else []
+        minted = next((n[:-len("graph/ontology")] for n in names if n.endswith("/id/graph/ontology")), None)
+        return _index_rdflib(source), minted
+    path = graph_source(source, provenance=provenance)  # GraphNotFoundError names what is missing
+    return _index_file(path), id_namespace_of(path)
+
+
+def _index_file(path: Path) -> _Index:
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE
+    memo: dict = {}
+    get = memo.get
+    named, blank = ox.NamedNode, ox.BlankNode
+
+    def term(t):
+        if isinstance(t, named):
+            r = t.value
+        elif isinstance(t, blank):
+            r = _Blank(t.value)
+        else:
+            dt = t.datatype.value
+            r = _Lit(t.value, t.language, None if t.language or dt == _XSD_STRING else dt)
+        memo[t] = r
+        return r
+
+    spo: _Index = {}
+    with path.open("rb") as f:
+        try:
+            for q in ox.parse(f, format=fmt):
+                s, p, o = q.subject, q.predicate, q.object
+                s, p, o = get(s) or term(s), get(p) or term(p), get(o) or term(o)
+                po = spo.get(s)
+                if po is None:
+                    po = spo[s] = {}
+                objs = po.get(p)
+                if objs is None:
+                    objs = po[p] = {}
+                objs[o] = None
+        except SyntaxError as e:
+            raise unreadable(path, e) from None
+    return spo
+
+
+def _index_rdflib(g: Graph) -> _Index:
+    def term(t):
+        if isinstance(t, URIRef):
+            return str(t)
+        if isinstance(t, Literal):
+            dt = str(t.datatype) if t.datatype is not None else None
+            return _Lit(str(t), t.language, None if t.language or dt == _XSD_STRING else dt)
+        return _Blank(str(t))
+
+    spo: _Index = {}
+    # a Dataset's quads, not its triples: rdflib 7.6 warns on every Dataset.triples (default_context)
+    triples = ((s, p, o) for s, p, o, _ in g.quads((None, None, None, None))) if g.context_aware else g
+    for s, p, o in triples:
+        spo.setdefault(term(s), {}).setdefault(term(p), {})[term(o)] = None
+    return spo
+
+
+def _doc_id(source, prefix: str = _SOURCE) -> str:
+    """A document's id from its source IRI (``prefix`` is ``BASE/id/source/``)."""
+    s = str(source)
+    return unquote(s[len(prefix):]) if s.startswith(prefix) else s
+
+
+class _Triples:
+    """A graph's triples (:data:`_Index`), asked as :func:`load_network` asks them."""
+
+    _none: dict = {}
+
+    def __init__(self, spo: _Index, minted: str | None):
+        self.spo = spo
+        self.source_prefix = (minted or str(ID)) + "source/"
+        self.typed = [(s, t) for s, po in spo.items() for t in po.get(_TYPE, ())]
+
+    def objects(self, s, p) -> dict:
+        return self.spo.get(s, self._none).get(p, self._none)
+
+    def value(self, s, p):
+        return next(iter(self.objects(s, p)), None)
+
+    def label(self, s) -> str | None:
+        """The ``@zh`` label of ``s`` (else any label)."""
+        labels = self.objects(s, _LABEL)
+        for o in labels:
+            if isinstance(o, _Lit) and o[1] == "zh":
+                return o[0]
+        return str(next(iter(labels))) if labels else None
+
+    def of_type(self, cls: str) -> list:
+        return [s for s, t in self.typed if t == cls]
+
+    def doc_id(self, iri) -> str:
+        return _doc_id(iri, self.source_prefix)
+
+    def evidence(self, node, sentence: bool = True) -> dict:
+        """Where a statement (or a post's derivation) was read, as a plain dict."""
+        return {"doc": self.doc_id(self.value(node, _DERIVED if sentence else _ENTITY) or ""),
+                "sentence": str(self.value(node, _SENTENCE) or "") if sentence else "",
+                "start": _int(self.value(node, _START)), "end": _int(self.value(node, _END)),
+                "extractor": str(self.value(node, _EXTRACTOR) or ""), "confidence": _float(self.value(node, _CONFIDENCE))}
+
+
+def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True) -> nx.MultiDiGraph:
+    """A ``MultiDiGraph`` of the entities and the relations between them.
+
+    ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
+    is one edge however many documents state it; its ``evidence`` lists every statement of it.
+    With ``provenance=False`` a build folder is read from its ``graph.ttl`` when there is one (the
+    same entities and relations without their evidence and sources: a fraction of the triples).
+    """
+    t = _Triples(*_read(source, provenance))
+    rel_names = relation_labels(ontology)
+    G = nx.MultiDiGraph()
+    _add_entities(G, t, type_labels(ontology))
+    _add_relations(G, t, rel_names)
+    _add_posts(G, t, rel_names)
+    for _, attrs in G.nodes(data=True):
+        attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
+        attrs["evidence"] = _dedupe(attrs["evidence"])
+    return G
+
+
+def _node(G: nx.MultiDiGraph, iri) -> str | None:
+    return iri if type(iri) is str and iri in G else None
+
+
+def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict) -> None:
+    """A node for everything typed with a ``kg:`` class (source files aside), with its names, dates, sources."""
+    for s, cls in t.typed:
+        if type(s) is not str or type(cls) is not str or not cls.startswith(_KG) or s.startswith(_KG):
+            continue
+        kind = local_name(cls)
+        if kind in _SKIP_TYPES:
+            continue
+        G.add_node(s, iri=s, label=t.label(s) or local_name(s),
+                   type=kind, type_zh=type_names.get(kind, {}).get("zh", kind), aliases=[], date=None, end_date=None,
+                   posts=[], sources=[], evidence=[])
+    for n, attrs in G.nodes(data=True):
+        attrs["aliases"] = sorted({str(a) for a in t.objects(n, _ALT)} - {attrs["label"]})
+        d, e = t.value(n, _DATE), t.value(n, _END_DATE)
+        attrs["date"] = str(d) if d is not None else None
+        attrs["end_date"] = str(e) if e is not None else None
+        attrs["sources"] = sorted({t.doc_id(o) for o in t.objects(n, _DERIVED)})
+
+
+def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
+    """An edge for each relation between two entities, with the evidence of its statements (``rdf:Statement``)."""
+    evidence: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for st in t.of_type(_STATEMENT):
+        s, p, o = t.value(st, _SUBJECT), t.value(st, _PREDICATE), t.value(st, _OBJECT)
+        if s is not None and p is not None and o is not None:
+            evidence[(str(s), local_name(p), str(o))].append(t.evidence(st))
+    for s, po in t.spo.items():
+        u = _node(G, s)
+        if u is None:
+            continue
+        for p, objs in po.items():
+            key = local_name(p) if type(p) is str and p.startswith(_KG) else None
+            if key not in rel_names:
+                continue
+            for v in filter(None, (_node(G, o) for o in objs)):
+                ev = sorted(evidence.get((u, key, v), []), key=_evidence_order)
+                confs = [e["confidence"] for e in ev if e["confidence"] is not None]
+                G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
+                           label_en=rel_names[key]["en"], confidence=max(confs) if confs else None, evidence=ev)
+                for end, other, direction in ((u, v, "out"), (v, u, "in")):
+                    G.nodes[end]["evidence"].extend(
+                        {**e, "predicate": key, "relations": [{"predicate": key, "other": other, "direction": direction}]}
+                        for e in ev)
+
+
+def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
+    """Posts (``org:Membership`` nodes): a node attribute of the person, and an edge when the body is known."""
+    for m in t.of_type(_MEMBERSHIP):
+        person = _node(G, t.value(m, _MEMBER))
+        if person is None:
+            continue
+        role = t.value(m, _ROLE)
+        title = (t.label(role) or "") if role is not None else ""
+        org = _node(G, t.value(m, _ORGANIZATION))
+        post = {"title": title, "organization": G.nodes[org]["label"] if org else None, "organization_iri": org}
+        if post not in G.nodes[person]["posts"]:
+            G.nodes[person]["posts"].append(post)
+        if org:
+            ev = sorted((t.evidence(d, sentence=False) for d in t.objects(m, _QUALIFIED)), key=_evidence_order)
+            G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,
+                       label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None,
+                       evidence=ev or _older_post_evidence(t, m))
+
+
+def _older_post_evidence(t: _Triples, m) -> list[dict]:
+    """Older graphs put the offsets and extractors on the post itself, not tied to their documents:
+    the first of each (the same whatever order the triples came in), for each document."""
+    start = min((int(str(x)) for x in t.objects(m, _START)), default=None)
+    end = min((int(str(x)) for x in t.objects(m, _END)), default=None)
+    extractor = min((str(x) for x in t.objects(m, _EXTRACTOR)), default="")
+    ev = [{"doc": t.doc_id(d), "sentence": "", "start": start, "end": end, "extractor": extractor, "confidence": None}
+          for d in sorted(set(t.objects(m, _DERIVED)))]
+    return sorted(ev, key=_evidence_order)
+
+
+def _int(v) -> int | None:
+    return int(str(v)) if v is not None else None
+
+
+def _float(v) -> float | None:
+    return float(str(v)) if v is not None else None
+
+
+def _evidence_order(e: dict) -> tuple:
+    """A total order of evidence items, so that the network does not depend on the order of the triples."""
+    return (e["doc"], e["start"] or 0, e["extractor"], e["end"] or 0, e["sentence"], -(e["confidence"] or 0))
+
+
+def _dedupe(items: list[dict]) -> list[dict]:
+    """One item per (document, sentence), holding every relation the sentence states about the node."""
+    first: dict[tuple, dict] = {}
+    for e in sorted(items, key=lambda e: (e["doc"], e["start"] or 0, e["sentence"], e["predicate"], *_evidence_order(e))):
+        k = (e["doc"], e["sentence"])
+        if k not in first:
+            first[k] = {**e, "relations": list(e["relations"])}
+        else:
+            first[k]["relations"].extend(r for r in e["relations"] if r not in first[k]["relations"])
+    out = list(first.values())
+    for e in out:
+        e["relations"].sort(key=lambda r: (r["predicate"], r["other"], r["direction"]))
+        e["predicate"] = e["relations"][0]["predicate"]
+    return out
+
+

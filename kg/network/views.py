@@ -1,0 +1,51 @@
+"""Views of the knowledge graph that the measures work on: the simple undirected graph of the
+entities, the entities of one kind, the neighbourhood of one.
+
+>>> from kg.network.examples import example_network
+>>> U = simple_view(example_network())
+>>> U.number_of_nodes(), U.number_of_edges(), U["p/李华"]["o/中国某某协会"]["weight"]
+(8, 8, 2)
+>>> sorted(neighbourhood(example_network(), "p/李华", 1))
+['o/中国某某协会', 'p/李华']
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from kg.records import ORGANIZATION_TYPES
+
+__all__ = ["simple_view", "of_kind", "neighbourhood"]
+
+
+def simple_view(G: nx.MultiDiGraph) -> nx.Graph:
+    """The undirected simple graph of the entities: an edge where any relation joins two of them.
+
+    ``weight`` is the number of relations (either way) between the two; self-loops are dropped.
+    """
+    U = nx.Graph()
+    U.add_nodes_from(G)
+    for u, v in G.edges():
+        if u == v:
+            continue
+        if U.has_edge(u, v):
+            U[u][v]["weight"] += 1
+        else:
+            U.add_edge(u, v, weight=1)
+    return U
+
+
+def of_kind(G: nx.Graph, kind: str | None) -> list:
+    """Nodes of a type; ``"Organization"`` is any of :data:`kg.records.ORGANIZATION_TYPES`; None is every node."""
+    if kind is None:
+        return list(G)
+    kinds = set(ORGANIZATION_TYPES) if kind == "Organization" else {kind}
+    return [n for n, t in G.nodes(data="type") if t in kinds]
+
+
+def neighbourhood(G: nx.MultiDiGraph, centre: str, hops: int = 1) -> nx.MultiDiGraph:
+    """The subgraph of the nodes at most ``hops`` steps from ``centre``, edges taken either way."""
+    if centre not in G:
+        raise KeyError(centre)
+    keep = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), centre, cutoff=hops)
+    return G.subgraph(keep).copy()

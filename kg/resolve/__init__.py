@@ -1,0 +1,38 @@
+"""Resolution: from what each document says to entities, posts and facts across the corpus.
+
+- :mod:`kg.resolve.entities`: mentions -> one entity per real-world entity (stable ids);
+- :mod:`kg.resolve.positions`: post mentions -> posts between resolved entities;
+- :mod:`kg.resolve.relations`: relation mentions -> facts within the ontology's domains and ranges.
+
+:func:`resolve_corpus` runs the three over a corpus' extractions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.records import DocumentExtraction, Position, Relation
+from kg.resolve.entities import Resolution, expand_org_name, resolve
+from kg.resolve.positions import resolve_positions
+from kg.resolve.relations import resolve_relations
+
+__all__ = ["Resolved", "Resolution", "resolve_corpus", "resolve", "resolve_positions", "resolve_relations",
+           "expand_org_name"]
+
+
+@dataclass
+class Resolved:
+    """The corpus after resolution: entities, positions and relations between entities."""
+
+    resolution: Resolution
+    positions: list[Position]
+    relations: list[Relation]
+
+
+def resolve_corpus(extractions: list[DocumentExtraction], ontology: str | None = None) -> Resolved:
+    """Entities, posts and facts of the documents' extractions, resolved across the corpus."""
+    mentions = [m for ex in extractions for m in ex.mentions]
+    res = resolve(mentions, ontology)
+    positions = resolve_positions([p for ex in extractions for p in ex.positions], mentions, res, ontology)
+    relations = resolve_relations([r for ex in extractions for r in ex.relations], mentions, res, ontology)
+    return Resolved(res, positions, relations)

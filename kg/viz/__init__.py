@@ -1,0 +1,9 @@
+"""The interactive page of the graph: positions computed ahead (:mod:`kg.viz.layout`) and one
+self-contained HTML file that works with no network (:mod:`kg.viz.page`, its template in
+``kg/viz/templates/``)."""
+
+from kg.viz.layout import SPRING_MAX, layout_positions
+from kg.viz.page import DETAIL_MAX_NODES, TYPE_STYLES, Page, focus_subgraph, page_data, render_html, show, write_html
+
+__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
+           "DETAIL_MAX_NODES", "layout_positions", "SPRING_MAX"]
