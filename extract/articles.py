@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.dates import complete, find_dates, year_in
-from kg.lexicon import load_lexicon
+from kg.ontology.lexicon import load_lexicon
 
 from .spans import SpanIndex, make_span, text_of
 

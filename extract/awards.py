@@ -18,7 +18,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import Endings, load_lexicon
+from kg.ontology.lexicon import Endings, load_lexicon
 
 from .documents import QUOTED, SENT_PUNCT
 from .spans import NAMEISH_TAGS, SpanIndex, left_extend, make_span, text_of

@@ -19,7 +19,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import Endings, load_lexicon
+from kg.ontology.lexicon import Endings, load_lexicon
 
 from .spans import CJK, make_span, text_of
 

@@ -29,7 +29,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import Endings, load_lexicon, trie_pattern
+from kg.ontology.lexicon import Endings, load_lexicon, trie_pattern
 
 from .documents import QUOTED, SENT_PUNCT
 from .spans import CJK, SpanIndex, make_span, text_of

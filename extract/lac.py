@@ -26,7 +26,7 @@ from spacy.tokens import Doc, SpanGroup
 from spacy.util import registry
 
 from kg.ingest.segment import cap_span
-from kg.lexicon import load_lexicon, trie_pattern
+from kg.ontology.lexicon import load_lexicon, trie_pattern
 
 MAX_CHUNK = 256  # LAC runs on windows of at most this many characters (bounded memory)
 MAX_BATCH_CHARS = 4096  # characters per ONNX call (rows x length); larger batches fall out of cache

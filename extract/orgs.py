@@ -19,7 +19,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import Lexicon, load_lexicon, trie_pattern
+from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 
 from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from kg.lexicon import load_lexicon, trie_pattern
+from kg.ontology.lexicon import load_lexicon, trie_pattern
 
 from .spans import CJK, SpanIndex, make_span, text_of
 

@@ -26,7 +26,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.lexicon import name_key
+from kg.ontology.lexicon import name_key
 from kg.records import Arg, Document, DocumentExtraction, Mention, PositionMention, RelationMention
 
 from . import articles as _articles  # noqa: F401  (each module registers its factory)

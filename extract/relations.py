@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.lexicon import Lexicon, load_lexicon, trie_pattern
-from kg.relations import SIGNATURES as BASE_SIGNATURES
+from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
+from kg.ontology.kinds import SIGNATURES as BASE_SIGNATURES
 
 from .articles import holding
 from .spans import SpanIndex

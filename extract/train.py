@@ -242,7 +242,7 @@ def folds_of(names: list[str], k: int) -> dict[str, int]:
 
 def _graph_scores(items: list[tuple[Document, Doc]], golds: list[Gold], ontology: str | None) -> dict:
     from kg.build import resolve_corpus
-    from kg.graph import build_graph
+    from kg.rdf import build_graph
 
     extractions = [to_records(doc, document) for document, doc in items]
     resolved = resolve_corpus(extractions, ontology)

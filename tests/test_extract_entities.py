@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from extract.pipeline import extract_document, get_nlp
 from kg.ingest import ingest_text
-from kg.lexicon import load_lexicon
+from kg.ontology.lexicon import load_lexicon
 from kg.records import ENTITY_TYPES, ORG_TYPES
 from kg.resolve import resolve
 

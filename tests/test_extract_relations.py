@@ -27,7 +27,7 @@ from extract.pipeline import extract_document
 from kg.build import resolve_corpus
 from kg.ingest import ingest_text
 from kg.records import ORG_TYPES
-from kg.relations import SIGNATURES, kind
+from kg.ontology.kinds import SIGNATURES, kind
 
 EVENT_REF = "EventRef"
 

@@ -3,8 +3,7 @@
 Every module of ``kg`` is read (its ``import`` statements, those inside functions included) and each
 ``kg`` import is checked against :data:`STAGES`: a module imports only its own package and the
 packages of earlier stages. ``extract`` (the spaCy pipeline) is reached only by ``kg.build`` and
-``kg.cli``, lazily, when a document has to be extracted; the modules kept at old paths for
-``extract/`` (:data:`SHIMS`) are imported by nothing in ``kg``.
+``kg.cli``, lazily, when a document has to be extracted.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ STAGES = [
     ["kg.cli"],
 ]
 #: Old module paths kept for ``extract/`` (names it imports), and where the names live now.
-SHIMS = {"kg.lexicon": "kg.ontology.lexicon", "kg.relations": "kg.ontology.kinds", "kg.graph": "kg.rdf.graph"}
 #: The only modules that may import ``extract`` (inside a function: only when a document is extracted).
 REACH_EXTRACT = {"kg.build", "kg.cli"}
 RANK = {pkg: i for i, stage in enumerate(STAGES) for pkg in stage}
@@ -72,11 +70,11 @@ MODULES = {module_name(p): p for p in sorted(KG.rglob("*.py"))}
 
 
 def test_every_package_has_a_stage():
-    packages = {package_of(m) for m in MODULES if m != "kg"} - set(SHIMS)
+    packages = {package_of(m) for m in MODULES if m != "kg"}
     assert packages == set(RANK), "a package of kg is missing from STAGES, or STAGES names one that is gone"
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "kg" and package_of(m) not in SHIMS))
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "kg"))
 def test_imports_run_one_way(module):
     mine = package_of(module)
     wrong = []
@@ -84,9 +82,7 @@ def test_imports_run_one_way(module):
         if not name.startswith("kg.") or package_of(name) == mine:
             continue
         target = package_of(name)
-        if target in SHIMS:
-            wrong.append(f"line {line}: {name} is kept for extract/ only; import {SHIMS[target]}")
-        elif RANK[target] >= RANK[mine]:
+        if RANK[target] >= RANK[mine]:
             wrong.append(f"line {line}: {name} (a stage after or beside {mine})")
     assert not wrong, f"{module}: " + "; ".join(wrong)
 
@@ -117,15 +113,6 @@ def test_no_import_cycles_between_modules():
     for m in sorted(graph):
         if m not in state:
             visit(m, [m])
-
-
-def test_shims_only_re_export():
-    """The old paths hold no code of their own: a docstring, imports from the new home, ``__all__``."""
-    for old, new in SHIMS.items():
-        body = ast.parse(MODULES[old].read_text(encoding="utf-8")).body
-        kinds = [type(node).__name__ for node in body]
-        assert kinds[0] == "Expr" and set(kinds[1:-1]) == {"ImportFrom"} and kinds[-1] == "Assign", old
-        assert all(node.module.startswith(new.rsplit(".", 1)[0]) for node in body[1:-1]), old
 
 
 # --- what importing costs ---------------------------------------------------------------------------
