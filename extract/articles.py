@@ -48,9 +48,7 @@ class ArticleLinker:
 
     def __init__(self, nlp: Language, name: str, ontology: str | None = None):
         self.name = name
-        lex = load_lexicon(ontology)
-        self.kinds = dict(lex.event_heads)
-        self.heads = sorted(lex.event_heads, key=len, reverse=True)
+        self.heads = sorted(load_lexicon(ontology).event_heads, key=len, reverse=True)
 
     def __call__(self, doc: Doc) -> Doc:
         events = sorted(doc.spans.get("events", []), key=lambda s: s.start_char)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, SpanGroup
 
 from kg.ontology.lexicon import Endings, load_lexicon
 

@@ -360,7 +360,7 @@ class RelationExtractor:
         seen: set = set()
 
         def emit(s: Item, pred: str, o: Item, ts: int, te: int, conf: float, rule: str, src: str) -> None:
-            subj, obj = current.bind(s, base + ts), current.bind(o, base + ts)
+            subj, obj = current.bind(s), current.bind(o)
             if subj is None or obj is None or subj == obj:
                 return
             key = (subj.start_char, subj.end_char, pred, obj.start_char, obj.end_char)
@@ -387,7 +387,6 @@ class _CurrentEvent:
     said to host the article's events, and an award that heads the list below it."""
 
     def __init__(self, doc: Doc, art):
-        self.doc = doc
         self.main = art.main_event
         self.now = art.main_event
         self.headline = art.headline
@@ -400,7 +399,7 @@ class _CurrentEvent:
                 self.now = it.span._.info.refers_to or it.span
                 return
 
-    def bind(self, item: Item, pos: int) -> Span | None:
+    def bind(self, item: Item) -> Span | None:
         if item.kind != EVENT_REF:
             if item.span is not None and item.span._.info is not None and item.span._.info.refers_to is not None:
                 return item.span._.info.refers_to  # 协会 for its body, a headline's short name for the event

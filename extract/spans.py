@@ -17,7 +17,6 @@ from typing import Iterable
 from spacy.tokens import Doc, Span
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-CJK_RE = re.compile(f"[{CJK}]")
 NAME_CHAR = re.compile(f"[{CJK}A-Za-z0-9]")
 NAMEISH_TAGS = frozenset({"n", "nz", "nw", "LOC", "ORG", "vn", "an", "j", "s", "nt", "ns"})
 STOP_TAGS = frozenset({"w", "v", "vd", "p", "u", "c", "d", "r", "xc", "PER", "TIME", "q", "f", "_SP"})
