@@ -116,12 +116,13 @@ class _Locator:
         self.sentences = list(document.sentences)
         self.starts = [s.clean_start for s in self.sentences]
         self.articles = [(a.span.start_char, a.index) for a in doc._.articles]
+        self.article_starts = [s for s, _ in self.articles]
 
     def sentence(self, char: int) -> int:
         return max(0, bisect.bisect_right(self.starts, char) - 1)
 
     def article(self, char: int) -> int:
-        k = bisect.bisect_right([s for s, _ in self.articles], char) - 1
+        k = bisect.bisect_right(self.article_starts, char) - 1
         return self.articles[k][1] if k >= 0 else 0
 
     def original(self, start: int, end: int) -> tuple[int, int]:

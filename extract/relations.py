@@ -367,6 +367,8 @@ class RelationExtractor:
             if key in seen:
                 return
             seen.add(key)
+            if src == "rule" and pred == "hosted" and s.kind == ORG and s.span is not None:  # may award at its events
+                current.hosts.setdefault((s.span.start_char, s.span.end_char), Item(-1, -1, s.kind, s.label, s.text, s.span))
             feats = ctx.features(s, pred, o, obj, ts, te, src, rule)
             if te <= ts:  # no word states it: the words that show it are the argument the sentence names
                 ts, te = next(((it.start, it.end) for it in (s, o) if it.span is not None and it.start >= 0
@@ -477,8 +479,6 @@ class _Context:
     def features(self, s: Item, pred: str, o: Item, obj: Span, ts: int, te: int, src: str, rule: str) -> dict:
         text, current = self.text, self.current
         f = {f"src={src}", f"family={rule.split(':')[0]}", f"stype={s.label}"}
-        if src == "rule" and pred == "hosted" and s.kind == ORG and s.span is not None:
-            current.hosts.setdefault((s.span.start_char, s.span.end_char), Item(-1, -1, s.kind, s.label, s.text, s.span))
         if te > ts:
             f.add(f"trig={text[ts:te]}")
             if s.span is not None and 0 <= s.end <= ts:
