@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.dates import complete, find_dates, year_in
 from kg.ontology.lexicon import load_lexicon
 
-from .spans import SpanIndex, make_span, text_of
+from .spans import SpanIndex, make_span, sentences, text_of
 
 _MIN_SHARED = 5  # characters a shorter name must have to stand for a longer one it is part of
 _PLACE_REFS = re.compile(r"(?:会议|大会|论坛|活动|会)(?:上|期间|现场|中|后|前)|会上|期间")
@@ -119,7 +119,7 @@ class ArticleLinker:
         if not events.spans:
             return
         text = text_of(doc)
-        for sent in doc.sents:
+        for sent in sentences(doc):
             dates = find_dates(sent.text) if re.search(r"\d|[一二三四五六七八九十]", sent.text) else []
             if not dates:
                 continue

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.ontology.lexicon import Endings, load_lexicon
 
 from .documents import QUOTED, SENT_PUNCT
-from .spans import NAMEISH_TAGS, SpanIndex, left_extend, make_span, text_of
+from .spans import NAMEISH_TAGS, SpanIndex, left_extend, make_span, sentences, text_of
 
 _NAME_TAGS = NAMEISH_TAGS | {"m", "TIME", "nr", "a"}
 
@@ -45,7 +45,7 @@ class AwardRecognizer:
     def __call__(self, doc: Doc) -> Doc:
         claimed = SpanIndex(doc.spans.get("documents", []))
         spans: list[Span] = []
-        for sent in doc.sents:
+        for sent in sentences(doc):
             found = self._sentence(doc, sent, claimed)
             kept: list = []
             for f in sorted(found, key=lambda x: (-(x[1] - x[0]), x[0])):

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, SpanGroup
 
 from kg.ontology.lexicon import Endings, load_lexicon
 
-from .spans import CJK, make_span, text_of
+from .spans import CJK, make_span, sentences, text_of
 
 _QUOTED = re.compile(r"“([^“”\n]{2,80})”")
 _TITLE = re.compile(r"《([^《》\n]{2,100})》")
@@ -58,7 +58,7 @@ class DocumentRecognizer:
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[int, int, float, str, tuple[str, ...]]] = []  # in the Doc's characters
         lines: list[tuple[int, int, str]] = []  # each sentence: (start, end, what it is: title, number or "")
-        for sent in doc.sents:
+        for sent in sentences(doc):
             base, text = sent.start_char, sent.text.rstrip()
             title = _NOTICE_TITLE.fullmatch(text) if len(text) <= 120 else None
             if title and self.doc_endings.match(text):  # 关于印发《…》的通知 on a line of its own

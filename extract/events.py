@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.ontology.lexicon import Endings, load_lexicon, trie_pattern
 
 from .documents import QUOTED, SENT_PUNCT
-from .spans import CJK, SpanIndex, make_span, text_of
+from .spans import CJK, SpanIndex, make_span, sentences, text_of
 
 MAX_NAME = 50  # characters of an event name, head included
 _BOUNDARY_PUNCT = frozenset("，。；：！？、,;:!?…\n【】[]")
@@ -89,7 +89,7 @@ class EventRecognizer:
         # it names (关于举办…培训班的通知)
         claimed = SpanIndex(d for d in doc.spans.get("documents", []) if d._.info is None or d._.info.rule != "notice-title")
         orgs = SpanIndex(doc.spans.get("orgs", []))
-        for sent in doc.sents:
+        for sent in sentences(doc):
             if not sent.text.strip():
                 continue
             found = self._sentence(doc, sent, claimed, orgs)

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 
-from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, text_of
+from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, sentences, text_of
 
 _CHARTERED = frozenset({"国立", "私立", "市立", "省立", "县立"})  # 国立成功大学: part of the name
 _JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
@@ -82,7 +82,7 @@ class OrgRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
-        for sent in doc.sents:
+        for sent in sentences(doc):
             spans += self._sentence(doc, sent)
         self._parents(doc, spans)
         doc.spans["orgs"] = SpanGroup(doc, name="orgs", spans=spans)
@@ -128,7 +128,7 @@ class OrgRecognizer:
         text = text_of(doc)
         pattern = self._ref_re
         index = SpanIndex(orgs)
-        sents = list(doc.sents)
+        sents = sentences(doc)
         head = [o for o in orgs if o.start_char < (sents[min(2, len(sents) - 1)].end_char if sents else 0)]
         articles = [(a.span.start_char, a.span.end_char,
                      (a.headline.start_char, a.headline.end_char) if a.headline is not None else None)

@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.ontology.lexicon import load_lexicon, trie_pattern
 
-from .spans import CJK, SpanIndex, make_span, text_of
+from .spans import CJK, SpanIndex, make_span, sentence_of, sentences_in, text_of
 
 _UNIT_ROOMS = ("中心", "办公室")  # beside the department endings: a unit inside a body, named in its posts
 _AFTER_NAME = re.compile(r"[ 　]*[（(][ 　]*|[ 　]+")  # what parts a name from the post written after it
@@ -85,7 +85,7 @@ class PersonRecognizer:
         refs = SpanIndex(doc.spans.get("org_refs", []))
         for art in doc._.articles:
             head = orgs.within(art.headline.start_char, art.headline.end_char) if art.headline is not None else []
-            for sent in art.span.sents:
+            for sent in sentences_in(doc, art.span.start_char, art.span.end_char):
                 found = self._names(doc, sent, orgs)
                 persons += found
                 posts += self._posts(doc, sent, found, org_ends, orgs)
@@ -146,11 +146,11 @@ class PersonRecognizer:
             art = bisect.bisect_right(starts, p.person.start_char)
             kind = next((w for w in words if p.title.endswith(w) and not p.title.endswith("副" + w)), None)
             if p.org is None and (p.person.text, p.title) not in stated:  # 罗振邦会长 after 中机质协会长罗振邦: stated
-                src = mine.get((p.person.sent.start_char, p.person.start_char)) or (last.get((art, kind)) if kind else None)
+                src = mine.get((sentence_of(p.person).start_char, p.person.start_char)) or (last.get((art, kind)) if kind else None)
                 if src is not None:  # 副会长、秘书长王建国; 王某会长 alone takes the last 会长's body
                     p = replace(p, org=src.org, confidence=p.confidence * 0.7, rule=p.rule + "+article-org")
             elif p.org is not None:
-                mine[(p.person.sent.start_char, p.person.start_char)] = p
+                mine[(sentence_of(p.person).start_char, p.person.start_char)] = p
                 if kind:
                     last[(art, kind)] = p
             out.append(p)

@@ -34,7 +34,7 @@ from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 from kg.ontology.kinds import SIGNATURES as BASE_SIGNATURES
 
 from .articles import holding
-from .spans import SpanIndex
+from .spans import SpanIndex, sentence_of, sentences_in
 
 if not Doc.has_extension("relations"):
     Doc.set_extension("relations", default=())
@@ -120,7 +120,7 @@ class RelationExtractor:
         refs = SpanIndex(doc.spans.get("event_refs", []))
         for art in doc._.articles:
             current = _CurrentEvent(doc, art)
-            for k, sent in enumerate(art.span.sents):
+            for k, sent in enumerate(sentences_in(doc, art.span.start_char, art.span.end_char)):
                 if sent.text.strip():
                     cands += self._sentence(doc, sent, spans, refs, affiliated, current, k, posts)
         doc._.relation_candidates = tuple(cands)
@@ -513,7 +513,7 @@ class _Context:
             f.add("daibiao_before")
         if s.span is None and s.kind == EVENT_REF:
             f.add("subject_event")
-        if s.start < 0 or (s.span is not None and s.span.sent.start_char != obj.sent.start_char and o.kind != EVENT_REF):
+        if s.start < 0 or (s.span is not None and sentence_of(s.span).start_char != sentence_of(obj).start_char and o.kind != EVENT_REF):
             f.add("subject_elsewhere")
         if o.kind == "Event" and o.start < 0:
             f.add("obj=main_elsewhere")

@@ -54,6 +54,28 @@ def text_of(doc: Doc) -> str:
     return text
 
 
+def sentences(doc: Doc) -> list[Span]:
+    """``list(doc.sents)``, computed once (spaCy walks every token on each ``doc.sents``)."""
+    sents = doc.user_data.get("kg.sents")
+    if sents is None:
+        sents = doc.user_data["kg.sents"] = list(doc.sents)
+        doc.user_data["kg.sent_starts"] = [s.start_char for s in sents]
+    return sents
+
+
+def sentences_in(doc: Doc, start_char: int, end_char: int) -> list[Span]:
+    """The sentences that begin inside ``start_char:end_char`` (an article's, say), in order."""
+    sents = sentences(doc)
+    starts = doc.user_data["kg.sent_starts"]
+    return sents[bisect.bisect_left(starts, start_char):bisect.bisect_left(starts, end_char)]
+
+
+def sentence_of(span: Span) -> Span:
+    """The sentence a span starts in: ``span.sent`` without walking the tokens back to its start."""
+    sents = sentences(span.doc)
+    return sents[bisect.bisect_right(span.doc.user_data["kg.sent_starts"], span.start_char) - 1]
+
+
 def make_span(doc: Doc, start: int, end: int, label: str, rule: str, confidence: float,
               names: tuple[str, ...] = (), parent: tuple[int, int] | None = None, expand: bool = False) -> Span | None:
     """A span over exactly the characters ``start:end`` (None when they cut a token; with
