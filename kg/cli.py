@@ -3,6 +3,7 @@ results and every failure is reported in one place (:class:`_Commands`)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import traceback
@@ -47,6 +48,11 @@ class _Commands(click.Group):
         except KgError as e:
             click.echo(f"error: {e}", err=True)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:
+            # the reader stopped early (`kg query … | head`): not an error; stdout goes to /dev/null so
+            # that flushing it at exit does not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
             click.echo(f"error: {where}{e.strerror or e}", err=True)

@@ -160,3 +160,23 @@ def test_some_documents_failing_is_incomplete(tmp_path, command):
     assert r.exit_code == errors.EXIT_INCOMPLETE
     assert r.stderr.splitlines() == [f"error: {tmp_path / 'gone.txt'}: no such file or folder"]
     assert str(good) in r.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`kg ingest … --jsonl | head -c 100`: the pipe closes while kg still writes; kg stops quietly
+    (exit 0, nothing on stderr) instead of reporting 'Broken pipe' as a failure (exit 4)."""
+    import os
+    import subprocess
+    import sys
+
+    for i in range(300):  # more output than a pipe buffers
+        (tmp_path / f"{i}.txt").write_text("中国机械工业质量管理协会在北京召开年会。" * 20, encoding="utf-8")
+    kg = Path(sys.executable).with_name("kg")
+    proc = subprocess.Popen([str(kg), "ingest", str(tmp_path), "--jsonl"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.read(100)
+    proc.stdout.close()  # the reader is done
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Broken pipe" not in err and "Traceback" not in err
+    assert os.path.exists(kg)
