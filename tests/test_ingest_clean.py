@@ -200,6 +200,22 @@ def test_headline_then_dateline_is_not_joined(ingest_check_offsets):
     assert doc.articles[0].headline.text == headline
 
 
+@pytest.mark.parametrize("meta", [
+    "发布日期：2023-10-16　来源：中机质协可靠性工作部",
+    "发布时间：2024-05-20来源：中国电子质量管理协会 浏览次数：1326",
+    "来源：宁波市市场监督管理局 发布日期：2024-04-12",
+    "发布日期:2023-10-27    来源:江苏省机械工业质量管理协会    【字体:大 中 小】",
+], ids=["date-source", "views", "source-first", "ascii-colons"])
+def test_a_line_of_metadata_fields_is_not_joined_to_the_body(meta, ingest_check_offsets):
+    """A web page's 发布日期/来源 line, then a blank line and the body: the body's first sentence
+    starts with the body (10月12日至14日，…), not with the publisher's name glued before it."""
+    body = "10月12日至14日，由中国机械工业质量管理协会主办的2023年机械工业可靠性技术年会在江苏省苏州市召开。"
+    doc = ingest_text(meta + "\n\n" + body + "\n")
+    ingest_check_offsets(doc)
+    first, second = paragraphs(doc)  # the metadata line itself may be repaired (spaces, colons)
+    assert second == body and first.startswith(meta[:2])
+
+
 def test_sentence_final_line_ends_paragraph(ingest_check_offsets):
     a = "会议强调，各单位要切实履行质量主体责任，确保各项措施落到实处。"
     b = "会议还对下一阶段的重点工作进行了部署，提出了明确要求。"

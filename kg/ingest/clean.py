@@ -250,6 +250,9 @@ _LIST_MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十\d]+）|\(\d+\)|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[条章节]|附件|附\s?\d)"
 )
 _DATELINE_START = re.compile(r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日|^\d{4}年\d{1,2}月")
+# a line of a web page's or newsletter's metadata fields (发布日期：…　来源：…　浏览次数：…): a paragraph of
+# its own, never the start of the sentence below it
+_META_FIELD = re.compile(r"(?:发布日期|发布时间|来源|作者|责任编辑|编辑|浏览次数|点击数|阅读数|字体|供稿|摄影)\s*[：:]")
 _OPENERS = "《“‘「『（【〔"
 _CLOSERS = "》”’」』）】〕"
 _BRACKETS = re.compile(f"[{_OPENERS}{_CLOSERS}]")
@@ -337,6 +340,8 @@ def group_paragraphs(text: str, lines: list[Line]) -> list[list[Line]]:
             join = True  # inside 《…》 or “…”
         elif _TERMINAL.search(s):
             join = False
+        elif _META_FIELD.search(s):
+            join = False  # 发布日期：2023-10-16　来源：中机质协 — then the body
         elif _CANNOT_START.match(n):
             join = True
         elif _LIST_MARKER.match(s) and len(s) <= 40 and not (len(n) < 20 and _TERMINAL.search(n)):
