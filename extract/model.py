@@ -31,6 +31,7 @@ class LinearModel:
     threshold: float = 0.5
     meta: dict = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)  # per kind of candidate (a relation)
+    _parts: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def threshold_for(self, kind: str | None) -> float:
         return self.thresholds.get(kind, self.threshold) if kind is not None else self.threshold
@@ -43,6 +44,55 @@ class LinearModel:
 
     def keep(self, features: dict[str, float]) -> bool:
         return self.score(features) >= self.threshold
+
+    def relation_score(self, predicate: str, features: dict[str, float]) -> float:
+        """``score(relation_features(predicate, features))``, to the last bit, without spelling out
+        the conjunctions: each is looked up by its parts, and only those with a weight are added
+        (in the same order, so the sum is the same).
+
+        >>> m = LinearModel("demo", {"attended|src=rule&before": 0.5, "p=attended": 0.25}, -1.0)
+        >>> f = {"src=rule": 1.0, "before": 1.0}
+        >>> m.relation_score("attended", f) == m.score(relation_features("attended", f))
+        True
+        """
+        if any("&" in k or "|" in k for k in features):  # keys that could collide once joined
+            return self.score(relation_features(predicate, features))
+        w = self.weights
+        own, pairs = self._by_parts().get(predicate, ({}, {}))
+        total = 0
+        for k, v in features.items():
+            total += w.get(k, 0.0) * v
+        total += w.get(f"p={predicate}", 0.0)
+        for k, v in features.items():
+            total += own.get(k, 0.0) * v
+        context = [k for k in features if not k.startswith(_CORE)]
+        for a in features:
+            with_a = pairs.get(a) if a.startswith(_CORE) else None
+            if with_a:
+                for b in context:
+                    x = with_a.get(b)
+                    if x is not None:
+                        total += x
+        z = self.bias + total
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def _by_parts(self) -> dict[str, tuple[dict[str, float], dict[str, dict[str, float]]]]:
+        """The weights of ``relation_features``' keys by their parts: predicate -> (feature ->
+        weight of ``predicate|feature``, core feature -> context feature -> weight of
+        ``predicate|core&context``)."""
+        if self._parts is None:
+            parts: dict = {}
+            for key, weight in self.weights.items():
+                pred, bar, rest = key.partition("|")
+                if bar:
+                    own, pairs = parts.setdefault(pred, ({}, {}))
+                    a, amp, b = rest.partition("&")
+                    if amp:
+                        pairs.setdefault(a, {})[b] = weight
+                    else:
+                        own[rest] = weight
+            self._parts = parts
+        return self._parts
 
     def to_dict(self) -> dict:
         return {"name": self.name, "bias": self.bias, "threshold": self.threshold,

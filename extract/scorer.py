@@ -17,7 +17,7 @@ from dataclasses import replace
 from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 
-from .model import LinearModel, model_path, relation_features
+from .model import LinearModel, model_path
 
 
 class EventScorer:
@@ -45,7 +45,7 @@ class RelationScorer:
     def __call__(self, doc: Doc) -> Doc:
         kept = []
         for c in doc._.relation_candidates:
-            p = self.model.score(relation_features(c.predicate, c.features))
+            p = self.model.relation_score(c.predicate, c.features)
             if p >= self.model.threshold_for(c.predicate):
                 kept.append(replace(c, confidence=round(p, 3)))
         doc._.relations = tuple(kept)

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from extract.model import LinearModel, model_path, relation_features
@@ -48,6 +50,21 @@ def test_a_model_file_round_trips(tmp_path):
 def test_relation_features_are_conjoined_with_the_predicate():
     f = relation_features("spokeAt", {"trig=讲话": 1.0, "before": 1.0})
     assert {"p=spokeAt", "spokeAt|trig=讲话", "spokeAt|before", "spokeAt|trig=讲话&before"} <= set(f)
+
+
+_SHIPPED = LinearModel.load(model_path("relations"))
+_FEATURES = sorted({k.partition("|")[2].partition("&")[0] for k in _SHIPPED.weights if "|" in k}
+                   | {k for k in _SHIPPED.weights if "|" not in k and not k.startswith("p=")})
+_PREDICATES = sorted({k[2:] for k in _SHIPPED.weights if k.startswith("p=")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_PREDICATES), st.lists(st.sampled_from(_FEATURES) | st.text(max_size=6), max_size=25, unique=True))
+def test_the_scorer_scores_a_relation_as_its_spelled_out_features_do(predicate, names):
+    """The relation scorer looks conjunctions up by their parts (no strings built); the probability is
+    the same, to the last bit, as the model's over relation_features (what training sees)."""
+    features = dict.fromkeys(names, 1.0)
+    assert _SHIPPED.relation_score(predicate, features) == _SHIPPED.score(relation_features(predicate, features))
 
 
 def test_the_scorers_are_steps_of_the_pipeline_only_with_the_models():
