@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.dates import complete, find_dates, year_in
 from kg.ontology.lexicon import load_lexicon
 
-from .spans import SpanIndex, make_span, sentences, text_of
+from .spans import SpanIndex, info_of, make_span, sentences, span_text, text_of
 
 _MIN_SHARED = 5  # characters a shorter name must have to stand for a longer one it is part of
 _PLACE_REFS = re.compile(r"(?:会议|大会|论坛|活动|会)(?:上|期间|现场|中|后|前)|会上|期间")
@@ -39,7 +39,7 @@ _OTHER_TIME = re.compile(r"(?:下一?届|下次|下一次|明年|上一?届|上�
 
 def holding(span: Span) -> bool:
     """Whether the text says the event is held (X在…召开, 召开X, 由…主办的X) or headlines it."""
-    f = span._.info.features if span._.info else {}
+    f = info_of(span).features if info_of(span) else {}
     return any(f.get(k) for k in _HOLDING)
 
 
@@ -52,7 +52,7 @@ class ArticleLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         events = sorted(doc.spans.get("events", []), key=lambda s: s.start_char)
-        candidates = [c for c in doc.spans.get("event_candidates", []) if c._.info.features.get("reference")]
+        candidates = [c for c in doc.spans.get("event_candidates", []) if info_of(c).features.get("reference")]
         refs: list[Span] = []
         for art in doc._.articles:
             lo, hi = art.span.start_char, art.span.end_char
@@ -64,7 +64,7 @@ class ArticleLinker:
                 continue
             for e in mine:
                 if canonical.get(e, e) is not e:
-                    e._.info.refers_to = canonical[e]
+                    info_of(e).refers_to = canonical[e]
             refs += self._references(doc, art, mine, canonical, [c for c in candidates if lo <= c.start_char < hi])
         doc.spans["event_refs"] = SpanGroup(doc, name="event_refs", spans=sorted(refs, key=lambda s: s.start_char))
         self._dates(doc)
@@ -90,7 +90,7 @@ class ArticleLinker:
         name ends in the same head word (…座谈会 for 座谈会), else the article's main event."""
         out = []
         taken = [(e.start_char, e.end_char) for e in events]
-        spans = [(c.start_char, c.end_char, "reference-part" if c._.info.features.get("part") else "reference")
+        spans = [(c.start_char, c.end_char, "reference-part" if info_of(c).features.get("part") else "reference")
                  for c in candidates]
         for mt in _PLACE_REFS.finditer(art.span.text):
             spans.append((art.span.start_char + mt.start(), art.span.start_char + mt.end(), "reference-place"))
@@ -104,7 +104,7 @@ class ArticleLinker:
             target = canonical.get(same[-1], same[-1]) if same else art.main_event
             sp = make_span(doc, s, e, "EventRef", rule, 0.9 if same else 0.8)
             if sp is not None:
-                sp._.info.refers_to = target
+                info_of(sp).refers_to = target
                 out.append(sp)
                 taken.append((s, e))
         return out
@@ -120,13 +120,13 @@ class ArticleLinker:
             return
         text = text_of(doc)
         for sent in sentences(doc):
-            dates = find_dates(sent.text) if re.search(r"\d|[一二三四五六七八九十]", sent.text) else []
+            dates = find_dates(span_text(sent)) if re.search(r"\d|[一二三四五六七八九十]", span_text(sent)) else []
             if not dates:
                 continue
             in_sent = [e for e in events.within(sent.start_char, sent.end_char) if e.label_ == "EventRef" or holding(e)]
             if not in_sent:
                 continue
-            clauses = [sent.start_char] + [sent.start_char + m.end() for m in _CLAUSE.finditer(sent.text)]
+            clauses = [sent.start_char] + [sent.start_char + m.end() for m in _CLAUSE.finditer(span_text(sent))]
             art = next((a for a in doc._.articles if a.span.start_char <= sent.start_char < a.span.end_char), None)
             spans = [(sent.start_char + d.start, sent.start_char + d.end, d) for d in dates]
             for target in in_sent:
@@ -140,21 +140,21 @@ class ArticleLinker:
                 chosen = (before or own or opening or earlier or [None])[0]
                 if chosen is None:
                     continue
-                event = target._.info.refers_to or target
-                if event._.info is None:
+                event = info_of(target).refers_to or target
+                if info_of(event) is None:
                     continue
                 date, end = complete(chosen[2], year_in(event.text), art.date if art else None, doc._.date)
-                if date and (not event._.info.date or _finer(date, event._.info.date)):
-                    event._.info.date, event._.info.end_date = date, end
+                if date and (not info_of(event).date or _finer(date, info_of(event).date)):
+                    info_of(event).date, info_of(event).end_date = date, end
         # a shorter name of an event shares its date; an event whose name states its year
         # (2024年“质量提升年”活动) and that no sentence dates is of that year
         for e in doc.spans.get("events", []):
-            ref = e._.info.refers_to
-            if ref is not None and ref._.info.date and not e._.info.date:
-                e._.info.date, e._.info.end_date = ref._.info.date, ref._.info.end_date
+            ref = info_of(e).refers_to
+            if ref is not None and info_of(ref).date and not info_of(e).date:
+                info_of(e).date, info_of(e).end_date = info_of(ref).date, info_of(ref).end_date
         for e in doc.spans.get("events", []):
-            if not e._.info.date and e._.info.refers_to is None and year_in(e.text):
-                e._.info.date = year_in(e.text)
+            if not info_of(e).date and info_of(e).refers_to is None and year_in(e.text):
+                info_of(e).date = year_in(e.text)
 
 
 def _finer(new: str, old: str) -> bool:

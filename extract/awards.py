@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.ontology.lexicon import Endings, load_lexicon
 
 from .documents import QUOTED, SENT_PUNCT
-from .spans import NAMEISH_TAGS, SpanIndex, left_extend, make_span, sentences, text_of
+from .spans import NAMEISH_TAGS, SpanIndex, info_of, left_extend, make_span, sentences, span_text, text_of
 
 _NAME_TAGS = NAMEISH_TAGS | {"m", "TIME", "nr", "a"}
 
@@ -61,7 +61,7 @@ class AwardRecognizer:
     def _sentence(self, doc: Doc, sent: Span, claimed) -> list[tuple]:
         text, base = text_of(doc), sent.start_char
         found = []
-        for mt in QUOTED.finditer(sent.text):
+        for mt in QUOTED.finditer(span_text(sent)):
             q, qs, qe = mt.group(1), base + mt.start(1), base + mt.end(1)
             if SENT_PUNCT.search(q) or claimed.covering(qs, qe):
                 continue

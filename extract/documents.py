@@ -21,7 +21,7 @@ from spacy.tokens import Doc, SpanGroup
 
 from kg.ontology.lexicon import Endings, load_lexicon
 
-from .spans import CJK, make_span, sentences, text_of
+from .spans import CJK, info_of, make_span, sentences, span_text, text_of
 
 _QUOTED = re.compile(r"“([^“”\n]{2,80})”")
 _TITLE = re.compile(r"《([^《》\n]{2,100})》")
@@ -59,7 +59,7 @@ class DocumentRecognizer:
         found: list[tuple[int, int, float, str, tuple[str, ...]]] = []  # in the Doc's characters
         lines: list[tuple[int, int, str]] = []  # each sentence: (start, end, what it is: title, number or "")
         for sent in sentences(doc):
-            base, text = sent.start_char, sent.text.rstrip()
+            base, text = sent.start_char, span_text(sent).rstrip()
             title = _NOTICE_TITLE.fullmatch(text) if len(text) <= 120 else None
             if title and self.doc_endings.match(text):  # 关于印发《…》的通知 on a line of its own
                 found.append((base, base + len(text), 0.85, "notice-title", ()))
@@ -68,7 +68,7 @@ class DocumentRecognizer:
                 lines.append((base, base + len(text), "number"))
             else:
                 lines.append((base, base + len(text), ""))
-            found += [(base + s, base + e, c, r, n) for s, e, c, r, n in self._sentence(sent.text)]
+            found += [(base + s, base + e, c, r, n) for s, e, c, r, n in self._sentence(span_text(sent))]
         found = _number_beside_its_title(found, lines, text_of(doc))
         spans = [sp for s, e, conf, rule, names in found
                  if (sp := make_span(doc, s, e, "Document", rule, conf, names, expand=True)) is not None]

@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.ontology.lexicon import Endings, load_lexicon, trie_pattern
 
 from .documents import QUOTED, SENT_PUNCT
-from .spans import CJK, SpanIndex, make_span, sentences, text_of
+from .spans import CJK, SpanIndex, info_of, make_span, sentences, span_text, text_of
 
 MAX_NAME = 50  # characters of an event name, head included
 _BOUNDARY_PUNCT = frozenset("，。；：！？、,;:!?…\n【】[]")
@@ -87,26 +87,26 @@ class EventRecognizer:
         headlines = {a.headline.start for a in doc._.articles if a.headline is not None}
         # a name inside a document's title is the title's (《…行动方案》), but a notice is about the event
         # it names (关于举办…培训班的通知)
-        claimed = SpanIndex(d for d in doc.spans.get("documents", []) if d._.info is None or d._.info.rule != "notice-title")
+        claimed = SpanIndex(d for d in doc.spans.get("documents", []) if info_of(d) is None or info_of(d).rule != "notice-title")
         orgs = SpanIndex(doc.spans.get("orgs", []))
         for sent in sentences(doc):
-            if not sent.text.strip():
+            if not span_text(sent).strip():
                 continue
             found = self._sentence(doc, sent, claimed, orgs)
             for s, e, rule, head, names in found:
                 feats = self.features(doc, sent, s, e, rule, head, sent.start in headlines, orgs)
                 sp = make_span(doc, s, e, "Event", rule, self.rule_score(feats), names, expand=True)
                 if sp is not None:
-                    sp._.info.features = feats
+                    info_of(sp).features = feats
                     candidates.append(sp)
             places += self._places(doc, sent)
         doc.spans["event_candidates"] = SpanGroup(doc, name="event_candidates", spans=candidates)
-        doc.spans["events"] = SpanGroup(doc, name="events", spans=[c for c in candidates if c._.info.confidence >= 0.5])
+        doc.spans["events"] = SpanGroup(doc, name="events", spans=[c for c in candidates if info_of(c).confidence >= 0.5])
         doc.spans["places"] = SpanGroup(doc, name="places", spans=places)
         return doc
 
     def _sentence(self, doc: Doc, sent: Span, claimed, orgs) -> list[tuple[int, int, str, str, tuple[str, ...]]]:
-        text, base = sent.text, sent.start_char
+        text, base = span_text(sent), sent.start_char
         found: list[tuple[int, int, str, str, tuple[str, ...]]] = []
         # quoted names: “2021年质量月活动”, “质量月”活动
         for mt in QUOTED.finditer(text):
@@ -253,7 +253,7 @@ class EventRecognizer:
     def _places(self, doc: Doc, sent: Span) -> list[Span]:
         out = []
         for pattern in (_PLACE_VERB, _PLACE_VISIT):
-            for mt in pattern.finditer(sent.text):
+            for mt in pattern.finditer(span_text(sent)):
                 s, e = sent.start_char + mt.start(1), sent.start_char + mt.end(1)
                 sp = doc.char_span(s, e, alignment_mode="strict")
                 if sp is not None and len(sp) and sp[0].tag_ == "LOC" and not all(t.tag_ == "LOC" for t in sp):

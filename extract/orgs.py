@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 
-from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, left_extend, make_span, sentences, text_of
+from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, info_of, left_extend, make_span, sentences, span_text, text_of
 
 _CHARTERED = frozenset({"国立", "私立", "市立", "省立", "县立"})  # 国立成功大学: part of the name
 _JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
@@ -95,7 +95,7 @@ class OrgRecognizer:
         names the body: the parent is where its name stands inside this one."""
         known = {s.text for s in spans} | {n for n in self.lex.org_names() if len(n) >= 4}
         for sp in spans:
-            info = sp._.info
+            info = info_of(sp)
             if info is None or info.parent is not None:
                 continue
             name = sp.text
@@ -154,7 +154,7 @@ class OrgRecognizer:
                 continue
             sp = make_span(doc, s, e, target.label_, "org-reference", 0.7)
             if sp is not None:
-                sp._.info.refers_to = target
+                info_of(sp).refers_to = target
                 out.append(sp)
         return out
 
@@ -195,7 +195,7 @@ class OrgRecognizer:
                 continue
             units.append((s_char, e_char, "suffix"))
             taken.update(range(start, tok.i + 1))
-        for mt in _PAREN_ORG.finditer(sent.text):
+        for mt in _PAREN_ORG.finditer(span_text(sent)):
             m_start, m_end = sent.start_char + mt.start(), sent.start_char + mt.end()
             k = doc.char_span(m_start, m_start + 1, alignment_mode="expand").start
             if k == sent.start or doc[k].idx != m_start:

@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.ontology.lexicon import load_lexicon, trie_pattern
 
-from .spans import CJK, SpanIndex, make_span, sentence_of, sentences_in, text_of
+from .spans import CJK, SpanIndex, info_of, make_span, sentence_of, sentences_in, text_of
 
 _UNIT_ROOMS = ("中心", "办公室")  # beside the department endings: a unit inside a body, named in its posts
 _AFTER_NAME = re.compile(r"[ 　]*[（(][ 　]*|[ 　]+")  # what parts a name from the post written after it
@@ -123,7 +123,7 @@ class PersonRecognizer:
         department of one (中国机械工业质量管理协会行业发展部): as this genre writes posts, the
         department's name is part of the title (行业发展部主任 at the association), unlike a
         government division's (…司质量处处长). ``department_endings.txt`` says what a department is."""
-        info = org._.info
+        info = info_of(org)
         if info is None or info.parent is None or org.label_ not in ("Company", "Association"):
             return None
         a, b = info.parent
@@ -222,7 +222,7 @@ class PersonRecognizer:
         posts: list[Post] = []
         last_pos = None
         for sp in persons:
-            conf = sp._.info.confidence
+            conf = info_of(sp).confidence
             s, e = sp.start_char, sp.end_char
             found = []
             m = before_re.search(text, max(lower, s - 24), s)

@@ -40,6 +40,7 @@ from . import relations as _relations  # noqa: F401
 from . import scorer as _scorer  # noqa: F401
 from .document import make_docs
 from .model import model_path
+from .spans import info_of
 
 PIPE_NAMES = ("kg_sections", "kg_lac_ner", "kg_orgs", "kg_people", "kg_documents", "kg_awards", "kg_events", "kg_articles",
               "kg_relations")
@@ -134,7 +135,7 @@ class _Locator:
 
 
 def _mention(loc: _Locator, doc_id: str, sp: Span, typ: str, extractor: str) -> Mention:
-    info = sp._.info
+    info = info_of(sp)
     s, e = loc.original(sp.start_char, sp.end_char)
     text = loc.text(sp)
     view = sp.text  # what the extractor read (simplified characters, “” quotes)
@@ -175,7 +176,7 @@ def to_records(doc: Doc, document: Document) -> DocumentExtraction:
     for p in doc._.posts:
         s, e = loc.original(p.start, p.end)
         title = document.text[p.title_start:p.title_start + len(p.title)] if p.title_start >= 0 else p.title
-        org = (p.org._.info.refers_to or p.org) if p.org is not None and p.org._.info is not None else p.org
+        org = (info_of(p.org).refers_to or p.org) if p.org is not None and info_of(p.org) is not None else p.org
         positions.append(PositionMention(doc_id, loc.text(p.person), title, loc.text(org) if org is not None else None,
                                          s, e, loc.sentence(p.person.start_char), f"people:{p.rule}", p.confidence))
     relations = []

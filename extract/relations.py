@@ -34,7 +34,7 @@ from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 from kg.ontology.kinds import SIGNATURES as BASE_SIGNATURES
 
 from .articles import holding
-from .spans import SpanIndex, sentence_of, sentences_in
+from .spans import SpanIndex, info_of, sentence_of, sentences_in, span_text
 
 if not Doc.has_extension("relations"):
     Doc.set_extension("relations", default=())
@@ -121,7 +121,7 @@ class RelationExtractor:
         for art in doc._.articles:
             current = _CurrentEvent(doc, art)
             for k, sent in enumerate(sentences_in(doc, art.span.start_char, art.span.end_char)):
-                if sent.text.strip():
+                if span_text(sent).strip():
                     cands += self._sentence(doc, sent, spans, refs, affiliated, current, k, posts)
         doc._.relation_candidates = tuple(cands)
         doc._.relations = tuple(c for c in cands if c.features.get("src=rule"))
@@ -135,7 +135,7 @@ class RelationExtractor:
         return SpanIndex(out)
 
     def _items(self, doc: Doc, sent: Span, spans: list[Span], refs: list[Span], affiliated) -> list[Item]:
-        base, text = sent.start_char, sent.text
+        base, text = sent.start_char, span_text(sent)
         raw = [Item(sp.start_char - base, sp.end_char - base, _kind(sp.label_), sp.label_, sp.text, sp)
                for sp in spans.within(base, sent.end_char)]
         kept: list[Item] = []
@@ -157,7 +157,7 @@ class RelationExtractor:
         for r in refs.within(base, sent.end_char):
             s, e = r.start_char - base, r.end_char - base
             if not any(k.start < e and s < k.end for k in out):
-                out.append(Item(s, e, EVENT_REF, EVENT_REF, r.text, r, adverbial=r._.info.rule == "reference-place"))
+                out.append(Item(s, e, EVENT_REF, EVENT_REF, r.text, r, adverbial=info_of(r).rule == "reference-place"))
         out.sort(key=lambda i: i.start)
         return out
 
@@ -183,7 +183,7 @@ class RelationExtractor:
     def _sentence(self, doc: Doc, sent: Span, spans, refs, affiliated, current: "_CurrentEvent", art_index: int,
                   posts: set) -> list[RelationCandidate]:
         lex = self.lex
-        text, base = sent.text, sent.start_char
+        text, base = span_text(sent), sent.start_char
         items = self._items(doc, sent, spans, refs, affiliated)
         current.advance(sent, items)
         found = self._triggers(text, items)
@@ -398,16 +398,16 @@ class _CurrentEvent:
     def advance(self, sent: Span, items: list[Item]) -> None:
         for it in items:
             if it.kind == "Event" and it.span is not None and holding(it.span):
-                self.now = it.span._.info.refers_to or it.span
+                self.now = info_of(it.span).refers_to or it.span
                 return
 
     def bind(self, item: Item) -> Span | None:
         if item.kind != EVENT_REF:
-            if item.span is not None and item.span._.info is not None and item.span._.info.refers_to is not None:
-                return item.span._.info.refers_to  # 协会 for its body, a headline's short name for the event
+            if item.span is not None and info_of(item.span) is not None and info_of(item.span).refers_to is not None:
+                return info_of(item.span).refers_to  # 协会 for its body, a headline's short name for the event
             return item.span
         if item.span is not None:  # a reference tied to its event
-            return item.span._.info.refers_to
+            return info_of(item.span).refers_to
         return self.now  # implicit
 
 
@@ -579,7 +579,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 def _issuer_rules(doc: Doc, sent: Span, items: list[Item], inner_orgs: list[Item], lex: Lexicon) -> list[tuple]:
     """A body right before a document's title (工业和信息化部《…实施意见》), and the issuer
     abbreviation a document number starts with (中机质协[2020]2号)."""
-    text, base = sent.text, sent.start_char
+    text, base = span_text(sent), sent.start_char
     out = []
     for a, b in zip(items, items[1:]):
         if a.kind == ORG and not a.affiliation and b.kind == "Document":

@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 
 from .model import LinearModel, model_path
+from .spans import info_of
 
 
 class EventScorer:
@@ -28,7 +29,7 @@ class EventScorer:
     def __call__(self, doc: Doc) -> Doc:
         kept = []
         for c in doc.spans.get("event_candidates", []):
-            info = c._.info
+            info = info_of(c)
             p = self.model.score(info.features)
             if p >= self.model.threshold:
                 info.confidence = round(p, 3)

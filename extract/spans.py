@@ -34,8 +34,12 @@ class SpanInfo:
     end_date: str | None = None  # events: the last day of a range
 
 
-def _info_get(span: Span) -> SpanInfo | None:
+def info_of(span: Span) -> SpanInfo | None:
+    """``span._.info`` without the extension machinery (the components read it in their inner loops)."""
     return span.doc.user_data.get(("kg.info", span.label_, span.start_char, span.end_char))
+
+
+_info_get = info_of
 
 
 def _info_set(span: Span, value: SpanInfo | None) -> None:
@@ -52,6 +56,11 @@ def text_of(doc: Doc) -> str:
     if text is None:
         text = doc.user_data["kg.text"] = doc.text
     return text
+
+
+def span_text(span: Span) -> str:
+    """``span.text`` as a slice of the Doc's text (spaCy joins the span's tokens on each access)."""
+    return text_of(span.doc)[span.start_char:span.end_char]
 
 
 def sentences(doc: Doc) -> list[Span]:
