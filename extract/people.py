@@ -32,6 +32,9 @@ if not Doc.has_extension("posts"):
     Doc.set_extension("posts", default=())
 
 
+_NAME_SHAPE = re.compile(f"[{CJK}]{{2,4}}")  # two to four Chinese characters
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     """A person holding a post: the title as written and the body, when the text names it."""
@@ -64,7 +67,7 @@ class PersonRecognizer:
 
     def looks_like_name(self, text: str) -> bool:
         lex = self.lex
-        if not re.fullmatch(f"[{CJK}]{{2,4}}", text) or text in lex.titles or lex.is_generic(text) \
+        if not _NAME_SHAPE.fullmatch(text) or text in lex.titles or lex.is_generic(text) \
                 or text in lex.not_person_words:
             return False
         if text[:2] in self.compound_surnames:
