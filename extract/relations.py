@@ -136,7 +136,7 @@ class RelationExtractor:
 
     def _items(self, doc: Doc, sent: Span, spans: list[Span], refs: list[Span], affiliated) -> list[Item]:
         base, text = sent.start_char, span_text(sent)
-        raw = [Item(sp.start_char - base, sp.end_char - base, _kind(sp.label_), sp.label_, sp.text, sp)
+        raw = [Item(sp.start_char - base, sp.end_char - base, _kind(sp.label_), sp.label_, text[sp.start_char - base:sp.end_char - base], sp)
                for sp in spans.within(base, sent.end_char)]
         kept: list[Item] = []
         for it in sorted(raw, key=lambda i: (-(i.end - i.start), i.start)):
@@ -189,8 +189,13 @@ class RelationExtractor:
         found = self._triggers(text, items)
         trigs = [t for t in found if t[2].frame != "cue"]  # cues are only for a scorer
         clauses = _clauses(text)
-        tokens_modal = [(t.idx - base, t.idx - base + len(t.text)) for t in sent if t.text in lex.modal_words]
-        names = [(t.idx - base, t.idx - base + len(t.text)) for t in sent if t.tag_ in ("LOC", "ORG", "PER")]
+        tokens_modal, names = [], []  # modal words; names the recognizer saw
+        for t in sent:
+            w = t.text
+            if w in lex.modal_words:
+                tokens_modal.append((t.idx - base, t.idx - base + len(w)))
+            if t.tag_ in ("LOC", "ORG", "PER"):
+                names.append((t.idx - base, t.idx - base + len(w)))
         residue_re = self.residue_re
 
         def clause_at(pos: int) -> int:
@@ -348,7 +353,7 @@ class RelationExtractor:
                 for o in objs:
                     if s is not o:
                         rels.append((s, pred, o, (t_start, t_end), round(conf, 3), f"{rule.frame}:{text[t_start:t_end]}"))
-        inner_orgs = [Item(sp.start_char - base, sp.end_char - base, ORG, sp.label_, sp.text, sp)
+        inner_orgs = [Item(sp.start_char - base, sp.end_char - base, ORG, sp.label_, text[sp.start_char - base:sp.end_char - base], sp)
                       for sp in spans.within(base, sent.end_char) if _kind(sp.label_) == ORG]
         rels += _issuer_rules(doc, sent, items, inner_orgs, lex)
         rels += _held_in(items, clauses, clause_at)
@@ -438,7 +443,7 @@ class _Context:
         implicit = Item(0, 0, EVENT_REF, EVENT_REF, "")
         # the article's main event too, where the article has moved on to another (a sub-forum):
         # who speaks at a sub-forum of a conference attends the conference
-        main = Item(-1, -1, "Event", "Event", current.main.text, current.main) \
+        main = Item(-1, -1, "Event", "Event", span_text(current.main), current.main) \
             if current.main is not None and current.now is not current.main else None
         args = [it for it in items if it.kind in (ORG, "Person")]
         events = [it for it in items if it.kind in ("Event", EVENT_REF)]
