@@ -467,5 +467,38 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
     write_html(G, target, focus=focus, hops=hops, physics=physics, title=title, ontology=ontology)
     click.echo(f"{target}: {shown.number_of_nodes()} entities, {shown.number_of_edges()} relations", err=True)
 
+
+# --- the web app and SPARQL endpoint: kg serve (kg.serve) ------------------------------------------
+
+@main.command("serve")
+@_graph_dir
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0 opens it to the network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Stop a SPARQL query after this many seconds.")
+@click.option("--row-cap", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="At most this many rows a SPARQL query (the response says so).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="SPARQL queries run side by side (a worker process each).")
+@click.option("--sources", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Another folder in which to look for the source documents (repeat for several).")
+@_ontology
+def serve_cmd(out_dir: str, host: str, port: int, timeout: float, row_cap: int, workers: int,
+              sources: tuple[str, ...], ontology: str | None) -> None:
+    """Browse the graph in a web browser and query it over the SPARQL 1.1 Protocol (/sparql).
+
+    \b
+      kg serve --graph out            # then open http://127.0.0.1:8000/
+
+    Pages for every entity and source document (each fact with its evidence, highlighted in the
+    document's text), a search by name or alias, and a query page with the stored queries.
+    """
+    from kg.serve import serve
+
+    click.echo(f"serving {out_dir} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serve(out_dir, host=host, port=port, timeout=timeout, row_cap=row_cap, workers=workers, sources=sources,
+          ontology=ontology)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -29,6 +29,7 @@ STAGES = [
     ["kg.query", "kg.viz"],
     ["kg.build"],  # runs the stages
     ["kg.evaluate"],
+    ["kg.serve"],  # the web app: reads the store, queries, names, pages; nothing imports it
     ["kg.cli"],
 ]
 #: Old module paths kept for ``extract/`` (names it imports), and where the names live now.

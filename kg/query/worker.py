@@ -34,9 +34,31 @@ from kg.query.errors import QueryError, QueryTimeoutError
 from kg.query.results import to_python
 from kg.store import read_manifest, store_lock
 
-__all__ = ["request", "close_workers", "WORKER_START_TIMEOUT"]
+__all__ = ["request", "close_workers", "store_stamp", "WorkerPool", "WorkersBusy", "RESULTS_FORMATS", "GRAPH_FORMATS",
+           "WORKER_START_TIMEOUT"]
 
 WORKER_START_TIMEOUT = 120.0
+
+
+#: Formats a reply may be written in (``req["format"]``), by name: SELECT and ASK results, CONSTRUCT and DESCRIBE graphs.
+RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def _serialized(r, fmt: tuple[str, str], started: float) -> tuple:
+    """``("serialized", form, bytes, rows, seconds)``: the results written by pyoxigraph's serializers in
+    ``fmt`` (results format, graph format). SELECT results go through TSV (lossless), which is parsed
+    again to count the rows (CSV cannot be parsed back); ``rows`` is None for a graph."""
+    if isinstance(r, ox.QueryBoolean):
+        return ("serialized", "ask", r.serialize(format=RESULTS_FORMATS[fmt[0]]), None, time.perf_counter() - started)
+    if isinstance(r, ox.QuerySolutions):
+        tsv = r.serialize(format=ox.QueryResultsFormat.TSV)
+        rows = sum(1 for _ in ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV))
+        data = tsv if fmt[0] == "tsv" else ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
+            format=RESULTS_FORMATS[fmt[0]])
+        return ("serialized", "select", data, rows, time.perf_counter() - started)
+    return ("serialized", "construct", r.serialize(format=GRAPH_FORMATS[fmt[1]]), None, time.perf_counter() - started)
 
 
 def _execute(store: ox.Store, req: dict) -> tuple:
@@ -48,6 +70,8 @@ def _execute(store: ox.Store, req: dict) -> tuple:
             store.flush()
             return ("update", time.perf_counter() - started)
         r = store.query(req["text"], prefixes=prefixes)  # the default graph: every fact once (kg.store)
+        if req.get("format"):
+            return _serialized(r, req["format"], started)
         if isinstance(r, ox.QueryBoolean):
             return ("ask", bool(r), time.perf_counter() - started)
         if isinstance(r, ox.QuerySolutions):
@@ -154,10 +178,15 @@ _WORKERS: dict[str, tuple[str, _Worker]] = {}
 _WORKERS_LOCK = threading.Lock()
 
 
+def store_stamp(path: Path) -> str:
+    """What tells one store at ``path`` from the next: the graph's hash and the database's CURRENT file."""
+    manifest = read_manifest(path.parent) or {}
+    return f"{manifest.get('sha256')}:{(path / 'CURRENT').stat().st_mtime_ns if (path / 'CURRENT').exists() else 0}"
+
+
 def _reader(path: Path) -> _Worker:
     """The cached read-only worker for the store at ``path``, restarted if the store was rebuilt."""
-    manifest = read_manifest(path.parent) or {}
-    stamp = f"{manifest.get('sha256')}:{(path / 'CURRENT').stat().st_mtime_ns if (path / 'CURRENT').exists() else 0}"
+    stamp = store_stamp(path)
     key = str(path.resolve())
     cached = _WORKERS.get(key)
     if cached and cached[0] == stamp and cached[1].alive():
@@ -196,3 +225,56 @@ def request(out_dir: str | os.PathLike, path: Path, req: dict, timeout: float | 
                 w.close()
     with _WORKERS_LOCK:
         return _reader(path).request(req, timeout)
+
+
+class WorkersBusy(QueryError):
+    """Every worker of a :class:`WorkerPool` stayed busy for as long as the caller would wait."""
+
+
+class WorkerPool:
+    """Up to ``size`` read-only workers on the store at ``path``, for callers that run queries side by side
+    (``kg serve``): each query takes an idle worker (one whose store is still the one at ``path``, else a
+    new one), a query past its timeout kills only its own worker, and a caller waits at most ``wait``
+    seconds for a worker (:class:`WorkersBusy`)."""
+
+    def __init__(self, path: str | os.PathLike, size: int = 2):
+        self.path, self.size = Path(path), size
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._idle: list[tuple[str, _Worker]] = []
+
+    def _take(self) -> tuple[str, _Worker]:
+        stamp = store_stamp(self.path)
+        with self._lock:
+            while self._idle:
+                old_stamp, w = self._idle.pop()
+                if old_stamp == stamp and w.alive():
+                    return stamp, w
+                w.close()
+        return stamp, _Worker(self.path)
+
+    def warm(self) -> None:
+        """Start one worker now, so that the first query does not wait for it."""
+        with self._slots:
+            item = self._take()
+            with self._lock:
+                self._idle.append(item)
+
+    def request(self, req: dict, timeout: float | None, wait: float | None = None) -> tuple:
+        """Run ``req`` (as :func:`request`) in an idle worker and return its reply."""
+        if not self._slots.acquire(timeout=wait):
+            raise WorkersBusy(f"all {self.size} query workers stayed busy for {wait:g} s; try again")
+        try:
+            stamp, w = self._take()
+            reply = w.request(req, timeout)  # a timeout kills w: it is not given back
+            with self._lock:
+                self._idle.append((stamp, w))
+            return reply
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        with self._lock:
+            for _, w in self._idle:
+                w.close()
+            self._idle.clear()

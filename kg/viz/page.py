@@ -51,7 +51,7 @@ from kg.ontology import relation_labels, type_labels
 from kg.report import truncate
 from kg.viz.layout import layout_positions
 
-__all__ = ["render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
+__all__ = ["vis_network_files", "render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
            "DETAIL_MAX_NODES"]
 
 #: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
@@ -313,14 +313,21 @@ def _script_json(obj) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-@lru_cache(maxsize=1)
-def _vis_assets() -> tuple[str, str]:
-    """vis-network's JavaScript and CSS from the pyvis package, made safe to inline."""
+def vis_network_files() -> tuple[Path, Path]:
+    """The paths of vis-network's JavaScript and CSS as the pyvis package ships them (the page inlines
+    them; ``kg serve`` serves them)."""
     import importlib.util
 
     root = Path(importlib.util.find_spec("pyvis").origin).parent / _VIS_DIR
-    js = (root / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (root / "vis-network.css").read_text(encoding="utf-8")
+    return root / "vis-network.min.js", root / "vis-network.css"
+
+
+@lru_cache(maxsize=1)
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's JavaScript and CSS from the pyvis package, made safe to inline."""
+    js_path, css_path = vis_network_files()
+    js = js_path.read_text(encoding="utf-8")
+    css = css_path.read_text(encoding="utf-8")
     js = re.sub(r"//# sourceMappingURL=\S*", "", js)  # no fetch of a map file next to the page
     css = re.sub(r"/\*# sourceMappingURL=\S*\s*\*/", "", css)
     # Inside <script> only "</script" (or "<!--" with "<script") could end the element early.
