@@ -99,3 +99,56 @@ def query_graph_out(tmp_path_factory) -> Path:
     shutil.copy(Path(__file__).parent / "data" / "query_graph.trig", d / "graph.trig")
     yield d
     close_workers()
+
+
+# --- kg serve: one built graph (the seeds and a document carrying HTML payloads), one live server ---------
+
+PAYLOAD_DOC = (
+    "中国机械工业质量管理协会召开<script>window.__pwned=1</script>质量工作座谈会\n\n"
+    "2021年3月12日，中国机械工业质量管理协会在北京召开质量工作座谈会<img src=x onerror=\"window.__pwned=2\">。"
+    "会议由协会会长王建和主持。\n")
+
+
+@pytest.fixture(scope="session")
+def served_graph(tmp_path_factory) -> Path:
+    """A build folder of the seeds plus ``zz_payload.txt`` (a document with ``<script>`` and ``onerror=``),
+    built once a session; its sources stay where they were built from (an absolute path)."""
+    from kg.build import build
+
+    root = tmp_path_factory.mktemp("serve")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for p in sorted((Path(__file__).parent.parent / "seeds").glob("*.txt")):
+        shutil.copy(p, corpus / p.name)
+    (corpus / "zz_payload.txt").write_text(PAYLOAD_DOC, encoding="utf-8")
+    out = root / "out"
+    build([str(corpus)], out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def live_server(served_graph):
+    """``kg serve`` of :func:`served_graph` by uvicorn on a free port of 127.0.0.1, in a thread: its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from kg.serve import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(served_graph, timeout=5), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -147,27 +147,33 @@ def _find_names(text: str, forms: dict[str, tuple[str, str]]) -> set[Span]:
 
 
 def segments(text: str, spans: list[Span]) -> list[dict]:
-    """The text cut into pieces for the template: ``{"text", "entity", "type"}`` runs inside or outside
-    ``{"mark": (start, end), "parts": [...]}`` evidence marks. A name that crosses a mark's edge is
-    not highlighted; of overlapping marks the first is kept."""
-    marks, names, end = [], [], -1
-    for s in sorted((s for s in spans if s.kind == "ev"), key=lambda s: (s.start, -s.end)):
-        if s.start >= end and s.end <= len(text) and s.start < s.end:
-            marks.append(s)
-            end = s.end
-    mark_of = [None] * (len(text) + 1)
-    for m in marks:
-        for k in range(m.start, m.end):
-            mark_of[k] = m
-    for s in spans:
-        if s.kind != "ev" and s.end <= len(text) and mark_of[s.start] is mark_of[s.end - 1]:
-            names.append(s)
-    names.sort(key=lambda s: s.start)
+    """The text cut into pieces for the template: ``{"text"}`` runs, ``{"text", "entity", "type"}`` names
+    and ``{"mark": (start, end), "parts": [...]}`` evidence marks (a sentence, and inside it a post's
+    phrase), each mark the target of the links to its offsets. Marks that overlap without one holding
+    the other get ``{"anchor": (start, end)}`` where the mark they start in begins; a name that
+    crosses a mark's edge is not highlighted."""
+    evs = sorted({(s.start, s.end) for s in spans if s.kind == "ev" and 0 <= s.start < s.end <= len(text)},
+                 key=lambda x: (x[0], -x[1]))
+    outer, inner, loose, end = [], {}, [], -1
+    for a, b in evs:
+        if a >= end:
+            outer.append((a, b))
+            inner[(a, b)] = []
+            end = b
+        elif b <= end:  # inside the last outer mark
+            kids = inner[outer[-1]]
+            if not kids or a >= kids[-1][1]:
+                kids.append((a, b))
+            else:
+                loose.append((a, b, outer[-1]))
+        else:
+            loose.append((a, b, outer[-1]))
+    names = sorted((s for s in spans if s.kind != "ev" and s.end <= len(text)), key=lambda s: s.start)
 
-    def runs(a: int, b: int) -> list[dict]:
+    def plain(a: int, b: int) -> list[dict]:
         out, pos = [], a
         for n in names:
-            if n.start < a or n.end > b:
+            if n.start < pos or n.end > b:
                 continue
             if n.start > pos:
                 out.append({"text": text[pos:n.start]})
@@ -177,10 +183,24 @@ def segments(text: str, spans: list[Span]) -> list[dict]:
             out.append({"text": text[pos:b]})
         return out
 
-    out, pos = [], 0
-    for m in marks:
-        out.extend(runs(pos, m.start))
-        out.append({"mark": (m.start, m.end), "parts": runs(m.start, m.end)})
-        pos = m.end
-    out.extend(runs(pos, len(text)))
+    def marked(a: int, b: int, marks: list[tuple[int, int]]) -> list[dict]:
+        out, pos = [], a
+        for m in marks:
+            out.extend(plain(pos, m[0]))
+            out.append({"mark": m, "parts": plain(*m)})
+            pos = m[1]
+        out.extend(plain(pos, b))
+        return out
+
+    anchors: dict[tuple[int, int], list[dict]] = {}
+    for a, b, host in loose:
+        anchors.setdefault(host, []).append({"anchor": (a, b)})
+    out: list[dict] = []
+    pos = 0
+    for m in outer:
+        out.extend(plain(pos, m[0]))
+        out.extend(anchors.get(m, []))
+        out.append({"mark": m, "parts": marked(m[0], m[1], inner[m])})
+        pos = m[1]
+    out.extend(plain(pos, len(text)))
     return out
