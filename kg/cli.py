@@ -480,10 +480,12 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
               help="At most this many rows a SPARQL query (the response says so).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="SPARQL queries run side by side (a worker process each).")
+@click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes on the port (each opens the store and keeps its own name index).")
 @click.option("--sources", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Another folder in which to look for the source documents (repeat for several).")
 @_ontology
-def serve_cmd(out_dir: str, host: str, port: int, timeout: float, row_cap: int, workers: int,
+def serve_cmd(out_dir: str, host: str, port: int, timeout: float, row_cap: int, workers: int, processes: int,
               sources: tuple[str, ...], ontology: str | None) -> None:
     """Browse the graph in a web browser and query it over the SPARQL 1.1 Protocol (/sparql).
 
@@ -496,8 +498,8 @@ def serve_cmd(out_dir: str, host: str, port: int, timeout: float, row_cap: int, 
     from kg.serve import serve
 
     click.echo(f"serving {out_dir} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    serve(out_dir, host=host, port=port, timeout=timeout, row_cap=row_cap, workers=workers, sources=sources,
-          ontology=ontology)
+    serve(out_dir, host=host, port=port, processes=processes, timeout=timeout, row_cap=row_cap, workers=workers,
+          sources=sources, ontology=ontology)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -254,11 +254,18 @@ class WorkerPool:
         return stamp, _Worker(self.path)
 
     def warm(self) -> None:
-        """Start one worker now, so that the first query does not wait for it."""
-        with self._slots:
-            item = self._take()
+        """Start every worker now, so that no query waits for one to start."""
+        started = []
+        for _ in range(self.size):
+            self._slots.acquire()
+        try:
+            for _ in range(self.size):
+                started.append(self._take())
+        finally:
             with self._lock:
-                self._idle.append(item)
+                self._idle.extend(started)
+            for _ in range(self.size):
+                self._slots.release()
 
     def request(self, req: dict, timeout: float | None, wait: float | None = None) -> tuple:
         """Run ``req`` (as :func:`request`) in an idle worker and return its reply."""

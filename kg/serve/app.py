@@ -155,21 +155,23 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
             node = ox.NamedNode(iri)
         except ValueError:
             return pages.render("error.jinja", snap, status=400, message=f"not an IRI: {iri}")
-        kind = await in_thread(is_known, snap, node.value)
-        if kind is None:
-            return pages.render("error.jinja", snap, status=404, message=f"no entity or document with the IRI {iri}")
         media = best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
+        return await in_thread(_iri_response, snap, node, media)
+
+    def _iri_response(snap: Snapshot, node: ox.NamedNode, media: str | None) -> Response:
+        """The page (or RDF) of ``node``: one trip to a thread for the queries and the template."""
+        kind = is_known(snap, node.value)
+        if kind is None:
+            return pages.render("error.jinja", snap, status=404, message=f"no entity or document with the IRI {node.value}")
         if media is None:
             return PlainTextResponse(f"406: ask for text/html or one of {', '.join(RDF_TYPES)}\n", status_code=406)
         if media in RDF_TYPES:
-            data = await in_thread(_describe, snap, node, kind, RDF_TYPES[media])
-            return Response(data, media_type=media, headers={"Vary": "Accept"})
+            return Response(_describe(snap, node, kind, RDF_TYPES[media]), media_type=media, headers={"Vary": "Accept"})
         if kind == "document":
-            doc = await in_thread(document_page, snap, node.value, roots)
+            doc = document_page(snap, node.value, roots)
             return pages.render("document.jinja", snap, doc=doc, headers={"Vary": "Accept"},
                                 segments=segments(doc.text, doc.spans) if doc.text is not None else [])
-        ent = await in_thread(entity_page, snap, node.value)
-        return pages.render("entity.jinja", snap, e=ent, headers={"Vary": "Accept"})
+        return pages.render("entity.jinja", snap, e=entity_page(snap, node.value), headers={"Vary": "Accept"})
 
     async def sparql(request: Request) -> Response:
         query, stored_name, params = None, None, {}

@@ -21,9 +21,8 @@ from pathlib import Path
 
 from kg.ingest import ingest_file
 from kg.ingest.readers import IngestError
-from kg.ontology import relation_labels
 from kg.ontology.namespaces import KG_NAMESPACE, ORG, PROV, RDF, RDFS, SKOS
-from kg.serve.entity import _iri, _labels, _local, doc_name
+from kg.serve.entity import _iri, _labels, _local, doc_name, names_of_relations
 from kg.serve.graph import Snapshot
 
 __all__ = ["Span", "Statement", "DocumentPage", "document_page", "find_source", "segments"]
@@ -109,7 +108,7 @@ def document_page(snap: Snapshot, iri: str, roots: tuple[Path, ...]) -> Document
         SELECT ?e ?n WHERE {{ GRAPH {node} {{ ?e <{PROV}wasDerivedFrom> {node} ;
           <{RDFS}label>|<{SKOS}altLabel> ?n }} }}""")
     names = _labels(snap, {r[0].value for r in rows} | {r[2].value for r in rows} | {r[0].value for r in ents})
-    rel = relation_labels()
+    rel = names_of_relations()
     statements = []
     for s, p, o, t, a, b, c, x in rows:
         pred = _local(p.value) or p.value

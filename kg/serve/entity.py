@@ -10,6 +10,7 @@ from the default graph, the evidence from the documents' named graphs (``rdf:Sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -80,6 +81,17 @@ class EntityPage:
     truncated: bool = False
 
 
+@lru_cache(maxsize=8)
+def names_of_relations(ontology=None) -> dict[str, dict[str, str]]:
+    """:func:`kg.ontology.relation_labels`, read once (it walks the ontology graph)."""
+    return relation_labels(ontology)
+
+
+@lru_cache(maxsize=8)
+def names_of_types(ontology=None) -> dict[str, dict[str, str]]:
+    return type_labels(ontology)
+
+
 def _iri(x: str) -> str:
     return str(ox.NamedNode(x))
 
@@ -87,12 +99,13 @@ def _iri(x: str) -> str:
 def is_known(snap: Snapshot, iri: str) -> str | None:
     """``"entity"``, ``"document"`` (a source file) or None for an IRI the graph does not hold."""
     node = _iri(iri)
-    if snap.select(f"SELECT ?x WHERE {{ GRAPH {node} {{ {node} a kg:SourceFile }} }} LIMIT 1"):
-        return "document"
-    if snap.select(f"SELECT ?p WHERE {{ {node} ?p ?o }} LIMIT 1") or \
-            snap.select(f"SELECT ?p WHERE {{ ?s ?p {node} }} LIMIT 1"):
-        return "entity"
-    return None
+    rows = snap.select(f"""SELECT ?kind WHERE {{
+        {{ GRAPH {node} {{ {node} a kg:SourceFile }} BIND("document" AS ?kind) }}
+        UNION {{ {{ SELECT * WHERE {{ {node} ?p ?o }} LIMIT 1 }} BIND("entity" AS ?kind) }}
+        UNION {{ {{ SELECT * WHERE {{ ?s ?p {node} }} LIMIT 1 }} BIND("entity" AS ?kind) }}
+    }}""")
+    kinds = {r[0].value for r in rows}
+    return "document" if "document" in kinds else "entity" if kinds else None
 
 
 def doc_name(snap: Snapshot, doc: str) -> str:
@@ -133,8 +146,8 @@ def _evidence_rows(snap: Snapshot, node: str) -> list[tuple]:
 def entity_page(snap: Snapshot, iri: str) -> EntityPage:
     """The records of the page of the entity ``iri`` (the caller checked it exists: :func:`is_known`)."""
     node = _iri(iri)
-    rel_names = relation_labels()
-    type_names = type_labels()
+    rel_names = names_of_relations()
+    type_names = names_of_types()
     own = snap.select(f"SELECT ?p ?o WHERE {{ {node} ?p ?o }} LIMIT {MAX_ROWS}")
     incoming = snap.select(f"SELECT ?s ?p WHERE {{ ?s ?p {node} FILTER(isIRI(?s)) }} LIMIT {MAX_ROWS}")
     truncated = len(own) >= MAX_ROWS or len(incoming) >= MAX_ROWS

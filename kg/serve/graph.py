@@ -112,8 +112,7 @@ class Snapshot:
 
     def select(self, text: str) -> list[tuple]:
         """Rows of a SELECT (pyoxigraph terms or None), with the graph's prefixes."""
-        r = self.store.query(text, prefixes={**PREFIXES, "id": self.namespace})
-        return [tuple(s[v] for v in r.variables) for s in r]
+        return [tuple(s) for s in self.store.query(text, prefixes={**PREFIXES, "id": self.namespace})]
 
     def short(self, iri: str) -> str | None:
         """``org/中机质协`` for an IRI minted under this graph's namespace, else None."""
