@@ -93,19 +93,23 @@ def test_search_open_entity_and_follow_evidence_to_the_highlighted_sentence(tab)
 
 def test_run_a_stored_query_in_the_editor(tab):
     tab.goto(tab.base + "/query")
+    tab.wait_for_selector("#yasqe .CodeMirror")  # the vendored editor took over the textarea
     tab.select_option("#examples", "organizers")
     assert "organizers" in tab.locator("#examples").input_value()
-    assert "SELECT" in tab.locator("#query").input_value()
+    assert "SELECT" in tab.evaluate("() => window.kgEditor.getValue()")
+    assert tab.locator("#yasqe .CodeMirror .cm-keyword").count() > 0  # highlighted as SPARQL
     tab.click("#run")
     tab.wait_for_selector("#result-table tr:nth-child(2)")
     assert tab.locator("#result-table tr").count() > 2
     assert "rows" in tab.locator("#status").text_content()
+    shot(tab, "serve-query")
     clean(tab)
 
 
 def test_a_malformed_query_shows_the_parsers_message(tab):
     tab.goto(tab.base + "/query")
-    tab.fill("#query", "SELECT ?x WHERE { ?x foo:bar ?y }")
+    tab.wait_for_selector("#yasqe .CodeMirror")
+    tab.evaluate("() => window.kgEditor.setValue('SELECT ?x WHERE { ?x foo:bar ?y }')")
     tab.click("#run")
     tab.wait_for_selector("#error:not([hidden])")
     assert "unknown prefix 'foo:'" in tab.locator("#error").text_content()

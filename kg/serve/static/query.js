@@ -9,7 +9,24 @@
     var status = document.getElementById("status");
     var errorBox = document.getElementById("error");
     var results = document.getElementById("results");
-    function choose(name) { if (stored[name]) { text.value = stored[name]; examples.value = name; } }
+    // The editor: YASQE (vendored, static/yasqe/) over the textarea, which stays the plain fallback.
+    var editor = null;
+    if (window.Yasqe) {
+      var box = document.getElementById("yasqe");
+      var keys = Object.assign({}, window.Yasqe.defaults.extraKeys, {
+        "Ctrl-Enter": function () { form.requestSubmit(); }, "Cmd-Enter": function () { form.requestSubmit(); }
+      });
+      editor = new window.Yasqe(box, {
+        value: text.value, persistenceId: null, showQueryButton: false, autocompleters: ["variables"],
+        createShareableLink: null, consumeShareLink: null, resizeable: false, editorHeight: "340px",
+        extraKeys: keys, requestConfig: { endpoint: "/sparql" }
+      });
+      text.hidden = true;
+      window.kgEditor = editor;
+    }
+    function getText() { return editor ? editor.getValue() : text.value; }
+    function setText(v) { text.value = v; if (editor) { editor.setValue(v); } }
+    function choose(name) { if (stored[name]) { setText(stored[name]); examples.value = name; } }
     examples.addEventListener("change", function () { choose(examples.value); });
     document.querySelectorAll(".stored a").forEach(function (a) {
       a.addEventListener("click", function (ev) { ev.preventDefault(); choose(a.dataset.name); });
@@ -36,7 +53,7 @@
       status.textContent = "…";
       var started = performance.now();
       fetch("/sparql", { method: "POST", headers: { "Content-Type": "application/sparql-query", "Accept": accept + ", text/turtle;q=0.5" },
-                         body: text.value })
+                         body: getText() })
         .then(function (r) {
           return r.text().then(function (body) { return { r: r, body: body }; });
         })
