@@ -75,6 +75,12 @@ def test_an_ambiguous_name_lists_the_entities_exact_first_and_pages(client):
     assert more and not set(more) & set(labels)
 
 
+def test_a_listed_search_gives_the_exact_entity_first_then_those_containing_the_name(client):
+    r = client.get("/search", params={"q": ORG, "list": "1"})
+    labels = re.findall(r'class="result" href="[^"]*">([^<]*)</a>', r.text)
+    assert labels[0] == ORG and len(labels) > 1 and all(ORG in x for x in labels)
+
+
 def test_search_filters_by_type(client):
     r = client.get("/search", params={"q": "协会", "type": "Person", "list": "1"})
     assert r.status_code == 404  # no person is named 协会
@@ -321,3 +327,64 @@ def test_kg_serve_without_a_graph_exits_3(tmp_path):
 def test_kg_serve_binds_localhost_by_default():
     r = CliRunner().invoke(main, ["serve", "--help"])
     assert "127.0.0.1" in r.output and "--port" in r.output
+
+
+# --- the document's text cut into marks and names ------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kg.serve.document import Span, segments  # noqa: E402
+
+
+def _flatten(parts):
+    text, marks = "", []
+    for p in parts:
+        if "mark" in p:
+            marks.append(p["mark"])
+            inner, more = _flatten(p["parts"])
+            assert inner == "".join(x.get("text", "") for x in _leaves(p["parts"]))
+            text += inner
+            marks += more
+        elif "anchor" in p:
+            marks.append(p["anchor"])
+        else:
+            text += p["text"]
+    return text, marks
+
+
+def _leaves(parts):
+    for p in parts:
+        if "mark" in p:
+            yield from _leaves(p["parts"])
+        elif "text" in p:
+            yield p
+
+
+@st.composite
+def text_and_spans(draw):
+    text = draw(st.text(alphabet="协会王<>&\"' \n召开", min_size=1, max_size=40))
+    n = len(text)
+    pairs = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=8))
+    evs = [Span(min(a, b), max(a, b), "ev") for a, b in pairs if a != b]
+    names = [Span(min(a, b), max(a, b), "Person", "p") for a, b in
+             draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=8)) if a != b]
+    return text, evs + names
+
+
+@given(text_and_spans())
+def test_segments_keep_every_character_once_and_give_every_evidence_a_target(case):
+    text, spans = case
+    out, marks = _flatten(segments(text, spans))
+    assert out == text
+    assert {(s.start, s.end) for s in spans if s.kind == "ev"} == set(marks)
+    for leaf in _leaves(segments(text, spans)):
+        if leaf.get("entity"):
+            assert any(s.kind == "Person" and text[s.start:s.end] == leaf["text"] for s in spans)
+
+
+def test_a_post_inside_its_sentence_is_a_mark_inside_a_mark():
+    parts = segments("会议由会长王建和主持。", [Span(0, 11, "ev"), Span(3, 8, "ev"), Span(5, 8, "Person", "p")])
+    assert parts[0]["mark"] == (0, 11)
+    inner = [p for p in parts[0]["parts"] if "mark" in p]
+    assert inner[0]["mark"] == (3, 8) and inner[0]["parts"][-1] == {"text": "王建和", "entity": "p", "type": "Person"}

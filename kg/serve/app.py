@@ -118,18 +118,16 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
             names = snap.names
             if types is not None:
                 names = _TypeFilter(names, types)
-            try:
+            try:  # the rule of kg path and kg query: one entity -> its page; several -> the list
                 one = find_entity(names, q)
                 if not listing and page == 1:
                     return RedirectResponse(href(snap, one.node), status_code=303)
-                results = [one]
             except AmbiguousName:
                 message = "ambiguous"
             except NameNotFound:
                 message = "none"
                 suggestions = close_names(q, snap.names.close_candidates(q))
-            if not results:
-                results = _ranked(names, q)
+            results = _ranked(names, q)
         elif types is not None:
             results = sorted((c for c in snap.names.entities.values() if c.type in types),
                              key=lambda c: (c.label, c.node))

@@ -14,14 +14,13 @@ holds. Highlights are the labels and aliases of the entities the document names,
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from kg.ingest import ingest_file
 from kg.ingest.readers import IngestError
-from kg.ontology.namespaces import KG_NAMESPACE, ORG, PROV, RDF, RDFS, SKOS
+from kg.ontology.namespaces import PROV, RDF, RDFS, SKOS
 from kg.serve.entity import _iri, _labels, _local, doc_name, names_of_relations
 from kg.serve.graph import Snapshot
 
