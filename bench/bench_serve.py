@@ -50,7 +50,8 @@ def free_port() -> int:
 def start_server(out: Path, port: int, processes: int) -> subprocess.Popen:
     """``kg serve`` in its own process group (so that its uvicorn processes stop with it)."""
     return subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--graph", str(out), "--port", str(port),
-                             "--processes", str(processes)], stderr=subprocess.DEVNULL, start_new_session=True)
+                             "--processes", str(processes)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 600) -> float:

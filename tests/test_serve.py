@@ -19,7 +19,6 @@ from kg.store import load_store
 
 testclient = pytest.importorskip("starlette.testclient", reason="httpx is in the test extra")
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 ORG = "中国机械工业质量管理协会"
 SELECT = "SELECT ?e ?l WHERE { ?e a kg:Event ; rdfs:label ?l } ORDER BY ?l LIMIT 3"
@@ -246,6 +245,11 @@ def test_updates_are_refused(client, how):
         r = client.post("/sparql", content=b"CLEAR DEFAULT", headers={"content-type": "application/sparql-update"})
     assert r.status_code == 403 and "refused" in r.text
     assert client.get("/sparql", params={"query": "ASK { ?s a kg:Event }"}).json()["boolean"] is True
+
+
+def test_dataset_parameters_are_refused_not_ignored(client):
+    r = client.get("/sparql", params={"query": SELECT, "default-graph-uri": "https://example.org/g"})
+    assert r.status_code == 400 and "GRAPH" in r.text
 
 
 def test_unacceptable_format_is_406(client):

@@ -99,19 +99,28 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
     async def in_thread(fn, *args):
         return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
 
+    # Every handler asks view.current() in a thread: a store replaced by a build is reopened (and its
+    # names indexed, seconds for a large graph) there, while the event loop goes on serving.
+
     async def home(request: Request) -> Response:
-        snap = view.current()
-        return pages.render("home.jinja", snap, counts=snap.counts, queries=list(stored.values()))
+        def render() -> Response:
+            snap = view.current()
+            return pages.render("home.jinja", snap, counts=snap.counts, queries=list(stored.values()))
+
+        return await in_thread(render)
 
     async def search(request: Request) -> Response:
+        return await in_thread(_search, request.query_params)
+
+    def _search(params) -> Response:
         snap = view.current()
-        q = request.query_params.get("q", "").strip()
-        want = request.query_params.get("type", "")
+        q = params.get("q", "").strip()
+        want = params.get("type", "")
         try:
-            page = max(1, int(request.query_params.get("page", "1")))
+            page = max(1, int(params.get("page", "1")))
         except ValueError:
             page = 1
-        listing = request.query_params.get("list") == "1"
+        listing = params.get("list") == "1"
         types = ORG_TYPES if want == "Organization" else (want,) if want in ENTITY_TYPES else None
         results, message, suggestions = [], None, []
         if q:
@@ -139,25 +148,23 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
                             suggestions=suggestions, types=ENTITY_TYPES)
 
     async def resource(request: Request) -> Response:
-        iri = request.query_params.get("iri", "")
-        return await _iri_page(request, iri)
+        media = best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
+        return await in_thread(_iri_response, request.query_params.get("iri", ""), None, media)
 
     async def by_id(request: Request) -> Response:
         raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
-        snap = view.current()
-        return await _iri_page(request, snap.namespace + unquote(raw[len("/id/"):]))
+        media = best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
+        return await in_thread(_iri_response, None, unquote(raw[len("/id/"):]), media)
 
-    async def _iri_page(request: Request, iri: str) -> Response:
+    def _iri_response(iri: str | None, local: str | None, media: str | None) -> Response:
+        """The page (or RDF) of ``iri``, or of ``local`` under the graph's ``id:``: one trip to a thread
+        for the queries and the template."""
         snap = view.current()
+        iri = snap.namespace + local if iri is None else iri
         try:
             node = ox.NamedNode(iri)
         except ValueError:
             return pages.render("error.jinja", snap, status=400, message=f"not an IRI: {iri}")
-        media = best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
-        return await in_thread(_iri_response, snap, node, media)
-
-    def _iri_response(snap: Snapshot, node: ox.NamedNode, media: str | None) -> Response:
-        """The page (or RDF) of ``node``: one trip to a thread for the queries and the template."""
         kind = is_known(snap, node.value)
         if kind is None:
             return pages.render("error.jinja", snap, status=404, message=f"no entity or document with the IRI {node.value}")
@@ -187,6 +194,9 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
                 return PlainTextResponse("POST a query as application/sparql-query or a form "
                                          "(application/x-www-form-urlencoded)\n", status_code=415)
         for k, v in items:
+            if k in ("default-graph-uri", "named-graph-uri"):
+                return PlainTextResponse(f"{k} is not supported: the default graph holds every fact once and each "
+                                         "document is a named graph (ask for it with GRAPH)\n", status_code=400)
             if k == "query" and query is None:
                 query = v
             elif k == "update":
@@ -210,17 +220,19 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
                         headers={**reply.headers, "Vary": "Accept"})
 
     async def query_page(request: Request) -> Response:
-        snap = view.current()
-        return pages.render("query.jinja", snap, queries=list(stored.values()),
-                            queries_json={q.name: q.text for q in stored.values()},
-                            chosen=request.query_params.get("stored", ""), timeout=timeout, row_cap=row_cap)
+        def render() -> Response:
+            return pages.render("query.jinja", view.current(), queries=list(stored.values()),
+                                queries_json={q.name: q.text for q in stored.values()},
+                                chosen=request.query_params.get("stored", ""), timeout=timeout, row_cap=row_cap)
+
+        return await in_thread(render)
 
     async def vis_file(request: Request) -> Response:
         path = vis_js if request.path_params["name"] == "vis-network.min.js" else vis_css
         return FileResponse(path, media_type="text/javascript" if path.suffix == ".js" else "text/css")
 
     async def not_found(request: Request, exc) -> Response:
-        return pages.render("error.jinja", view.current(), status=getattr(exc, "status_code", 404),
+        return pages.render("error.jinja", view.last(), status=getattr(exc, "status_code", 404),
                             message=getattr(exc, "detail", "not found"))
 
     @contextlib.asynccontextmanager

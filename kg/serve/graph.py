@@ -159,8 +159,13 @@ class GraphView:
         self._snap = _snapshot(self.out_dir, stamp)
         self._checked = time.monotonic()
 
+    def last(self) -> Snapshot:
+        """The snapshot opened last, without looking for a newer store."""
+        return self._snap
+
     def current(self) -> Snapshot:
-        """The snapshot of the store in place now (reopened if a build replaced it)."""
+        """The snapshot of the store in place now (reopened if a build replaced it: call it from a thread,
+        not an event loop, since reopening takes a while on a large graph)."""
         now = time.monotonic()
         if now - self._checked < self.check_every:
             return self._snap
