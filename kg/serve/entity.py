@@ -19,10 +19,13 @@ from kg.ontology.namespaces import KG_NAMESPACE, ORG, RDF, RDFS, SKOS
 from kg.records import ORG_TYPES
 from kg.serve.graph import Snapshot
 
-__all__ = ["Evidence", "Link", "Group", "Post", "EntityPage", "entity_page", "is_known", "MAX_ROWS", "MAX_NEIGHBOURS"]
+__all__ = ["Evidence", "Link", "Group", "Post", "EntityPage", "entity_page", "is_known", "MAX_ROWS", "MAX_NEIGHBOURS",
+           "SHOWN", "SHOWN_EVIDENCE"]
 
 MAX_ROWS = 5000  # relations or evidence rows read for one page
 MAX_NEIGHBOURS = 60  # nodes of the neighbourhood graph besides the entity
+SHOWN = 100  # entities listed under one relation, events in the timeline (the page says how many there are)
+SHOWN_EVIDENCE = 5  # evidence sentences under one link
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Link:
     type: str | None
     date: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    evidence_total: int = 0
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Group:
     zh: str
     en: str
     links: list[Link] = field(default_factory=list)
+    total: int = 0
 
 
 @dataclass
@@ -79,6 +84,7 @@ class EntityPage:
     timeline: list[Link]
     graph: dict
     truncated: bool = False
+    timeline_total: int = 0
 
 
 @lru_cache(maxsize=8)
@@ -186,6 +192,8 @@ def entity_page(snap: Snapshot, iri: str) -> EntityPage:
     for (pred, _, other), link in edges.items():
         link.label, link.type, link.date = names.get(other, (other, None, None))
         link.evidence.sort(key=lambda ev: (ev.doc_name, ev.start))
+        link.evidence_total = len(link.evidence)
+        del link.evidence[SHOWN_EVIDENCE:]
     for p in posts:
         p.person_label = names.get(p.person, (p.person,))[0] if p.person else None
         p.org_label = names.get(p.org, (p.org,))[0] if p.org else None
@@ -196,6 +204,9 @@ def entity_page(snap: Snapshot, iri: str) -> EntityPage:
         g = groups.setdefault((pred, direction), Group(pred, direction, names_of.get("zh", pred),
                                                        names_of.get("en", pred)))
         g.links.append(link)
+    for g in groups.values():
+        g.total = len(g.links)
+        del g.links[SHOWN:]
     docs = sorted({r[0].value for r in snap.select(
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {node} <http://www.w3.org/ns/prov#wasDerivedFrom> ?src }} }}")}
         | {ev.doc for link in edges.values() for ev in link.evidence})
@@ -207,10 +218,12 @@ def entity_page(snap: Snapshot, iri: str) -> EntityPage:
                 seen.add(other)
                 timeline.append(link)
         timeline.sort(key=lambda l: (l.date is None, l.date or "", l.label))
+    timeline_total = len(timeline)
+    del timeline[SHOWN:]
     return EntityPage(iri, label or iri, etype, type_names.get(etype or "", {}).get("zh", etype or ""),
                       sorted(set(aliases)), date, end_date, list(groups.values()), posts,
                       [(d, doc_name(snap, d)) for d in docs], timeline,
-                      _neighbourhood(iri, label or iri, etype, edges, rel_names), truncated)
+                      _neighbourhood(iri, label or iri, etype, edges, rel_names), truncated, timeline_total)
 
 
 def _posts(snap: Snapshot, node: str, etype: str | None) -> list[Post]:
