@@ -392,3 +392,23 @@ def test_a_post_inside_its_sentence_is_a_mark_inside_a_mark():
     assert parts[0]["mark"] == (0, 11)
     inner = [p for p in parts[0]["parts"] if "mark" in p]
     assert inner[0]["mark"] == (3, 8) and inner[0]["parts"][-1] == {"text": "王建和", "entity": "p", "type": "Person"}
+
+
+def test_long_lists_are_cut_and_the_page_says_how_many(client, monkeypatch):
+    import kg.serve.entity as entity
+
+    monkeypatch.setattr(entity, "SHOWN", 2)
+    monkeypatch.setattr(entity, "SHOWN_EVIDENCE", 1)
+    r = client.get(entity_url(client, ORG))
+    shown = re.findall(r"显示前 2 项，共 (\d+) 项", r.text)
+    assert shown and all(int(n) > 2 for n in shown)
+    assert "共 " in r.text and "the first 2 of" in r.text
+    for group in re.findall(r'<div class="group".*?</div>', r.text, re.S):
+        assert group.count('class="rel-target"') <= 2
+
+
+@given(q=st.text(max_size=30))
+def test_any_search_text_is_answered_and_shown_escaped(client, q):
+    r = client.get("/search", params={"q": q, "list": "1"})
+    assert r.status_code in (200, 404)
+    assert "<script>window" not in r.text and (not q.strip() or "<" not in q or "&lt;" in r.text)
