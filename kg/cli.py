@@ -497,6 +497,8 @@ def serve_cmd(out_dir: str, host: str, port: int, timeout: float, row_cap: int, 
     """
     from kg.serve import serve
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: --host {host} lets other machines reach the graph and its documents", err=True)
     click.echo(f"serving {out_dir} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
     serve(out_dir, host=host, port=port, processes=processes, timeout=timeout, row_cap=row_cap, workers=workers,
           sources=sources, ontology=ontology)

@@ -150,6 +150,14 @@ def test_entity_as_rdf_by_accept_header(client, accept, fmt):
     assert any(True for _ in g.triples((me, rdflib.URIRef("https://example.org/cnqkg/ontology#hosted"), None)))
 
 
+@pytest.mark.parametrize("fmt,media", [("ttl", "text/turtle"), ("jsonld", "application/ld+json")])
+def test_the_page_links_its_rdf_with_a_format_parameter(client, fmt, media):
+    page = client.get(entity_url(client, ORG)).text
+    href = re.search(r'<a href="([^"]*format=' + fmt + ')" class="rdf">', page).group(1)
+    r = client.get(href.replace("&amp;", "&"), headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+
+
 @pytest.mark.parametrize("url", ["/id/org/没有这个机构", "/resource?iri=https://elsewhere.example/x", "/nothing"])
 @pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
 def test_unknown_iris_and_paths_are_404(client, url, accept):

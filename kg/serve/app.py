@@ -43,6 +43,9 @@ PAGE_SIZE = 20
 STATIC = Path(__file__).parent / "static"
 RDF_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD,
              "application/n-triples": ox.RdfFormat.N_TRIPLES}
+#: ``?format=`` on an entity's or document's URL: what a link can ask for instead of an Accept header.
+FORMAT_PARAM = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
+                "nt": "application/n-triples", "ntriples": "application/n-triples", "html": "text/html"}
 
 
 class _SecurityHeaders:
@@ -147,14 +150,18 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
                             page=page, pages=max(1, -(-total // PAGE_SIZE)), message=message,
                             suggestions=suggestions, types=ENTITY_TYPES)
 
+    def negotiated(request: Request) -> str | None:
+        fmt = request.query_params.get("format")
+        if fmt is not None:
+            return FORMAT_PARAM.get(fmt)
+        return best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
+
     async def resource(request: Request) -> Response:
-        media = best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
-        return await in_thread(_iri_response, request.query_params.get("iri", ""), None, media)
+        return await in_thread(_iri_response, request.query_params.get("iri", ""), None, negotiated(request))
 
     async def by_id(request: Request) -> Response:
         raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
-        media = best(request.headers.get("accept"), ["text/html", *RDF_TYPES])
-        return await in_thread(_iri_response, None, unquote(raw[len("/id/"):]), media)
+        return await in_thread(_iri_response, None, unquote(raw[len("/id/"):]), negotiated(request))
 
     def _iri_response(iri: str | None, local: str | None, media: str | None) -> Response:
         """The page (or RDF) of ``iri``, or of ``local`` under the graph's ``id:``: one trip to a thread
@@ -169,7 +176,8 @@ def create_app(out_dir: str | os.PathLike = "out", *, timeout: float = DEFAULT_T
         if kind is None:
             return pages.render("error.jinja", snap, status=404, message=f"no entity or document with the IRI {node.value}")
         if media is None:
-            return PlainTextResponse(f"406: ask for text/html or one of {', '.join(RDF_TYPES)}\n", status_code=406)
+            return PlainTextResponse(f"406: ask for text/html or one of {', '.join(RDF_TYPES)} (Accept), or "
+                                     f"format={'|'.join(FORMAT_PARAM)}\n", status_code=406)
         if media in RDF_TYPES:
             return Response(_describe(snap, node, kind, RDF_TYPES[media]), media_type=media, headers={"Vary": "Accept"})
         if kind == "document":
