@@ -108,13 +108,21 @@ def document_page(snap: Snapshot, iri: str, roots: tuple[Path, ...]) -> Document
           <{RDFS}label>|<{SKOS}altLabel> ?n }} }}""")
     names = _labels(snap, {r[0].value for r in rows} | {r[2].value for r in rows} | {r[0].value for r in ents})
     rel = names_of_relations()
-    statements = []
+    found: dict[tuple, Statement] = {}  # one line per fact and sentence, with the best confidence of its readings
     for s, p, o, t, a, b, c, x in rows:
         pred = _local(p.value) or p.value
-        statements.append(Statement(s.value, names.get(s.value, (s.value,))[0], pred, rel.get(pred, {}).get("zh", pred),
-                                    rel.get(pred, {}).get("en", pred), o.value, names.get(o.value, (o.value,))[0],
-                                    int(a.value), int(b.value), t.value, c.value if c else "", x.value if x else ""))
-    statements.sort(key=lambda st: (st.start, st.predicate, st.subject_label, st.object_label))
+        key = (s.value, pred, o.value, int(a.value), int(b.value))
+        conf, extractor = c.value if c else "", x.value if x else ""
+        st = found.get(key)
+        if st is None:
+            found[key] = Statement(s.value, names.get(s.value, (s.value,))[0], pred, rel.get(pred, {}).get("zh", pred),
+                                   rel.get(pred, {}).get("en", pred), o.value, names.get(o.value, (o.value,))[0],
+                                   int(a.value), int(b.value), t.value, conf, extractor)
+        else:
+            if conf and (not st.confidence or float(conf) > float(st.confidence)):
+                st.confidence = conf
+            st.extractor = ", ".join(sorted({*st.extractor.split(", "), extractor} - {""}))
+    statements = sorted(found.values(), key=lambda st: (st.start, st.predicate, st.subject_label, st.object_label))
     spans = {Span(st.start, st.end, "ev") for st in statements} | {Span(int(a.value), int(b.value), "ev") for a, b in posts}
     if text is not None:
         forms: dict[str, tuple[str, str]] = {}
