@@ -124,9 +124,14 @@ def _local(iri: str) -> str | None:
 
 
 def _labels(snap: Snapshot, iris: set[str]) -> dict[str, tuple[str, str | None, str | None]]:
-    """IRI -> (label, kg: type, kg:date) for ``iris``."""
+    """IRI -> (label, kg: type, kg:date) for ``iris``: an entity's from the snapshot's index, the others asked."""
     out: dict[str, tuple[str, str | None, str | None]] = {}
-    items = sorted(iris)
+    known = snap.names.entities
+    for x in iris:
+        c = known.get(x)
+        if c is not None:
+            out[x] = (c.label, c.type, snap.dates.get(x))
+    items = sorted(iris - out.keys())
     for i in range(0, len(items), 500):
         values = " ".join(_iri(x) for x in items[i:i + 500])
         for x, label, t, d in snap.select(

@@ -109,6 +109,7 @@ class Snapshot:
     namespace: str
     names: NameIndex
     counts: dict = field(default_factory=dict)
+    dates: dict[str, str] = field(default_factory=dict)  # IRI -> kg:date (events), read once
 
     def select(self, text: str) -> list[tuple]:
         """Rows of a SELECT (pyoxigraph terms or None), with the graph's prefixes."""
@@ -134,6 +135,7 @@ def _snapshot(out_dir: Path, stamp: str) -> Snapshot:
     for s in store.query(_NAMES_QUERY):
         rows.append((s["e"].value, s["t"].value[len(KG_NAMESPACE):], s["l"].value, s["n"].value))
     snap = Snapshot(store, stamp, ns, NameIndex(rows))
+    snap.dates = {s[0].value: s[1].value for s in store.query(f"SELECT ?e ?d WHERE {{ ?e <{KG_NAMESPACE}date> ?d }}")}
     counts_types = snap.select("SELECT ?t (COUNT(?e) AS ?n) WHERE { ?e a ?t FILTER(STRSTARTS(STR(?t), STR(kg:))) } "
                                "GROUP BY ?t ORDER BY DESC(?n)")
     counts_rel = snap.select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?p), STR(kg:)) "
