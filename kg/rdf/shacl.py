@@ -215,6 +215,13 @@ class _Prepared:
         self.shapes = shapes_graph
         self.axioms = _axioms(onto)
         self.order = _order_shapes(shapes_graph)
+        # what the order checks read: the properties they compare and those of their targets
+        self.order_predicates = {p for compared in self.order.values() for p in compared}
+        for shape in self.order:
+            self.order_predicates.update(shapes_graph.objects(shape, SH.targetSubjectsOf))
+            self.order_predicates.update(shapes_graph.objects(shape, SH.targetObjectsOf))
+            if (shape, SH.targetClass, None) in shapes_graph:
+                self.order_predicates.add(RDF.type)
         self._without_order: Graph | None = None
         self._order_only: Graph | None = None
 
@@ -247,14 +254,29 @@ def _prepare(shapes, ontology) -> _Prepared:
     return _Prepared(shapes_graph, onto)
 
 
-def _validate(data: Graph, prepared: _Prepared) -> tuple[bool, list[dict]]:
-    """(conforms, results with their component and shape) of the plain graph ``data``."""
+def _validate(data: Graph, prepared: _Prepared, own: bool = False) -> tuple[bool, list[dict]]:
+    """(conforms, results with their component and shape) of the plain graph ``data``.
+
+    With ``own``, ``data`` is the caller's to change: the ontology's axioms are added to it rather
+    than to a copy pyshacl would make."""
+    if own:
+        for t in prepared.axioms:
+            data.add(t)
     uncomparable = _uncomparable(data, prepared.shapes, prepared.order)
     if not uncomparable:
         conforms, results = _run(data, prepared.shapes, prepared.axioms)
         return conforms, _results(results)
     conforms_a, results_a = _run(data, prepared.without_order(), prepared.axioms)
-    _, results_b = _run(_copy(data, without=uncomparable), prepared.order_only(), prepared.axioms)
+    # the order checks alone, on what they read, without the values they cannot compare
+    drop = set(uncomparable)
+    compared = Graph()
+    for p in prepared.order_predicates:
+        for t in data.triples((None, p, None)):
+            if t not in drop:
+                compared.add(t)
+    for t in prepared.axioms:
+        compared.add(t)
+    _, results_b = _run(compared, prepared.order_only(), prepared.axioms)
     found = _results(results_a) + _results(results_b, _ORDER_COMPONENTS)
     return conforms_a and not any(r["severity"] == "Violation" for r in found), found
 

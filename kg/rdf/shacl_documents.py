@@ -6,14 +6,15 @@ cost, grow with the corpus. A build validates instead:
 - each document's named graph, as it is written (:meth:`DocumentValidator.add`), with the
   descriptions of the entities it refers to but does not describe (so that ``sh:class`` sees
   their types), several documents per pyshacl run (a run costs about 10 ms before any triple);
-- then, over the store's default graph (every fact once), the constraints whose outcome depends
-  on values that several documents may each state about one node: ``sh:maxCount``,
-  ``sh:disjoint``, ``sh:lessThan`` and ``sh:lessThanOrEquals`` (:func:`store_results`). In
-  ``ontology/shapes.ttl`` these are the shapes on entities (one ``rdfs:label``, an ``skos:altLabel``
-  that is not the label, at most one ``kg:date``/``kg:endDate``, the date not after the end date),
-  on posts (one ``org:member``, ``org:role``, at most one ``org:organization``) and on roles
-  (one label). The nodes of provenance (statements, derivations, source files) each live in one
-  document's graph, their IRIs made from the document, so the first step sees all of them.
+- then, as SPARQL over the store (the union of its graphs, as pyshacl would see the whole
+  ``graph.trig``), the constraints whose outcome depends on values that several documents may each
+  state about one node: ``sh:maxCount``, ``sh:disjoint``, ``sh:lessThan`` and
+  ``sh:lessThanOrEquals`` (:func:`store_results`). In ``ontology/shapes.ttl`` these are the shapes
+  on entities (one ``rdfs:label``, an ``skos:altLabel`` that is not the label, at most one
+  ``kg:date``/``kg:endDate``, the date not after the end date), on posts (one ``org:member``,
+  ``org:role``, at most one ``org:organization``) and on roles (one label). Shapes that target
+  the nodes of provenance (:data:`LOCAL_CLASSES`: statements, derivations, source files) are left
+  to the first step: each such node lives in one document's graph, its IRI made from the document.
 
 The report is the one :func:`~kg.rdf.shacl.validate` gives for the union of the graphs: the same
 results, each once, in the same order and text.
@@ -25,11 +26,20 @@ import os
 from collections.abc import Callable, Iterable
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import PROV, SH
+
+from kg.ontology.namespaces import KG_NAMESPACE
 
 from kg.rdf.shacl import _PUBLIC, ShaclReport, _prepare, _report, _term, _validate
 
-__all__ = ["DocumentValidator", "store_results"]
+__all__ = ["DocumentValidator", "store_results", "LOCAL_CLASSES", "BATCH_TRIPLES"]
+
+#: Triples validated in one pyshacl run (some documents' graphs together).
+BATCH_TRIPLES = 20_000
+
+#: Classes whose nodes are each described in one document's graph only (their IRIs are made from
+#: the document): shapes that target them need no check across documents.
+LOCAL_CLASSES = frozenset({RDF.Statement, PROV.Derivation, URIRef(KG_NAMESPACE + "SourceFile")})
 
 _TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 _SUBCLASS = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
@@ -40,14 +50,14 @@ class DocumentValidator:
 
     ``describe(iri)`` gives the triples that describe a node a document refers to without describing
     it (at build time: an entity's type, labels and dates); ``batch`` is the number of triples
-    validated in one pyshacl run.
+    validated in one pyshacl run (default :data:`BATCH_TRIPLES`).
     """
 
     def __init__(self, ontology: str | os.PathLike | None = None, shapes=None,
-                 describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int = 20_000) -> None:
+                 describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int | None = None) -> None:
         self.prepared = _prepare(shapes, ontology)
         self.describe = describe
-        self.batch = batch
+        self.batch = batch or BATCH_TRIPLES
         self.found: dict[tuple, dict] = {}
         self.conforms = True
         self.documents = 0
@@ -71,7 +81,7 @@ class DocumentValidator:
             for o in {o for o in g.objects() if isinstance(o, URIRef) and o not in described}:
                 for t in self.describe(o):
                     g.add(t)
-        conforms, found = _validate(g, self.prepared)
+        conforms, found = _validate(g, self.prepared, own=True)
         self.conforms = self.conforms and conforms
         self._keep(found)
 
@@ -81,7 +91,7 @@ class DocumentValidator:
 
     def finish(self, store=None) -> ShaclReport:
         """The report: the batches left, then the checks across documents over ``store`` (a
-        pyoxigraph Store whose default graph holds every fact once, as ``kg build`` loads it)."""
+        pyoxigraph Store holding the documents' graphs, as ``kg build`` loads ``graph.trig``)."""
         self.flush()
         if store is not None:
             across = store_results(store, self.prepared.shapes)
@@ -125,9 +135,10 @@ def _focus_pattern(shapes: Graph, shape) -> str | None:
     return "{ SELECT DISTINCT ?focus WHERE { " + " UNION ".join(f"{{ {p} }}" for p in parts) + " } }"
 
 
-def store_results(store, shapes: Graph) -> list[dict]:
+def store_results(store, shapes: Graph, local_classes=LOCAL_CLASSES) -> list[dict]:
     """The results of the constraints that span documents (see the module doc), as SPARQL over the
-    default graph of ``store``; each as :func:`kg.rdf.shacl.validate` words it."""
+    union of the graphs of ``store`` (a pyoxigraph Store); each as :func:`kg.rdf.shacl.validate`
+    words it. Shapes whose only targets are ``local_classes`` are skipped."""
     from kg.rdf.shacl import _declared_datatypes
 
     declared = _declared_datatypes(shapes)
@@ -135,6 +146,9 @@ def store_results(store, shapes: Graph) -> list[dict]:
     for shape in sorted({s for p in _TARGETS for s in shapes.subjects(p, None)}, key=str):
         path = shapes.value(shape, SH.path)
         if not isinstance(path, URIRef) or shapes.value(shape, SH.deactivated) == Literal(True):
+            continue
+        targets = [(p, o) for p in _TARGETS for o in shapes.objects(shape, p)]
+        if all(p == SH.targetClass and o in local_classes for p, o in targets):
             continue
         focus = _focus_pattern(shapes, shape)
         severity = shapes.value(shape, SH.severity)
@@ -161,7 +175,7 @@ def store_results(store, shapes: Graph) -> list[dict]:
                                 f"SELECT DISTINCT ?focus ?v WHERE {{ {focus} ?focus {_n3(path)} ?v . "
                                 f"?focus {_n3(other)} ?w . {only} FILTER(!(?v {op} ?w)) }}"))
         for component, has_value, query in queries:
-            for row in store.query(query):
+            for row in store.query(query, use_default_graph_as_union=True):
                 out.append({**base, "focus": _term(_rdflib(row["focus"])),
                             "value": _term(_rdflib(row["v"])) if has_value else None, "component": component})
     return out
