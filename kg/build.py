@@ -171,7 +171,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
     res = resolved.resolution
     try:
-        validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)))
+        validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
+                                      known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add)
@@ -182,6 +183,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             if not keep_store:
                 load_store(staging)  # the embedded SPARQL store kg query reads, loaded before anything moves
             shacl = _validate(validator, out if keep_store else staging)
+            cache.write_json(_SHACL_CACHE, validator.record)
             if not shacl.conforms:
                 write_atomic(staging / "shacl-report.txt", shacl.text.encode("utf-8"))
                 names.append("shacl-report.txt")
@@ -208,6 +210,7 @@ def _validate(validator: DocumentValidator, folder: Path) -> ShaclReport:
 
 
 _STAGING = ".build-"
+_SHACL_CACHE = "shacl-documents"  # each document graph's SHACL results, by the hash of its text
 
 
 def _remove_stale_staging(out: Path) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from kg.ontology import ontology_dir
 from kg.records import Arg, DocumentExtraction, Mention, PositionMention, RelationMention
 
 CACHE_DIR = ".cache"
+_EXTRA = "stages"  # what later stages keep between builds (not extractions)
 _CODE_PACKAGES = ("extract", "kg")
 
 
@@ -104,10 +106,20 @@ class ExtractionCache:
                 removed += 1
         for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
             if other.is_dir() and other != self.folder:
-                for f in other.glob("*"):
-                    f.unlink(missing_ok=True)
-                other.rmdir()
+                shutil.rmtree(other, ignore_errors=True)
         return removed
+
+    def read_json(self, name: str):
+        """What :meth:`write_json` stored under ``name`` for this fingerprint, or None."""
+        try:
+            return json.loads((self.folder / _EXTRA / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def write_json(self, name: str, data) -> None:
+        """Store ``data`` (JSON) beside the extractions, for the next build with the same fingerprint
+        (a later stage's own cache: the SHACL results of each document's graph)."""
+        write_atomic(self.folder / _EXTRA / f"{name}.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
     def put(self, ex: DocumentExtraction) -> None:
         data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")

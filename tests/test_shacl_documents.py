@@ -142,3 +142,33 @@ def test_a_build_reports_a_violation_in_one_document_and_one_across_documents(tm
     assert ("test: a person named 赵.", "赵刚") in found  # in b.txt alone
     assert ("test: an organization named in more than one document.", "东方精工有限公司") in found  # a.txt and b.txt
     assert len(found) == 2
+
+
+@pytest.mark.slow
+def test_a_rebuild_validates_only_the_graphs_that_changed_and_reports_the_rest_as_before(tmp_path, monkeypatch):
+    from kg.build import build
+    import kg.rdf.shacl_documents as sd
+
+    monkeypatch.setattr("kg.rdf.shacl_documents.BATCH_TRIPLES", 1)
+    onto = tmp_path / "ontology"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "ontology", onto)
+    with open(onto / "shapes.ttl", "a", encoding="utf-8") as f:
+        f.write(EXTRA_SHAPES)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in NEWS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    first = build([str(docs)], out, ontology=str(onto))
+    runs = []
+    real = sd._validate
+    monkeypatch.setattr(sd, "_validate", lambda g, *a, **k: runs.append(len(g)) or real(g, *a, **k))
+    (docs / "a.txt").write_text(NEWS["a.txt"].replace("陈志强", "李国华"), encoding="utf-8")
+    second = build([str(docs)], out, ontology=str(onto))
+    assert len(runs) == 1  # a.txt's graph; b.txt's results are those of the first build
+    assert second.shacl.text == first.shacl.text.replace("陈志强", "李国华")
+    assert ("test: a person named 赵.", "赵刚") in {(v["message"], v["focus"].rsplit("/", 1)[-1])
+                                                  for v in second.shacl.violations}
+    runs.clear()
+    third = build([str(docs)], out, ontology=str(onto), incremental=False)  # --full: everything again
+    assert len(runs) == 2 and third.shacl.text == second.shacl.text

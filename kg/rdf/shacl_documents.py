@@ -22,6 +22,7 @@ results, each once, in the same order and text.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable
 
@@ -54,51 +55,81 @@ class DocumentValidator:
     """
 
     def __init__(self, ontology: str | os.PathLike | None = None, shapes=None,
-                 describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int | None = None) -> None:
+                 describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int | None = None,
+                 known: dict[str, list[dict]] | None = None) -> None:
         self.prepared = _prepare(shapes, ontology)
         self.describe = describe
         self.batch = batch or BATCH_TRIPLES
+        self.known = known or {}
         self.found: dict[tuple, dict] = {}
         self.conforms = True
         self.documents = 0
+        self.reused = 0
+        #: key of each document's graph -> its results, for the next build (:attr:`known`)
+        self.record: dict[str, list[dict]] = {}
         self._pending = Graph()
+        self._pending_docs: list[tuple[str, set]] = []
 
-    def add(self, triples: Iterable[tuple]) -> None:
-        """One document's graph."""
+    def add(self, triples: list[tuple], key: str | None = None) -> None:
+        """One document's graph. With a ``key`` (a hash of the graph's text), a graph validated by an
+        earlier build with the same key and the same descriptions of what it refers to is not
+        validated again: its results are taken from :attr:`known`."""
+        self.documents += 1
+        closure: list[tuple] = []
+        if self.describe is not None:
+            described = {s for s, p, _ in triples if p == RDF.type}
+            for o in sorted({o for _, _, o in triples if isinstance(o, URIRef) and o not in described}):
+                closure.extend(self.describe(o))
+        if key is not None:
+            h = hashlib.sha256(key.encode())
+            for t in sorted(" ".join(x.n3() for x in t) for t in closure):
+                h.update(t.encode())
+            key = h.hexdigest()
+            if key in self.known:
+                self.record[key] = self.known[key]
+                self._keep(self.known[key])
+                self.reused += 1
+                return
         add = self._pending.add
         for t in triples:
             add(t)
-        self.documents += 1
+        for t in closure:
+            add(t)
+        if key is not None:
+            self._pending_docs.append((key, {str(x) for s, _, o in triples for x in (s, o)
+                                             if isinstance(x, (URIRef, BNode))}))
         if len(self._pending) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
         g, self._pending = self._pending, Graph()
+        docs, self._pending_docs = self._pending_docs, []
         if not len(g):
             return
-        if self.describe is not None:
-            described = set(g.subjects(RDF.type, None))
-            for o in {o for o in g.objects() if isinstance(o, URIRef) and o not in described}:
-                for t in self.describe(o):
-                    g.add(t)
-        conforms, found = _validate(g, self.prepared, own=True)
-        self.conforms = self.conforms and conforms
+        _, found = _validate(g, self.prepared, own=True)
         self._keep(found)
+        for key, nodes in docs:  # a result goes with every document of the batch that names its focus node
+            self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
 
     def _keep(self, found: list[dict]) -> None:
         for r in found:
             self.found.setdefault(tuple(r[k] for k in (*_PUBLIC, "component", "shape")), r)
+            if r["severity"] == "Violation":
+                self.conforms = False
 
     def finish(self, store=None) -> ShaclReport:
         """The report: the batches left, then the checks across documents over ``store`` (a
         pyoxigraph Store holding the documents' graphs, as ``kg build`` loads ``graph.trig``)."""
         self.flush()
         if store is not None:
-            across = store_results(store, self.prepared.shapes)
-            self._keep(across)
-            if any(r["severity"] == "Violation" for r in across):
-                self.conforms = False
+            self._keep(store_results(store, self.prepared.shapes))
         return _report(self.conforms, list(self.found.values()))
+
+
+def _focus_key(focus: str | None) -> str | None:
+    """The node of a result's focus as :meth:`DocumentValidator.add` records the nodes of a document
+    (an IRI as is, a blank node without its ``_:``)."""
+    return focus[2:] if focus and focus.startswith("_:") else focus
 
 
 def _n3(node) -> str:

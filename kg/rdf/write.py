@@ -17,6 +17,7 @@ prefixed names, minted ones (``id:``) in full.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
@@ -111,13 +112,14 @@ class TrigWriter:
 def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: DocumentIndex,
                  reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
                  ontology: str | None = None,
-                 on_graph: Callable[[list[Triple]], None] | None = None) -> Iterator[str]:
+                 on_graph: Callable[[list[Triple], str], None] | None = None) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
     ``records`` are the documents as resolution saw them (their relations maybe without sentences:
     :func:`kg.resolve.compact`); ``reread`` gives a document's full extraction back (from the cache),
     for its evidence sentences, one document at a time. ``on_graph`` sees each document's triples
-    (SHACL validation, :class:`kg.rdf.shacl.DocumentValidator`). Yields each document id as it is written.
+    and a hash of their text (SHACL validation, :class:`kg.rdf.shacl_documents.DocumentValidator`).
+    Yields each document id as it is written.
     """
     writer = TrigWriter(trig, ns)
     writer.graph(ns["graph/ontology"], axioms(load_ontology(ontology)))
@@ -131,9 +133,9 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                 raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
             sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
         triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
-        writer.graph(URIRef(name), triples)
+        lines = writer.graph(URIRef(name), triples)
         if on_graph is not None:
-            on_graph(triples)
+            on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
         yield rec.doc_id
 
 
@@ -146,7 +148,7 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       positions: list[Position], relations: list[Relation],
                       reread: Callable[[DocumentExtraction], DocumentExtraction | None],
                       ontology: str | None = None, base_iri: str | None = None,
-                      on_graph: Callable[[list[Triple]], None] | None = None) -> list[str]:
+                      on_graph: Callable[[list[Triple], str], None] | None = None) -> list[str]:
     """Write ``graph.trig`` (:func:`write_graphs`), ``graph.ttl`` (:func:`facts_bytes`) and
     ``entities.jsonl`` into ``folder`` (a staging folder: the files are written in place); their names."""
     ns = id_namespace(base_iri)
