@@ -157,5 +157,7 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
         for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph):
             pass
     write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
-    write_atomic(folder / "entities.jsonl", "".join(to_jsonl(e.to_dict()) for e in entities).encode("utf-8"))
+    with open(folder / "entities.jsonl", "wb") as f:
+        for e in entities:
+            f.write(to_jsonl(e.to_dict()).encode("utf-8"))
     return ["graph.ttl", "graph.trig", "entities.jsonl"]
