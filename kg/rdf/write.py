@@ -35,7 +35,12 @@ from kg.rdf.iris import id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
-__all__ = ["term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "facts_bytes", "write_graph_files"]
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "facts_bytes", "write_graph_files"]
+
+#: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
+#: graph's opening ``<IRI> {`` or its closing ``}`` (literals never hold a raw line break), so the
+#: file can be cut between graphs (:func:`kg.store.load_store` loads a large one a part at a time).
+LINE_FORMAT = "# kg-quality: one triple a line\n"
 
 #: The prefixes written graphs declare and use (minted IRIs are written in full).
 WRITE_PREFIXES = {"kg": KG_NAMESPACE, "org": ORG, "owl": OWL, "prov": PROV, "rdf": RDF, "rdfs": RDFS,
@@ -98,7 +103,7 @@ class TrigWriter:
 
     def __init__(self, f: BinaryIO, ns: Namespace) -> None:
         self.f = f
-        f.write(_prefix_lines(ns).encode("utf-8"))
+        f.write((LINE_FORMAT + _prefix_lines(ns)).encode("utf-8"))
 
     def graph(self, name: URIRef, triples: Iterable[Triple]) -> list[str]:
         """Write the named graph ``name``; its lines, sorted (nothing is written for no triple)."""
