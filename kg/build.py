@@ -70,7 +70,11 @@ def extract_corpus(
 
 @dataclass
 class BuildResult:
-    extractions: list[DocumentExtraction]  # what resolution kept of each document (kg.resolve.compact)
+    """What a build made. ``extractions`` are what resolution kept of each document
+    (:func:`kg.resolve.compact`: no evidence sentences), so the relations' evidence has offsets but an
+    empty ``sentence``; the sentences are in ``graph.trig`` and in the cache (``OUT/.cache``)."""
+
+    extractions: list[DocumentExtraction]
     failures: list[IngestFailure]
     resolved: Resolved
     outputs: dict[str, Path] = field(default_factory=dict)
