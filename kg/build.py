@@ -18,12 +18,14 @@ from kg.cache import ExtractionCache, fingerprint
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
-from kg.rdf import build_dataset, build_graph, id_namespace, serialize_trig, serialize_turtle
-from kg.rdf.shacl import ShaclReport, validate
+from kg.rdf import id_namespace
+from kg.rdf.graph import entity_descriptions
+from kg.rdf.shacl import ShaclReport
+from kg.rdf.shacl_documents import DocumentValidator
+from kg.rdf.write import write_graph_files
 from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
-from kg.report import to_jsonl
-from kg.resolve import Resolution, Resolved, resolve_corpus
-from kg.store import graph_is_loaded, load_store, replace_store, store_lock
+from kg.resolve import Resolution, Resolved, compact, resolve_corpus
+from kg.store import graph_is_loaded, load_store, open_store, replace_store, store_lock
 
 __all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
@@ -68,6 +70,10 @@ def extract_corpus(
 
 @dataclass
 class BuildResult:
+    """What a build made. ``extractions`` are what resolution kept of each document
+    (:func:`kg.resolve.compact`: no evidence sentences), so the relations' evidence has offsets but an
+    empty ``sentence``; the sentences are in ``graph.trig`` and in the cache (``OUT/.cache``)."""
+
     extractions: list[DocumentExtraction]
     failures: list[IngestFailure]
     resolved: Resolved
@@ -136,8 +142,10 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     """
     id_namespace(base_iri)  # checks the base first
     out = Path(out_dir)
-    cache = ExtractionCache(out, fingerprint(ontology, use_model)) if incremental else None
-    extractions: list[DocumentExtraction] = []
+    # every extraction goes to the cache as it comes (read back a document at a time when the graph
+    # is written); --full (incremental=False) only stops reading from it
+    cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
+    records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
     for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model):
         if isinstance(item, IngestFailure):
@@ -145,67 +153,68 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
             if on_failure:
                 on_failure(item)
         else:
-            extractions.append(item)
-    if not extractions:
+            records.append(compact(item))
+    if not records:
         raise NoDocuments(failures, out)
-    resolved = resolve_corpus(extractions, ontology)
-    files, shacl = _graph_files(extractions, resolved, ontology, base_iri)
-    result = BuildResult(extractions, failures, resolved, shacl=shacl, cached=cache.hits if cache else 0)
-    names = _put_in_place(out, files, ontology)
+    resolved = resolve_corpus(records, ontology)
+    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri)
+    result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
     result.outputs.update({name: out / name for name in names})
     result.outputs["store"] = out / "store"
-    if cache:
-        cache.prune({(ex.doc_id, ex.sha256) for ex in extractions})
+    cache.prune({(r.doc_id, r.sha256) for r in records})
     return result
 
 
-def _graph_files(extractions: list[DocumentExtraction], resolved: Resolved, ontology: str | None,
-                 base_iri: str | None) -> tuple[dict[str, bytes], ShaclReport]:
-    """The bytes of ``graph.ttl``, ``graph.trig``, ``entities.jsonl`` (and ``shacl-report.txt`` when
-    the graph breaks a shape), and the SHACL report."""
-    res = resolved.resolution
-    graph = build_graph(res.entities, resolved.positions, ontology, resolved.relations, base_iri)
-    dataset = build_dataset(extractions, res.entities, resolved.positions, resolved.relations, ontology, base_iri)
-    shacl = validate(dataset, ontology=ontology)  # the union of the named graphs, provenance included
-    files = {
-        "graph.ttl": serialize_turtle(graph),
-        "graph.trig": serialize_trig(dataset),
-        "entities.jsonl": "".join(to_jsonl(e.to_dict()) for e in res.entities).encode("utf-8"),
-    }
-    if not shacl.conforms:
-        files["shacl-report.txt"] = shacl.text.encode("utf-8")
-    return files, shacl
-
-
-def _put_in_place(out: Path, files: dict[str, bytes], ontology: str | None) -> list[str]:
-    """Write ``files`` and the page into a staging folder in ``out``, load the store there, then rename
-    all of it into place under the store lock; the names of the files put in place."""
+def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
+                  ontology: str | None, base_iri: str | None) -> tuple[list[str], ShaclReport]:
+    """Write the graph files and the page into a staging folder in ``out``, load the store there,
+    validate, then rename all of it into place under the store lock; the names of the files put in
+    place and the SHACL report."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
+    res = resolved.resolution
     try:
-        for name, data in files.items():
-            write_atomic(staging / name, data)
+        validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
+                                      known=cache.read_json(_SHACL_CACHE) if cache.read else None)
+        names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
+                                  lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
+                                  on_graph=validator.add)
         _write_page(staging, ontology)
-        names = [*files, "graph.html"]
+        names.append("graph.html")
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
             if not keep_store:
                 load_store(staging)  # the embedded SPARQL store kg query reads, loaded before anything moves
+            shacl = _validate(validator, out if keep_store else staging)
+            cache.write_json(_SHACL_CACHE, validator.record)
+            if not shacl.conforms:
+                write_atomic(staging / "shacl-report.txt", shacl.text.encode("utf-8"))
+                names.append("shacl-report.txt")
             for name in names:
                 if name == "graph.trig" and keep_store:
                     continue  # the same bytes, already in the store: keep the file and the store as they are
                 os.replace(staging / name, out / name)
-            if "shacl-report.txt" not in files:
+            if "shacl-report.txt" not in names:
                 (out / "shacl-report.txt").unlink(missing_ok=True)
             if not keep_store:
                 replace_store(out, staging / "store")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return names
+    return names, shacl
+
+
+def _validate(validator: DocumentValidator, folder: Path) -> ShaclReport:
+    """The SHACL report: the documents' graphs, then the checks across documents over ``folder``'s store."""
+    store = open_store(folder, refresh=False)
+    try:
+        return validator.finish(store)
+    finally:
+        del store
 
 
 _STAGING = ".build-"
+_SHACL_CACHE = "shacl-documents"  # each document graph's SHACL results, by the hash of its text
 
 
 def _remove_stale_staging(out: Path) -> None:

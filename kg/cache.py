@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from kg.ontology import ontology_dir
 from kg.records import Arg, DocumentExtraction, Mention, PositionMention, RelationMention
 
 CACHE_DIR = ".cache"
+_EXTRA = "stages"  # what later stages keep between builds (not extractions)
 _CODE_PACKAGES = ("extract", "kg")
 
 
@@ -60,8 +62,16 @@ def from_json(d: dict) -> DocumentExtraction:
 
 
 class ExtractionCache:
-    def __init__(self, out_dir: str | Path, fingerprint: str) -> None:
+    """The cache of one build folder, for one fingerprint.
+
+    With ``read=False`` (``kg build --full``) :meth:`get` finds nothing, so every document is extracted
+    again, and :meth:`put` still stores each extraction: a build reads its extractions back from here
+    (:meth:`load`) when it writes the graph, a document at a time, instead of holding them all.
+    """
+
+    def __init__(self, out_dir: str | Path, fingerprint: str, read: bool = True) -> None:
         self.folder = Path(out_dir) / CACHE_DIR / fingerprint
+        self.read = read
         self.hits = 0
         self.misses = 0
 
@@ -70,14 +80,20 @@ class ExtractionCache:
         return self.folder / f"{key}.json"
 
     def get(self, doc_id: str, sha256: str) -> DocumentExtraction | None:
-        f = self._file(doc_id, sha256)
-        try:
-            ex = from_json(json.loads(f.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
+        """The stored extraction of this name and content (counted as a hit or a miss), or None."""
+        ex = self.load(doc_id, sha256) if self.read else None
+        if ex is None:
             self.misses += 1
-            return None
-        self.hits += 1
+        else:
+            self.hits += 1
         return ex
+
+    def load(self, doc_id: str, sha256: str) -> DocumentExtraction | None:
+        """The stored extraction of this name and content, or None (not counted)."""
+        try:
+            return from_json(json.loads(self._file(doc_id, sha256).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def prune(self, keep: set[tuple[str, str]]) -> int:
         """Remove entries not in ``keep`` (documents gone or changed) and caches of older
@@ -90,10 +106,20 @@ class ExtractionCache:
                 removed += 1
         for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
             if other.is_dir() and other != self.folder:
-                for f in other.glob("*"):
-                    f.unlink(missing_ok=True)
-                other.rmdir()
+                shutil.rmtree(other, ignore_errors=True)
         return removed
+
+    def read_json(self, name: str):
+        """What :meth:`write_json` stored under ``name`` for this fingerprint, or None."""
+        try:
+            return json.loads((self.folder / _EXTRA / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def write_json(self, name: str, data) -> None:
+        """Store ``data`` (JSON) beside the extractions, for the next build with the same fingerprint
+        (a later stage's own cache: the SHACL results of each document's graph)."""
+        write_atomic(self.folder / _EXTRA / f"{name}.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
     def put(self, ex: DocumentExtraction) -> None:
         data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")

@@ -706,3 +706,45 @@ def test_required_parameter(out):
 def test_paginate(text, expected):
     assert paginate(text, 3, 6) == (text if expected is None else expected)
     assert paginate(text, None) == text
+
+
+def test_a_large_graph_file_written_by_kg_is_loaded_a_part_at_a_time_with_the_same_quads(tmp_path, monkeypatch):
+    """kg.rdf.write's TriG is bulk-loaded in pieces (the loader's memory follows what it is given):
+    the store holds the quads of the whole file loaded at once, and a bad line is still named."""
+    import shutil
+
+    from kg.rdf.files import GraphUnreadable
+    from kg.store import embedded
+
+    built = tmp_path / "built"
+    from kg.rdf.write import LINE_FORMAT, TrigWriter
+    from kg.rdf import id_namespace
+    from rdflib import Literal, URIRef
+
+    ns = id_namespace()
+    with open(tmp_path / "graph.trig", "wb") as f:
+        w = TrigWriter(f, ns)
+        for i in range(30):
+            w.graph(ns[f"source/{i}.txt"], [(ns[f"event/{i}"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+                                            Literal(f"第{i}届论坛", lang="zh"))])
+    assert (tmp_path / "graph.trig").read_text(encoding="utf-8").startswith(LINE_FORMAT)
+    built.mkdir()
+    shutil.copy(tmp_path / "graph.trig", built / "graph.trig")
+    pieces = []
+    monkeypatch.setattr(embedded, "CHUNK_BYTES", 200)
+    real = embedded._cut
+    monkeypatch.setattr(embedded, "_cut", lambda src: (pieces.append(c) or c for c in real(src)))
+    load_store(built)
+    assert len(pieces) > 5
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "graph.trig").write_bytes((tmp_path / "graph.trig").read_bytes()[len(LINE_FORMAT):])  # no mark: at once
+    load_store(whole)
+    a, b = open_store(built, refresh=False), open_store(whole, refresh=False)
+    assert len(a) == len(b) == 60 and set(a) == set(b)  # 30 named + 30 merged into the default graph
+    del a, b
+    bad = (built / "graph.trig").read_text(encoding="utf-8").replace("第29届论坛\"@zh", "第29届论坛@zh")
+    (built / "graph.trig").write_text(bad, encoding="utf-8")
+    line = bad.splitlines().index(next(x for x in bad.splitlines() if "第29届论坛" in x)) + 1
+    with pytest.raises(GraphUnreadable, match=f"graph.trig: not a readable graph: .* line {line} "):
+        load_store(built)

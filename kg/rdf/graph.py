@@ -14,6 +14,9 @@ nodes. IRIs are minted by :mod:`kg.rdf.iris`.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import replace
+from typing import Iterable, Iterator
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, Namespace, URIRef
@@ -25,7 +28,10 @@ from kg.ontology.vocab import KG
 from kg.rdf.iris import ORG, entity_node, id_namespace, iri_segment, short_hash, source_node
 from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 
-__all__ = ["build_graph", "build_dataset", "DATE_TYPES"]
+__all__ = ["build_graph", "build_dataset", "DATE_TYPES", "DocumentIndex", "fact_triples", "document_triples",
+           "entity_triples", "entity_descriptions", "statement_triples", "derivation_triples", "membership_triples", "Triple"]
+
+Triple = tuple
 
 #: the datatype of an event's kg:date by the precision the text gives it
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
@@ -46,17 +52,23 @@ def build_graph(entities: list[Entity], positions: list[Position] | None = None,
     ns = id_namespace(base_iri)
     g = Graph()
     _bind(g, ns)
-    for t in axioms(load_ontology(ontology)):
+    for t in fact_triples(entities, positions or [], relations or [], ontology, ns):
         g.add(t)
-    for e in entities:
-        iri = _add_entity(g, e, ns)
-        if e.parent:
-            g.add((iri, KG.subOrganizationOf, entity_node(ns, e.parent)))
-    for r in relations or []:
-        g.add((entity_node(ns, r.subject), KG[r.predicate], entity_node(ns, r.object)))
-    for p in positions or []:
-        _add_membership(g, p, ns)
     return g
+
+
+def fact_triples(entities: Iterable[Entity], positions: Iterable[Position], relations: Iterable[Relation],
+                 ontology: str | None, ns: Namespace) -> Iterator[Triple]:
+    """The triples of :func:`build_graph` (``graph.ttl``), in no particular order, possibly repeated."""
+    yield from axioms(load_ontology(ontology))
+    for e in entities:
+        yield from entity_triples(e, ns)
+        if e.parent:
+            yield entity_node(ns, e.id), KG.subOrganizationOf, entity_node(ns, e.parent)
+    for r in relations:
+        yield entity_node(ns, r.subject), KG[r.predicate], entity_node(ns, r.object)
+    for p in positions:
+        yield from membership_triples(p, ns)[1]
 
 
 def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity], positions: list[Position],
@@ -70,6 +82,8 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
     (``prov:entity``), the phrase's offsets, the extractor and the confidence. The ontology's axioms
     are in the graph ``id:graph/ontology``. IRIs are minted under ``base_iri`` (default
     :data:`kg.rdf.iris.DEFAULT_BASE_IRI`).
+
+    The whole corpus in memory: :mod:`kg.rdf.write` writes the same graphs a document at a time.
     """
     ns = id_namespace(base_iri)
     ds = Dataset()
@@ -78,92 +92,126 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
     ontology_graph = ds.graph(ns["graph/ontology"])
     for t in axioms(load_ontology(ontology)):
         ontology_graph.add(t)
-    graphs: dict[str, Graph] = {}
+    index = DocumentIndex(entities, positions, relations)
     for ex in sorted(extractions, key=lambda x: x.doc_id):
-        src = source_node(ns, ex.doc_id)
-        g = graphs[ex.doc_id] = ds.graph(src)
-        g.add((src, RDF.type, KG.SourceFile))
-        g.add((src, KG.path, Literal(ex.path)))
-        g.add((src, KG.contentHash, Literal(ex.sha256)))
-    for e in entities:
-        for doc_id in e.docs:
-            g = graphs.get(doc_id)
-            if g is None:
-                continue
-            _add_entity(g, e, ns)
-            g.add((entity_node(ns, e.id), PROV.wasDerivedFrom, source_node(ns, doc_id)))
-    for r in relations:
-        for ev in r.evidence:
-            if ev.doc_id in graphs:
-                _add_statement(graphs[ev.doc_id], r, ev, ns)
-    for pos in positions:
-        for ev in pos.evidence:
-            if ev.doc_id in graphs:
-                _add_derivation(graphs[ev.doc_id], pos, ev, ns)
+        g = ds.graph(source_node(ns, ex.doc_id))
+        for t in document_triples(ex.doc_id, ex.path, ex.sha256, index, ns):
+            g.add(t)
     return ds
 
 
-def _add_statement(g: Graph, r: Relation, ev: Evidence, ns: Namespace) -> None:
+def entity_descriptions(entities: Iterable[Entity], ns: Namespace):
+    """``describe(iri)``: the triples of :func:`entity_triples` of the entity with that IRI (none for
+    another IRI), for validating a document that refers to an entity it does not describe."""
+    by_iri = {entity_node(ns, e.id): e for e in entities}
+
+    def describe(iri) -> Iterator[Triple]:
+        e = by_iri.get(iri)
+        return entity_triples(e, ns) if e is not None else iter(())
+
+    return describe
+
+
+class DocumentIndex:
+    """Which entities, relation evidence and post mentions each document states (references to the
+    resolved records, grouped by document id): what :func:`document_triples` writes of a document."""
+
+    def __init__(self, entities: Iterable[Entity], positions: Iterable[Position], relations: Iterable[Relation]):
+        self.entities: dict[str, list[Entity]] = defaultdict(list)
+        self.statements: dict[str, list[tuple[Relation, Evidence]]] = defaultdict(list)
+        self.derivations: dict[str, list[tuple[Position, Evidence]]] = defaultdict(list)
+        for e in entities:
+            for doc_id in e.docs:
+                self.entities[doc_id].append(e)
+        for r in relations:
+            for ev in r.evidence:
+                self.statements[ev.doc_id].append((r, ev))
+        for pos in positions:
+            for ev in pos.evidence:
+                self.derivations[ev.doc_id].append((pos, ev))
+
+
+def document_triples(doc_id: str, path: str, sha256: str, index: DocumentIndex, ns: Namespace,
+                     sentences: dict[tuple[int, int], str] | None = None) -> Iterator[Triple]:
+    """The triples of the named graph of one source document (see :func:`build_dataset`).
+
+    ``sentences`` gives the evidence sentence of a relation by its offsets, for relations resolved
+    without their sentences (:func:`kg.resolve.compact`)."""
+    src = source_node(ns, doc_id)
+    yield src, RDF.type, KG.SourceFile
+    yield src, KG.path, Literal(path)
+    yield src, KG.contentHash, Literal(sha256)
+    for e in index.entities.get(doc_id, ()):
+        yield from entity_triples(e, ns)
+        yield entity_node(ns, e.id), PROV.wasDerivedFrom, src
+    for r, ev in index.statements.get(doc_id, ()):
+        if sentences is not None and not ev.sentence:
+            ev = replace(ev, sentence=sentences.get((ev.start, ev.end), ""))
+        yield from statement_triples(r, ev, ns)
+    for pos, ev in index.derivations.get(doc_id, ()):
+        yield from derivation_triples(pos, ev, ns)
+
+
+def statement_triples(r: Relation, ev: Evidence, ns: Namespace) -> Iterator[Triple]:
     """The fact ``r`` and, as an ``rdf:Statement``, where this document states it."""
     s, p, o = entity_node(ns, r.subject), KG[r.predicate], entity_node(ns, r.object)
-    g.add((s, p, o))
+    yield s, p, o
     st = ns["statement/" + short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
                                       f"{ev.extractor}|{ev.trigger}|{ev.confidence:.3f}")]
-    g.add((st, RDF.type, RDF.Statement))
-    g.add((st, RDF.subject, s))
-    g.add((st, RDF.predicate, p))
-    g.add((st, RDF.object, o))
-    _add_evidence(g, st, ev, ns)
+    yield st, RDF.type, RDF.Statement
+    yield st, RDF.subject, s
+    yield st, RDF.predicate, p
+    yield st, RDF.object, o
+    yield from _evidence_triples(st, ev, ns)
 
 
-def _add_derivation(g: Graph, pos: Position, ev: Evidence, ns: Namespace) -> None:
+def derivation_triples(pos: Position, ev: Evidence, ns: Namespace) -> Iterator[Triple]:
     """The post ``pos`` and one mention of it in this document, as a ``prov:qualifiedDerivation``
     (one a mention, so that each start is paired with its end)."""
-    membership = _add_membership(g, pos, ns)
+    membership, triples = membership_triples(pos, ns)
+    yield from triples
     src = source_node(ns, ev.doc_id)
-    g.add((membership, PROV.wasDerivedFrom, src))
+    yield membership, PROV.wasDerivedFrom, src
     d = ns["derivation/" + short_hash(f"{membership}|{ev.doc_id}|{ev.start}|{ev.end}|{ev.extractor}")]
-    g.add((membership, PROV.qualifiedDerivation, d))
-    g.add((d, RDF.type, PROV.Derivation))
-    g.add((d, PROV.entity, src))
-    g.add((d, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
-    g.add((d, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))
-    g.add((d, KG.extractor, Literal(ev.extractor)))
-    g.add((d, KG.confidence, Literal(f"{pos.confidence:.3f}", datatype=XSD.decimal)))
+    yield membership, PROV.qualifiedDerivation, d
+    yield d, RDF.type, PROV.Derivation
+    yield d, PROV.entity, src
+    yield d, KG.startOffset, Literal(ev.start, datatype=XSD.integer)
+    yield d, KG.endOffset, Literal(ev.end, datatype=XSD.integer)
+    yield d, KG.extractor, Literal(ev.extractor)
+    yield d, KG.confidence, Literal(f"{pos.confidence:.3f}", datatype=XSD.decimal)
 
 
-def _add_entity(g: Graph, e: Entity, ns: Namespace) -> URIRef:
+def entity_triples(e: Entity, ns: Namespace) -> Iterator[Triple]:
+    """An entity's type, label, aliases and dates."""
     iri = entity_node(ns, e.id)
-    g.add((iri, RDF.type, KG[e.type]))
-    g.add((iri, RDFS.label, Literal(e.label, lang="zh")))
+    yield iri, RDF.type, KG[e.type]
+    yield iri, RDFS.label, Literal(e.label, lang="zh")
     for a in e.aliases:
-        g.add((iri, SKOS.altLabel, Literal(a, lang="zh")))
+        yield iri, SKOS.altLabel, Literal(a, lang="zh")
     if e.date:
-        g.add((iri, KG.date, Literal(e.date, datatype=DATE_TYPES[iso_precision(e.date)])))
+        yield iri, KG.date, Literal(e.date, datatype=DATE_TYPES[iso_precision(e.date)])
     if e.end_date:
-        g.add((iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)))
-    return iri
+        yield iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)
 
 
-def _add_membership(g: Graph, p: Position, ns: Namespace) -> URIRef:
+def membership_triples(p: Position, ns: Namespace) -> tuple[URIRef, list[Triple]]:
+    """A post's ``org:Membership`` node and its triples (member, role and its label, organization)."""
     person = entity_node(ns, p.person)
     key = quote(f"{p.person}|{p.title}|{p.organization or ''}", safe="")
     membership = ns["membership/" + short_hash(key)]
     role = ns["role/" + iri_segment(p.title)]
-    g.add((membership, RDF.type, ORG.Membership))
-    g.add((membership, ORG.member, person))
-    g.add((membership, ORG.role, role))
-    g.add((role, RDF.type, ORG.Role))
-    g.add((role, RDFS.label, Literal(p.title, lang="zh")))
+    triples = [(membership, RDF.type, ORG.Membership), (membership, ORG.member, person), (membership, ORG.role, role),
+               (role, RDF.type, ORG.Role), (role, RDFS.label, Literal(p.title, lang="zh"))]
     if p.organization:
-        g.add((membership, ORG.organization, entity_node(ns, p.organization)))
-    return membership
+        triples.append((membership, ORG.organization, entity_node(ns, p.organization)))
+    return membership, triples
 
 
-def _add_evidence(g: Graph, node: URIRef, ev: Evidence, ns: Namespace) -> None:
-    g.add((node, PROV.wasDerivedFrom, source_node(ns, ev.doc_id)))
-    g.add((node, KG.sentenceText, Literal(ev.sentence)))
-    g.add((node, KG.startOffset, Literal(ev.start, datatype=XSD.integer)))
-    g.add((node, KG.endOffset, Literal(ev.end, datatype=XSD.integer)))
-    g.add((node, KG.extractor, Literal(ev.extractor)))
-    g.add((node, KG.confidence, Literal(f"{ev.confidence:.3f}", datatype=XSD.decimal)))
+def _evidence_triples(node: URIRef, ev: Evidence, ns: Namespace) -> Iterator[Triple]:
+    yield node, PROV.wasDerivedFrom, source_node(ns, ev.doc_id)
+    yield node, KG.sentenceText, Literal(ev.sentence)
+    yield node, KG.startOffset, Literal(ev.start, datatype=XSD.integer)
+    yield node, KG.endOffset, Literal(ev.end, datatype=XSD.integer)
+    yield node, KG.extractor, Literal(ev.extractor)
+    yield node, KG.confidence, Literal(f"{ev.confidence:.3f}", datatype=XSD.decimal)

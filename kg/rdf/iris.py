@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
@@ -67,6 +68,7 @@ def entity_iri(entity_id: str, base_iri: str | None = None) -> URIRef:
     return entity_node(id_namespace(base_iri), entity_id)
 
 
+@lru_cache(maxsize=1 << 16)
 def entity_node(ns: Namespace, entity_id: str) -> URIRef:
     """:func:`entity_iri` in the namespace ``ns`` already checked."""
     kind, _, label = entity_id.partition("/")
@@ -83,6 +85,7 @@ def source_iri(doc_id: str, base_iri: str | None = None) -> URIRef:
     return source_node(id_namespace(base_iri), doc_id)
 
 
+@lru_cache(maxsize=1 << 12)
 def source_node(ns: Namespace, doc_id: str) -> URIRef:
     """:func:`source_iri` in the namespace ``ns`` already checked."""
     return ns["source/" + "/".join(iri_segment(part) for part in doc_id.split("/"))]

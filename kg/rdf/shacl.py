@@ -208,6 +208,85 @@ def _copy(g: Graph, without=()) -> Graph:
     return out
 
 
+class _Prepared:
+    """The shapes and what validation derives from them, made once for many validations."""
+
+    def __init__(self, shapes_graph: Graph, onto: Graph) -> None:
+        self.shapes = shapes_graph
+        self.axioms = _axioms(onto)
+        self.order = _order_shapes(shapes_graph)
+        # what the order checks read: the properties they compare and those of their targets
+        self.order_predicates = {p for compared in self.order.values() for p in compared}
+        for shape in self.order:
+            self.order_predicates.update(shapes_graph.objects(shape, SH.targetSubjectsOf))
+            self.order_predicates.update(shapes_graph.objects(shape, SH.targetObjectsOf))
+            if (shape, SH.targetClass, None) in shapes_graph:
+                self.order_predicates.add(RDF.type)
+        self._without_order: Graph | None = None
+        self._order_only: Graph | None = None
+
+    def without_order(self) -> Graph:
+        """All shapes but the order checks."""
+        if self._without_order is None:
+            self._without_order = _copy(self.shapes)
+            for ps in self.order:
+                self._without_order.add((ps, SH.deactivated, Literal(True)))
+        return self._without_order
+
+    def order_only(self) -> Graph:
+        """The order checks alone (every other shape with a target deactivated)."""
+        if self._order_only is None:
+            g = self._order_only = _copy(self.shapes)
+            targeted = {s for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+                        for s in self.shapes.subjects(p, None)}
+            for shape in targeted - set(self.order):
+                g.add((shape, SH.deactivated, Literal(True)))
+        return self._order_only
+
+
+def _prepare(shapes, ontology) -> _Prepared:
+    if isinstance(ontology, Graph):
+        onto = ontology
+        shapes_graph = _as_graph(shapes) if shapes is not None else load_shapes()
+    else:
+        onto = load_ontology(ontology)
+        shapes_graph = _as_graph(shapes) if shapes is not None else load_shapes(ontology)
+    return _Prepared(shapes_graph, onto)
+
+
+def _validate(data: Graph, prepared: _Prepared, own: bool = False) -> tuple[bool, list[dict]]:
+    """(conforms, results with their component and shape) of the plain graph ``data``.
+
+    With ``own``, ``data`` is the caller's to change: the ontology's axioms are added to it rather
+    than to a copy pyshacl would make."""
+    if own:
+        for t in prepared.axioms:
+            data.add(t)
+    uncomparable = _uncomparable(data, prepared.shapes, prepared.order)
+    if not uncomparable:
+        conforms, results = _run(data, prepared.shapes, prepared.axioms)
+        return conforms, _results(results)
+    conforms_a, results_a = _run(data, prepared.without_order(), prepared.axioms)
+    # the order checks alone, on what they read, without the values they cannot compare
+    drop = set(uncomparable)
+    compared = Graph()
+    for p in prepared.order_predicates:
+        for t in data.triples((None, p, None)):
+            if t not in drop:
+                compared.add(t)
+    for t in prepared.axioms:
+        compared.add(t)
+    _, results_b = _run(compared, prepared.order_only(), prepared.axioms)
+    found = _results(results_a) + _results(results_b, _ORDER_COMPONENTS)
+    return conforms_a and not any(r["severity"] == "Violation" for r in found), found
+
+
+def _report(conforms: bool, found: list[dict]) -> ShaclReport:
+    found.sort(key=lambda r: tuple(r[k] or "" for k in (*_PUBLIC, "component", "shape")))
+    return ShaclReport(conforms=conforms, violations=[{k: r[k] for k in _PUBLIC} for r in found],
+                       text=_text(conforms, found))
+
+
 def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
              ontology: str | os.PathLike | Graph | None = None) -> ShaclReport:
     """Validate ``data`` against the shapes (default: ``shapes.ttl`` of the ontology folder).
@@ -221,31 +300,11 @@ def validate(data: Graph, shapes: Graph | str | os.PathLike | None = None,
     order too. When the data has such a value among the compared ones, the shapes run twice: all
     but the order checks on the data as is (which reports the bad value), and the order checks
     alone on a copy without the bad values.
+
+    A build validates its graph a document at a time instead (:class:`kg.rdf.shacl_documents.DocumentValidator`).
     """
-    if isinstance(ontology, Graph):
-        onto = ontology
-        shapes_graph = _as_graph(shapes) if shapes is not None else load_shapes()
-    else:
-        onto = load_ontology(ontology)
-        shapes_graph = _as_graph(shapes) if shapes is not None else load_shapes(ontology)
-    data = _flatten(data)
-    axioms = _axioms(onto)
-    order = _order_shapes(shapes_graph)
-    uncomparable = _uncomparable(data, shapes_graph, order)
-    if not uncomparable:
-        conforms, results = _run(data, shapes_graph, axioms)
-        found = _results(results)
-    else:
-        without_order = _copy(shapes_graph)
-        for ps in order:
-            without_order.add((ps, SH.deactivated, Literal(True)))
-        conforms_a, results_a = _run(data, without_order, axioms)
-        conforms_b, results_b = _run(_copy(data, without=uncomparable), shapes_graph, axioms)
-        found = _results(results_a) + _results(results_b, _ORDER_COMPONENTS)
-        conforms = conforms_a and not any(r["severity"] == "Violation" for r in found)
-    found.sort(key=lambda r: tuple(r[k] or "" for k in (*_PUBLIC, "component", "shape")))
-    return ShaclReport(conforms=conforms, violations=[{k: r[k] for k in _PUBLIC} for r in found],
-                       text=_text(conforms, found))
+    conforms, found = _validate(_flatten(data), _prepare(shapes, ontology))
+    return _report(conforms, found)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,8 @@
 
 - :mod:`kg.resolve.entities`: mentions -> one entity per real-world entity (stable ids);
 - :mod:`kg.resolve.positions`: post mentions -> posts between resolved entities;
-- :mod:`kg.resolve.relations`: relation mentions -> facts within the ontology's domains and ranges.
+- :mod:`kg.resolve.relations`: relation mentions -> facts within the ontology's domains and ranges;
+- :mod:`kg.resolve.compact`: what resolution keeps of a document while a corpus is read.
 
 :func:`resolve_corpus` runs the three over a corpus' extractions.
 """
@@ -12,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.records import DocumentExtraction, Position, Relation
+from kg.resolve.compact import compact
 from kg.resolve.entities import Resolution, expand_org_name, resolve
 from kg.resolve.positions import resolve_positions
 from kg.resolve.relations import resolve_relations
 
-__all__ = ["Resolved", "Resolution", "resolve_corpus", "resolve", "resolve_positions", "resolve_relations",
+__all__ = ["compact", "Resolved", "Resolution", "resolve_corpus", "resolve", "resolve_positions", "resolve_relations",
            "expand_org_name"]
 
 

@@ -50,6 +50,7 @@ from kg.errors import RunFailed
 from kg.files import umask, write_atomic
 from kg.ontology.namespaces import KG_NAMESPACE, PROV, RDF
 from kg.rdf.files import GraphError, GraphNotFoundError, graph_file, unreadable
+from kg.rdf.write import LINE_FORMAT
 
 __all__ = ["STORE_DIR", "MANIFEST", "StoreError", "StoreUnavailable", "store_path", "read_manifest",
            "store_is_current", "store_lock", "load_store", "replace_store", "graph_is_loaded", "open_store",
@@ -212,12 +213,56 @@ def graph_is_loaded(out_dir: str | os.PathLike, graph: str | os.PathLike) -> boo
         return False
 
 
+#: Bytes of a graph file bulk-loaded at once when it can be cut between graphs (the loader's memory
+#: grows with what it is given: about seven times the bytes).
+CHUNK_BYTES = 8_000_000
+
+
+def _chunks(src: Path) -> Iterator[bytes] | None:
+    """``src`` (TriG written by :mod:`kg.rdf.write`) in pieces of about :data:`CHUNK_BYTES`, each
+    whole graphs after the file's prefixes; None for any other file."""
+    with src.open("rb") as f:
+        if f.readline() != LINE_FORMAT.encode("utf-8"):
+            return None
+    return _cut(src)
+
+
+def _cut(src: Path) -> Iterator[bytes]:
+    with src.open("rb") as f:
+        head = []
+        for line in f:
+            if not line.strip():
+                break
+            head.append(line)
+        prefix = b"".join(head) + b"\n"
+        part: list[bytes] = []
+        size = 0
+        for line in f:
+            part.append(line)
+            size += len(line)
+            if line == b"}\n" and size >= CHUNK_BYTES:
+                yield prefix + b"".join(part)
+                part, size = [], 0
+        if part:
+            yield prefix + b"".join(part)
+
+
 def _bulk_load(folder: Path, src: Path) -> tuple[int, int]:
     """Load ``src`` into a new store in ``folder``; (quads in all, triples in the default graph)."""
     fmt = ox.RdfFormat.TRIG if src.suffix == ".trig" else ox.RdfFormat.TURTLE
     store = ox.Store(str(folder))
     try:
-        store.bulk_load(path=str(src), format=fmt)
+        chunks = _chunks(src) if fmt == ox.RdfFormat.TRIG else None
+        if chunks is None:
+            store.bulk_load(path=str(src), format=fmt)
+        else:
+            try:
+                for chunk in chunks:
+                    store.bulk_load(input=chunk, format=fmt)
+            except SyntaxError:  # where in the file, not in the piece
+                for _ in ox.parse(path=str(src), format=fmt):
+                    pass
+                raise
         if fmt == ox.RdfFormat.TRIG:
             _merge_facts(store)
         store.flush()

@@ -1,0 +1,212 @@
+"""SHACL validation of a build a document at a time, in time linear in the corpus.
+
+:func:`kg.rdf.shacl.validate` runs pyshacl over one graph; on a whole corpus that graph, and its
+cost, grow with the corpus. A build validates instead:
+
+- each document's named graph, as it is written (:meth:`DocumentValidator.add`), with the
+  descriptions of the entities it refers to but does not describe (so that ``sh:class`` sees
+  their types), several documents per pyshacl run (a run costs about 10 ms before any triple);
+- then, as SPARQL over the store (the union of its graphs, as pyshacl would see the whole
+  ``graph.trig``), the constraints whose outcome depends on values that several documents may each
+  state about one node: ``sh:maxCount``, ``sh:disjoint``, ``sh:lessThan`` and
+  ``sh:lessThanOrEquals`` (:func:`store_results`). In ``ontology/shapes.ttl`` these are the shapes
+  on entities (one ``rdfs:label``, an ``skos:altLabel`` that is not the label, at most one
+  ``kg:date``/``kg:endDate``, the date not after the end date), on posts (one ``org:member``,
+  ``org:role``, at most one ``org:organization``) and on roles (one label). Shapes that target
+  the nodes of provenance (:data:`LOCAL_CLASSES`: statements, derivations, source files) are left
+  to the first step: each such node lives in one document's graph, its IRI made from the document.
+
+The report is the one :func:`~kg.rdf.shacl.validate` gives for the union of the graphs: the same
+results, each once, in the same order and text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import PROV, SH
+
+from kg.ontology.namespaces import KG_NAMESPACE
+
+from kg.rdf.shacl import _PUBLIC, ShaclReport, _prepare, _report, _term, _validate
+
+__all__ = ["DocumentValidator", "store_results", "LOCAL_CLASSES", "BATCH_TRIPLES"]
+
+#: Triples validated in one pyshacl run (some documents' graphs together).
+BATCH_TRIPLES = 20_000
+
+#: Classes whose nodes are each described in one document's graph only (their IRIs are made from
+#: the document): shapes that target them need no check across documents.
+LOCAL_CLASSES = frozenset({RDF.Statement, PROV.Derivation, URIRef(KG_NAMESPACE + "SourceFile")})
+
+_TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+_SUBCLASS = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+
+
+class DocumentValidator:
+    """Collects documents' graphs and validates them a batch at a time, then across documents.
+
+    ``describe(iri)`` gives the triples that describe a node a document refers to without describing
+    it (at build time: an entity's type, labels and dates); ``batch`` is the number of triples
+    validated in one pyshacl run (default :data:`BATCH_TRIPLES`).
+    """
+
+    def __init__(self, ontology: str | os.PathLike | None = None, shapes=None,
+                 describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int | None = None,
+                 known: dict[str, list[dict]] | None = None) -> None:
+        self.prepared = _prepare(shapes, ontology)
+        self.describe = describe
+        self.batch = batch or BATCH_TRIPLES
+        self.known = known or {}
+        self.found: dict[tuple, dict] = {}
+        self.conforms = True
+        self.documents = 0
+        self.reused = 0
+        #: key of each document's graph -> its results, for the next build (:attr:`known`)
+        self.record: dict[str, list[dict]] = {}
+        self._pending = Graph()
+        self._pending_docs: list[tuple[str, set]] = []
+
+    def add(self, triples: list[tuple], key: str | None = None) -> None:
+        """One document's graph. With a ``key`` (a hash of the graph's text), a graph validated by an
+        earlier build with the same key and the same descriptions of what it refers to is not
+        validated again: its results are taken from :attr:`known`."""
+        self.documents += 1
+        closure: list[tuple] = []
+        if self.describe is not None:
+            described = {s for s, p, _ in triples if p == RDF.type}
+            for o in sorted({o for _, _, o in triples if isinstance(o, URIRef) and o not in described}):
+                closure.extend(self.describe(o))
+        if key is not None:
+            h = hashlib.sha256(key.encode())
+            for t in sorted(" ".join(x.n3() for x in t) for t in closure):
+                h.update(t.encode())
+            key = h.hexdigest()
+            if key in self.known:
+                self.record[key] = self.known[key]
+                self._keep(self.known[key])
+                self.reused += 1
+                return
+        add = self._pending.add
+        for t in triples:
+            add(t)
+        for t in closure:
+            add(t)
+        if key is not None:
+            self._pending_docs.append((key, {str(x) for s, _, o in triples for x in (s, o)
+                                             if isinstance(x, (URIRef, BNode))}))
+        if len(self._pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        g, self._pending = self._pending, Graph()
+        docs, self._pending_docs = self._pending_docs, []
+        if not len(g):
+            return
+        _, found = _validate(g, self.prepared, own=True)
+        self._keep(found)
+        for key, nodes in docs:  # a result goes with every document of the batch that names its focus node
+            self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
+
+    def _keep(self, found: list[dict]) -> None:
+        for r in found:
+            self.found.setdefault(tuple(r[k] for k in (*_PUBLIC, "component", "shape")), r)
+            if r["severity"] == "Violation":
+                self.conforms = False
+
+    def finish(self, store=None) -> ShaclReport:
+        """The report: the batches left, then the checks across documents over ``store`` (a
+        pyoxigraph Store holding the documents' graphs, as ``kg build`` loads ``graph.trig``)."""
+        self.flush()
+        if store is not None:
+            self._keep(store_results(store, self.prepared.shapes))
+        return _report(self.conforms, list(self.found.values()))
+
+
+def _focus_key(focus: str | None) -> str | None:
+    """The node of a result's focus as :meth:`DocumentValidator.add` records the nodes of a document
+    (an IRI as is, a blank node without its ``_:``)."""
+    return focus[2:] if focus and focus.startswith("_:") else focus
+
+
+def _n3(node) -> str:
+    return f"<{node}>" if isinstance(node, URIRef) else node.n3()
+
+
+def _rdflib(t):
+    """A pyoxigraph term as rdflib's."""
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if t.language:
+        return Literal(t.value, lang=t.language)
+    if t.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(t.value)
+    return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+
+def _focus_pattern(shapes: Graph, shape) -> str | None:
+    parts = []
+    for c in shapes.objects(shape, SH.targetClass):
+        parts.append(f"?focus {_SUBCLASS} {_n3(c)} .")
+    for p in shapes.objects(shape, SH.targetSubjectsOf):
+        parts.append(f"?focus {_n3(p)} [] .")
+    for p in shapes.objects(shape, SH.targetObjectsOf):
+        parts.append(f"[] {_n3(p)} ?focus .")
+    for n in shapes.objects(shape, SH.targetNode):
+        parts.append(f"VALUES ?focus {{ {_n3(n)} }}")
+    if not parts:
+        return None
+    return "{ SELECT DISTINCT ?focus WHERE { " + " UNION ".join(f"{{ {p} }}" for p in parts) + " } }"
+
+
+def store_results(store, shapes: Graph, local_classes=LOCAL_CLASSES) -> list[dict]:
+    """The results of the constraints that span documents (see the module doc), as SPARQL over the
+    union of the graphs of ``store`` (a pyoxigraph Store); each as :func:`kg.rdf.shacl.validate`
+    words it. Shapes whose only targets are ``local_classes`` are skipped."""
+    from kg.rdf.shacl import _declared_datatypes
+
+    declared = _declared_datatypes(shapes)
+    out: list[dict] = []
+    for shape in sorted({s for p in _TARGETS for s in shapes.subjects(p, None)}, key=str):
+        path = shapes.value(shape, SH.path)
+        if not isinstance(path, URIRef) or shapes.value(shape, SH.deactivated) == Literal(True):
+            continue
+        targets = [(p, o) for p in _TARGETS for o in shapes.objects(shape, p)]
+        if all(p == SH.targetClass and o in local_classes for p, o in targets):
+            continue
+        focus = _focus_pattern(shapes, shape)
+        severity = shapes.value(shape, SH.severity)
+        base = {"path": str(path), "message": str(shapes.value(shape, SH.message) or ""),
+                "severity": str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+                "shape": str(shape) if isinstance(shape, URIRef) else ""}
+        queries = []
+        for n in shapes.objects(shape, SH.maxCount):
+            queries.append(("MaxCountConstraintComponent", False,
+                            f"SELECT ?focus WHERE {{ {focus} ?focus {_n3(path)} ?v }} "
+                            f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?v) > {int(n)})"))
+        for other in shapes.objects(shape, SH.disjoint):
+            queries.append(("DisjointConstraintComponent", True,
+                            f"SELECT DISTINCT ?focus ?v WHERE {{ {focus} ?focus {_n3(path)} ?v . "
+                            f"?focus {_n3(other)} ?v }}"))
+        for component, op, pred in (("LessThanConstraintComponent", "<", SH.lessThan),
+                                    ("LessThanOrEqualsConstraintComponent", "<=", SH.lessThanOrEquals)):
+            for other in shapes.objects(shape, pred):
+                typed = [declared[p] for p in (path, other) if p in declared]
+                common = set.intersection(*typed) if typed else None
+                only = (f"FILTER(DATATYPE(?v) IN ({', '.join(map(_n3, sorted(common)))}) && "
+                        f"DATATYPE(?w) IN ({', '.join(map(_n3, sorted(common)))}))") if common else ""
+                queries.append((component, True,
+                                f"SELECT DISTINCT ?focus ?v WHERE {{ {focus} ?focus {_n3(path)} ?v . "
+                                f"?focus {_n3(other)} ?w . {only} FILTER(!(?v {op} ?w)) }}"))
+        for component, has_value, query in queries:
+            for row in store.query(query, use_default_graph_as_union=True):
+                out.append({**base, "focus": _term(_rdflib(row["focus"])),
+                            "value": _term(_rdflib(row["v"])) if has_value else None, "component": component})
+    return out

@@ -1,0 +1,168 @@
+"""Writing the graph files of a build a document at a time: ``graph.trig``, ``graph.ttl``.
+
+:func:`build_dataset` and :func:`build_graph` hold the whole corpus in one rdflib graph; the writers
+here stream the same triples (:func:`kg.rdf.graph.document_triples`, :func:`kg.rdf.graph.fact_triples`)
+to the file as they are made, one named graph at a time, so memory holds one document's graph, and
+the bytes are made by string formatting, not by rdflib's serializer.
+
+The output is deterministic: prefixes first, then the ontology's graph ``id:graph/ontology`` (read by
+:func:`kg.rdf.files.id_namespace_of`), then one graph per document in the order of their IRIs, each
+triple once, on its own line, the lines sorted. IRIs of the well-known vocabularies are written as
+prefixed names, minted ones (``id:``) in full.
+
+>>> from rdflib import Literal, URIRef
+>>> term(URIRef("https://example.org/cnqkg/ontology#hosted")), term(Literal('他说"好"\\n', lang="zh"))
+('kg:hosted', '"他说\\\\"好\\\\"\\\\n"@zh')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+from rdflib import Literal, Namespace, URIRef
+from rdflib.term import BNode
+
+from kg.errors import RunFailed
+from kg.files import write_atomic
+from kg.ontology import axioms, load_ontology
+from kg.ontology.namespaces import KG_NAMESPACE, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+from kg.rdf.graph import DocumentIndex, Triple, document_triples, fact_triples
+from kg.rdf.iris import id_namespace, source_node
+from kg.records import DocumentExtraction, Entity, Position, Relation
+from kg.report import to_jsonl
+
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "facts_bytes", "write_graph_files"]
+
+#: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
+#: graph's opening ``<IRI> {`` or its closing ``}`` (literals never hold a raw line break), so the
+#: file can be cut between graphs (:func:`kg.store.load_store` loads a large one a part at a time).
+LINE_FORMAT = "# kg-quality: one triple a line\n"
+
+#: The prefixes written graphs declare and use (minted IRIs are written in full).
+WRITE_PREFIXES = {"kg": KG_NAMESPACE, "org": ORG, "owl": OWL, "prov": PROV, "rdf": RDF, "rdfs": RDFS,
+                  "skos": SKOS, "xsd": XSD}
+_BY_LENGTH = sorted(((ns, p) for p, ns in WRITE_PREFIXES.items()), key=lambda kv: -len(kv[0]))
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_ESCAPE = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r"}
+_XSD_STRING = XSD + "string"
+_memo: dict[str, str] = {}
+
+
+def _iri(iri: str) -> str:
+    known = _memo.get(iri)
+    if known is not None:
+        return known
+    for ns, prefix in _BY_LENGTH:
+        if iri.startswith(ns) and _LOCAL.match(iri, len(ns)):
+            text = f"{prefix}:{iri[len(ns):]}"
+            break
+    else:
+        return f"<{iri}>"  # minted IRIs: many, each seen a few times, not memoised
+    _memo[iri] = text
+    return text
+
+
+def term(t) -> str:
+    """A term in Turtle/TriG syntax: a prefixed name for a vocabulary IRI, ``<…>`` otherwise, a
+    literal quoted and escaped with its language or datatype."""
+    if isinstance(t, Literal):
+        text = '"' + str(t).translate(_ESCAPE) + '"'
+        if t.language:
+            return f"{text}@{t.language}"
+        if t.datatype is not None and str(t.datatype) != _XSD_STRING:
+            return f"{text}^^{_iri(str(t.datatype))}"
+        return text
+    if isinstance(t, BNode):
+        return f"_:{t}"
+    return _iri(str(t))
+
+
+def triple_line(t: Triple) -> str:
+    """One triple as a line of Turtle (``s p o .``)."""
+    s, p, o = t
+    return f"{term(s)} {term(p)} {term(o)} ."
+
+
+def _prefix_lines(ns: Namespace) -> str:
+    lines = [f"@prefix {p}: <{iri}> ." for p, iri in sorted({**WRITE_PREFIXES, "id": str(ns)}.items())]
+    return "\n".join(lines) + "\n"
+
+
+def turtle_bytes(triples: Iterable[Triple], ns: Namespace) -> bytes:
+    """Turtle: the prefixes, then each triple once, one a line, sorted (``graph.ttl``)."""
+    lines = sorted({triple_line(t) for t in triples})
+    return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
+
+
+class TrigWriter:
+    """Writes TriG to a binary file one named graph at a time (the graphs in the order given)."""
+
+    def __init__(self, f: BinaryIO, ns: Namespace) -> None:
+        self.f = f
+        f.write((LINE_FORMAT + _prefix_lines(ns)).encode("utf-8"))
+
+    def graph(self, name: URIRef, triples: Iterable[Triple]) -> list[str]:
+        """Write the named graph ``name``; its lines, sorted (nothing is written for no triple)."""
+        lines = sorted({triple_line(t) for t in triples})
+        if lines:
+            body = "\n    ".join(lines)
+            self.f.write(f"\n<{name}> {{\n    {body}\n}}\n".encode("utf-8"))
+        return lines
+
+
+def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: DocumentIndex,
+                 reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
+                 ontology: str | None = None,
+                 on_graph: Callable[[list[Triple], str], None] | None = None) -> Iterator[str]:
+    """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
+
+    ``records`` are the documents as resolution saw them (their relations maybe without sentences:
+    :func:`kg.resolve.compact`); ``reread`` gives a document's full extraction back (from the cache),
+    for its evidence sentences, one document at a time. ``on_graph`` sees each document's triples
+    and a hash of their text (SHACL validation, :class:`kg.rdf.shacl_documents.DocumentValidator`).
+    Yields each document id as it is written.
+    """
+    writer = TrigWriter(trig, ns)
+    writer.graph(ns["graph/ontology"], axioms(load_ontology(ontology)))
+    named = sorted(((str(source_node(ns, r.doc_id)), i) for i, r in enumerate(records)))
+    for name, i in named:
+        rec = records[i]
+        sentences = None
+        if any(not r.sentence_text for r in rec.relations):
+            full = reread(rec)
+            if full is None:
+                raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
+            sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
+        triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
+        lines = writer.graph(URIRef(name), triples)
+        if on_graph is not None:
+            on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+        yield rec.doc_id
+
+
+def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace) -> bytes:
+    """``graph.ttl``: every fact once (:func:`kg.rdf.graph.fact_triples`)."""
+    return turtle_bytes(fact_triples(entities, positions, relations, ontology, ns), ns)
+
+
+def write_graph_files(folder: Path, records: list[DocumentExtraction], entities: list[Entity],
+                      positions: list[Position], relations: list[Relation],
+                      reread: Callable[[DocumentExtraction], DocumentExtraction | None],
+                      ontology: str | None = None, base_iri: str | None = None,
+                      on_graph: Callable[[list[Triple], str], None] | None = None) -> list[str]:
+    """Write ``graph.trig`` (:func:`write_graphs`), ``graph.ttl`` (:func:`facts_bytes`) and
+    ``entities.jsonl`` into ``folder`` (a staging folder: the files are written in place); their names."""
+    ns = id_namespace(base_iri)
+    index = DocumentIndex(entities, positions, relations)
+    with open(folder / "graph.trig", "wb") as f:
+        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph):
+            pass
+    write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
+    with open(folder / "entities.jsonl", "wb") as f:
+        for e in entities:
+            f.write(to_jsonl(e.to_dict()).encode("utf-8"))
+    return ["graph.ttl", "graph.trig", "entities.jsonl"]
