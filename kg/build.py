@@ -185,7 +185,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
             if not keep_store:
-                load_store(staging)  # the embedded SPARQL store kg query reads, loaded before anything moves
+                load_store(staging, facts=staging / "graph.ttl")  # the store kg query reads, loaded before anything moves
             shacl = _validate(validator, out if keep_store else staging)
             cache.write_json(_SHACL_CACHE, validator.record)
             if not shacl.conforms:

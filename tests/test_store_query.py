@@ -350,6 +350,25 @@ def test_default_graph_of_a_built_graph_is_graph_ttl(tmp_path, base_iri):
     close_workers()
 
 
+def test_a_build_loads_graph_ttl_as_the_default_graph_and_the_store_is_the_same(served_graph, tmp_path):
+    """kg build loads its graph.ttl as the store's default graph rather than merging the named graphs
+    in the store: the store holds the same quads as one made from graph.trig alone."""
+    import shutil
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(served_graph / "graph.trig", alone / "graph.trig")
+    load_store(alone)
+    built, merged = open_store(served_graph, refresh=False), open_store(alone, refresh=False)
+    try:
+        quads = set(built)
+        assert len(quads) > 1000 and quads == set(merged)
+        assert len(list(built.quads_for_pattern(None, None, None, ox.DefaultGraph()))) > 100
+    finally:
+        del built, merged
+    close_workers()
+
+
 # --- parameters are data ----------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [
     '中机质协" } ; DROP ALL',

@@ -52,7 +52,7 @@ from kg.report import truncate
 from kg.viz.layout import layout_positions
 
 __all__ = ["vis_network_files", "render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
-           "DETAIL_MAX_NODES"]
+           "DETAIL_MAX_NODES", "SHOWN_EVIDENCE"]
 
 #: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
 #: curved; above, edges are straight and labelled on the selected node only, and the page draws at a
@@ -76,6 +76,9 @@ TYPE_STYLES: dict[str, tuple[str, str]] = {
 _OTHER_STYLE = ("dot", "#9D9D9D")
 _TEMPLATES = Path(__file__).parent / "templates"
 _VIS_DIR = "lib/vis-9.1.2"
+#: Evidence sentences the page holds per node and per edge (the first in document order, as ``kg serve``
+#: shows them), with the number of the others: the page's size grows with the entities, not the sentences.
+SHOWN_EVIDENCE = 5
 DETAIL_KEYS = ("info", "edge_info", "evidence", "docs", "sentences", "extractors")  # parsed by the page on demand
 
 
@@ -146,7 +149,9 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
 
 
 def _node_info(a: dict, n, ids: dict, ev_table: "_EvidenceTable") -> dict:
-    """What the side panel shows of a node: names, dates, posts, sources and evidence (by index)."""
+    """What the side panel shows of a node: names, dates, posts, sources and evidence (by index; the
+    first :data:`SHOWN_EVIDENCE` sentences and how many there are)."""
+    evidence = a.get("evidence", ())
     return {
         "label": a.get("label") or str(n), "iri": a.get("iri", str(n)), "type": a.get("type", ""),
         "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
@@ -157,7 +162,8 @@ def _node_info(a: dict, n, ids: dict, ev_table: "_EvidenceTable") -> dict:
         "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
                                         for r in e.get("relations") or
                                         [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
-                     for e in a.get("evidence", ())],
+                     for e in evidence[:SHOWN_EVIDENCE]],
+        "evidence_total": len(evidence),
     }
 
 
@@ -190,8 +196,9 @@ def _draw_edges(net, G: nx.MultiDiGraph, ids: dict, rels: dict, big: bool, ev_ta
         en = rels.get(p, {}).get("en") or a.get("label_en") or p
         label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
         net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
-        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
-                          "evidence": [ev_table.add(e) for e in a.get("evidence", ())]})
+        evidence = a.get("evidence", ())
+        edge_info.append({"zh": zh, "confidence": a.get("confidence"), "evidence_total": len(evidence),
+                          "evidence": [ev_table.add(e) for e in evidence[:SHOWN_EVIDENCE]]})
     for e in net.edges:
         e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
     return edge_info, rel_count
