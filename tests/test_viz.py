@@ -546,3 +546,35 @@ def test_build_writes_graph_html(tmp_path):
     assert len(data["nodes"]) + len(data["isolated"]) == G.number_of_nodes() > 0
     assert page.read_text(encoding="utf-8") == render_html(G), "kg viz gives the same page as the build"
     assert not [p.name for p in out.iterdir() if p.name.startswith(".graph.html")], "no temporary file left"
+
+
+def _many_sentences(n: int) -> nx.MultiDiGraph:
+    """Two entities, one relation stated by ``n`` sentences (each sentence evidence of both ends and the edge)."""
+    G = nx.MultiDiGraph()
+    ev = [{"doc": f"d{i:03}.txt", "sentence": f"协会第{i}次主办论坛。", "start": i, "end": i + 10, "extractor": "rule",
+           "confidence": 0.9} for i in range(n)]
+    for iri, label, t, d in (("urn:org", "协会", "Association", "out"), ("urn:ev", "论坛", "Event", "in")):
+        other = "urn:ev" if d == "out" else "urn:org"
+        G.add_node(iri, iri=iri, label=label, type=t, type_zh=t, aliases=[], date=None, end_date=None, posts=[],
+                   sources=[e["doc"] for e in ev],
+                   evidence=[{**e, "predicate": "hosted", "relations": [
+                       {"predicate": "hosted", "other": other, "direction": d}]} for e in ev])
+    G.add_edge("urn:org", "urn:ev", key="hosted", predicate="hosted", label_zh="主办", label_en="hosted",
+               confidence=0.9, evidence=ev)
+    return G
+
+
+def test_the_page_holds_the_first_few_sentences_of_each_node_and_edge_with_their_number():
+    from kg.viz.page import SHOWN_EVIDENCE
+
+    data = page_data(_many_sentences(40))
+    org = next(i for i in data["info"] if i["iri"] == "urn:org")
+    assert org["evidence_total"] == 40 and len(org["evidence"]) == SHOWN_EVIDENCE
+    assert [data["sentences"][data["evidence"][k][1]] for k, _ in org["evidence"]] == \
+        [f"协会第{i}次主办论坛。" for i in range(SHOWN_EVIDENCE)]
+    [edge] = data["edge_info"]
+    assert edge["evidence_total"] == 40 and len(edge["evidence"]) == SHOWN_EVIDENCE
+    assert len(data["sentences"]) == SHOWN_EVIDENCE  # the others are not in the page at all
+    assert [data["docs"][k] for k in org["sources"]] == [f"d{i:03}.txt" for i in range(40)]  # every source, by index
+    few, many = render_html(_many_sentences(SHOWN_EVIDENCE)), render_html(_many_sentences(400))
+    assert len(many.encode("utf-8")) - len(few.encode("utf-8")) < 400 * 2 * 20  # the document ids of the sources

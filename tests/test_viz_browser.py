@@ -467,3 +467,19 @@ def test_ten_thousand_node_page_draws_what_is_big_enough(visit, tmp_path):
     assert named > len(o["named"])
     v.screenshot("viz-10000-opening")
     v.assert_clean()
+
+
+def test_a_node_shows_its_first_sentences_and_how_many_more_there_are(visit, tmp_path):
+    from test_viz import _many_sentences
+
+    from kg.viz.page import SHOWN_EVIDENCE
+
+    v = visit(write_html(_many_sentences(12), tmp_path / "many.html"))
+    v.search("协会")
+    v.page.locator("#kg-results button").first.click()
+    panel = v.page.locator("#kg-panel")
+    assert "证据 Evidence (12)" in panel.text_content()
+    assert panel.locator("blockquote").all_text_contents() == [f"协会第{i}次主办论坛。" for i in range(SHOWN_EVIDENCE)]
+    assert f"另有 {12 - SHOWN_EVIDENCE} 条未收录" in panel.locator("li.more").text_content()
+    assert "d011.txt" in panel.text_content()  # every source is listed
+    v.assert_clean()

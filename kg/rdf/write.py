@@ -7,12 +7,16 @@ the bytes are made by string formatting, not by rdflib's serializer.
 
 The output is deterministic: prefixes first, then the ontology's graph ``id:graph/ontology`` (read by
 :func:`kg.rdf.files.id_namespace_of`), then one graph per document in the order of their IRIs, each
-triple once, on its own line, the lines sorted. IRIs of the well-known vocabularies are written as
-prefixed names, minted ones (``id:``) in full.
+triple once, on its own line, the lines sorted. IRIs are written as prefixed names: those of the
+well-known vocabularies, and the minted ones (``id:``, the characters Turtle reserves escaped) when
+their local part can be one; the names of the graphs, and any other IRI, in full.
 
 >>> from rdflib import Literal, URIRef
 >>> term(URIRef("https://example.org/cnqkg/ontology#hosted")), term(Literal('他说"好"\\n', lang="zh"))
 ('kg:hosted', '"他说\\\\"好\\\\"\\\\n"@zh')
+>>> ns = "https://example.org/cnqkg/id/"
+>>> term(URIRef(ns + "source/a01.txt"), ns), term(URIRef(ns + "org/中国(某)协会“新”"), ns)
+('id:source\\\\/a01.txt', '<https://example.org/cnqkg/id/org/中国(某)协会“新”>')
 """
 
 from __future__ import annotations
@@ -51,6 +55,27 @@ _ESCAPE = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r
 _XSD_STRING = XSD + "string"
 _memo: dict[str, str] = {}
 
+# Turtle's PN_LOCAL: PN_CHARS (with PN_CHARS_U first, or a digit or ':'), '.' inside, and the
+# characters of PN_LOCAL_ESC escaped with a backslash.
+_PN_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+            "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_PN_CHARS = _PN_BASE + "_\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PLAIN_LOCAL = re.compile(f"[{_PN_BASE}_0-9:~!$&'()*+,;=/?#@%-]"
+                          f"(?:[{_PN_CHARS}.:~!$&'()*+,;=/?#@%]*[{_PN_CHARS}:~!$&'()*+,;=/?#@%])?\\Z")
+_LOCAL_ESCAPE = {ord(c): "\\" + c for c in "~!$&'()*+,;=/?#@%"}
+
+
+def _minted(iri: str, ns: str) -> str:
+    """A minted IRI as ``id:local`` (reserved characters escaped), or in full when its local part
+    cannot be a prefixed name's."""
+    local = str(iri[len(ns):])
+    if local and _PLAIN_LOCAL.match(local):
+        local = local.translate(_LOCAL_ESCAPE)
+        if local[0] == "-":
+            local = "\\" + local
+        return "id:" + local
+    return f"<{iri}>"
+
 
 def _iri(iri: str) -> str:
     known = _memo.get(iri)
@@ -66,9 +91,14 @@ def _iri(iri: str) -> str:
     return text
 
 
-def term(t) -> str:
-    """A term in Turtle/TriG syntax: a prefixed name for a vocabulary IRI, ``<…>`` otherwise, a
-    literal quoted and escaped with its language or datatype."""
+def term(t, ns: str | None = None) -> str:
+    """A term in Turtle/TriG syntax: a prefixed name for a vocabulary IRI or (``id:``) for one minted
+    under ``ns``, ``<…>`` otherwise, a literal quoted and escaped with its language or datatype."""
+    cls = type(t)
+    if cls is URIRef or (cls is not Literal and cls is not BNode and isinstance(t, URIRef)):
+        if ns is not None and t.startswith(ns):
+            return _minted(t, ns)
+        return _memo.get(t) or _iri(str(t))
     if isinstance(t, Literal):
         text = '"' + str(t).translate(_ESCAPE) + '"'
         if t.language:
@@ -81,10 +111,10 @@ def term(t) -> str:
     return _iri(str(t))
 
 
-def triple_line(t: Triple) -> str:
-    """One triple as a line of Turtle (``s p o .``)."""
+def triple_line(t: Triple, ns: str | None = None) -> str:
+    """One triple as a line of Turtle (``s p o .``), IRIs minted under ``ns`` as ``id:`` names."""
     s, p, o = t
-    return f"{term(s)} {term(p)} {term(o)} ."
+    return f"{term(s, ns)} {term(p, ns)} {term(o, ns)} ."
 
 
 def _prefix_lines(ns: Namespace) -> str:
@@ -94,7 +124,7 @@ def _prefix_lines(ns: Namespace) -> str:
 
 def turtle_bytes(triples: Iterable[Triple], ns: Namespace) -> bytes:
     """Turtle: the prefixes, then each triple once, one a line, sorted (``graph.ttl``)."""
-    lines = sorted({triple_line(t) for t in triples})
+    lines = sorted({triple_line(t, str(ns)) for t in triples})
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -103,11 +133,13 @@ class TrigWriter:
 
     def __init__(self, f: BinaryIO, ns: Namespace) -> None:
         self.f = f
+        self.ns = str(ns)
         f.write((LINE_FORMAT + _prefix_lines(ns)).encode("utf-8"))
 
     def graph(self, name: URIRef, triples: Iterable[Triple]) -> list[str]:
         """Write the named graph ``name``; its lines, sorted (nothing is written for no triple)."""
-        lines = sorted({triple_line(t) for t in triples})
+        ns = self.ns
+        lines = sorted({triple_line(t, ns) for t in triples})
         if lines:
             body = "\n    ".join(lines)
             self.f.write(f"\n<{name}> {{\n    {body}\n}}\n".encode("utf-8"))

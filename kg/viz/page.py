@@ -157,7 +157,7 @@ def _node_info(a: dict, n, ids: dict, ev_table: "_EvidenceTable") -> dict:
         "aliases": list(a.get("aliases", ())), "date": a.get("date"), "end_date": a.get("end_date"),
         "posts": [{"title": p.get("title", ""), "organization": p.get("organization"),
                    "node": ids.get(p.get("organization_iri"))} for p in a.get("posts", ())],
-        "sources": list(a.get("sources", ())),
+        "sources": [ev_table.doc(d) for d in a.get("sources", ())],  # indices into ``docs``
         # [evidence row, [[predicate, other node, "out"|"in"], ...]]: every relation of the sentence
         "evidence": [[ev_table.add(e), [[r["predicate"], ids.get(r["other"]), r["direction"]]
                                         for r in e.get("relations") or
@@ -230,6 +230,10 @@ class _EvidenceTable:
         if value in (None, ""):
             return None
         return self.strings[table].setdefault(str(value), len(self.strings[table]))
+
+    def doc(self, doc_id: str) -> int | None:
+        """The index of a document id in ``docs``."""
+        return self._str("docs", doc_id)
 
     def add(self, e: dict) -> int:
         row = (self._str("docs", e.get("doc")), self._str("sentences", e.get("sentence")), e.get("start"),
