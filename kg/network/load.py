@@ -74,7 +74,7 @@ class _Lit(tuple):
         return self[0]
 
 
-_Index = dict  # subject -> predicate IRI -> {object: None} (an ordered set); terms as above
+_Index = dict  # subject -> predicate IRI -> {object: None} (an ordered set) or (object,); terms as above
 
 
 def _read(source, provenance: bool) -> tuple[_Index, str | None]:
@@ -96,19 +96,22 @@ def _index_file(path: Path) -> _Index:
     import pyoxigraph as ox
 
     fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE
-    memo: dict = {}
-    get = memo.get
+    # each distinct term once (by its value: keeping pyoxigraph's objects as keys held them all in memory)
+    iris: dict[str, str] = {}
+    literals: dict[tuple, _Lit] = {}
     named, blank = ox.NamedNode, ox.BlankNode
 
     def term(t):
         if isinstance(t, named):
-            r = t.value
-        elif isinstance(t, blank):
-            r = _Blank(t.value)
-        else:
-            dt = t.datatype.value
-            r = _Lit(t.value, t.language, None if t.language or dt == _XSD_STRING else dt)
-        memo[t] = r
+            v = t.value
+            return iris.setdefault(v, v)
+        if isinstance(t, blank):
+            return _Blank(t.value)
+        dt = t.datatype.value
+        key = (t.value, t.language, None if t.language or dt == _XSD_STRING else dt)
+        r = literals.get(key)
+        if r is None:
+            r = literals[key] = _Lit(*key)
         return r
 
     spo: _Index = {}
@@ -116,14 +119,18 @@ def _index_file(path: Path) -> _Index:
         try:
             for q in ox.parse(f, format=fmt):
                 s, p, o = q.subject, q.predicate, q.object
-                s, p, o = get(s) or term(s), get(p) or term(p), get(o) or term(o)
+                s, p, o = term(s), term(p), term(o)
                 po = spo.get(s)
                 if po is None:
                     po = spo[s] = {}
                 objs = po.get(p)
                 if objs is None:
-                    objs = po[p] = {}
-                objs[o] = None
+                    po[p] = (o,)  # most (subject, predicate) pairs have one object: a tuple, not a dict
+                elif type(objs) is tuple:
+                    if o != objs[0]:
+                        po[p] = {objs[0]: None, o: None}
+                else:
+                    objs[o] = None
         except SyntaxError as e:
             raise unreadable(path, e) from None
     return spo
@@ -162,7 +169,7 @@ class _Triples:
         self.source_prefix = (minted or str(ID)) + "source/"
         self.typed = [(s, t) for s, po in spo.items() for t in po.get(_TYPE, ())]
 
-    def objects(self, s, p) -> dict:
+    def objects(self, s, p) -> dict | tuple:
         return self.spo.get(s, self._none).get(p, self._none)
 
     def value(self, s, p):
