@@ -20,12 +20,14 @@ What a query sees
     So ``SELECT ?e ?l WHERE { ?e a kg:Event ; rdfs:label ?l }`` gives each event once, however many
     documents name it, and provenance is asked for with ``GRAPH ?doc { … }``.
 
-    The default graph is made from ``graph.trig`` alone, so the store is always the cache of one file
-    (a query during a build sees the old graph or the new one, never a mix): every triple of every
-    graph, each once, except provenance (triples about nodes of a type in
-    :data:`PROVENANCE_TYPES` and triples with a predicate in :data:`PROVENANCE_PREDICATES`). A test
-    checks that this is exactly ``graph.ttl`` for a graph written by :mod:`kg.rdf`. A folder with
-    only ``graph.ttl`` is loaded into the default graph as it is.
+    The default graph holds every triple of every graph, each once, except provenance (triples
+    about nodes of a type in :data:`PROVENANCE_TYPES` and triples with a predicate in
+    :data:`PROVENANCE_PREDICATES`). A test checks that this is exactly ``graph.ttl`` for a graph
+    written by :mod:`kg.rdf`, so ``kg build``, which writes both files in its staging folder, loads
+    its ``graph.ttl`` as the default graph (``load_store(..., facts=)``); otherwise the store merges
+    the named graphs itself from ``graph.trig`` alone. Either way the store is the cache of one
+    ``graph.trig`` (a query during a build sees the old graph or the new one, never a mix). A folder
+    with only ``graph.ttl`` is loaded into the default graph as it is.
 
 ``OUT/store/`` is also a plain Oxigraph database: ``oxigraph serve-read-only --location OUT/store``
 serves it over HTTP (SPARQL protocol) with no copy.
