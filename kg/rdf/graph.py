@@ -152,16 +152,19 @@ def document_triples(doc_id: str, path: str, sha256: str, index: DocumentIndex, 
         yield from derivation_triples(pos, ev, ns)
 
 
+_TYPE, _STATEMENT, _SUBJECT, _PREDICATE, _OBJECT = RDF.type, RDF.Statement, RDF.subject, RDF.predicate, RDF.object
+
+
 def statement_triples(r: Relation, ev: Evidence, ns: Namespace) -> Iterator[Triple]:
     """The fact ``r`` and, as an ``rdf:Statement``, where this document states it."""
     s, p, o = entity_node(ns, r.subject), KG[r.predicate], entity_node(ns, r.object)
     yield s, p, o
     st = ns["statement/" + short_hash(f"{r.subject}|{r.predicate}|{r.object}|{ev.doc_id}|{ev.start}|"
                                       f"{ev.extractor}|{ev.trigger}|{ev.confidence:.3f}")]
-    yield st, RDF.type, RDF.Statement
-    yield st, RDF.subject, s
-    yield st, RDF.predicate, p
-    yield st, RDF.object, o
+    yield st, _TYPE, _STATEMENT
+    yield st, _SUBJECT, s
+    yield st, _PREDICATE, p
+    yield st, _OBJECT, o
     yield from _evidence_triples(st, ev, ns)
 
 
@@ -208,10 +211,15 @@ def membership_triples(p: Position, ns: Namespace) -> tuple[URIRef, list[Triple]
     return membership, triples
 
 
+# The terms written for every piece of evidence, looked up once (a DefinedNamespace's attribute is a call).
+_DERIVED, _SENTENCE, _START, _END = PROV.wasDerivedFrom, KG.sentenceText, KG.startOffset, KG.endOffset
+_EXTRACTOR, _CONFIDENCE, _INTEGER, _DECIMAL = KG.extractor, KG.confidence, XSD.integer, XSD.decimal
+
+
 def _evidence_triples(node: URIRef, ev: Evidence, ns: Namespace) -> Iterator[Triple]:
-    yield node, PROV.wasDerivedFrom, source_node(ns, ev.doc_id)
-    yield node, KG.sentenceText, Literal(ev.sentence)
-    yield node, KG.startOffset, Literal(ev.start, datatype=XSD.integer)
-    yield node, KG.endOffset, Literal(ev.end, datatype=XSD.integer)
-    yield node, KG.extractor, Literal(ev.extractor)
-    yield node, KG.confidence, Literal(f"{ev.confidence:.3f}", datatype=XSD.decimal)
+    yield node, _DERIVED, source_node(ns, ev.doc_id)
+    yield node, _SENTENCE, Literal(ev.sentence)
+    yield node, _START, Literal(ev.start, datatype=_INTEGER)
+    yield node, _END, Literal(ev.end, datatype=_INTEGER)
+    yield node, _EXTRACTOR, Literal(ev.extractor)
+    yield node, _CONFIDENCE, Literal(f"{ev.confidence:.3f}", datatype=_DECIMAL)

@@ -91,6 +91,7 @@ def source_node(ns: Namespace, doc_id: str) -> URIRef:
     return ns["source/" + "/".join(iri_segment(part) for part in doc_id.split("/"))]
 
 
+@lru_cache(maxsize=1 << 16)  # names recur in every statement about them
 def iri_segment(text: str) -> str:
     """A path segment keeping non-ASCII letters (IRIs allow them) and %-escaping the rest."""
     return "".join(c if ord(c) > 0x7F and not c.isspace() else quote(c, safe="()-_.~") for c in text)
