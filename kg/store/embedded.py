@@ -221,9 +221,11 @@ def graph_is_loaded(out_dir: str | os.PathLike, graph: str | os.PathLike) -> boo
         return False
 
 
-#: Bytes of a graph file bulk-loaded at once when it can be cut between graphs (the loader's memory
-#: grows with what it is given: about fifteen times the bytes; smaller pieces cost more CPU time and
-#: leave more overlapping files on disk: 8 MB took 1.5x the CPU time of 16 MB for a 73 MB TriG).
+#: Bytes of a graph file bulk-loaded at once when it can be cut between graphs. The loader's memory
+#: grows with what it is given; smaller pieces cost more CPU time and leave more overlapping files on
+#: disk. For the 52 MB TriG of 1,000 documents (bench/corpus_scale.py), loaded alone: 8 MB pieces
+#: 7.6 CPU-s, 180 MB peak, 170 MB on disk; 16 MB 6.5-6.7 CPU-s, 290 MB, 110-130 MB; the whole file
+#: at once 525 MB peak.
 CHUNK_BYTES = 16_000_000
 
 
