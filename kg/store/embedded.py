@@ -224,8 +224,8 @@ def graph_is_loaded(out_dir: str | os.PathLike, graph: str | os.PathLike) -> boo
 #: Bytes of a graph file bulk-loaded at once when it can be cut between graphs. The loader's memory
 #: grows with what it is given; smaller pieces cost more CPU time and leave more overlapping files on
 #: disk. For the 52 MB TriG of 1,000 documents (bench/corpus_scale.py), loaded alone: 8 MB pieces
-#: 7.6 CPU-s, 180 MB peak, 170 MB on disk; 16 MB 6.5-6.7 CPU-s, 290 MB, 110-130 MB; the whole file
-#: at once 525 MB peak.
+#: 7.6 CPU-s, 180 MB peak, 170 MB on disk; 16 MB 6.5-6.7 CPU-s, 290 MB, 110-130 MB (its
+#: 73 MB predecessor, with IRIs in full, loaded whole: 525 MB peak).
 CHUNK_BYTES = 16_000_000
 
 
