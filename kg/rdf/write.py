@@ -68,7 +68,7 @@ _LOCAL_ESCAPE = {ord(c): "\\" + c for c in "~!$&'()*+,;=/?#@%"}
 def _minted(iri: str, ns: str) -> str:
     """A minted IRI as ``id:local`` (reserved characters escaped), or in full when its local part
     cannot be a prefixed name's."""
-    local = str(iri[len(ns):])
+    local = iri[len(ns):]
     if local and _PLAIN_LOCAL.match(local):
         local = local.translate(_LOCAL_ESCAPE)
         if local[0] == "-":
@@ -96,10 +96,11 @@ def term(t, ns: str | None = None) -> str:
     under ``ns``, ``<…>`` otherwise, a literal quoted and escaped with its language or datatype."""
     cls = type(t)
     if cls is URIRef or (cls is not Literal and cls is not BNode and isinstance(t, URIRef)):
-        if ns is not None and t.startswith(ns):
-            return _minted(t, ns)
-        return _memo.get(t) or _iri(str(t))
-    if isinstance(t, Literal):
+        iri = str(t)  # str's own methods: rdflib's URIRef wraps startswith, and hashes unlike str
+        if ns is not None and iri.startswith(ns):
+            return _minted(iri, ns)
+        return _iri(iri)
+    if cls is Literal or isinstance(t, Literal):
         text = '"' + str(t).translate(_ESCAPE) + '"'
         if t.language:
             return f"{text}@{t.language}"
