@@ -37,10 +37,10 @@ def _distributed():
 class Dask(Executor):
     """Batches run as tasks on the Dask cluster whose scheduler is at ``address`` (``tcp://HOST:8786``)."""
 
-    def __init__(self, address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    def __init__(self, address: str | None, timeout: float | None = None) -> None:
         if not address:
             raise BadUsage("--executor dask needs --address tcp://HOST:PORT (the Dask scheduler's address)")
-        self.address, self.timeout = address, timeout
+        self.address, self.timeout = address, CONNECT_TIMEOUT if timeout is None else timeout
         self._client = None
         self._futures: list = []
 
