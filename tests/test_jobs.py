@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from kg.build import build, extract_corpus
 from kg.cli import main
-from kg.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_USAGE, BadUsage
+from kg.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_USAGE, BadUsage, RunFailed
 from kg.executors import ProcessPool, Serial, extract_in_order, make_executor
 from kg.executors.base import Done, Executor
 from kg.ingest import ingest_text
@@ -125,6 +125,30 @@ def test_a_document_that_fails_in_a_worker_is_reported_and_the_rest_are_built(co
     assert len(result.extractions) == N_DOCS - 1 and bad not in {ex.doc_id for ex in result.extractions}
     assert (tmp_path / "graph.trig").exists()
     assert len(list((tmp_path / ".cache").rglob("*.json"))) == N_DOCS - 1  # the failure is not cached
+
+
+def _die_on(name: str) -> None:
+    """Run in each worker process as it starts: the process ends abruptly on the batch holding ``name``."""
+    from extract import pipeline
+
+    real = pipeline.extract_documents
+
+    def extract_documents(docs, *args, **kwargs):
+        docs = list(docs)
+        if any(d.doc_id == name for d in docs):
+            os._exit(9)  # as if the kernel had killed it (out of memory)
+        return real(docs, *args, **kwargs)
+
+    pipeline.extract_documents = extract_documents
+
+
+def test_a_worker_that_dies_stops_the_build_with_exit_4_and_writes_nothing(corpus, tmp_path):
+    bad = sorted(p.name for p in corpus.glob("*.txt"))[-1]
+    pool = ProcessPool(2, initializer=_die_on, initargs=(bad,))
+    with pytest.raises(RunFailed, match="a worker process ended abruptly .* while extracting .*" + re.escape(bad)) as e:
+        build([str(corpus)], tmp_path, executor=pool)
+    assert e.value.exit_code == EXIT_FAILED
+    assert not (tmp_path / "graph.ttl").exists() and not list(tmp_path.glob(".build-*"))
 
 
 def test_cli_reports_a_failed_extraction_by_name_and_exits_1(corpus, tmp_path, monkeypatch):

@@ -64,16 +64,16 @@ class _Held:
 
 
 class _PoolFuture:
-    def __init__(self, future: Future, batch: list[Document]) -> None:
-        self.future, self.batch = future, batch
+    def __init__(self, pool: ProcessPool, future: Future, batch: list[Document]) -> None:
+        self.pool, self.future, self.batch = pool, future, batch
 
     def result(self) -> list[Result]:
         try:
             return self.future.result()
         except BrokenProcessPool as e:
-            names = ", ".join(d.path for d in self.batch)
-            raise RunFailed(f"a worker process ended abruptly (killed, or out of memory?) while extracting "
-                            f"{names}: {e}") from e
+            lost = [d.path for f in self.pool._sent if f.future.done() and f.future.exception() for d in f.batch]
+            raise RunFailed(f"a worker process ended abruptly (killed, or out of memory?) while extracting one of "
+                            f"{', '.join(lost or [d.path for d in self.batch])}") from e
 
 
 class ProcessPool(Executor):
@@ -93,12 +93,13 @@ class ProcessPool(Executor):
         self._initializer, self._initargs, self._context = initializer, initargs, context
         self._pool: ProcessPoolExecutor | None = None
         self._held: _Held | None = None
+        self._sent: list[_PoolFuture] = []
         #: batches sent to worker processes (0 when everything was extracted in this process)
         self.batches_sent = 0
 
     def open(self, task: ExtractTask) -> None:
         self._task = task
-        self._pool, self._held, self.batches_sent = None, None, 0
+        self._pool, self._held, self._sent, self.batches_sent = None, None, [], 0
 
     def submit(self, batch: list[Document]) -> Handle:
         if self._pool is None:
@@ -116,10 +117,14 @@ class ProcessPool(Executor):
 
     def _send(self, batch: list[Document]) -> Handle:
         self.batches_sent += 1
-        return _PoolFuture(self._pool.submit(self._task, batch), batch)
+        if len(self._sent) > 4 * self.workers:
+            self._sent = [f for f in self._sent if not f.future.done() or f.future.exception()]
+        sent = _PoolFuture(self, self._pool.submit(self._task, batch), batch)
+        self._sent.append(sent)
+        return sent
 
     def close(self, cancel: bool = False) -> None:
-        pool, self._pool, self._held = self._pool, None, None
+        pool, self._pool, self._held, self._sent = self._pool, None, None, []
         if pool is None:
             return
         if not cancel:
