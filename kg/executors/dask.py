@@ -2,7 +2,7 @@
 
 The cluster is the user's: a scheduler (``dask scheduler``) and workers (``dask worker
 tcp://HOST:8786 --nworkers 1 --nthreads 1``) on machines that each have this project installed.
-:class:`Dask` connects to the scheduler's address, registers :class:`LoadPipeline` (a
+:class:`Dask` connects to the scheduler's address, registers :class:`kg.executors.dask_plugin.LoadPipeline` (a
 ``WorkerPlugin``: each worker loads the spaCy pipeline once, when it joins), sends batches of
 documents as tasks and takes their results back in order; the parent never loads spaCy. It never
 stops the cluster; closing it only disconnects (and cancels what is left when the build stops
@@ -53,8 +53,7 @@ class Dask(Executor):
         self._client, self._task = client, task
         try:
             client.wait_for_workers(1, timeout=self.timeout)
-            info = client.scheduler_info(n_workers=-1)
-            self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+            self.workers = max(1, sum(client.nthreads().values()))
             from kg.executors.dask_plugin import LoadPipeline
 
             client.register_plugin(LoadPipeline(task))
