@@ -68,9 +68,11 @@ def same_outputs(a: Path, b: Path) -> None:
 
 def test_two_worker_processes_build_the_same_bytes_as_one(corpus, serial_build, tmp_path):
     pool = ProcessPool(2)
-    result = build([str(corpus)], tmp_path, executor=pool)
+    counted = []  # what the progress bar counts: each document as its extraction comes back, in order
+    result = build([str(corpus)], tmp_path, executor=pool, on_document=lambda d: counted.append(d.doc_id))
     assert pool.batches_sent >= 2  # the documents were extracted in the workers
-    assert [ex.doc_id for ex in result.extractions] == sorted(p.name for p in corpus.glob("*.txt"))
+    names = sorted(p.name for p in corpus.glob("*.txt"))
+    assert [ex.doc_id for ex in result.extractions] == names == counted
     same_outputs(serial_build, tmp_path)
 
 
