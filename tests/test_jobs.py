@@ -315,6 +315,25 @@ def test_an_unreachable_dask_scheduler_exits_4_naming_the_address(corpus, tmp_pa
     assert not (out / "graph.ttl").exists()
 
 
+def test_a_dask_cluster_without_workers_exits_4(corpus, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr("kg.executors.dask.CONNECT_TIMEOUT", 1.0)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        result = invoke("build", str(corpus), "-o", str(tmp_path / "out"), "--executor", "dask",
+                        "--address", cluster.scheduler_address)
+    assert result.exit_code == EXIT_FAILED
+    assert "the Dask cluster has no worker ready" in result.stderr
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+def test_dask_without_its_package_says_how_to_install_it(corpus, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    result = invoke("build", str(corpus), "-o", str(tmp_path / "out"), "--executor", "dask",
+                    "--address", "tcp://127.0.0.1:8786")
+    assert result.exit_code == EXIT_USAGE
+    assert "pip install 'kg-quality[cluster]'" in result.stderr
+
+
 @pytest.mark.parametrize("jobs", [0, -3])
 def test_the_library_refuses_fewer_than_one_job(jobs):
     with pytest.raises(BadUsage, match="at least 1"):
