@@ -9,7 +9,10 @@ from typing import Protocol
 from kg.executors.task import ExtractTask, Result
 from kg.records import Document
 
-__all__ = ["Executor", "Handle", "Done"]
+__all__ = ["Executor", "Handle", "Done", "BATCH_CHARS", "BATCH_DOCS"]
+
+BATCH_CHARS = 4096  # a batch is sent once its documents hold this many characters
+BATCH_DOCS = 16  # or this many documents
 
 
 class Handle(Protocol):
@@ -38,6 +41,9 @@ class Executor(ABC):
 
     #: how many batches it extracts at once (the caller keeps about twice as many in flight)
     workers: int = 1
+    #: how large a batch is: this many characters, or documents, whichever comes first
+    batch_chars: int = BATCH_CHARS
+    batch_docs: int = BATCH_DOCS
 
     @abstractmethod
     def open(self, task: ExtractTask) -> None: ...

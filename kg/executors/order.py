@@ -1,7 +1,7 @@
 """Extract a stream of documents on an executor and hand the results back in the stream's order.
 
-Documents to extract are gathered into batches (up to :data:`BATCH_CHARS` characters or
-:data:`BATCH_DOCS` documents: small documents travel together, a large one alone) and sent as they
+Documents to extract are gathered into batches (the executor's ``batch_chars`` characters or
+``batch_docs`` documents: small documents travel together, a large one alone) and sent as they
 fill; answers found here (``lookup``: the cache) and read failures never leave this process. Results
 come back in the order of ``items`` whatever order the batches finish in, and at most about
 ``2 x executor.workers`` batches are in flight: the documents held here do not grow with the corpus.
@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from kg.executors.base import Executor, Handle
+from kg.executors.base import BATCH_CHARS, BATCH_DOCS, Executor, Handle
 from kg.executors.task import ExtractTask, Result
 from kg.records import Document, DocumentExtraction, IngestFailure
 
 __all__ = ["extract_in_order", "BATCH_CHARS", "BATCH_DOCS"]
 
-BATCH_CHARS = 4096  # a batch is sent once its documents hold this many characters
-BATCH_DOCS = 16  # or this many documents
-_SLOTS_PER_BATCH = 2 * BATCH_DOCS  # documents held per batch in flight (answers found here included)
 
 
 class _Batch:
@@ -45,15 +42,17 @@ class _Batch:
 
 def extract_in_order(items: Iterable[Document | IngestFailure], executor: Executor, task: ExtractTask,
                      lookup: Callable[[Document], DocumentExtraction | None] | None = None,
-                     batch_chars: int = BATCH_CHARS, batch_docs: int = BATCH_DOCS,
+                     batch_chars: int | None = None, batch_docs: int | None = None,
                      ) -> Iterator[tuple[Document | None, Result | IngestFailure, bool]]:
     """``(document, result, extracted)`` for each item, in order: ``extracted`` is true for a result
     the executor made (false for ``lookup``'s answers and for ``items``' own failures, whose
     document is ``None``). The executor is opened here and closed when the stream ends, or
     cancelled when it stops early (an error, Ctrl-C, the caller closing the generator)."""
     executor.open(task)
+    batch_chars = batch_chars or executor.batch_chars
+    batch_docs = batch_docs or executor.batch_docs
     in_flight_max = max(2, 2 * executor.workers)
-    slots_max = in_flight_max * _SLOTS_PER_BATCH
+    slots_max = in_flight_max * 2 * batch_docs  # documents held here: twice those in flight
     slots: deque[tuple[Document | None, object, _Batch | None, int]] = deque()
     state = {"open": _Batch(), "in_flight": 0}
 
