@@ -17,7 +17,9 @@ SHACL, the store and the page, which run in one process whatever ``--jobs`` is).
 
 The corpus is ``--corpus PATH`` or ``--docs N`` development passages (``tests/data/dev/texts``,
 repeated under new names until there are N). On a shared machine wall times are noisy; the CPU
-seconds say how much work was added (the workers' pipeline loads, pickling).
+seconds say how much work was added (the workers' pipeline loads, pickling), and "other processes
+meanwhile" (the machine's busy time from /proc/stat less this run's) says how much the run had to
+share the cores: a speed-up means something only when that is near 0.
 
     .venv/bin/python bench/bench_jobs.py --docs 200                 # jobs 1 and 2, extraction
     .venv/bin/python bench/bench_jobs.py --docs 200 --dask          # and a local 2-worker Dask cluster
@@ -85,6 +87,16 @@ def _run_one(paths: list[str], phase: str, jobs: int | None, executor: str, addr
             "parent_cpu_seconds": me.ru_utime + me.ru_stime, "workers_cpu_seconds": _children_cpu()}
 
 
+def _machine_cpu() -> float | None:
+    """CPU seconds the whole machine has been busy (every process), from /proc/stat; None elsewhere."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    busy = sum(int(x) for i, x in enumerate(fields[:8]) if i not in (3, 4))  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def _dask_cpu(address: str) -> float:
     from distributed import Client
 
@@ -108,17 +120,19 @@ def measure(paths: list[str], jobs: int | None = 1, executor: str = "local", add
     if address:
         cmd += ["--address", address]
     remote0 = _dask_cpu(address) if executor == "dask" else 0.0
-    cpu0, t0 = _children_cpu(), time.perf_counter()
+    machine0, cpu0, t0 = _machine_cpu(), _children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+    wall, cpu, machine = time.perf_counter() - t0, _children_cpu() - cpu0, _machine_cpu()
     remote = (_dask_cpu(address) - remote0) if executor == "dask" else 0.0
+    # what other processes ran meanwhile (a shared machine; for Dask this includes its scheduler and nannies)
+    others = None if machine is None else max(0.0, machine - machine0 - cpu - remote)
     shutil.rmtree(out, ignore_errors=True)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
     inner = json.loads(proc.stdout.strip().splitlines()[-1])
     name = f"dask ({address})" if executor == "dask" else f"jobs {jobs}"
     return {"config": name, "executor": executor, "jobs": jobs, "phase": phase, "seconds": wall,
-            "cpu_seconds": cpu + remote, "cluster_cpu_seconds": remote, **inner}
+            "cpu_seconds": cpu + remote, "cluster_cpu_seconds": remote, "others_cpu_seconds": others, **inner}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         workers = r["cluster_cpu_seconds"] if r["executor"] == "dask" else r["workers_cpu_seconds"]
         print(f"  {r['config']:<34} {r['seconds']:7.2f} s wall  {r['cpu_seconds']:7.2f} CPU-s"
               f" (parent {r['parent_cpu_seconds']:.2f}, workers {workers:.2f})"
-              f"  {r['documents']} extracted, {r['failed']} failed")
+              f"  {r['documents']} extracted, {r['failed']} failed"
+              + ("" if r["others_cpu_seconds"] is None else
+                 f"; other processes meanwhile {r['others_cpu_seconds']:.2f} CPU-s"))
     print(f"speed-up of jobs 2 over jobs 1: {speedup:.2f}x  target >= {TARGET_SPEEDUP}: "
           f"{'ok' if speedup >= TARGET_SPEEDUP else 'MISSED'}")
     record = {"bench": "jobs", "phase": args.phase, "runs": runs, "speedup": speedup}
