@@ -66,6 +66,7 @@ def same_outputs(a: Path, b: Path) -> None:
 # --- the same bytes wherever documents are extracted ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_worker_processes_build_the_same_bytes_as_one(corpus, serial_build, tmp_path):
     pool = ProcessPool(2)
     counted = []  # what the progress bar counts: each document as its extraction comes back, in order
@@ -76,6 +77,7 @@ def test_two_worker_processes_build_the_same_bytes_as_one(corpus, serial_build, 
     same_outputs(serial_build, tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_jobs_2_writes_the_same_bytes_as_jobs_1(corpus, serial_build, tmp_path):
     result = invoke("build", str(corpus), "-o", str(tmp_path), "--jobs", "2")
     assert result.exit_code == 0, result.stderr
@@ -113,6 +115,7 @@ def _break_extraction(name: str) -> None:
     pipeline.extract_documents = extract_documents
 
 
+@pytest.mark.slow
 def test_a_document_that_fails_in_a_worker_is_reported_and_the_rest_are_built(corpus, tmp_path):
     bad = sorted(p.name for p in corpus.glob("*.txt"))[5]
     pool = ProcessPool(2, initializer=_break_extraction, initargs=(bad,))
@@ -144,6 +147,7 @@ def _die_on(name: str) -> None:
     pipeline.extract_documents = extract_documents
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_stops_the_build_with_exit_4_and_writes_nothing(corpus, tmp_path):
     bad = sorted(p.name for p in corpus.glob("*.txt"))[-1]
     pool = ProcessPool(2, initializer=_die_on, initargs=(bad,))
@@ -153,6 +157,7 @@ def test_a_worker_that_dies_stops_the_build_with_exit_4_and_writes_nothing(corpu
     assert not (tmp_path / "graph.ttl").exists() and not list(tmp_path.glob(".build-*"))
 
 
+@pytest.mark.slow
 def test_cli_reports_a_failed_extraction_by_name_and_exits_1(corpus, tmp_path, monkeypatch):
     from extract import pipeline
 
@@ -190,6 +195,7 @@ class Recording(Serial):
         return super().submit(batch)
 
 
+@pytest.mark.slow
 def test_cached_documents_are_never_sent_to_an_executor(corpus, tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(corpus, docs)
