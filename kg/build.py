@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -41,6 +42,7 @@ def extract_corpus(
     jobs: int | None = 1,
     executor: str | Executor = "local",
     address: str | None = None,
+    on_reused: Callable[[DocumentExtraction], None] | None = None,
 ) -> Iterator[DocumentExtraction | IngestFailure]:
     """Extract each document as it is read; failures are yielded, not raised.
 
@@ -55,8 +57,22 @@ def extract_corpus(
     With a ``cache``, a document whose name and content were extracted before (by the same code
     and data) is taken from it in this process, never sent to a worker, and the spaCy pipeline is
     loaded only if some document is new; new extractions are put in the cache as they come back.
+    A file the cache's index says is unchanged since it was read (same path, size, times and inode)
+    is not even read: its extraction is handed on as it is, and ``on_reused`` (not ``on_document``)
+    is called with it.
     """
     runner = make_executor(executor, jobs, address)
+    looked: dict[str, tuple] = {}  # doc id -> (stat, when) of the files read, for the cache's index
+
+    def known(path: Path, doc_id: str) -> DocumentExtraction | None:
+        """A file read by an earlier build and unchanged since: its extraction, without reading it."""
+        if cache is None:
+            return None
+        seen_ns = time.time_ns()
+        hit, st = cache.unchanged(path, doc_id)
+        if st is not None:
+            looked[doc_id] = (st, seen_ns)
+        return hit
 
     def lookup(doc: Document) -> DocumentExtraction | None:
         cached = cache.get(doc.doc_id, doc.sha256) if cache else None
@@ -64,12 +80,20 @@ def extract_corpus(
             cached = replace(cached, path=doc.path)  # the same file, moved
         return cached
 
-    items = iter_documents(paths, max_bytes=max_bytes)
+    items = iter_documents(paths, max_bytes=max_bytes, known=known)
     for doc, result, extracted in extract_in_order(items, runner, ExtractTask(ontology, use_model), lookup):
-        if doc is not None and on_document:
+        if isinstance(result, DocumentExtraction):
+            if doc is not None and on_document:
+                on_document(doc)
+            elif doc is None and on_reused:
+                on_reused(result)
+            if extracted and cache:
+                cache.put(result)
+            if cache and result.doc_id in looked:
+                st, seen_ns = looked.pop(result.doc_id)
+                cache.remember(result.path, result.doc_id, st, seen_ns, result.sha256)
+        elif doc is not None and on_document:
             on_document(doc)
-        if extracted and cache and isinstance(result, DocumentExtraction):
-            cache.put(result)
         yield result
 
 
@@ -124,7 +148,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
           on_document: Callable[[Document], None] | None = None,
           on_failure: Callable[[IngestFailure], None] | None = None,
           incremental: bool = True, base_iri: str | None = None, use_model: bool = True,
-          jobs: int | None = 1, executor: str | Executor = "local", address: str | None = None) -> BuildResult:
+          jobs: int | None = 1, executor: str | Executor = "local", address: str | None = None,
+          on_reused: Callable[[DocumentExtraction], None] | None = None) -> BuildResult:
     """Build the graph of the documents under ``paths`` into ``out_dir``.
 
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
@@ -158,7 +183,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
-    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address):
+    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address,
+                               on_reused):
         if isinstance(item, IngestFailure):
             failures.append(item)
             if on_failure:
@@ -173,6 +199,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     result.outputs.update({name: out / name for name in names})
     result.outputs["store"] = out / "store"
     cache.prune({(r.doc_id, r.sha256) for r in records})
+    cache.save_file_index({r.doc_id for r in records})
     return result
 
 

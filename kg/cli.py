@@ -217,10 +217,14 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
             bar.update(1)
         _report_failure(f)
 
+    def on_reused(ex) -> None:  # a file unchanged since the last build: not read again
+        if bar:
+            bar.update(1)
+
     try:
         result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=on_document,
                            on_failure=on_failure, incremental=not full, base_iri=base_iri, use_model=not no_model,
-                           executor=runner)
+                           executor=runner, on_reused=on_reused)
     finally:
         if bar:
             bar.__exit__(None, None, None)

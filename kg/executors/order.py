@@ -40,13 +40,13 @@ class _Batch:
         return r
 
 
-def extract_in_order(items: Iterable[Document | IngestFailure], executor: Executor, task: ExtractTask,
+def extract_in_order(items: Iterable[Document | IngestFailure | DocumentExtraction], executor: Executor, task: ExtractTask,
                      lookup: Callable[[Document], DocumentExtraction | None] | None = None,
                      batch_chars: int | None = None, batch_docs: int | None = None,
                      ) -> Iterator[tuple[Document | None, Result | IngestFailure, bool]]:
     """``(document, result, extracted)`` for each item, in order: ``extracted`` is true for a result
-    the executor made (false for ``lookup``'s answers and for ``items``' own failures, whose
-    document is ``None``). The executor is opened here and closed when the stream ends, or
+    the executor made (false for ``lookup``'s answers and for ``items``' own failures and
+    extractions, whose document is ``None``). The executor is opened here and closed when the stream ends, or
     cancelled when it stops early (an error, Ctrl-C, the caller closing the generator)."""
     executor.open(task)
     batch_chars = batch_chars or executor.batch_chars
@@ -76,7 +76,7 @@ def extract_in_order(items: Iterable[Document | IngestFailure], executor: Execut
     finished = False
     try:
         for item in items:
-            if isinstance(item, IngestFailure):
+            if isinstance(item, (IngestFailure, DocumentExtraction)):  # a failure, or an answer given without reading
                 slots.append((None, item, None, 0))
             elif lookup is not None and (hit := lookup(item)) is not None:
                 slots.append((item, hit, None, 0))
