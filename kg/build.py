@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import ExtractionCache, fingerprint
+from kg.executors import Executor, ExtractTask, extract_in_order, make_executor
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
@@ -30,12 +32,6 @@ from kg.store import graph_is_loaded, load_store, open_store, replace_store, sto
 __all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
 
-def _default_extractor(ontology: str | None, use_model: bool = True):
-    from extract.pipeline import extract_documents
-
-    return lambda docs: extract_documents(docs, ontology, use_model=use_model)
-
-
 def extract_corpus(
     paths: Iterable[str],
     ontology: str | None = None,
@@ -43,29 +39,62 @@ def extract_corpus(
     on_document: Callable[[Document], None] | None = None,
     cache: ExtractionCache | None = None,
     use_model: bool = True,
+    jobs: int | None = 1,
+    executor: str | Executor = "local",
+    address: str | None = None,
+    on_reused: Callable[[DocumentExtraction], None] | None = None,
 ) -> Iterator[DocumentExtraction | IngestFailure]:
     """Extract each document as it is read; failures are yielded, not raised.
 
+    Results come in the order :func:`kg.ingest.iter_documents` reads the documents, wherever they
+    were extracted, so the output does not depend on ``jobs`` or ``executor``: ``jobs`` worker
+    processes on this machine (1, the default: in this process; ``None``: every core), or
+    ``executor="dask"`` on the Dask cluster at ``address`` (:mod:`kg.executors`). A document whose
+    extraction raises is yielded as an :class:`~kg.records.ExtractionFailure` naming it and the
+    reason; the others go on. ``on_document`` is called with each document read, in order, as its
+    extraction is handed on.
+
     With a ``cache``, a document whose name and content were extracted before (by the same code
-    and data) is taken from it, and the spaCy pipeline is loaded only if some document is new.
+    and data) is taken from it in this process, never sent to a worker, and the spaCy pipeline is
+    loaded only if some document is new; new extractions are put in the cache as they come back.
+    A file the cache's index says is unchanged since it was read (same path, size, times and inode)
+    is not even read: its extraction is handed on as it is, and ``on_reused`` (not ``on_document``)
+    is called with it.
     """
-    extractor = None
-    for item in iter_documents(paths, max_bytes=max_bytes):
-        if isinstance(item, IngestFailure):
-            yield item
-            continue
-        if on_document:
-            on_document(item)
-        cached = cache.get(item.doc_id, item.sha256) if cache else None
-        if cached is not None:
-            yield replace(cached, path=item.path) if cached.path != item.path else cached  # the same file, moved
-            continue
-        if extractor is None:
-            extractor = _default_extractor(ontology, use_model)
-        for ex in extractor([item]):
-            if cache:
-                cache.put(ex)
-            yield ex
+    runner = make_executor(executor, jobs, address)
+    looked: dict[str, tuple] = {}  # doc id -> (stat, when) of the files read, for the cache's index
+
+    def known(path: Path, doc_id: str) -> DocumentExtraction | None:
+        """A file read by an earlier build and unchanged since: its extraction, without reading it."""
+        if cache is None:
+            return None
+        seen_ns = time.time_ns()
+        hit, st = cache.unchanged(path, doc_id)
+        if st is not None:
+            looked[doc_id] = (st, seen_ns)
+        return hit
+
+    def lookup(doc: Document) -> DocumentExtraction | None:
+        cached = cache.get(doc.doc_id, doc.sha256) if cache else None
+        if cached is not None and cached.path != doc.path:
+            cached = replace(cached, path=doc.path)  # the same file, moved
+        return cached
+
+    items = iter_documents(paths, max_bytes=max_bytes, known=known)
+    for doc, result, extracted in extract_in_order(items, runner, ExtractTask(ontology, use_model), lookup):
+        if isinstance(result, DocumentExtraction):
+            if doc is not None and on_document:
+                on_document(doc)
+            elif doc is None and on_reused:
+                on_reused(result)
+            if extracted and cache:
+                cache.put(result)
+            if cache and result.doc_id in looked:
+                st, seen_ns = looked.pop(result.doc_id)
+                cache.remember(result.path, result.doc_id, st, seen_ns, result.sha256)
+        elif doc is not None and on_document:
+            on_document(doc)
+        yield result
 
 
 @dataclass
@@ -118,7 +147,9 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
           max_bytes: int = DEFAULT_MAX_BYTES,
           on_document: Callable[[Document], None] | None = None,
           on_failure: Callable[[IngestFailure], None] | None = None,
-          incremental: bool = True, base_iri: str | None = None, use_model: bool = True) -> BuildResult:
+          incremental: bool = True, base_iri: str | None = None, use_model: bool = True,
+          jobs: int | None = 1, executor: str | Executor = "local", address: str | None = None,
+          on_reused: Callable[[DocumentExtraction], None] | None = None) -> BuildResult:
     """Build the graph of the documents under ``paths`` into ``out_dir``.
 
     Writes ``graph.ttl`` (all facts as plain triples, with the ontology's subClassOf axioms),
@@ -137,6 +168,11 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
     ``use_model=False`` leaves the trained scorers out: the rules alone decide (:mod:`extract.scorer`).
 
+    ``jobs`` and ``executor`` say where documents are extracted (:func:`extract_corpus`: this process
+    by default, ``jobs=N`` worker processes, ``executor="dask", address="tcp://HOST:8786"`` a Dask
+    cluster); the output is the same bytes wherever it ran. A document whose extraction fails is
+    reported in :attr:`BuildResult.failures` like one that could not be read.
+
     IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
     :class:`kg.errors.BadUsage` before anything is read).
     """
@@ -147,7 +183,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
-    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model):
+    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address,
+                               on_reused):
         if isinstance(item, IngestFailure):
             failures.append(item)
             if on_failure:
@@ -162,6 +199,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     result.outputs.update({name: out / name for name in names})
     result.outputs["store"] = out / "store"
     cache.prune({(r.doc_id, r.sha256) for r in records})
+    cache.save_file_index({r.doc_id for r in records})
     return result
 
 

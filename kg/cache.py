@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -61,6 +62,13 @@ def from_json(d: dict) -> DocumentExtraction:
     return DocumentExtraction(d["doc_id"], d["path"], d["sha256"], d["title"], d["date"], mentions, positions, relations)
 
 
+_FILES = "files"  # the index of files read, by document id
+
+
+def _file_key(path: Path | str, st: os.stat_result) -> list:
+    return [str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 class ExtractionCache:
     """The cache of one build folder, for one fingerprint.
 
@@ -74,6 +82,7 @@ class ExtractionCache:
         self.read = read
         self.hits = 0
         self.misses = 0
+        self._files: dict[str, list] | None = None  # doc id -> [path, size, mtime, ctime, inode, sha256]
 
     def _file(self, doc_id: str, sha256: str) -> Path:
         key = hashlib.sha256(f"{doc_id}\0{sha256}".encode()).hexdigest()[:32]
@@ -108,6 +117,44 @@ class ExtractionCache:
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
         return removed
+
+    # --- files read before and not changed since ---------------------------------------------------
+
+    def unchanged(self, path: Path, doc_id: str) -> tuple[DocumentExtraction | None, os.stat_result | None]:
+        """``(extraction, stat)``: the stored extraction of a file an earlier build read, when the file
+        has not changed since (the same path, size, modification and change times, inode: what
+        ``make`` and git trust), without reading it; else None. ``stat`` is the file's, taken now
+        (None if it cannot be read), for :meth:`remember` once the file is read."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None, None
+        if not self.read:
+            return None, st
+        entry = self._file_index().get(doc_id)
+        if entry is None or entry[:-1] != _file_key(path, st):
+            return None, st
+        return self.get(doc_id, entry[-1]), st
+
+    def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:
+        """Note that the file ``path`` (``st``, taken at ``seen_ns`` before it was read) holds the
+        content ``sha256``. A file modified in the second before it was looked at is not noted (it
+        may be written still: the next build reads it again)."""
+        if st.st_mtime_ns >= seen_ns - 1_000_000_000 or st.st_ctime_ns >= seen_ns - 1_000_000_000:
+            self._file_index().pop(doc_id, None)
+            return
+        self._file_index()[doc_id] = [*_file_key(path, st), sha256]
+
+    def save_file_index(self, keep: set[str]) -> None:
+        """Store the index of files read (those of ``keep``, the documents of this build)."""
+        index = self._file_index()
+        self.write_json(_FILES, {d: index[d] for d in sorted(index) if d in keep})
+
+    def _file_index(self) -> dict[str, list]:
+        if self._files is None:
+            stored = self.read_json(_FILES) if self.read else None
+            self._files = stored if isinstance(stored, dict) else {}
+        return self._files
 
     def read_json(self, name: str):
         """What :meth:`write_json` stored under ``name`` for this fingerprint, or None."""

@@ -12,6 +12,7 @@ import click
 
 from kg import report
 from kg.errors import EXIT_BUG, EXIT_INCOMPLETE, EXIT_STATUSES, BadUsage, KgError, exit_status
+from kg.executors import EXECUTORS, default_jobs, make_executor
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.records import IngestFailure
@@ -164,13 +165,22 @@ def extract(paths: tuple[str, ...], jsonl: bool, ontology: str | None, max_mb: f
               help="Mint IRIs under IRI/id/ (ending with / or #) [default: base_iri in ./kg.toml, else "
                    "https://example.org/cnqkg/, a placeholder].")
 @_no_model
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help=f"Extract documents in N worker processes [default: every core, {default_jobs()} here]; "
+                   "the output is the same for any N.")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="Where documents are extracted: this machine, or a Dask cluster (needs --address; "
+                   "pip install 'kg-quality[cluster]').")
+@click.option("--address", metavar="ADDR", default=None,
+              help="The Dask scheduler's address for --executor dask, e.g. tcp://HOST:8786.")
 def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: float, full: bool,
-          base_iri: str | None, no_model: bool) -> None:
+          base_iri: str | None, no_model: bool, jobs: int | None, executor: str, address: str | None) -> None:
     """Build the knowledge graph from documents: OUT/graph.ttl, OUT/graph.trig, OUT/entities.jsonl, OUT/graph.html.
 
-    Only new or changed documents are extracted again (unless --full). A progress bar is shown
-    on a terminal; the summary and any errors go to stderr. Exit status 1 if a document failed or
-    the graph breaks a SHACL shape.
+    Only new or changed documents are extracted again (unless --full), in --jobs worker processes
+    or on a Dask cluster (--executor dask --address ADDR). A progress bar is shown on a terminal;
+    the summary and any errors go to stderr. Exit status 1 if a document failed or the graph
+    breaks a SHACL shape.
     """
     from kg.build import build as run_build
     from kg.config import load_config
@@ -183,26 +193,38 @@ def build(paths: tuple[str, ...], out_dir: str, ontology: str | None, max_mb: fl
             raise BadUsage(f"--base-iri {base_iri!r} {problem}")
     else:
         base_iri = load_config().base_iri
+    if executor == "dask" and jobs is not None:
+        raise BadUsage(f"--jobs {jobs}: only for --executor local (on a Dask cluster, its workers decide)")
+    runner = make_executor(executor, jobs, address)  # a bad choice stops here, before anything is read
 
     bar = None
+    chars = 0
     if sys.stderr.isatty():
         total = sum(1 for _ in iter_paths(paths))
-        bar = click.progressbar(length=total, label="building", file=sys.stderr)
+        bar = click.progressbar(length=total, label="building", file=sys.stderr,
+                                item_show_func=lambda n: f"{n:,} characters" if n else None)
         bar.__enter__()
 
-    def on_document(doc) -> None:
+    def on_document(doc) -> None:  # called as each document's extraction comes back, in order
+        nonlocal chars
         _warn(doc)
+        chars += len(doc.text)
         if bar:
-            bar.update(1)
+            bar.update(1, chars)
 
     def on_failure(f) -> None:
         if bar:
             bar.update(1)
         _report_failure(f)
 
+    def on_reused(ex) -> None:  # a file unchanged since the last build: not read again
+        if bar:
+            bar.update(1)
+
     try:
         result = run_build(paths, out_dir, ontology, int(max_mb * 1e6), on_document=on_document,
-                           on_failure=on_failure, incremental=not full, base_iri=base_iri, use_model=not no_model)
+                           on_failure=on_failure, incremental=not full, base_iri=base_iri, use_model=not no_model,
+                           executor=runner, on_reused=on_reused)
     finally:
         if bar:
             bar.__exit__(None, None, None)

@@ -8,9 +8,9 @@ command that met it (``kg --help`` lists them):
 code  kind                 when
 ====  ===================  =====================================================================
 0                          done
-1     :class:`Incomplete`  done in part: some documents could not be read (the others were
-                           processed and written), the graph breaks a SHACL shape, or (``kg
-                           path``) the two entities are not connected
+1     :class:`Incomplete`  done in part: some documents could not be read or extracted (the
+                           others were processed and written), the graph breaks a SHACL shape,
+                           or (``kg path``) the two entities are not connected
 2     :class:`BadUsage`    the command line is wrong: an unknown option or a bad value, a
                            malformed query or parameter, an unknown or ambiguous name, an update
                            without ``--allow-update``
@@ -84,7 +84,7 @@ class RunFailed(KgError):
 #: (exit status, what it means) for ``kg --help``.
 EXIT_STATUSES = (
     (EXIT_OK, "done"),
-    (EXIT_INCOMPLETE, "done in part: a document could not be read (the others were processed), the graph "
+    (EXIT_INCOMPLETE, "done in part: a document could not be read or extracted (the others were processed), the graph "
                       "breaks a SHACL shape, or the two names of kg path are not connected"),
     (EXIT_USAGE, "wrong command line: an unknown option or bad value, a malformed query or parameter, an "
                  "unknown or ambiguous name"),

@@ -129,6 +129,13 @@ class IngestFailure:
         return f"{self.path}: {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class ExtractionFailure(IngestFailure):
+    """A document that was read but whose extraction raised, and why (one line, names the file).
+
+    Reported and counted as an :class:`IngestFailure` (the rest of the batch goes on; exit status 1)."""
+
+
 # --- extraction records -----------------------------------------------------------------------
 
 # The names of kg.ttl's classes and relations that records use (tests/test_ontology.py holds them to it).

@@ -2,8 +2,8 @@
 
 Every module of ``kg`` is read (its ``import`` statements, those inside functions included) and each
 ``kg`` import is checked against :data:`STAGES`: a module imports only its own package and the
-packages of earlier stages. ``extract`` (the spaCy pipeline) is reached only by ``kg.build`` and
-``kg.cli``, lazily, when a document has to be extracted.
+packages of earlier stages. ``extract`` (the spaCy pipeline) is reached only by
+``kg.cli`` and ``kg.executors.task`` (the task every executor runs), lazily, when a document has to be extracted.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ STAGES = [
     ["kg.ingest", "kg.resolve", "kg.rdf", "kg.cache"],  # the pipeline's stages in kg
     ["kg.store", "kg.network", "kg.config"],  # what reads a build's graph
     ["kg.query", "kg.viz"],
+    ["kg.executors"],  # where documents are extracted: this process, worker processes, a cluster
     ["kg.build"],  # runs the stages
     ["kg.evaluate"],
     ["kg.serve"],  # the web app: reads the store, queries, names, pages; nothing imports it
@@ -34,7 +35,7 @@ STAGES = [
 ]
 #: Old module paths kept for ``extract/`` (names it imports), and where the names live now.
 #: The only modules that may import ``extract`` (inside a function: only when a document is extracted).
-REACH_EXTRACT = {"kg.build", "kg.cli"}
+REACH_EXTRACT = {"kg.cli", "kg.executors.task"}
 RANK = {pkg: i for i, stage in enumerate(STAGES) for pkg in stage}
 
 

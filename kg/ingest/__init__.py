@@ -15,7 +15,7 @@ import hashlib
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from kg.errors import BadInput
 from kg.records import Document, IngestFailure
@@ -23,6 +23,8 @@ from kg.records import Document, IngestFailure
 from .clean import clean
 from .readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, IngestError, RawText, read_file
 from .segment import DEFAULT_MAX_SENTENCE, segment
+
+T = TypeVar("T")
 
 __all__ = [
     "IngestError",
@@ -207,14 +209,20 @@ def iter_documents(
     paths: Iterable[str | os.PathLike],
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_sentence: int = DEFAULT_MAX_SENTENCE,
-) -> Iterator[Document | IngestFailure]:
+    known: Callable[[Path, str], T | None] | None = None,
+) -> Iterator[Document | IngestFailure | T]:
     """Stream documents one at a time; a bad file yields an IngestFailure and the rest go on.
 
-    Each document's id is its path relative to the inputs (see :func:`iter_inputs`).
+    Each document's id is its path relative to the inputs (see :func:`iter_inputs`). ``known(path,
+    doc_id)`` may answer for a file without reading it (a build's cache of files it read before and
+    that have not changed since): what it returns is yielded instead of the document, unless None.
     """
     for p, doc_id, problem in iter_inputs(paths):
         if problem:
             yield IngestFailure(str(p), problem)
+            continue
+        if known is not None and (answer := known(p, doc_id)) is not None:
+            yield answer
             continue
         try:
             yield ingest_file(p, max_bytes, max_sentence, doc_id=doc_id)

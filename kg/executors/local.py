@@ -1,0 +1,138 @@
+"""Executors on this machine: :class:`Serial` (in this process) and :class:`ProcessPool` (one worker
+process per job, each loading the spaCy pipeline once).
+
+The pool's workers are started with ``spawn`` (a fresh interpreter each, never a copy of this
+process: ONNX Runtime, which runs LAC, and the store's RocksDB threads are not fork-safe), and only
+when there is more than one batch to extract: a build of a few documents (one batch) is extracted
+in this process, like ``jobs=1``, instead of paying for the workers' start. Workers ignore Ctrl-C
+(it reaches the whole process group); the parent ends them when it is interrupted.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable
+
+from kg.errors import BadUsage, RunFailed
+from kg.executors.base import Done, Executor, Handle
+from kg.executors.task import ExtractTask, Result
+from kg.records import Document
+
+__all__ = ["Serial", "ProcessPool"]
+
+
+class Serial(Executor):
+    """Extract in this process, one batch after the other (``jobs=1``)."""
+
+    workers = 1
+
+    def open(self, task: ExtractTask) -> None:
+        self._task = task
+
+    def submit(self, batch: list[Document]) -> Handle:
+        task = self._task
+        return Done(lambda: task(batch))
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+class _Held:
+    """The first batch, kept until a second one shows there is work for more than one process."""
+
+    def __init__(self, pool: ProcessPool, batch: list[Document]) -> None:
+        self.pool, self.batch = pool, batch
+        self.future: Handle | None = None
+        self.value: list[Result] | None = None
+
+    def result(self) -> list[Result]:
+        if self.future is not None:
+            return self.future.result()
+        if self.value is None:  # no second batch came: extract it here
+            self.pool._held = None
+            self.value = self.pool._task(self.batch)
+        return self.value
+
+
+class _PoolFuture:
+    def __init__(self, pool: ProcessPool, future: Future, batch: list[Document]) -> None:
+        self.pool, self.future, self.batch = pool, future, batch
+
+    def result(self) -> list[Result]:
+        try:
+            return self.future.result()
+        except BrokenProcessPool as e:
+            lost = [d.path for f in self.pool._sent if f.future.done() and f.future.exception() for d in f.batch]
+            raise RunFailed(f"a worker process ended abruptly (killed, or out of memory?) while extracting one of "
+                            f"{', '.join(lost or [d.path for d in self.batch])}") from e
+
+
+class ProcessPool(Executor):
+    """``jobs`` worker processes on this machine.
+
+    ``initializer(*initargs)`` runs in each worker when it starts (after Ctrl-C is set aside);
+    ``context`` is the multiprocessing start method (``spawn``, or ``forkserver``).
+    """
+
+    def __init__(self, jobs: int, initializer: Callable | None = None, initargs: tuple = (),
+                 context: str = "spawn") -> None:
+        if jobs < 1:
+            raise BadUsage(f"--jobs {jobs}: the number of worker processes must be at least 1")
+        if context not in ("spawn", "forkserver"):
+            raise BadUsage(f"start method {context!r}: spawn or forkserver (fork is not safe with ONNX Runtime)")
+        self.workers = jobs
+        self._initializer, self._initargs, self._context = initializer, initargs, context
+        self._pool: ProcessPoolExecutor | None = None
+        self._held: _Held | None = None
+        self._sent: list[_PoolFuture] = []
+        #: batches sent to worker processes (0 when everything was extracted in this process)
+        self.batches_sent = 0
+
+    def open(self, task: ExtractTask) -> None:
+        self._task = task
+        self._pool, self._held, self._sent, self.batches_sent = None, None, [], 0
+
+    def submit(self, batch: list[Document]) -> Handle:
+        if self._pool is None:
+            if self._held is None:
+                self._held = _Held(self, batch)
+                return self._held
+            self._start()
+            held, self._held = self._held, None
+            held.future = self._send(held.batch)
+        return self._send(batch)
+
+    def _start(self) -> None:
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self._context),
+                                         initializer=_start_worker, initargs=(self._initializer, self._initargs))
+
+    def _send(self, batch: list[Document]) -> Handle:
+        self.batches_sent += 1
+        if len(self._sent) > 4 * self.workers:
+            self._sent = [f for f in self._sent if not f.future.done() or f.future.exception()]
+        sent = _PoolFuture(self, self._pool.submit(self._task, batch), batch)
+        self._sent.append(sent)
+        return sent
+
+    def close(self, cancel: bool = False) -> None:
+        pool, self._pool, self._held, self._sent = self._pool, None, None, []
+        if pool is None:
+            return
+        if not cancel:
+            pool.shutdown(wait=True)
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # work already running is not waited for
+            p.terminate()
+        for p in processes:
+            p.join(timeout=10)

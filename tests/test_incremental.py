@@ -1,0 +1,131 @@
+"""An incremental build reads only the files that changed since the last one (issue 16).
+
+The cache keeps an index of the files a build read (path, size, modification and change times,
+inode, content hash); a file whose entry still matches is not read, segmented or hashed again, and
+its cached extraction goes on as it is. The output is the same bytes as a build from scratch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import kg.ingest
+from kg.build import build
+
+OUTPUTS = ("graph.ttl", "graph.trig", "entities.jsonl")
+
+TEXTS = {
+    "a.txt": "中国机械工业质量管理协会在北京召开2021年质量工作会议。协会会长张维德出席会议并讲话。",
+    "b.txt": "工业和信息化部发布《关于推进机械工业质量提升的指导意见》。",
+    "c.txt": "2022年5月，上海市质量协会主办第五届长三角质量论坛，市场监管总局副局长王明出席。",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in TEXTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    time.sleep(1.1)  # a file changed in the second before a build looks at it is read again next time
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The files the builds read, by name."""
+    seen: list[str] = []
+    real = kg.ingest.ingest_file
+
+    def counting(path, *args, **kwargs):
+        seen.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(kg.ingest, "ingest_file", counting)
+    return seen
+
+
+def same_outputs(a: Path, b: Path) -> None:
+    for name in OUTPUTS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"
+
+
+def test_a_rebuild_of_unchanged_files_reads_none_of_them(corpus, reads, tmp_path):
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    assert sorted(reads) == sorted(TEXTS)
+    reads.clear()
+    reused = []
+    result = build([str(corpus)], out, on_reused=reused.append)
+    assert reads == []
+    assert sorted(ex.doc_id for ex in reused) == sorted(TEXTS)
+    assert result.cached == len(TEXTS) and len(result.extractions) == len(TEXTS)
+
+
+def test_only_the_changed_file_is_read_and_the_output_is_a_fresh_builds(corpus, reads, tmp_path):
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    (corpus / "b.txt").write_text(TEXTS["b.txt"].replace("工业和信息化部", "国家市场监督管理总局"), encoding="utf-8")
+    (corpus / "d.txt").write_text("江苏省质量协会在南京举办质量管理小组成果发表会。", encoding="utf-8")
+    reads.clear()
+    build([str(corpus)], out)
+    assert sorted(reads) == ["b.txt", "d.txt"]
+    fresh = tmp_path / "fresh"
+    build([str(corpus)], fresh, incremental=False)
+    same_outputs(out, fresh)
+
+
+def test_a_file_rewritten_with_its_old_size_and_modification_time_is_read_again(corpus, reads, tmp_path):
+    """Same size, same mtime restored (cp -p, an archive unpacked again): the change time and the
+    inode still tell, so the new words are read."""
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    target = corpus / "a.txt"
+    st = target.stat()
+    new = TEXTS["a.txt"].replace("张维德", "李明华")
+    assert len(new.encode("utf-8")) == st.st_size
+    target.unlink()
+    target.write_text(new, encoding="utf-8")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    reads.clear()
+    build([str(corpus)], out)
+    assert reads == ["a.txt"]
+    assert "李明华" in (out / "graph.ttl").read_text(encoding="utf-8")
+
+
+def test_a_full_build_reads_every_file_and_the_next_one_none(corpus, reads, tmp_path):
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    reads.clear()
+    build([str(corpus)], out, incremental=False)  # kg build --full
+    assert sorted(reads) == sorted(TEXTS)
+    reads.clear()
+    build([str(corpus)], out)
+    assert reads == []
+
+
+def test_a_file_written_just_before_the_build_is_read_again_next_time(tmp_path, reads):
+    """It may be still being written while the build reads it: its entry is not kept."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXTS["a.txt"], encoding="utf-8")
+    out = tmp_path / "out"
+    build([str(folder)], out)
+    reads.clear()
+    build([str(folder)], out)
+    assert reads == ["a.txt"]
+
+
+def test_a_moved_corpus_is_read_again(corpus, reads, tmp_path):
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    moved = tmp_path / "moved"
+    shutil.move(str(corpus), moved)
+    reads.clear()
+    build([str(moved)], out)
+    assert sorted(reads) == sorted(TEXTS)

@@ -1,0 +1,400 @@
+"""``kg build --jobs N`` and ``--executor``: where documents are extracted never changes the output.
+
+Builds of a few development passages in this process and in worker processes give the same bytes;
+results come back in reading order whatever the batches; a document whose extraction raises in a
+worker is reported by name and the others are built; cached documents never leave the parent; bad
+choices are usage errors before anything is read; Ctrl-C ends the workers and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.build import build, extract_corpus
+from kg.cli import main
+from kg.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_USAGE, BadUsage, RunFailed
+from kg.executors import ProcessPool, Serial, extract_in_order, make_executor
+from kg.executors.base import Done, Executor
+from kg.ingest import ingest_text
+from kg.records import ExtractionFailure, IngestFailure
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT / "tests" / "data" / "dev" / "texts"
+OUTPUTS = ("graph.ttl", "graph.trig", "entities.jsonl", "graph.html")
+N_DOCS = 14  # about 12,000 characters: three batches or more, so a pool of 2 gets work
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The first development passages, copied (a folder of their own)."""
+    d = tmp_path_factory.mktemp("corpus")
+    for p in sorted(DEV.glob("*.txt"))[:N_DOCS]:
+        shutil.copy(p, d / p.name)
+    return d
+
+
+@pytest.fixture(scope="module")
+def serial_build(corpus, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("serial")
+    result = build([str(corpus)], out, jobs=1)
+    assert len(result.extractions) == N_DOCS and not result.failures
+    return out
+
+
+def same_outputs(a: Path, b: Path) -> None:
+    for name in OUTPUTS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"
+
+
+# --- the same bytes wherever documents are extracted ------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_worker_processes_build_the_same_bytes_as_one(corpus, serial_build, tmp_path):
+    pool = ProcessPool(2)
+    counted = []  # what the progress bar counts: each document as its extraction comes back, in order
+    result = build([str(corpus)], tmp_path, executor=pool, on_document=lambda d: counted.append(d.doc_id))
+    assert pool.batches_sent >= 2  # the documents were extracted in the workers
+    names = sorted(p.name for p in corpus.glob("*.txt"))
+    assert [ex.doc_id for ex in result.extractions] == names == counted
+    same_outputs(serial_build, tmp_path)
+
+
+@pytest.mark.slow
+def test_cli_jobs_2_writes_the_same_bytes_as_jobs_1(corpus, serial_build, tmp_path):
+    result = invoke("build", str(corpus), "-o", str(tmp_path), "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    same_outputs(serial_build, tmp_path)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_of_two_workers_builds_the_same_bytes(corpus, serial_build, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = invoke("build", str(corpus), "-o", str(tmp_path), "--executor", "dask",
+                        "--address", cluster.scheduler_address)
+        assert result.exit_code == 0, result.stderr
+        with distributed.Client(cluster.scheduler_address) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+    same_outputs(serial_build, tmp_path)
+
+
+# --- a document that fails --------------------------------------------------------------------------
+
+
+def _break_extraction(name: str) -> None:
+    """Run in each worker process as it starts: extracting a batch that holds ``name`` raises."""
+    from extract import pipeline
+
+    real = pipeline.extract_documents
+
+    def extract_documents(docs, *args, **kwargs):
+        docs = list(docs)
+        if any(d.doc_id == name for d in docs):
+            raise ValueError(f"injected failure in worker {os.getpid()}")
+        return real(docs, *args, **kwargs)
+
+    pipeline.extract_documents = extract_documents
+
+
+@pytest.mark.slow
+def test_a_document_that_fails_in_a_worker_is_reported_and_the_rest_are_built(corpus, tmp_path):
+    bad = sorted(p.name for p in corpus.glob("*.txt"))[5]
+    pool = ProcessPool(2, initializer=_break_extraction, initargs=(bad,))
+    reported = []
+    result = build([str(corpus)], tmp_path, executor=pool, on_failure=reported.append)
+    assert pool.batches_sent >= 2
+    assert [f.path for f in result.failures] == [str(corpus / bad)] == [f.path for f in reported]
+    failure = result.failures[0]
+    assert isinstance(failure, ExtractionFailure)
+    found = re.search(r"extraction failed: ValueError: injected failure in worker (\d+)", failure.reason)
+    assert found and int(found[1]) != os.getpid()  # it failed in a worker, not here
+    assert len(result.extractions) == N_DOCS - 1 and bad not in {ex.doc_id for ex in result.extractions}
+    assert (tmp_path / "graph.trig").exists()
+    assert len(list((tmp_path / ".cache").glob("*/*.json"))) == N_DOCS - 1  # the failure is not cached
+
+
+def _die_on(name: str) -> None:
+    """Run in each worker process as it starts: the process ends abruptly on the batch holding ``name``."""
+    from extract import pipeline
+
+    real = pipeline.extract_documents
+
+    def extract_documents(docs, *args, **kwargs):
+        docs = list(docs)
+        if any(d.doc_id == name for d in docs):
+            os._exit(9)  # as if the kernel had killed it (out of memory)
+        return real(docs, *args, **kwargs)
+
+    pipeline.extract_documents = extract_documents
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_stops_the_build_with_exit_4_and_writes_nothing(corpus, tmp_path):
+    bad = sorted(p.name for p in corpus.glob("*.txt"))[-1]
+    pool = ProcessPool(2, initializer=_die_on, initargs=(bad,))
+    with pytest.raises(RunFailed, match="a worker process ended abruptly .* while extracting .*" + re.escape(bad)) as e:
+        build([str(corpus)], tmp_path, executor=pool)
+    assert e.value.exit_code == EXIT_FAILED
+    assert not (tmp_path / "graph.ttl").exists() and not list(tmp_path.glob(".build-*"))
+
+
+@pytest.mark.slow
+def test_cli_reports_a_failed_extraction_by_name_and_exits_1(corpus, tmp_path, monkeypatch):
+    from extract import pipeline
+
+    bad = sorted(p.name for p in corpus.glob("*.txt"))[2]
+    real = pipeline.extract_documents
+
+    def extract_documents(docs, *args, **kwargs):
+        docs = list(docs)
+        if any(d.doc_id == bad for d in docs):
+            raise ZeroDivisionError("division by zero")
+        return real(docs, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "extract_documents", extract_documents)
+    result = invoke("build", str(corpus), "-o", str(tmp_path), "--jobs", "1")
+    assert result.exit_code == EXIT_INCOMPLETE
+    assert f"error: {corpus / bad}: extraction failed: ZeroDivisionError: division by zero" in result.stderr
+    assert (tmp_path / "graph.ttl").exists()
+    # the failed document is not cached: the next build tries it again, and it comes through
+    monkeypatch.setattr(pipeline, "extract_documents", real)
+    again = invoke("build", str(corpus), "-o", str(tmp_path), "--jobs", "1")
+    assert again.exit_code == 0, again.stderr
+
+
+# --- cache hits stay in the parent ------------------------------------------------------------------
+
+
+class Recording(Serial):
+    """Extracts here and remembers which documents it was given."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def submit(self, batch):
+        self.sent += [d.doc_id for d in batch]
+        return super().submit(batch)
+
+
+@pytest.mark.slow
+def test_cached_documents_are_never_sent_to_an_executor(corpus, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(corpus, docs)
+    out = tmp_path / "out"
+    first = Recording()
+    build([str(docs)], out, executor=first)
+    assert len(first.sent) == N_DOCS
+    changed = sorted(docs.glob("*.txt"))[3]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n中机质协召开会议。\n", encoding="utf-8")
+    second = Recording()
+    result = build([str(docs)], out, executor=second)
+    assert second.sent == [changed.name]
+    assert result.cached == N_DOCS - 1
+
+
+# --- order and bounds of the stream -----------------------------------------------------------------
+
+
+class Counting(Executor):
+    """A fake executor: a batch's result is its documents' ids; it counts the batches submitted
+    whose result was not asked for yet."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.open_batches = 0
+        self.most_open = 0
+
+    def open(self, task) -> None:
+        self.closed = None
+
+    def submit(self, batch):
+        self.open_batches += 1
+        self.most_open = max(self.most_open, self.open_batches)
+
+        def run():
+            self.open_batches -= 1
+            return [f"x:{d.doc_id}" for d in batch]
+
+        return Done(run)
+
+    def close(self, cancel: bool = False) -> None:
+        self.closed = "cancelled" if cancel else "done"
+
+
+_TEXTS = ["中机质协召开会议。", "工信部发布通知。" * 40, "王建国出席会议并讲话。" * 300]
+
+
+@settings(max_examples=40, deadline=None)
+@given(kinds=st.lists(st.sampled_from(["miss", "miss", "hit", "failure"]), max_size=120),
+       workers=st.integers(1, 3), sizes=st.lists(st.integers(0, 2), min_size=120, max_size=120))
+def test_results_come_in_reading_order_and_in_flight_work_is_bounded(kinds, workers, sizes):
+    items = []
+    for i, kind in enumerate(kinds):
+        items.append(IngestFailure(f"f{i}", "unreadable") if kind == "failure"
+                     else ingest_text(_TEXTS[sizes[i]], doc_id=f"{kind}{i}"))
+    pulled = []
+
+    def reading():
+        for item in items:
+            pulled.append(item)
+            yield item
+
+    ex = Counting(workers)
+    seen = []
+    for doc, result, extracted in extract_in_order(reading(), ex, task=None,
+                                                   lookup=lambda d: f"c:{d.doc_id}" if d.doc_id.startswith("hit") else None):
+        assert len(pulled) - len(seen) <= 2 * max(2, 2 * workers) * 16 + 1  # documents held here stay bounded
+        seen.append((doc, result, extracted))
+    assert ex.closed == "done" and ex.most_open <= max(2, 2 * workers)
+    want = []
+    for item in items:
+        if isinstance(item, IngestFailure):
+            want.append((None, item, False))
+        elif item.doc_id.startswith("hit"):
+            want.append((item, f"c:{item.doc_id}", False))
+        else:
+            want.append((item, f"x:{item.doc_id}", True))
+    assert seen == want
+
+
+def test_a_stream_stopped_early_cancels_its_executor():
+    ex = Counting(2)
+    docs = [ingest_text("中机质协召开会议。" * 500, doc_id=f"d{i}") for i in range(10)]
+    stream = extract_in_order(iter(docs), ex, task=None)
+    next(stream)
+    stream.close()
+    assert ex.closed == "cancelled"
+
+
+# --- bad choices ------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--jobs", "0"], "0 is not in the range"),
+    (["--jobs", "two"], "'two' is not a valid integer"),
+    (["--executor", "ray"], "'ray' is not one of"),
+    (["--executor", "dask"], "--executor dask needs --address"),
+    (["--address", "tcp://127.0.0.1:8786"], "only for --executor dask"),
+    (["--executor", "dask", "--address", "tcp://127.0.0.1:8786", "--jobs", "2"], "only for --executor local"),
+])
+def test_bad_choices_are_usage_errors_and_nothing_is_written(corpus, tmp_path, args, message):
+    out = tmp_path / "out"
+    result = invoke("build", str(corpus), "-o", str(out), *args)
+    assert result.exit_code == EXIT_USAGE
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_an_unreachable_dask_scheduler_exits_4_naming_the_address(corpus, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("kg.executors.dask.CONNECT_TIMEOUT", 1.0)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "out"
+    result = invoke("build", str(corpus), "-o", str(out), "--executor", "dask", "--address", address)
+    assert result.exit_code == EXIT_FAILED
+    assert f"error: --address {address}: no Dask scheduler answers there" in result.stderr
+    assert not (out / "graph.ttl").exists()
+
+
+def test_a_dask_cluster_without_workers_exits_4(corpus, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr("kg.executors.dask.CONNECT_TIMEOUT", 1.0)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        result = invoke("build", str(corpus), "-o", str(tmp_path / "out"), "--executor", "dask",
+                        "--address", cluster.scheduler_address)
+    assert result.exit_code == EXIT_FAILED
+    assert "the Dask cluster has no worker ready" in result.stderr
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+def test_dask_without_its_package_says_how_to_install_it(corpus, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    result = invoke("build", str(corpus), "-o", str(tmp_path / "out"), "--executor", "dask",
+                    "--address", "tcp://127.0.0.1:8786")
+    assert result.exit_code == EXIT_USAGE
+    assert "pip install 'kg-quality[cluster]'" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", [0, -3])
+def test_the_library_refuses_fewer_than_one_job(jobs):
+    with pytest.raises(BadUsage, match="at least 1"):
+        make_executor("local", jobs)
+    with pytest.raises(BadUsage, match="at least 1"):
+        next(extract_corpus([str(DEV / "a01.txt")], jobs=jobs))
+
+
+# --- Ctrl-C -----------------------------------------------------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return out
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "State:\tZ" in status
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import main; main()", "build", str(DEV),
+                             "-o", str(out), "--jobs", "2"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers |= _children(proc.pid)
+            if len(list(out.glob(".cache/*/*.json"))) >= 3:  # the workers are extracting
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the build ended before it could be interrupted"
+        workers |= _children(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "Aborted" in stderr and "Traceback" not in stderr
+    assert workers
+    deadline = time.monotonic() + 10
+    while not all(_gone(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(_gone(p) for p in workers)
+    assert not (out / "graph.ttl").exists() and not list(out.glob(".build-*"))
