@@ -32,6 +32,7 @@ from rdflib.namespace import PROV, SH
 from kg.ontology.namespaces import KG_NAMESPACE
 
 from kg.rdf.shacl import _PUBLIC, ShaclReport, _prepare, _report, _term, _validate
+from kg.rdf.shacl_prefilter import Prefilter
 
 __all__ = ["DocumentValidator", "store_results", "LOCAL_CLASSES", "BATCH_TRIPLES"]
 
@@ -58,6 +59,8 @@ class DocumentValidator:
                  describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int | None = None,
                  known: dict[str, list[dict]] | None = None) -> None:
         self.prepared = _prepare(shapes, ontology)
+        self.prefilter = Prefilter(self.prepared.shapes)
+        self._axioms = list(self.prepared.axioms)
         self.describe = describe
         self.batch = batch or BATCH_TRIPLES
         self.known = known or {}
@@ -67,7 +70,10 @@ class DocumentValidator:
         self.reused = 0
         #: key of each document's graph -> its results, for the next build (:attr:`known`)
         self.record: dict[str, list[dict]] = {}
-        self._pending = Graph()
+        #: batches validated (each through the pre-filter) and pyshacl runs (on the flagged ones)
+        self.batches = 0
+        self.runs = 0
+        self._pending: dict[tuple, None] = {}  # the batch's triples, in order, each once (as a Graph holds them)
         self._pending_docs: list[tuple[str, set]] = []
 
     def add(self, triples: list[tuple], key: str | None = None) -> None:
@@ -90,11 +96,11 @@ class DocumentValidator:
                 self._keep(self.known[key])
                 self.reused += 1
                 return
-        add = self._pending.add
+        pending = self._pending
         for t in triples:
-            add(t)
+            pending[t] = None
         for t in closure:
-            add(t)
+            pending[t] = None
         if key is not None:
             self._pending_docs.append((key, {str(x) for s, _, o in triples for x in (s, o)
                                              if isinstance(x, (URIRef, BNode))}))
@@ -102,11 +108,11 @@ class DocumentValidator:
             self.flush()
 
     def flush(self) -> None:
-        g, self._pending = self._pending, Graph()
+        triples, self._pending = self._pending, {}
         docs, self._pending_docs = self._pending_docs, []
-        if not len(g):
+        if not triples:
             return
-        _, found = _validate(g, self.prepared, own=True)
+        found = _batch_results(self, list(triples))
         self._keep(found)
         for key, nodes in docs:  # a result goes with every document of the batch that names its focus node
             self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
@@ -124,6 +130,19 @@ class DocumentValidator:
         if store is not None:
             self._keep(store_results(store, self.prepared.shapes))
         return _report(self.conforms, list(self.found.values()))
+
+
+def _batch_results(validator: DocumentValidator, triples: list[tuple]) -> list[dict]:
+    """The results of one batch: none when the pre-filter flags no shape on it (with the ontology's
+    axioms, as pyshacl sees it), else pyshacl's on the batch."""
+    validator.batches += 1
+    if not validator.prefilter.flagged(triples + validator._axioms):
+        return []
+    validator.runs += 1
+    g = Graph()
+    for t in triples:
+        g.add(t)
+    return _validate(g, validator.prepared, own=True)[1]
 
 
 def _focus_key(focus: str | None) -> str | None:
