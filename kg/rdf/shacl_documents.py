@@ -43,6 +43,7 @@ BATCH_TRIPLES = 20_000
 #: the document): shapes that target them need no check across documents.
 LOCAL_CLASSES = frozenset({RDF.Statement, PROV.Derivation, URIRef(KG_NAMESPACE + "SourceFile")})
 
+_TYPE = str(RDF.type)
 _TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 _SUBCLASS = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 
@@ -73,7 +74,7 @@ class DocumentValidator:
         #: batches validated (each through the pre-filter) and pyshacl runs (on the flagged ones)
         self.batches = 0
         self.runs = 0
-        self._pending: dict[tuple, None] = {}  # the batch's triples, in order, each once (as a Graph holds them)
+        self._pending: list[tuple] = []  # the batch's triples (those of an entity two documents describe: twice)
         self._pending_docs: list[tuple[str, set]] = []
 
     def add(self, triples: list[tuple], key: str | None = None) -> None:
@@ -83,9 +84,10 @@ class DocumentValidator:
         self.documents += 1
         closure: list[tuple] = []
         if self.describe is not None:
-            described = {s for s, p, _ in triples if p == RDF.type}
-            for o in sorted({o for _, _, o in triples if isinstance(o, URIRef) and o not in described}):
-                closure.extend(self.describe(o))
+            # (as plain strings: rdflib hashes and compares its terms in Python)
+            described = {str(s) for s, p, _ in triples if str(p) == _TYPE}
+            for o in sorted({str(o) for _, _, o in triples if _is_iri(o)} - described):
+                closure.extend(self.describe(URIRef(o)))
         if key is not None:
             h = hashlib.sha256(key.encode())
             for t in sorted(" ".join(x.n3() for x in t) for t in closure):
@@ -96,23 +98,21 @@ class DocumentValidator:
                 self._keep(self.known[key])
                 self.reused += 1
                 return
-        pending = self._pending
-        for t in triples:
-            pending[t] = None
-        for t in closure:
-            pending[t] = None
+        self._pending += triples
+        self._pending += closure
         if key is not None:
-            self._pending_docs.append((key, {str(x) for s, _, o in triples for x in (s, o)
-                                             if isinstance(x, (URIRef, BNode))}))
+            nodes = {str(s) for s, _, _ in triples if _is_node(s)}
+            nodes.update([str(o) for _, _, o in triples if _is_node(o)])
+            self._pending_docs.append((key, nodes))
         if len(self._pending) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
-        triples, self._pending = self._pending, {}
+        triples, self._pending = self._pending, []
         docs, self._pending_docs = self._pending_docs, []
         if not triples:
             return
-        found = _batch_results(self, list(triples))
+        found = _batch_results(self, triples)
         self._keep(found)
         for key, nodes in docs:  # a result goes with every document of the batch that names its focus node
             self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
@@ -130,6 +130,16 @@ class DocumentValidator:
         if store is not None:
             self._keep(store_results(store, self.prepared.shapes))
         return _report(self.conforms, list(self.found.values()))
+
+
+def _is_iri(x) -> bool:
+    t = type(x)  # (isinstance with rdflib's abstract classes is slow: the exact type first)
+    return t is URIRef or (t is not Literal and t is not BNode and isinstance(x, URIRef))
+
+
+def _is_node(x) -> bool:
+    t = type(x)
+    return t is URIRef or t is BNode or (t is not Literal and isinstance(x, (URIRef, BNode)))
 
 
 def _batch_results(validator: DocumentValidator, triples: list[tuple]) -> list[dict]:

@@ -26,11 +26,12 @@ a graph needlessly, never miss one.
 ...     <https://example.org/cnqkg/id/person/姜卫东> a kg:Person ; rdfs:label "姜卫东" .
 ... ''')
 >>> sorted(str(s).rsplit("#", 1)[1] for s in f.flagged(g))
-['EntityDerivedFrom', 'EntityLabelLanguage']
+['EntityLabelLanguage']
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
@@ -58,32 +59,73 @@ _PYTHON_TYPES = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.int
 #: Datatypes whose values Python compares as pyshacl does (sh:minInclusive, sh:lessThan...).
 _ORDERED = {XSD.integer: (int,), XSD.decimal: (Decimal, int), XSD.date: (date,)}
 
-Verdict = bool | None  # True: conforms; False: violates; None: cannot tell
+Verdict = bool | None
+_EMPTY: list = []
+_LITERAL_FOCUS = ("literal",)  # a focus node that is a literal (sh:targetObjectsOf, sh:targetNode)  # True: conforms; False: violates; None: cannot tell
+
+
+_TYPE, _SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
+_STRING, _LANG_STRING, _DATE_NAME = XSD.string, RDF.langString, str(XSD.date)
+
+
+def _key(node):
+    """A node as the index keys it: an IRI as a plain ``str`` (rdflib compares its terms in Python, a
+    plain string in C), a blank node as a tuple (never equal to an IRI), a literal as None (never a
+    subject)."""
+    t = type(node)
+    if t is URIRef:
+        return node.__str__()
+    if t is BNode:
+        return ("_", node.__str__())
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, BNode):
+        return ("_", str(node))
+    return None
 
 
 class _Index:
-    """The triples of one graph, as the checks read them."""
+    """The triples of one graph, as the checks read them: (subject, predicate) -> the objects (rdflib
+    terms; a triple given twice lists its object twice), by predicate then subject."""
 
     def __init__(self, triples: Iterable[tuple]) -> None:
-        objs: dict[tuple, set] = {}
-        subjects: dict = {}
+        by_p: dict[str, dict] = {}
+        key, iri = _key, URIRef
+        get = by_p.get
         for s, p, o in triples:
-            k = (s, p)
-            vs = objs.get(k)
+            pk = str(p)
+            objs = get(pk)
+            if objs is None:
+                objs = by_p[pk] = {}
+            sk = str(s) if type(s) is iri else key(s)
+            vs = objs.get(sk)
             if vs is None:
-                objs[k] = {o}
-                subjects.setdefault(p, set()).add(s)
+                objs[sk] = [o]
             else:
-                vs.add(o)
-        self.objs = objs
-        self.subjects = subjects
+                vs.append(o)
+        self.by_p = by_p
         self._supers: dict = {}
+        self._instances: dict | None = None
+        self._focus: dict = {}
+        self._is_a: dict = {}
 
-    def values(self, s, p) -> set:
-        return self.objs.get((s, p), set())
+    _NONE: dict = {}
 
-    def supers(self, c) -> set:
-        """``c`` and its superclasses (``rdfs:subClassOf*`` in the data)."""
+    def objects(self, p: str) -> dict:
+        """Subject key -> its objects by the predicate ``p`` (a plain str)."""
+        return self.by_p.get(p, self._NONE)
+
+    def values(self, s, p: str) -> list:
+        """The objects of the node keyed ``s`` by the predicate ``p`` (a plain str)."""
+        return self.by_p.get(p, self._NONE).get(s, [])
+
+    @staticmethod
+    def node(k):
+        """The rdflib term of a node key."""
+        return URIRef(k) if isinstance(k, str) else BNode(k[1])
+
+    def supers(self, c: str) -> set:
+        """The key of class ``c`` and of its superclasses (``rdfs:subClassOf*`` in the data)."""
         out = self._supers.get(c)
         if out is None:
             out, todo = set(), [c]
@@ -91,26 +133,51 @@ class _Index:
                 x = todo.pop()
                 if x not in out:
                     out.add(x)
-                    todo.extend(self.values(x, RDFS.subClassOf))
+                    todo.extend(_key(o) for o in self.values(x, _SUBCLASS))
+            out.discard(None)
             self._supers[c] = out
         return out
 
-    def is_a(self, node, c) -> bool:
-        return any(c in self.supers(t) for t in self.values(node, RDF.type))
+    def is_a(self, node, c: str) -> bool:
+        k = _key(node)
+        if k is None:
+            return False
+        memo = (k, c)
+        r = self._is_a.get(memo)
+        if r is None:
+            r = self._is_a[memo] = any(c in self.supers(_key(t)) for t in self.values(k, _TYPE))
+        return r
+
+    def instances(self, c: str) -> set:
+        """The keys of the nodes of class ``c`` or of one of its subclasses (``rdf:type/rdfs:subClassOf*``)."""
+        if self._instances is None:
+            self._instances = {}
+            for s, types in self.objects(_TYPE).items():
+                for t in types:
+                    for x in self.supers(_key(t)) if _key(t) is not None else ():
+                        self._instances.setdefault(x, set()).add(s)
+        return self._instances.get(c, set())
+
+
+_ORDERED_BY_NAME = {str(k): v for k, v in _ORDERED.items()}
 
 
 def _ordered(v) -> tuple | None:
-    """(datatype, value) of a literal Python compares as pyshacl does, else None."""
-    if isinstance(v, Literal) and v.datatype in _ORDERED and not v.ill_typed:
-        value = v.value
-        if isinstance(value, _ORDERED[v.datatype]) and not isinstance(value, bool):
-            return v.datatype, value
+    """(datatype IRI, value) of a literal Python compares as pyshacl does, else None."""
+    if type(v) is Literal or isinstance(v, Literal):
+        d = v.datatype
+        kinds = _ORDERED_BY_NAME.get(d.__str__()) if d is not None else None
+        if kinds is not None and not v.ill_typed:
+            value = v.value
+            if isinstance(value, kinds) and not isinstance(value, bool):
+                return d.__str__(), value
     return None
 
 
 def _pattern_string(v) -> str:
     """The string pyshacl matches a pattern against (``value_node_to_string``)."""
-    if isinstance(v, Literal) and v.value is not None and v.datatype in (None, RDF.langString, XSD.string):
+    if (type(v) is Literal or isinstance(v, Literal)) and v.value is not None \
+            and v.datatype in (None, _LANG_STRING, _STRING):
         return str(v.value)
     return str(v)
 
@@ -119,8 +186,8 @@ class _Compiler:
     def __init__(self, shapes: Graph) -> None:
         self.g = shapes
 
-    def value_check(self, shape) -> Callable[[_Index, object], Verdict] | None:
-        """A check of one value against all the value components of ``shape`` (None: cannot compile)."""
+    def value_checks(self, shape) -> list | None:
+        """The checks of one value against the value components of ``shape`` (None: cannot compile)."""
         checks = []
         for p, o in self.g.predicate_objects(shape):
             if p in _INERT or p in _FOCUS:
@@ -131,6 +198,13 @@ class _Compiler:
             if check is None:
                 return None
             checks.append(check)
+        return checks
+
+    def value_check(self, shape) -> Callable[[_Index, object], Verdict] | None:
+        """One check of a value against all the value components of ``shape`` (None: cannot compile)."""
+        checks = self.value_checks(shape)
+        if checks is None:
+            return None
 
         def all_of(ix, v) -> Verdict:
             verdict: Verdict = True
@@ -172,7 +246,7 @@ class _Compiler:
                 return None
 
             def language(ix, v) -> Verdict:
-                lang = v.language if isinstance(v, Literal) else None
+                lang = v.language if type(v) is Literal or isinstance(v, Literal) else None
                 return bool(lang) and (str(lang).lower() in need or str(lang).split("-")[0].lower() in need)
             return language
         if p == SH.nodeKind:
@@ -190,12 +264,13 @@ class _Compiler:
 
             def inclusive(ix, v) -> Verdict:
                 x = _ordered(v)
-                if x is None or x[0] != bound[0] and XSD.date in (x[0], bound[0]):
+                if x is None or x[0] != bound[0] and _DATE_NAME in (x[0], bound[0]):
                     return None
                 return (x[1] >= bound[1]) if low else (x[1] <= bound[1])
             return inclusive
         if p == SH["class"]:
-            return lambda ix, v: ix.is_a(v, o)
+            c = str(o)
+            return lambda ix, v: ix.is_a(v, c)
         if p == SH["or"]:
             try:
                 members = [self.member(m) for m in g.items(o)]
@@ -225,16 +300,19 @@ class _Compiler:
         if dt in (RDFS.Literal, RDFS.Datatype):
             return None
 
+        name = str(dt)
+        kinds = _PYTHON_TYPES.get(dt)
+
         def datatype(ix, v) -> Verdict:  # pyshacl's DatatypeConstraintComponent
-            if not isinstance(v, Literal):
+            if type(v) is not Literal and not isinstance(v, Literal):
                 return False
-            if v.datatype == dt:
+            d = v.datatype
+            if d is not None and d.__str__() == name:  # (rdflib compares its terms in Python)
                 if v.ill_typed is True:
                     return False
-            elif not ((v.datatype is None and v.language is None and dt == XSD.string)
-                      or (dt == RDF.langString and v.language)):
+            elif not ((d is None and v.language is None and dt == _STRING)
+                      or (dt == _LANG_STRING and v.language)):
                 return False
-            kinds = _PYTHON_TYPES.get(dt)
             return True if kinds is None else isinstance(v.value, kinds)
         return datatype
 
@@ -254,7 +332,7 @@ class _ShapeCheck:
     def __init__(self, shapes: Graph, shape, compiler: _Compiler) -> None:
         self.shape = shape
         g = shapes
-        self.targets = [(p, o) for p in _TARGETS for o in g.objects(shape, p)]
+        self.targets = sorted(((p, o) for p in _TARGETS for o in g.objects(shape, p)), key=str)
         self.reason = ""
         path = g.value(shape, SH.path)
         preds = set(g.predicates(shape))
@@ -265,7 +343,7 @@ class _ShapeCheck:
         elif (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in g:
             self.reason = "an implicit class target"
         self.path = path
-        self.value = compiler.value_check(shape) if not self.reason else None
+        self.value = compiler.value_checks(shape) if not self.reason else None
         if not self.reason and self.value is None:
             unknown = sorted(str(p) for p in preds - _INERT - _FOCUS - _VALUE)
             self.reason = "components not compiled: " + (", ".join(unknown) or "a parameter it cannot read")
@@ -281,31 +359,36 @@ class _ShapeCheck:
                     if not isinstance(o, Literal) or not isinstance(o.value, int):
                         self.reason = f"{p} {o}"
                         break
-                    n = o.value
-                    self.focus.append((lambda vs, ix, f, n=n: len(vs) >= n) if p == SH.minCount
-                                      else (lambda vs, ix, f, n=n: len(vs) <= n))
+                    n = o.value  # the values are listed each once only when the triples are: count them apart
+                    self.focus.append((lambda vs, ix, f, n=n: len(vs) >= n and (n <= 1 or len(set(vs)) >= n))
+                                      if p == SH.minCount else
+                                      (lambda vs, ix, f, n=n: len(vs) <= n or len(set(vs)) <= n))
                 elif p == SH.disjoint:
-                    self.focus.append(lambda vs, ix, f, q=o: not (vs & ix.values(f, q)))
+                    self.focus.append(lambda vs, ix, f, q=str(o): not any(v in vs for v in ix.values(f, q)))
                 else:
                     less = _less(p == SH.lessThan)
-                    self.focus.append(lambda vs, ix, f, q=o, less=less:
+                    self.focus.append(lambda vs, ix, f, q=str(o), less=less:
                                       all(less(v, w) is True for v in vs for w in ix.values(f, q)))
         self.compiled = not self.reason
 
     def focus_nodes(self, ix: _Index) -> set:
-        out: set = set()
+        key = tuple(self.targets)
+        out = ix._focus.get(key)
+        if out is not None:
+            return out
+        out = ix._focus[key] = set()
         for p, o in self.targets:
             if p == SH.targetClass:
-                for s in ix.subjects.get(RDF.type, ()):
-                    if ix.is_a(s, o):
-                        out.add(s)
+                out.update(ix.instances(str(o)))
             elif p == SH.targetSubjectsOf:
-                out.update(ix.subjects.get(o, ()))
+                out.update(ix.objects(str(o)))
             elif p == SH.targetObjectsOf:
-                for s in ix.subjects.get(o, ()):
-                    out.update(ix.values(s, o))
+                for vs in ix.objects(str(o)).values():
+                    out.update(k for k in map(_key, vs) if k is not None)
+                    if any(isinstance(v, Literal) for v in vs):
+                        out.add(_LITERAL_FOCUS)
             else:
-                out.add(o)
+                out.add(_key(o) if _key(o) is not None else _LITERAL_FOCUS)
         return out
 
     def may_fail(self, ix: _Index) -> bool:
@@ -314,12 +397,16 @@ class _ShapeCheck:
             return False
         if not self.compiled:
             return True
+        if _LITERAL_FOCUS in focus:  # a literal focus node: not modelled
+            return True
         value, path, checks = self.value, self.path, self.focus
+        by_subject = ix.objects(str(path)) if path is not None else None
         for f in focus:
-            vs = ix.values(f, path) if path is not None else {f}
-            for v in vs:
-                if value(ix, v) is not True:
-                    return True
+            vs = by_subject.get(f, _EMPTY) if path is not None else [ix.node(f)]
+            for check in value:
+                for v in vs:
+                    if check(ix, v) is not True:
+                        return True
             for check in checks:
                 if not check(vs, ix, f):
                     return True
@@ -340,5 +427,11 @@ class Prefilter:
     def flagged(self, triples: Iterable[tuple]) -> set:
         """The shapes that may have a result on the graph of ``triples`` (its ``rdfs:subClassOf``
         axioms included, as pyshacl is given them): a superset of those that have one."""
-        ix = _Index(triples)
-        return {c.shape for c in self.checks if c.may_fail(ix)}
+        collect = gc.isenabled()
+        gc.disable()  # the index is many small containers and no cycle: no collections while it is built
+        try:
+            ix = _Index(triples)
+            return {c.shape for c in self.checks if c.may_fail(ix)}
+        finally:
+            if collect:
+                gc.enable()
