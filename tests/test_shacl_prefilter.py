@@ -30,6 +30,7 @@ ex:P a kg:Person ; rdfs:label "姜卫东"@zh ; prov:wasDerivedFrom ex:src ;
     kg:attended ex:E ; kg:chaired ex:E ; kg:spokeAt ex:E ; kg:receivedAward ex:W .
 ex:E a kg:Event ; rdfs:label "质量论坛"@zh ; prov:wasDerivedFrom ex:src ; kg:heldIn ex:L ; kg:awarded ex:W ;
     kg:date "2020-05-01"^^xsd:date ; kg:endDate "2020-05-03"^^xsd:date .
+ex:E2 a kg:Event ; rdfs:label "年会"@zh ; prov:wasDerivedFrom ex:src ; kg:date "2021-05"^^xsd:gYearMonth .
 ex:L a kg:Place ; rdfs:label "苏州"@zh ; prov:wasDerivedFrom ex:src .
 ex:D a kg:Document ; rdfs:label "某通知"@zh ; prov:wasDerivedFrom ex:src .
 ex:W a kg:Award ; rdfs:label "质量奖"@zh ; prov:wasDerivedFrom ex:src .

@@ -13,9 +13,7 @@ The checks read the very rdflib terms pyshacl reads (a store such as Oxigraph wo
 ``"01"^^xsd:integer`` with ``"1"^^xsd:integer`` and lower-case language tags, which would make a
 count or a language check miss). A value check is three-valued: it conforms, it violates, or it
 cannot tell (a value that is ill-typed, of another datatype than expected...), and only a sure
-"conforms" passes. Value checks ignore whether the subject is a focus node where that is cheaper
-(``sh:pattern``, ``sh:datatype``... on a property): a value of a node outside the target may flag
-a graph needlessly, never miss one.
+"conforms" passes.
 
 >>> from rdflib import Graph
 >>> from kg.ontology import load_shapes
@@ -280,10 +278,14 @@ class _Compiler:
                 return None
 
             def any_of(ix, v) -> Verdict:
-                verdicts = [m(ix, v) for m in members]
-                if True in verdicts:
-                    return True
-                return False if all(x is False for x in verdicts) else None
+                verdict: Verdict = False
+                for m in members:
+                    r = m(ix, v)
+                    if r is True:
+                        return True
+                    if r is None:
+                        verdict = None
+                return verdict
             return any_of
         if p == SH["not"]:
             inner = self.member(o)
@@ -399,10 +401,20 @@ class _ShapeCheck:
             return True
         if _LITERAL_FOCUS in focus:  # a literal focus node: not modelled
             return True
-        value, path, checks = self.value, self.path, self.focus
-        by_subject = ix.objects(str(path)) if path is not None else None
+        if self.path is None:
+            for f in focus:
+                vs = [ix.node(f)]
+                for check in self.value:
+                    if check(ix, vs[0]) is not True:
+                        return True
+                for check in self.focus:
+                    if not check(vs, ix, f):
+                        return True
+            return False
+        by_subject = ix.objects(str(self.path))
+        value, checks = self.value, self.focus
         for f in focus:
-            vs = by_subject.get(f, _EMPTY) if path is not None else [ix.node(f)]
+            vs = by_subject.get(f, _EMPTY)
             for check in value:
                 for v in vs:
                     if check(ix, v) is not True:
