@@ -105,7 +105,7 @@ class _Index:
         self._supers: dict = {}
         self._instances: dict | None = None
         self._focus: dict = {}
-        self._is_a: dict = {}
+        self._classes: dict = {}  # node key -> the keys of its classes and their superclasses
 
     _NONE: dict = {}
 
@@ -140,11 +140,14 @@ class _Index:
         k = _key(node)
         if k is None:
             return False
-        memo = (k, c)
-        r = self._is_a.get(memo)
-        if r is None:
-            r = self._is_a[memo] = any(c in self.supers(_key(t)) for t in self.values(k, _TYPE))
-        return r
+        classes = self._classes.get(k)
+        if classes is None:
+            classes = self._classes[k] = set()
+            for t in self.values(k, _TYPE):
+                tk = _key(t)
+                if tk is not None:
+                    classes |= self.supers(tk)
+        return c in classes
 
     def instances(self, c: str) -> set:
         """The keys of the nodes of class ``c`` or of one of its subclasses (``rdf:type/rdfs:subClassOf*``)."""
@@ -413,7 +416,11 @@ class _ShapeCheck:
             return False
         by_subject = ix.objects(str(self.path))
         value, checks = self.value, self.focus
-        for f in focus:
+        if not checks and len(by_subject) < len(focus):  # only the focus nodes with values matter
+            nodes = [f for f in by_subject if f in focus]
+        else:
+            nodes = focus
+        for f in nodes:
             vs = by_subject.get(f, _EMPTY)
             for check in value:
                 for v in vs:
