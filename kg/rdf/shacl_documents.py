@@ -5,7 +5,9 @@ cost, grow with the corpus. A build validates instead:
 
 - each document's named graph, as it is written (:meth:`DocumentValidator.add`), with the
   descriptions of the entities it refers to but does not describe (so that ``sh:class`` sees
-  their types), several documents per pyshacl run (a run costs about 10 ms before any triple);
+  their types), several documents per pyshacl run (a run costs about 10 ms before any triple),
+  and pyshacl only on a batch the pre-filter flags (:mod:`kg.rdf.shacl_prefilter`: a sound,
+  cheap test of which shapes a graph may violate; a batch it does not flag has no result);
 - then, as SPARQL over the store (the union of its graphs, as pyshacl would see the whole
   ``graph.trig``), the constraints whose outcome depends on values that several documents may each
   state about one node: ``sh:maxCount``, ``sh:disjoint``, ``sh:lessThan`` and
