@@ -77,7 +77,7 @@ class DocumentValidator:
         self.batches = 0
         self.runs = 0
         self._pending: list[tuple] = []  # the batch's triples (those of an entity two documents describe: twice)
-        self._pending_docs: list[tuple[str, set]] = []
+        self._pending_docs: list[tuple[str, int, int]] = []  # key of each document, where its triples are in the batch
 
     def add(self, triples: list[tuple], key: str | None = None) -> None:
         """One document's graph. With a ``key`` (a hash of the graph's text), a graph validated by an
@@ -100,12 +100,11 @@ class DocumentValidator:
                 self._keep(self.known[key])
                 self.reused += 1
                 return
+        start = len(self._pending)
         self._pending += triples
-        self._pending += closure
         if key is not None:
-            nodes = {str(s) for s, _, _ in triples if _is_node(s)}
-            nodes.update([str(o) for _, _, o in triples if _is_node(o)])
-            self._pending_docs.append((key, nodes))
+            self._pending_docs.append((key, start, len(self._pending)))
+        self._pending += closure
         if len(self._pending) >= self.batch:
             self.flush()
 
@@ -116,7 +115,8 @@ class DocumentValidator:
             return
         found = _batch_results(self, triples)
         self._keep(found)
-        for key, nodes in docs:  # a result goes with every document of the batch that names its focus node
+        for key, start, end in docs:  # a result goes with every document of the batch that names its focus node
+            nodes = _nodes(triples[start:end]) if found else set()
             self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
 
     def _keep(self, found: list[dict]) -> None:
@@ -142,6 +142,13 @@ def _is_iri(x) -> bool:
 def _is_node(x) -> bool:
     t = type(x)
     return t is URIRef or t is BNode or (t is not Literal and isinstance(x, (URIRef, BNode)))
+
+
+def _nodes(triples: list[tuple]) -> set[str]:
+    """The IRIs and blank nodes of a document's graph, as strings."""
+    nodes = {str(s) for s, _, _ in triples if _is_node(s)}
+    nodes.update([str(o) for _, _, o in triples if _is_node(o)])
+    return nodes
 
 
 def _batch_results(validator: DocumentValidator, triples: list[tuple]) -> list[dict]:
