@@ -161,8 +161,8 @@ def test_a_rebuild_validates_only_the_graphs_that_changed_and_reports_the_rest_a
     out = tmp_path / "out"
     first = build([str(docs)], out, ontology=str(onto))
     runs = []
-    real = sd._validate
-    monkeypatch.setattr(sd, "_validate", lambda g, *a, **k: runs.append(len(g)) or real(g, *a, **k))
+    real = sd._batch_results  # a batch through the pre-filter, then pyshacl if it flags something
+    monkeypatch.setattr(sd, "_batch_results", lambda v, triples: runs.append(len(triples)) or real(v, triples))
     (docs / "a.txt").write_text(NEWS["a.txt"].replace("陈志强", "李国华"), encoding="utf-8")
     second = build([str(docs)], out, ontology=str(onto))
     assert len(runs) == 1  # a.txt's graph; b.txt's results are those of the first build
@@ -172,3 +172,20 @@ def test_a_rebuild_validates_only_the_graphs_that_changed_and_reports_the_rest_a
     runs.clear()
     third = build([str(docs)], out, ontology=str(onto), incremental=False)  # --full: everything again
     assert len(runs) == 2 and third.shacl.text == second.shacl.text
+
+
+@pytest.mark.slow
+def test_a_conforming_build_runs_pyshacl_on_nothing(tmp_path, monkeypatch):
+    from kg.build import build
+    import kg.rdf.shacl_documents as sd
+
+    runs = []
+    real = sd._validate
+    monkeypatch.setattr(sd, "_validate", lambda g, *a, **k: runs.append(len(g)) or real(g, *a, **k))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in NEWS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    result = build([str(docs)], tmp_path / "out")
+    assert result.shacl.conforms and runs == []  # the pre-filter flagged no batch
+    assert len(result.shacl.text.splitlines()) == 2  # "Validation Report", "Conforms: True"

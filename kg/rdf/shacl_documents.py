@@ -5,7 +5,9 @@ cost, grow with the corpus. A build validates instead:
 
 - each document's named graph, as it is written (:meth:`DocumentValidator.add`), with the
   descriptions of the entities it refers to but does not describe (so that ``sh:class`` sees
-  their types), several documents per pyshacl run (a run costs about 10 ms before any triple);
+  their types), several documents per pyshacl run (a run costs about 10 ms before any triple),
+  and pyshacl only on a batch the pre-filter flags (:mod:`kg.rdf.shacl_prefilter`: a sound,
+  cheap test of which shapes a graph may violate; a batch it does not flag has no result);
 - then, as SPARQL over the store (the union of its graphs, as pyshacl would see the whole
   ``graph.trig``), the constraints whose outcome depends on values that several documents may each
   state about one node: ``sh:maxCount``, ``sh:disjoint``, ``sh:lessThan`` and
@@ -32,6 +34,7 @@ from rdflib.namespace import PROV, SH
 from kg.ontology.namespaces import KG_NAMESPACE
 
 from kg.rdf.shacl import _PUBLIC, ShaclReport, _prepare, _report, _term, _validate
+from kg.rdf.shacl_prefilter import Prefilter
 
 __all__ = ["DocumentValidator", "store_results", "LOCAL_CLASSES", "BATCH_TRIPLES"]
 
@@ -42,6 +45,7 @@ BATCH_TRIPLES = 20_000
 #: the document): shapes that target them need no check across documents.
 LOCAL_CLASSES = frozenset({RDF.Statement, PROV.Derivation, URIRef(KG_NAMESPACE + "SourceFile")})
 
+_TYPE = str(RDF.type)
 _TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 _SUBCLASS = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 
@@ -58,6 +62,8 @@ class DocumentValidator:
                  describe: Callable[[URIRef], Iterable[tuple]] | None = None, batch: int | None = None,
                  known: dict[str, list[dict]] | None = None) -> None:
         self.prepared = _prepare(shapes, ontology)
+        self.prefilter = Prefilter(self.prepared.shapes)
+        self._axioms = list(self.prepared.axioms)
         self.describe = describe
         self.batch = batch or BATCH_TRIPLES
         self.known = known or {}
@@ -67,8 +73,11 @@ class DocumentValidator:
         self.reused = 0
         #: key of each document's graph -> its results, for the next build (:attr:`known`)
         self.record: dict[str, list[dict]] = {}
-        self._pending = Graph()
-        self._pending_docs: list[tuple[str, set]] = []
+        #: batches validated (each through the pre-filter) and pyshacl runs (on the flagged ones)
+        self.batches = 0
+        self.runs = 0
+        self._pending: list[tuple] = []  # the batch's triples (those of an entity two documents describe: twice)
+        self._pending_docs: list[tuple[str, int, int]] = []  # key of each document, where its triples are in the batch
 
     def add(self, triples: list[tuple], key: str | None = None) -> None:
         """One document's graph. With a ``key`` (a hash of the graph's text), a graph validated by an
@@ -77,9 +86,10 @@ class DocumentValidator:
         self.documents += 1
         closure: list[tuple] = []
         if self.describe is not None:
-            described = {s for s, p, _ in triples if p == RDF.type}
-            for o in sorted({o for _, _, o in triples if isinstance(o, URIRef) and o not in described}):
-                closure.extend(self.describe(o))
+            # (as plain strings: rdflib hashes and compares its terms in Python)
+            described = {str(s) for s, p, _ in triples if str(p) == _TYPE}
+            for o in sorted({str(o) for _, _, o in triples if _is_iri(o)} - described):
+                closure.extend(self.describe(URIRef(o)))
         if key is not None:
             h = hashlib.sha256(key.encode())
             for t in sorted(" ".join(x.n3() for x in t) for t in closure):
@@ -90,25 +100,23 @@ class DocumentValidator:
                 self._keep(self.known[key])
                 self.reused += 1
                 return
-        add = self._pending.add
-        for t in triples:
-            add(t)
-        for t in closure:
-            add(t)
+        start = len(self._pending)
+        self._pending += triples
         if key is not None:
-            self._pending_docs.append((key, {str(x) for s, _, o in triples for x in (s, o)
-                                             if isinstance(x, (URIRef, BNode))}))
+            self._pending_docs.append((key, start, len(self._pending)))
+        self._pending += closure
         if len(self._pending) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
-        g, self._pending = self._pending, Graph()
+        triples, self._pending = self._pending, []
         docs, self._pending_docs = self._pending_docs, []
-        if not len(g):
+        if not triples:
             return
-        _, found = _validate(g, self.prepared, own=True)
+        found = _batch_results(self, triples)
         self._keep(found)
-        for key, nodes in docs:  # a result goes with every document of the batch that names its focus node
+        for key, start, end in docs:  # a result goes with every document of the batch that names its focus node
+            nodes = _nodes(triples[start:end]) if found else set()
             self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
 
     def _keep(self, found: list[dict]) -> None:
@@ -124,6 +132,36 @@ class DocumentValidator:
         if store is not None:
             self._keep(store_results(store, self.prepared.shapes))
         return _report(self.conforms, list(self.found.values()))
+
+
+def _is_iri(x) -> bool:
+    t = type(x)  # (isinstance with rdflib's abstract classes is slow: the exact type first)
+    return t is URIRef or (t is not Literal and t is not BNode and isinstance(x, URIRef))
+
+
+def _is_node(x) -> bool:
+    t = type(x)
+    return t is URIRef or t is BNode or (t is not Literal and isinstance(x, (URIRef, BNode)))
+
+
+def _nodes(triples: list[tuple]) -> set[str]:
+    """The IRIs and blank nodes of a document's graph, as strings."""
+    nodes = {str(s) for s, _, _ in triples if _is_node(s)}
+    nodes.update([str(o) for _, _, o in triples if _is_node(o)])
+    return nodes
+
+
+def _batch_results(validator: DocumentValidator, triples: list[tuple]) -> list[dict]:
+    """The results of one batch: none when the pre-filter flags no shape on it (with the ontology's
+    axioms, as pyshacl sees it), else pyshacl's on the batch."""
+    validator.batches += 1
+    if not validator.prefilter.flagged(triples + validator._axioms):
+        return []
+    validator.runs += 1
+    g = Graph()
+    for t in triples:
+        g.add(t)
+    return _validate(g, validator.prepared, own=True)[1]
 
 
 def _focus_key(focus: str | None) -> str | None:
