@@ -48,6 +48,22 @@ def serialize_trig(ds: Dataset) -> bytes:
     return ("\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)).encode("utf-8")
 
 
+def rdflib_term(t):
+    """A pyoxigraph term as rdflib's (a plain ``xsd:string`` literal as rdflib's parsers give it)."""
+    import pyoxigraph as ox
+    from rdflib import BNode
+
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if t.language:
+        return Literal(t.value, lang=t.language)
+    if t.datatype.value == str(XSD.string):
+        return Literal(t.value)
+    return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+
 def read_dataset(path: str | os.PathLike) -> Dataset:
     """A TriG, N-Quads or Turtle file (by its suffix) as an rdflib :class:`~rdflib.Dataset` whose default graph is the union
     of the named graphs.
@@ -56,18 +72,8 @@ def read_dataset(path: str | os.PathLike) -> Dataset:
     (it builds a deprecated ``ConjunctiveGraph``), and is slower.
     """
     import pyoxigraph as ox
-    from rdflib import BNode
 
-    def term(t):
-        if isinstance(t, ox.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, ox.BlankNode):
-            return BNode(t.value)
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        if t.datatype.value == str(XSD.string):
-            return Literal(t.value)  # a plain literal, as rdflib's parsers give it
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
+    term = rdflib_term
 
     path = Path(path)
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE

@@ -33,6 +33,7 @@ from rdflib.namespace import PROV, SH
 
 from kg.ontology.namespaces import KG_NAMESPACE
 
+from kg.rdf.serialize import rdflib_term
 from kg.rdf.shacl import _PUBLIC, ShaclReport, _prepare, _report, _term, _validate
 from kg.rdf.shacl_prefilter import Prefilter
 
@@ -174,21 +175,6 @@ def _n3(node) -> str:
     return f"<{node}>" if isinstance(node, URIRef) else node.n3()
 
 
-def _rdflib(t):
-    """A pyoxigraph term as rdflib's."""
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    if t.language:
-        return Literal(t.value, lang=t.language)
-    if t.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-        return Literal(t.value)
-    return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-
 def _focus_pattern(shapes: Graph, shape) -> str | None:
     parts = []
     for c in shapes.objects(shape, SH.targetClass):
@@ -245,6 +231,6 @@ def store_results(store, shapes: Graph, local_classes=LOCAL_CLASSES) -> list[dic
                                 f"?focus {_n3(other)} ?w . {only} FILTER(!(?v {op} ?w)) }}"))
         for component, has_value, query in queries:
             for row in store.query(query, use_default_graph_as_union=True):
-                out.append({**base, "focus": _term(_rdflib(row["focus"])),
-                            "value": _term(_rdflib(row["v"])) if has_value else None, "component": component})
+                out.append({**base, "focus": _term(rdflib_term(row["focus"])),
+                            "value": _term(rdflib_term(row["v"])) if has_value else None, "component": component})
     return out
