@@ -2,11 +2,14 @@
 
 Ingestion fixtures: ``make_file`` (write bytes to a temp file) and ``ingest_check_offsets``
 (assert the offset map of a Document is exact). ``query_graph_out``: a build folder holding
-``tests/data/query_graph.trig``, one a test module.
+``tests/data/query_graph.trig``, one a test module. ``browser``: one headless Chromium a session
+for the browser tests (Debian's ``/usr/bin/chromium`` driven by Playwright, which never downloads
+one); the tests that use it are skipped, and say why, where it or Playwright is missing.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -152,3 +155,23 @@ def live_server(served_graph):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# --- the browser tests (tests/test_*_browser.py) ----------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (``.ci/run`` installs it); skips the test without it."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; CI installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is in the test extra: pip install -e '.[test]'")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

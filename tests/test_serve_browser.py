@@ -7,30 +7,15 @@ error or open a dialog. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ORG = "中国机械工业质量管理协会"
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; CI installs it)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra: pip install -e '.[test]'")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ CI installs chromium (.ci/run); without /usr/bin/chromium these tests are skippe
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 from pathlib import Path
@@ -21,26 +20,12 @@ from kg.viz import DETAIL_MAX_NODES, TYPE_STYLES, write_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "viz_graph.trig"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>window.__pwned=1</script>协会"
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; CI installs it)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra: pip install -e '.[test]'")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Visit:
