@@ -48,8 +48,11 @@ def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[M
         post.evidence.append(Evidence(p.doc_id, "", p.start, p.end, p.extractor, p.confidence))
         post.confidence = max(post.confidence, p.confidence)
     # a post stated once with its body and once without (中国质量协会会长贾福兴 … 贾福兴会长) is one post
-    with_org = {(k[0], k[1]) for k in out if k[2] is not None}
-    for k in [k for k in out if k[2] is None and (k[0], k[1]) in with_org]:
-        kept = next(out[j] for j in sorted(out, key=lambda j: j[2] or "") if j[:2] == k[:2] and j[2] is not None)
-        kept.evidence.extend(out.pop(k).evidence)
+    # (the post kept is the one whose body's id sorts first)
+    with_org: dict[tuple, tuple] = {}
+    for k in out:
+        if k[2] is not None and (k[:2] not in with_org or k[2] < with_org[k[:2]][2]):
+            with_org[k[:2]] = k
+    for k in [k for k in out if k[2] is None and k[:2] in with_org]:
+        out[with_org[k[:2]]].evidence.extend(out.pop(k).evidence)
     return [out[k] for k in sorted(out, key=lambda k: (k[0], k[1], k[2] or ""))]

@@ -49,6 +49,7 @@ def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[M
         return eid
 
     facts: dict[tuple[str, str, str], Relation] = {}
+    seen: set[tuple[tuple[str, str, str], Evidence]] = set()  # a fact's evidence, each piece once
 
     def add(s: str, p: str, o: str, ev: Evidence) -> None:
         if s == o or s not in ents or o not in ents:
@@ -59,7 +60,8 @@ def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[M
         rel = facts.get((s, p, o))
         if rel is None:
             rel = facts[(s, p, o)] = Relation(s, p, o, [], 0.0)
-        if ev not in rel.evidence:
+        if ((s, p, o), ev) not in seen:
+            seen.add(((s, p, o), ev))
             rel.evidence.append(ev)
             rel.confidence = 1 - (1 - rel.confidence) * (1 - ev.confidence)  # independent pieces of evidence
 
