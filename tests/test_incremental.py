@@ -129,3 +129,63 @@ def test_a_moved_corpus_is_read_again(corpus, reads, tmp_path):
     reads.clear()
     build([str(moved)], out)
     assert sorted(reads) == sorted(TEXTS)
+
+
+# --- what the extraction cache depends on -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fingerprint_of(project: Path) -> str:
+    """The extraction fingerprint computed by the ``kg`` package found in ``project``."""
+    import subprocess
+    import sys
+
+    code = "from kg.cache import fingerprint; print(fingerprint())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(project)}, check=True)
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A copy of the project's code and data (kg/, extract/, ontology/) to edit."""
+    dest = tmp_path / "project"
+    for name in ("kg", "extract", "ontology"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+@pytest.mark.parametrize("edited, re_extracts", [
+    ("kg/viz/page.py", False),          # the page
+    ("kg/rdf/write.py", False),         # the graph writers
+    ("kg/resolve/entities.py", False),  # resolution runs on every build anyway
+    ("kg/serve/app.py", False),
+    ("kg/ingest/clean.py", True),       # what extraction reads
+    ("kg/ontology/lexicon.py", True),
+    ("extract/events.py", True),
+    ("ontology/gazetteer/organizations.tsv", True),
+    ("ontology/shapes.ttl", False),     # validation only
+])
+def test_only_a_change_to_what_extraction_depends_on_re_extracts(project_copy, edited, re_extracts):
+    before = _fingerprint_of(project_copy)
+    path = project_copy / edited
+    assert path.is_file(), edited
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n# edited\n")
+    assert (_fingerprint_of(project_copy) != before) is re_extracts
+
+
+def test_every_kg_module_extraction_imports_is_in_the_fingerprint():
+    import subprocess
+    import sys
+
+    from kg.cache import EXTRACTION_CODE, TRANSPORT_MODULES
+
+    code = ("import sys, extract.pipeline, kg.ingest, kg.executors.task; "
+            "print('\\n'.join(f'{m} {sys.modules[m].__file__}' for m in sys.modules if m.split('.')[0] == 'kg'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    covered = [ROOT / p for p in EXTRACTION_CODE]
+    missing = [m for m, f in (line.split(" ", 1) for line in out.splitlines())
+               if m not in TRANSPORT_MODULES and not any(Path(f) == c or c in Path(f).parents for c in covered)]
+    assert missing == []
