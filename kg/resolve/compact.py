@@ -4,7 +4,9 @@ A build holds one record per document until every document is read (resolution i
 corpus); the record keeps what resolution reads (names, types, keys, document ids, offsets, dates,
 extractors, confidences) and drops the relations' evidence sentences, the largest part, which the
 graph writer reads back from the cache a document at a time (:func:`kg.rdf.write.write_graphs`).
-Repeated strings (document ids, types, extractors) are shared.
+Repeated strings are shared (:func:`sys.intern`): document ids, types and extractors, and the names
+(surface forms, keys, an argument's text), which recur in a document and across the corpus: the
+same bodies and people are named again and again.
 
 >>> from kg.records import Arg, DocumentExtraction, RelationMention
 >>> rm = RelationMention("d", Arg("工信部", "GovernmentBody", 0, 3), "hosted", Arg("论坛", "Event", 5, 7),
@@ -25,14 +27,20 @@ __all__ = ["compact"]
 
 
 def _arg(a: Arg) -> Arg:
-    return Arg(a.text, intern(a.type), a.start, a.end)
+    return Arg(intern(a.text), intern(a.type), a.start, a.end)
+
+
+def _name(s: str | None) -> str | None:
+    return None if s is None else intern(s)
 
 
 def compact(ex: DocumentExtraction) -> DocumentExtraction:
     """``ex`` without its relations' sentences (``sentence_text`` is ``""``), strings interned."""
     doc = intern(ex.doc_id)
-    mentions = [replace(m, doc_id=doc, type=intern(m.type), extractor=intern(m.extractor)) for m in ex.mentions]
-    positions = [replace(p, doc_id=doc, extractor=intern(p.extractor), title=intern(p.title)) for p in ex.positions]
+    mentions = [replace(m, doc_id=doc, type=intern(m.type), extractor=intern(m.extractor), text=intern(m.text),
+                        key=intern(m.key), canonical=_name(m.canonical), parent=_name(m.parent)) for m in ex.mentions]
+    positions = [replace(p, doc_id=doc, extractor=intern(p.extractor), title=intern(p.title), person=intern(p.person),
+                         organization=_name(p.organization)) for p in ex.positions]
     relations = [replace(r, doc_id=doc, subject=_arg(r.subject), object=_arg(r.object), sentence_text="",
                          predicate=intern(r.predicate), extractor=intern(r.extractor), trigger=intern(r.trigger))
                  for r in ex.relations]
