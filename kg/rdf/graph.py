@@ -36,6 +36,27 @@ Triple = tuple
 #: the datatype of an event's kg:date by the precision the text gives it
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 
+_LITERALS: dict[tuple, Literal] = {}
+_LITERALS_MAX = 1 << 17
+
+
+def literal(value, datatype: URIRef | None = None, lang: str | None = None) -> Literal:
+    """``Literal(value, lang=lang, datatype=datatype)``, made once per value: rdflib's constructor
+    checks and converts each value (most of the cost of a document's triples), and the same labels,
+    offsets, extractors and confidences recur in every document. Literals are immutable; the memo is
+    emptied when it reaches ``_LITERALS_MAX`` values, so its size does not grow with the corpus.
+
+    >>> literal(12, XSD.integer) is literal(12, XSD.integer), literal(1, XSD.integer) == literal(True)
+    (True, False)
+    """
+    key = (value, type(value), datatype, lang)  # the type: 1, 1.0 and True are equal keys otherwise
+    lit = _LITERALS.get(key)
+    if lit is None:
+        if len(_LITERALS) >= _LITERALS_MAX:
+            _LITERALS.clear()
+        lit = _LITERALS[key] = Literal(value, lang=lang, datatype=datatype)
+    return lit
+
 
 def _bind(g: Graph, ns: Namespace) -> None:
     g.bind("kg", KG)
@@ -139,8 +160,8 @@ def document_triples(doc_id: str, path: str, sha256: str, index: DocumentIndex, 
     without their sentences (:func:`kg.resolve.compact`)."""
     src = source_node(ns, doc_id)
     yield src, RDF.type, KG.SourceFile
-    yield src, KG.path, Literal(path)
-    yield src, KG.contentHash, Literal(sha256)
+    yield src, KG.path, literal(path)
+    yield src, KG.contentHash, literal(sha256)
     for e in index.entities.get(doc_id, ()):
         yield from entity_triples(e, ns)
         yield entity_node(ns, e.id), PROV.wasDerivedFrom, src
@@ -179,23 +200,23 @@ def derivation_triples(pos: Position, ev: Evidence, ns: Namespace) -> Iterator[T
     yield membership, PROV.qualifiedDerivation, d
     yield d, RDF.type, PROV.Derivation
     yield d, PROV.entity, src
-    yield d, KG.startOffset, Literal(ev.start, datatype=XSD.integer)
-    yield d, KG.endOffset, Literal(ev.end, datatype=XSD.integer)
-    yield d, KG.extractor, Literal(ev.extractor)
-    yield d, KG.confidence, Literal(f"{pos.confidence:.3f}", datatype=XSD.decimal)
+    yield d, KG.startOffset, literal(ev.start, XSD.integer)
+    yield d, KG.endOffset, literal(ev.end, XSD.integer)
+    yield d, KG.extractor, literal(ev.extractor)
+    yield d, KG.confidence, literal(f"{pos.confidence:.3f}", XSD.decimal)
 
 
 def entity_triples(e: Entity, ns: Namespace) -> Iterator[Triple]:
     """An entity's type, label, aliases and dates."""
     iri = entity_node(ns, e.id)
     yield iri, RDF.type, KG[e.type]
-    yield iri, RDFS.label, Literal(e.label, lang="zh")
+    yield iri, RDFS.label, literal(e.label, lang="zh")
     for a in e.aliases:
-        yield iri, SKOS.altLabel, Literal(a, lang="zh")
+        yield iri, SKOS.altLabel, literal(a, lang="zh")
     if e.date:
-        yield iri, KG.date, Literal(e.date, datatype=DATE_TYPES[iso_precision(e.date)])
+        yield iri, KG.date, literal(e.date, DATE_TYPES[iso_precision(e.date)])
     if e.end_date:
-        yield iri, KG.endDate, Literal(e.end_date, datatype=XSD.date)
+        yield iri, KG.endDate, literal(e.end_date, XSD.date)
 
 
 def membership_triples(p: Position, ns: Namespace) -> tuple[URIRef, list[Triple]]:
@@ -205,7 +226,7 @@ def membership_triples(p: Position, ns: Namespace) -> tuple[URIRef, list[Triple]
     membership = ns["membership/" + short_hash(key)]
     role = ns["role/" + iri_segment(p.title)]
     triples = [(membership, RDF.type, ORG.Membership), (membership, ORG.member, person), (membership, ORG.role, role),
-               (role, RDF.type, ORG.Role), (role, RDFS.label, Literal(p.title, lang="zh"))]
+               (role, RDF.type, ORG.Role), (role, RDFS.label, literal(p.title, lang="zh"))]
     if p.organization:
         triples.append((membership, ORG.organization, entity_node(ns, p.organization)))
     return membership, triples
@@ -218,8 +239,8 @@ _EXTRACTOR, _CONFIDENCE, _INTEGER, _DECIMAL = KG.extractor, KG.confidence, XSD.i
 
 def _evidence_triples(node: URIRef, ev: Evidence, ns: Namespace) -> Iterator[Triple]:
     yield node, _DERIVED, source_node(ns, ev.doc_id)
-    yield node, _SENTENCE, Literal(ev.sentence)
-    yield node, _START, Literal(ev.start, datatype=_INTEGER)
-    yield node, _END, Literal(ev.end, datatype=_INTEGER)
-    yield node, _EXTRACTOR, Literal(ev.extractor)
-    yield node, _CONFIDENCE, Literal(f"{ev.confidence:.3f}", datatype=_DECIMAL)
+    yield node, _SENTENCE, literal(ev.sentence)
+    yield node, _START, literal(ev.start, _INTEGER)
+    yield node, _END, literal(ev.end, _INTEGER)
+    yield node, _EXTRACTOR, literal(ev.extractor)
+    yield node, _CONFIDENCE, literal(f"{ev.confidence:.3f}", _DECIMAL)

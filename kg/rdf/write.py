@@ -54,6 +54,9 @@ _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _ESCAPE = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r"}
 _XSD_STRING = XSD + "string"
 _memo: dict[str, str] = {}
+_literal_memo: dict[int, tuple[Literal, str]] = {}
+_minted_memo: dict[tuple[str, str], str] = {}
+_LITERAL_MEMO_MAX = 1 << 17
 
 # Turtle's PN_LOCAL: PN_CHARS (with PN_CHARS_U first, or a digit or ':'), '.' inside, and the
 # characters of PN_LOCAL_ESC escaped with a backslash.
@@ -67,14 +70,24 @@ _LOCAL_ESCAPE = {ord(c): "\\" + c for c in "~!$&'()*+,;=/?#@%"}
 
 def _minted(iri: str, ns: str) -> str:
     """A minted IRI as ``id:local`` (reserved characters escaped), or in full when its local part
-    cannot be a prefixed name's."""
+    cannot be a prefixed name's. Remembered for a while: a statement's IRI is the subject of all its
+    triples, an entity's recurs in every statement about it (the memo is emptied when full)."""
+    key = (iri, ns)
+    known = _minted_memo.get(key)
+    if known is not None:
+        return known
     local = iri[len(ns):]
     if local and _PLAIN_LOCAL.match(local):
         local = local.translate(_LOCAL_ESCAPE)
         if local[0] == "-":
             local = "\\" + local
-        return "id:" + local
-    return f"<{iri}>"
+        text = "id:" + local
+    else:
+        text = f"<{iri}>"
+    if len(_minted_memo) >= _LITERAL_MEMO_MAX:
+        _minted_memo.clear()
+    _minted_memo[key] = text
+    return text
 
 
 def _iri(iri: str) -> str:
@@ -101,11 +114,17 @@ def term(t, ns: str | None = None) -> str:
             return _minted(iri, ns)
         return _iri(iri)
     if cls is Literal or isinstance(t, Literal):
+        known = _literal_memo.get(id(t))
+        if known is not None and known[0] is t:
+            return known[1]
         text = '"' + str(t).translate(_ESCAPE) + '"'
         if t.language:
-            return f"{text}@{t.language}"
-        if t.datatype is not None and str(t.datatype) != _XSD_STRING:
-            return f"{text}^^{_iri(str(t.datatype))}"
+            text = f"{text}@{t.language}"
+        elif t.datatype is not None and str(t.datatype) != _XSD_STRING:
+            text = f"{text}^^{_iri(str(t.datatype))}"
+        if len(_literal_memo) >= _LITERAL_MEMO_MAX:
+            _literal_memo.clear()
+        _literal_memo[id(t)] = (t, text)  # the literal kept alive, so its id names it (kg.rdf.graph.literal reuses them)
         return text
     if isinstance(t, BNode):
         return f"_:{t}"
