@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 from kg.files import write_atomic
@@ -65,7 +65,23 @@ def fingerprint(ontology: str | None = None, use_model: bool = True) -> str:
 
 
 def to_json(ex: DocumentExtraction) -> dict:
-    return asdict(ex)
+    """``dataclasses.asdict(ex)``, field by field (asdict deep-copies every value: 5x the time)."""
+    d = _fields_of(ex)
+    d["mentions"] = [_fields_of(m) for m in ex.mentions]
+    d["positions"] = [_fields_of(p) for p in ex.positions]
+    d["relations"] = [dict(_fields_of(r), subject=_fields_of(r.subject), object=_fields_of(r.object))
+                      for r in ex.relations]
+    return d
+
+
+def _fields_of(obj) -> dict:
+    names = _FIELDS.get(type(obj))
+    if names is None:
+        names = _FIELDS[type(obj)] = tuple(f.name for f in fields(obj))
+    return {n: getattr(obj, n) for n in names}
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def from_json(d: dict) -> DocumentExtraction:
