@@ -31,7 +31,7 @@ from kg.ontology.lexicon import load_lexicon, trie_pattern
 MAX_CHUNK = 256  # LAC runs on windows of at most this many characters (bounded memory)
 MAX_BATCH_CHARS = 4096  # characters per ONNX call (rows x length); larger batches fall out of cache
 VITERBI_CELLS = 1 << 16  # window characters decoded together (rows x longest window; ~20 MB)
-POOL_CHARS = 16384  # the tokenizer's pipe runs LAC over about this many characters at a time
+POOL_CHARS = 65536  # the tokenizer's pipe runs LAC over about this many characters at a time (more windows of each length per ONNX call)
 _CHUNK_BREAK = re.compile(r"[，、；：,;:\s]")
 
 
