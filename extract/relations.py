@@ -34,7 +34,7 @@ from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 from kg.ontology.kinds import SIGNATURES as BASE_SIGNATURES
 
 from .articles import holding
-from .spans import SpanIndex, info_of, sentence_of, sentences_in, span_text
+from .spans import SpanIndex, info_of, sentence_of, sentences_in, span_text, tokens
 
 if not Doc.has_extension("relations"):
     Doc.set_extension("relations", default=())
@@ -190,12 +190,14 @@ class RelationExtractor:
         trigs = [t for t in found if t[2].frame != "cue"]  # cues are only for a scorer
         clauses = _clauses(text)
         tokens_modal, names = [], []  # modal words; names the recognizer saw
-        for t in sent:
-            w = t.text
-            if w in lex.modal_words:
-                tokens_modal.append((t.idx - base, t.idx - base + len(w)))
-            if t.tag_ in ("LOC", "ORG", "PER"):
-                names.append((t.idx - base, t.idx - base + len(w)))
+        toks = tokens(doc)
+        words, tags, starts, modal_words = toks.text, toks.tag, toks.idx, lex.modal_words
+        for i in range(sent.start, sent.end):
+            w = words[i]
+            if w in modal_words:
+                tokens_modal.append((starts[i] - base, starts[i] - base + len(w)))
+            if tags[i] in ("LOC", "ORG", "PER"):
+                names.append((starts[i] - base, starts[i] - base + len(w)))
         residue_re = self.residue_re
 
         def clause_at(pos: int) -> int:
