@@ -146,6 +146,7 @@ def _build(nlp: Language, document: Document, view: str, analysed: list) -> Doc:
     doc._.source = document
     if tags:
         doc.user_data["kg.tokens"] = Tokens.of_words(words, tags)
+    doc.user_data["kg.text"] = "".join(words)  # doc.text (no spaces between tokens) without a Token per token
     return doc
 
 

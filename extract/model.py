@@ -57,21 +57,26 @@ class LinearModel:
         """
         if any("&" in k or "|" in k for k in features):  # keys that could collide once joined
             return self.score(relation_features(predicate, features))
+        # a feature without a weight adds 0.0, which changes no sum: only the weighted ones are added
         w = self.weights
         own, pairs = self._by_parts().get(predicate, ({}, {}))
-        total = 0
+        total = 0.0
         for k, v in features.items():
-            total += w.get(k, 0.0) * v
+            x = w.get(k)
+            if x is not None:
+                total += x * v
         total += w.get(f"p={predicate}", 0.0)
         for k, v in features.items():
-            total += own.get(k, 0.0) * v
-        context = [k for k in features if not k.startswith(_CORE)]
-        for a in features:
-            with_a = pairs.get(a) if a.startswith(_CORE) else None
-            if with_a:
-                for b in context:
-                    x = with_a.get(b)
-                    if x is not None:
+            x = own.get(k)
+            if x is not None:
+                total += x * v
+        core = [a for a in features if a.startswith(_CORE)]
+        if core:
+            context = [k for k in features if not k.startswith(_CORE)]
+            for a in core:
+                with_a = pairs.get(a)
+                if with_a:
+                    for x in [with_a[b] for b in context if b in with_a]:
                         total += x
         z = self.bias + total
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))

@@ -434,6 +434,7 @@ class _Context:
         self.persons = sum(1 for it in items if it.kind == "Person")
         self.awards = [it for it in items if it.kind == "Award"]
         self.bare = residue(0, len(text), drop_refs=True)  # what the sentence says besides names
+        self._fixed: frozenset | None = None  # sentence_features()
         if self.awards and len(self.bare) <= 12 and not trigs:
             current.heading_award = self.awards[0]  # 长三角年度质量品牌（20家，节选）: a list follows
         elif trigs and not self.awards:
@@ -534,26 +535,33 @@ class _Context:
             f.add("obj_main")
         if current.heading_award is not None and o is current.heading_award:
             f.add("heading_award")
-        f.add(f"sentence={_bucket(self.art_index, (0, 1, 2, 4))}")
         if current.headline is not None and current.headline.start_char <= (s.span.start_char if s.span is not None else -1) < current.headline.end_char:
             f.add("in_headline")
-        for p in ("attended", "spokeAt", "chaired", "hosted", "coHosted", "awarded", "receivedAward", "issued"):
-            if p in self.preds:
-                f.add(f"s_{p}")
-            if p in self.cues:
-                f.add(f"cue_{p}")
-        f.add(f"persons={_bucket(self.persons)}")
-        if not self.preds:
-            f.add("no_verb_in_sentence")
-        if _PAST.search(text):
-            f.add("past")  # 曾获, 此前, 历届: what happened before the article's event
         if o.kind == "Award" and o.span is not None and current.main is not None:
             years = _YEARS.findall(o.text)
             if years and any(y in current.main.text or y in text for y in years):
                 f.add("award_year_here")
-        if len(self.bare) <= 12:
-            f.add("list_like")
+        f |= self.sentence_features()
         return dict.fromkeys(sorted(f), 1.0)
+
+    def sentence_features(self) -> frozenset:
+        """The features every candidate of the sentence has (computed once per sentence)."""
+        fixed = self._fixed
+        if fixed is None:
+            f = {f"sentence={_bucket(self.art_index, (0, 1, 2, 4))}", f"persons={_bucket(self.persons)}"}
+            for p in ("attended", "spokeAt", "chaired", "hosted", "coHosted", "awarded", "receivedAward", "issued"):
+                if p in self.preds:
+                    f.add(f"s_{p}")
+                if p in self.cues:
+                    f.add(f"cue_{p}")
+            if not self.preds:
+                f.add("no_verb_in_sentence")
+            if _PAST.search(self.text):
+                f.add("past")  # 曾获, 此前, 历届: what happened before the article's event
+            if len(self.bare) <= 12:
+                f.add("list_like")
+            fixed = self._fixed = frozenset(f)
+        return fixed
 
 
 def _split_recipients(text: str, subs: list[Item], t_start: int, t_end: int, items: list[Item]):
