@@ -70,9 +70,13 @@ class LinearModel:
             x = own.get(k)
             if x is not None:
                 total += x * v
-        core = [a for a in features if a.startswith(_CORE)]
+        is_core = _IS_CORE
+        for a in features:
+            if a not in is_core:
+                is_core[a] = a.startswith(_CORE)
+        core = [a for a in features if is_core[a]]
         if core:
-            context = [k for k in features if not k.startswith(_CORE)]
+            context = [k for k in features if not is_core[k]]
             for a in core:
                 with_a = pairs.get(a)
                 if with_a:
@@ -121,6 +125,7 @@ class LinearModel:
 
 
 _CORE = ("src=", "family=", "trig=", "stype=", "obj=")
+_IS_CORE: dict[str, bool] = {}  # feature name -> whether it starts with one of _CORE
 
 
 def relation_features(predicate: str, features: dict[str, float]) -> dict[str, float]:

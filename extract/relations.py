@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -418,6 +419,7 @@ class _CurrentEvent:
         return self.now  # implicit
 
 
+@lru_cache(maxsize=4096)
 def _bucket(n: int, cuts=(0, 1, 2, 4, 8)) -> str:
     return next((f"<={c}" for c in cuts if n <= c), f">{cuts[-1]}")
 
