@@ -90,6 +90,20 @@ def build_corpus(seeds: Path, chars: int):
     return docs, total
 
 
+def folder_corpus(folder: Path, limit: int | None):
+    """The documents of ``folder`` as a build reads them (``kg.ingest.iter_documents``: sorted by
+    path; the first ``limit`` of them), each once."""
+    from itertools import islice
+
+    from kg.ingest import iter_documents
+    from kg.records import Document
+
+    docs = list(islice((d for d in iter_documents([folder]) if isinstance(d, Document)), limit))
+    if not docs:
+        raise SystemExit(f"{folder}: no documents")
+    return docs, sum(len(s.text) for d in docs for s in d.sentences)
+
+
 def measure_throughput(docs, batch_size: int) -> dict:
     from extract.pipeline import extract_documents, get_nlp
 
@@ -124,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chars", type=int, default=300_000, help="corpus size in characters (default 300000)")
     ap.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="folder of seed documents")
+    ap.add_argument("--docs", type=Path, metavar="FOLDER",
+                    help="run on the documents of FOLDER, each once (instead of the seeds repeated to --chars)")
+    ap.add_argument("--limit", type=int, help="with --docs: only the first N documents (sorted by path)")
     ap.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size (default 64)")
     ap.add_argument("--repeat", type=int, default=1, help="timed runs; medians are reported (default 1)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line with the results")
@@ -133,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     pinned = pin_to_one_core()
     load = measure_load()
     pinned += f", {onnx_threads()} ONNX thread(s)"
-    docs, _ = build_corpus(args.seeds, args.chars)
+    docs, _ = folder_corpus(args.docs, args.limit) if args.docs else build_corpus(args.seeds, args.chars)
     thr = median_run(docs, args.batch_size, max(1, args.repeat))
     ok = {"throughput": thr["chars_per_s"] >= TARGET_CHARS_PER_S, "load": load["load_s"] <= TARGET_LOAD_S}
 
@@ -150,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"runs: chars/s wall {thr['runs_chars_per_s']}, per CPU-second {thr['runs_chars_per_cpu_s']}")
     if args.json:
         record = {"bench": "extract", "python": platform.python_version(), "pinned": pinned,
+                  "corpus": str(args.docs) + (f" (first {args.limit})" if args.limit else "") if args.docs else "seeds",
                   **{k: round(v, 4) if isinstance(v, float) else v for k, v in {**load, **thr}.items()},
                   "targets": {"chars_per_s": TARGET_CHARS_PER_S, "load_s": TARGET_LOAD_S}, "ok": ok}
         print(json.dumps(record, ensure_ascii=False))
