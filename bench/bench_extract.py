@@ -8,6 +8,16 @@ The corpus is the seed documents (``seeds/``) ingested once and repeated until i
 least ``--chars`` characters of sentences (default 300,000). Throughput counts the characters of
 the sentences (headlines included) that go through the pipeline, and the time of
 ``extract.pipeline.extract_documents`` over the ingested documents, so ingestion is not part of it.
+``--docs FOLDER`` runs on the documents of a folder instead, each once (``--limit N``: the first N),
+e.g. a corpus of ``bench/corpus_scale.py``: copies of the development texts with other names and
+dates, which has more names and relations per character than the seeds, so a lower figure.
+
+Figures (December 2026, one core of a shared 2-core AMD EPYC VM under load, medians of 3 runs;
+CPU-seconds vary by about 10 % from run to run there): seeds 44,000 characters per CPU-second
+(35,700 before the commits of branch ``fast``); ``--docs`` on the first 300 documents of a
+1,001-document ``corpus_scale.py`` corpus 37,000 (30,000-32,000 before). About half of it is the
+LAC encoder (ONNX Runtime's GRU, ~75,000 characters per CPU-second on its own, whatever the batch
+shape), so the rules and records can at most double the figure.
 
 The process is pinned to one CPU (``os.sched_setaffinity``) and BLAS gets one thread before the
 pipeline is imported; the pipeline's own ONNX Runtime session has one intra-op thread (the
@@ -19,6 +29,7 @@ part several times and reports medians.
     .venv/bin/python bench/bench_extract.py --json          # plus one JSON line at the end
     .venv/bin/python bench/bench_extract.py --chars 100000 --repeat 5   # medians of 5 runs
     .venv/bin/python bench/bench_extract.py --chars 50000 --check   # exit 1 if a target is missed
+    .venv/bin/python bench/bench_extract.py --docs /tmp/bs/corpus-1000-j1 --limit 300 --repeat 3
 """
 
 from __future__ import annotations
