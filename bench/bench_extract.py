@@ -8,6 +8,16 @@ The corpus is the seed documents (``seeds/``) ingested once and repeated until i
 least ``--chars`` characters of sentences (default 300,000). Throughput counts the characters of
 the sentences (headlines included) that go through the pipeline, and the time of
 ``extract.pipeline.extract_documents`` over the ingested documents, so ingestion is not part of it.
+``--docs FOLDER`` runs on the documents of a folder instead, each once (``--limit N``: the first N),
+e.g. a corpus of ``bench/corpus_scale.py``: copies of the development texts with other names and
+dates, which has more names and relations per character than the seeds, so a lower figure.
+
+Figures (December 2026, one core of a shared 2-core AMD EPYC VM under load, medians of 3 runs;
+CPU-seconds vary by about 10 % from run to run there): seeds 44,000 characters per CPU-second
+(35,700 before the commits of branch ``fast``); ``--docs`` on the first 300 documents of a
+1,001-document ``corpus_scale.py`` corpus 37,000 (30,000-32,000 before). About half of it is the
+LAC encoder (ONNX Runtime's GRU, ~75,000 characters per CPU-second on its own, whatever the batch
+shape), so the rules and records can at most double the figure.
 
 The process is pinned to one CPU (``os.sched_setaffinity``) and BLAS gets one thread before the
 pipeline is imported; the pipeline's own ONNX Runtime session has one intra-op thread (the
@@ -19,6 +29,7 @@ part several times and reports medians.
     .venv/bin/python bench/bench_extract.py --json          # plus one JSON line at the end
     .venv/bin/python bench/bench_extract.py --chars 100000 --repeat 5   # medians of 5 runs
     .venv/bin/python bench/bench_extract.py --chars 50000 --check   # exit 1 if a target is missed
+    .venv/bin/python bench/bench_extract.py --docs /tmp/bs/corpus-1000-j1 --limit 300 --repeat 3
 """
 
 from __future__ import annotations
@@ -90,6 +101,20 @@ def build_corpus(seeds: Path, chars: int):
     return docs, total
 
 
+def folder_corpus(folder: Path, limit: int | None):
+    """The documents of ``folder`` as a build reads them (``kg.ingest.iter_documents``: sorted by
+    path; the first ``limit`` of them), each once."""
+    from itertools import islice
+
+    from kg.ingest import iter_documents
+    from kg.records import Document
+
+    docs = list(islice((d for d in iter_documents([folder]) if isinstance(d, Document)), limit))
+    if not docs:
+        raise SystemExit(f"{folder}: no documents")
+    return docs, sum(len(s.text) for d in docs for s in d.sentences)
+
+
 def measure_throughput(docs, batch_size: int) -> dict:
     from extract.pipeline import extract_documents, get_nlp
 
@@ -124,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chars", type=int, default=300_000, help="corpus size in characters (default 300000)")
     ap.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="folder of seed documents")
+    ap.add_argument("--docs", type=Path, metavar="FOLDER",
+                    help="run on the documents of FOLDER, each once (instead of the seeds repeated to --chars)")
+    ap.add_argument("--limit", type=int, help="with --docs: only the first N documents (sorted by path)")
     ap.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size (default 64)")
     ap.add_argument("--repeat", type=int, default=1, help="timed runs; medians are reported (default 1)")
     ap.add_argument("--json", action="store_true", help="also print one JSON line with the results")
@@ -133,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     pinned = pin_to_one_core()
     load = measure_load()
     pinned += f", {onnx_threads()} ONNX thread(s)"
-    docs, _ = build_corpus(args.seeds, args.chars)
+    docs, _ = folder_corpus(args.docs, args.limit) if args.docs else build_corpus(args.seeds, args.chars)
     thr = median_run(docs, args.batch_size, max(1, args.repeat))
     ok = {"throughput": thr["chars_per_s"] >= TARGET_CHARS_PER_S, "load": load["load_s"] <= TARGET_LOAD_S}
 
@@ -150,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"runs: chars/s wall {thr['runs_chars_per_s']}, per CPU-second {thr['runs_chars_per_cpu_s']}")
     if args.json:
         record = {"bench": "extract", "python": platform.python_version(), "pinned": pinned,
+                  "corpus": str(args.docs) + (f" (first {args.limit})" if args.limit else "") if args.docs else "seeds",
                   **{k: round(v, 4) if isinstance(v, float) else v for k, v in {**load, **thr}.items()},
                   "targets": {"chars_per_s": TARGET_CHARS_PER_S, "load_s": TARGET_LOAD_S}, "ok": ok}
         print(json.dumps(record, ensure_ascii=False))

@@ -92,7 +92,7 @@ class ArticleLinker:
         taken = [(e.start_char, e.end_char) for e in events]
         spans = [(c.start_char, c.end_char, "reference-part" if info_of(c).features.get("part") else "reference")
                  for c in candidates]
-        for mt in _PLACE_REFS.finditer(art.span.text):
+        for mt in _PLACE_REFS.finditer(span_text(art.span)):
             spans.append((art.span.start_char + mt.start(), art.span.start_char + mt.end(), "reference-place"))
         starts = [e.start_char for e in events]
         for s, e, rule in sorted(spans):
@@ -100,7 +100,7 @@ class ArticleLinker:
                 continue  # 下一届年会, 去年的论坛: another event than the article's
             head = self._kind(text_of(doc)[s:e].rstrip("上期间现场中后前"))
             before = events[:bisect.bisect_left(starts, s)]
-            same = [ev for ev in before if head and ev.text.endswith(head) and rule != "reference-part"]
+            same = [ev for ev in before if head and span_text(ev).endswith(head) and rule != "reference-part"]
             target = canonical.get(same[-1], same[-1]) if same else art.main_event
             sp = make_span(doc, s, e, "EventRef", rule, 0.9 if same else 0.8)
             if sp is not None:
@@ -166,8 +166,11 @@ def _coreference(events: list[Span]) -> dict[Span, Span]:
     """Each event to the longest name of the article it is part of (the same event), when that
     name is the only one it is part of."""
     out: dict[Span, Span] = {}
-    for e in events:
-        longer = {x.text: x for x in events if x.text != e.text and e.text in x.text and len(e.text) >= _MIN_SHARED}
+    texts = [span_text(x) for x in events]  # Span.text joins the tokens on each access
+    for e, et in zip(events, texts):
+        if len(et) < _MIN_SHARED:
+            continue
+        longer = {xt: x for x, xt in zip(events, texts) if xt != et and et in xt}
         if len(longer) == 1:
             out[e] = next(iter(longer.values()))
         elif len(longer) > 1:  # inside several names: only if they are one name, contained in each other

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.ontology.lexicon import Endings, load_lexicon
 
 from .documents import QUOTED, SENT_PUNCT
-from .spans import NAMEISH_TAGS, SpanIndex, info_of, left_extend, make_span, sentences, span_text, text_of
+from .spans import NAMEISH_TAGS, SpanIndex, info_of, left_extend, make_span, sentences, span_text, text_of, tokens
 
 _NAME_TAGS = NAMEISH_TAGS | {"m", "TIME", "nr", "a"}
 
@@ -73,10 +73,13 @@ class AwardRecognizer:
                 found.append((qs, qe, 0.8, "quoted-head-award", (q + after_head,)))
             elif self.receive.search(text[max(base, qs - 6):qs - 1]) and not self.event_heads.match(q):
                 found.append((qs, qe, 0.7, "quoted-received", ()))
-        for tok in sent:
-            end = tok.idx + len(tok.text)
-            if not tok.text.strip() or text[end - 1] not in self.head_last:
+        toks = tokens(doc)
+        words, ends, head_last = toks.text, toks.end, self.head_last
+        for i in range(sent.start, sent.end):
+            end = ends[i]
+            if text[end - 1] not in head_last or not words[i].strip():
                 continue
+            tok = doc[i]
             head = self.heads.match(text[max(base, end - 10):end])
             if head is None:
                 continue

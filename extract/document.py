@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span
 from kg.records import Document
 
 from .lac import POOL_CHARS, lac_analyze_batch
+from .spans import Tokens
 
 if not Doc.has_extension("articles"):
     Doc.set_extension("articles", default=())
@@ -143,6 +144,9 @@ def _build(nlp: Language, document: Document, view: str, analysed: list) -> Doc:
         starts[1] = False  # leading whitespace: the first sentence starts at the Doc's start
     doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words), tags=tags or None, sent_starts=starts or None)
     doc._.source = document
+    if tags:
+        doc.user_data["kg.tokens"] = Tokens.of_words(words, tags)
+    doc.user_data["kg.text"] = "".join(words)  # doc.text (no spaces between tokens) without a Token per token
     return doc
 
 

@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from kg.ontology.lexicon import Endings, load_lexicon, trie_pattern
 
 from .documents import QUOTED, SENT_PUNCT
-from .spans import CJK, SpanIndex, info_of, make_span, sentences, span_text, text_of
+from .spans import CJK, SpanIndex, info_of, make_span, sentences, span_text, text_of, tokens
 
 MAX_NAME = 50  # characters of an event name, head included
 _BOUNDARY_PUNCT = frozenset("，。；：！？、,;:!?…\n【】[]")
@@ -118,10 +118,13 @@ class EventRecognizer:
                 found.append((base + mt.start(1), base + mt.end(1), "quoted", head, ()))
         # names ending in a head word (quotes, verbs and conjunctions inside are part of them)
         window_start = sent.start_char
-        for tok in sent:
-            end = tok.idx + len(tok.text)
-            if not tok.text.strip() or text_of(doc)[end - 1] not in self.head_last:
+        toks = tokens(doc)
+        words, ends, full, head_last = toks.text, toks.end, text_of(doc), self.head_last
+        for i in range(sent.start, sent.end):
+            end = ends[i]
+            if full[end - 1] not in head_last or not words[i].strip():
                 continue
+            tok = doc[i]
             head = self.heads.match(text_of(doc)[max(window_start, end - 10):end])
             if head is None or tok.tag_ == "TIME" or (len(head) == 1 and _NUMERAL.match(text_of(doc)[end - 2:end - 1])):
                 continue  # 2021年10月, 第3周: a date, not 质量月

@@ -22,16 +22,18 @@ from pathlib import Path
 
 import numpy as np
 from spacy.language import Language
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import registry
 
 from kg.ingest.segment import cap_span
 from kg.ontology.lexicon import load_lexicon, trie_pattern
 
+from .spans import tokens
+
 MAX_CHUNK = 256  # LAC runs on windows of at most this many characters (bounded memory)
 MAX_BATCH_CHARS = 4096  # characters per ONNX call (rows x length); larger batches fall out of cache
 VITERBI_CELLS = 1 << 16  # window characters decoded together (rows x longest window; ~20 MB)
-POOL_CHARS = 16384  # the tokenizer's pipe runs LAC over about this many characters at a time
+POOL_CHARS = 65536  # the tokenizer's pipe runs LAC over about this many characters at a time (more windows of each length per ONNX call)
 _CHUNK_BREAK = re.compile(r"[，、；：,;:\s]")
 
 
@@ -365,10 +367,10 @@ class LACRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for tok in doc:
-            if tok.tag_ in LAC_LABELS and tok.text.strip():
-                spans.append(doc[tok.i:tok.i + 1])
-                spans[-1].label_ = tok.tag_
+        toks = tokens(doc)
+        for i, (tag, text) in enumerate(zip(toks.tag, toks.text)):
+            if tag in LAC_LABELS and text.strip():
+                spans.append(Span(doc, i, i + 1, label=tag))
         doc.spans["ner"] = SpanGroup(doc, name="ner", spans=spans,
                                      attrs={"confidence": self.confidence, "extractor": "lac"})
         return doc

@@ -57,21 +57,30 @@ class LinearModel:
         """
         if any("&" in k or "|" in k for k in features):  # keys that could collide once joined
             return self.score(relation_features(predicate, features))
+        # a feature without a weight adds 0.0, which changes no sum: only the weighted ones are added
         w = self.weights
         own, pairs = self._by_parts().get(predicate, ({}, {}))
-        total = 0
+        total = 0.0
         for k, v in features.items():
-            total += w.get(k, 0.0) * v
+            x = w.get(k)
+            if x is not None:
+                total += x * v
         total += w.get(f"p={predicate}", 0.0)
         for k, v in features.items():
-            total += own.get(k, 0.0) * v
-        context = [k for k in features if not k.startswith(_CORE)]
+            x = own.get(k)
+            if x is not None:
+                total += x * v
+        is_core = _IS_CORE
         for a in features:
-            with_a = pairs.get(a) if a.startswith(_CORE) else None
-            if with_a:
-                for b in context:
-                    x = with_a.get(b)
-                    if x is not None:
+            if a not in is_core:
+                is_core[a] = a.startswith(_CORE)
+        core = [a for a in features if is_core[a]]
+        if core:
+            context = [k for k in features if not is_core[k]]
+            for a in core:
+                with_a = pairs.get(a)
+                if with_a:
+                    for x in [with_a[b] for b in context if b in with_a]:
                         total += x
         z = self.bias + total
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
@@ -116,6 +125,7 @@ class LinearModel:
 
 
 _CORE = ("src=", "family=", "trig=", "stype=", "obj=")
+_IS_CORE: dict[str, bool] = {}  # feature name -> whether it starts with one of _CORE
 
 
 def relation_features(predicate: str, features: dict[str, float]) -> dict[str, float]:

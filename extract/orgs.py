@@ -21,7 +21,8 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 
-from .spans import CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, info_of, left_extend, make_span, sentences, span_text, text_of
+from .spans import (CJK, NAMEISH_TAGS, STOP_TAGS, SpanIndex, info_of, left_extend, make_span, sentences, span_text, text_of,
+                    tokens)
 
 _CHARTERED = frozenset({"国立", "私立", "市立", "省立", "县立"})  # 国立成功大学: part of the name
 _JOINABLE = (NAMEISH_TAGS - {"ORG"}) | {"LOC"}
@@ -167,20 +168,26 @@ class OrgRecognizer:
         lex, full = self.lex, text_of(doc)
         units: list[tuple[int, int, str]] = []
         taken: set[int] = set()
-        for tok in sent:
-            if tok.tag_ == "ORG" and tok.text.strip():
-                rule = "gazetteer" if lex.canonical_org(tok.text) else "lac"
-                if rule == "lac" and not lex.suffix_type(tok.text) and not self._chained_before(doc, tok.i, sent.start):
+        toks = tokens(doc)
+        tags, words, starts = toks.tag, toks.text, toks.idx
+        for i in range(sent.start, sent.end):
+            if tags[i] == "ORG" and words[i].strip():
+                w, idx = words[i], starts[i]
+                rule = "gazetteer" if lex.canonical_org(w) else "lac"
+                if rule == "lac" and not lex.suffix_type(w) and not self._chained_before(doc, i, sent.start):
                     continue
-                cuts = [0] + split_inner(lex, tok.text) + [len(tok.text)]
-                units += [(tok.idx + a, tok.idx + b, rule) for a, b in zip(cuts, cuts[1:])]
-                taken.add(tok.i)
+                cuts = [0] + split_inner(lex, w) + [len(w)]
+                units += [(idx + a, idx + b, rule) for a, b in zip(cuts, cuts[1:])]
+                taken.add(i)
         # names the recognizer missed, formed by a suffix (质量处, 天津市工信局科技处)
-        for tok in sent:
-            if tok.i in taken or tok.tag_ in STOP_TAGS:
+        for i in range(sent.start, sent.end):
+            if i in taken or tags[i] in STOP_TAGS:
                 continue
-            hit = lex.suffix_type(tok.text)
-            if not hit or hit[1] < 2 or tok.text in lex.not_org_words or any(tok.text.endswith(w) for w in lex.not_org_words):
+            hit = lex.suffix_type(words[i])
+            if not hit or hit[1] < 2:
+                continue
+            tok = doc[i]
+            if tok.text in lex.not_org_words or any(tok.text.endswith(w) for w in lex.not_org_words):
                 continue
             if tok.tag_ in ("vn", "an") and len(lex.org_suffix(tok.text)) == 1:
                 continue

@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.ontology.lexicon import load_lexicon, trie_pattern
 
-from .spans import CJK, SpanIndex, info_of, make_span, sentence_of, sentences_in, text_of
+from .spans import CJK, SpanIndex, info_of, make_span, sentence_of, sentences_in, text_of, tokens
 
 _UNIT_ROOMS = ("中心", "办公室")  # beside the department endings: a unit inside a body, named in its posts
 _AFTER_NAME = re.compile(r"[ 　]*[（(][ 　]*|[ 　]+")  # what parts a name from the post written after it
@@ -47,6 +47,9 @@ class Post:
     confidence: float
     rule: str
     title_start: int = -1
+
+
+_NAME_TAGS = frozenset({"PER", "n", "nr", "nz", "j"})  # the tags of the tokens _names reads
 
 
 class PersonRecognizer:
@@ -162,7 +165,11 @@ class PersonRecognizer:
     def _names(self, doc: Doc, sent: Span, orgs: SpanIndex) -> list[Span]:
         lex, text, after_re = self.lex, text_of(doc), self.after_re
         persons: list[Span] = []
-        for tok in sent:
+        tags = tokens(doc).tag
+        for i in range(sent.start, sent.end):
+            if tags[i] not in _NAME_TAGS:
+                continue
+            tok = doc[i]
             t = tok.text.strip()
             if tok.tag_ == "PER" and len(t) >= 2 and t not in lex.titles and not after_re.match(text, tok.idx) \
                     and t not in lex.not_person_words:

@@ -19,6 +19,7 @@ Steps (``nlp.pipe_names``; ``nlp.analyze_pipes()`` shows what each needs and pro
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -86,20 +87,18 @@ def _cached_nlp(ontology: str | None, use_model: bool) -> Language:
 
 def extract_documents(docs: Iterable[Document], ontology: str | None = None, batch_size: int = 16,
                       use_model: bool = True) -> Iterator[DocumentExtraction]:
-    """Run the pipeline over documents (streamed; LAC runs over several documents at once)."""
+    """Run the pipeline over documents (streamed; LAC runs over several documents at once: about
+    ``extract.lac.POOL_CHARS`` characters of them, whatever ``batch_size``, spaCy's ``nlp.pipe`` batch)."""
     nlp = get_nlp(ontology, use_model)
-    pending: list[Document] = []
+    read: deque[Document] = deque()  # documents make_docs has taken, not yet handed back
 
-    def flush() -> Iterator[DocumentExtraction]:
-        for document, doc in zip(pending, nlp.pipe(make_docs(nlp, pending), batch_size=batch_size)):
-            yield to_records(doc, document)
-        pending.clear()
+    def taken() -> Iterator[Document]:
+        for document in docs:
+            read.append(document)
+            yield document
 
-    for document in docs:
-        pending.append(document)
-        if len(pending) >= batch_size:
-            yield from flush()
-    yield from flush()
+    for doc in nlp.pipe(make_docs(nlp, taken()), batch_size=batch_size):
+        yield to_records(doc, read.popleft())
 
 
 def extract_document(document: Document, ontology: str | None = None, use_model: bool = True) -> DocumentExtraction:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -34,7 +35,7 @@ from kg.ontology.lexicon import Lexicon, load_lexicon, trie_pattern
 from kg.ontology.kinds import SIGNATURES as BASE_SIGNATURES
 
 from .articles import holding
-from .spans import SpanIndex, info_of, sentence_of, sentences_in, span_text
+from .spans import SpanIndex, info_of, sentence_of, sentences_in, span_text, tokens
 
 if not Doc.has_extension("relations"):
     Doc.set_extension("relations", default=())
@@ -190,12 +191,14 @@ class RelationExtractor:
         trigs = [t for t in found if t[2].frame != "cue"]  # cues are only for a scorer
         clauses = _clauses(text)
         tokens_modal, names = [], []  # modal words; names the recognizer saw
-        for t in sent:
-            w = t.text
-            if w in lex.modal_words:
-                tokens_modal.append((t.idx - base, t.idx - base + len(w)))
-            if t.tag_ in ("LOC", "ORG", "PER"):
-                names.append((t.idx - base, t.idx - base + len(w)))
+        toks = tokens(doc)
+        words, tags, starts, modal_words = toks.text, toks.tag, toks.idx, lex.modal_words
+        for i in range(sent.start, sent.end):
+            w = words[i]
+            if w in modal_words:
+                tokens_modal.append((starts[i] - base, starts[i] - base + len(w)))
+            if tags[i] in ("LOC", "ORG", "PER"):
+                names.append((starts[i] - base, starts[i] - base + len(w)))
         residue_re = self.residue_re
 
         def clause_at(pos: int) -> int:
@@ -416,6 +419,7 @@ class _CurrentEvent:
         return self.now  # implicit
 
 
+@lru_cache(maxsize=4096)
 def _bucket(n: int, cuts=(0, 1, 2, 4, 8)) -> str:
     return next((f"<={c}" for c in cuts if n <= c), f">{cuts[-1]}")
 
@@ -432,6 +436,7 @@ class _Context:
         self.persons = sum(1 for it in items if it.kind == "Person")
         self.awards = [it for it in items if it.kind == "Award"]
         self.bare = residue(0, len(text), drop_refs=True)  # what the sentence says besides names
+        self._fixed: frozenset | None = None  # sentence_features()
         if self.awards and len(self.bare) <= 12 and not trigs:
             current.heading_award = self.awards[0]  # 长三角年度质量品牌（20家，节选）: a list follows
         elif trigs and not self.awards:
@@ -532,26 +537,33 @@ class _Context:
             f.add("obj_main")
         if current.heading_award is not None and o is current.heading_award:
             f.add("heading_award")
-        f.add(f"sentence={_bucket(self.art_index, (0, 1, 2, 4))}")
         if current.headline is not None and current.headline.start_char <= (s.span.start_char if s.span is not None else -1) < current.headline.end_char:
             f.add("in_headline")
-        for p in ("attended", "spokeAt", "chaired", "hosted", "coHosted", "awarded", "receivedAward", "issued"):
-            if p in self.preds:
-                f.add(f"s_{p}")
-            if p in self.cues:
-                f.add(f"cue_{p}")
-        f.add(f"persons={_bucket(self.persons)}")
-        if not self.preds:
-            f.add("no_verb_in_sentence")
-        if _PAST.search(text):
-            f.add("past")  # 曾获, 此前, 历届: what happened before the article's event
         if o.kind == "Award" and o.span is not None and current.main is not None:
             years = _YEARS.findall(o.text)
             if years and any(y in current.main.text or y in text for y in years):
                 f.add("award_year_here")
-        if len(self.bare) <= 12:
-            f.add("list_like")
+        f |= self.sentence_features()
         return dict.fromkeys(sorted(f), 1.0)
+
+    def sentence_features(self) -> frozenset:
+        """The features every candidate of the sentence has (computed once per sentence)."""
+        fixed = self._fixed
+        if fixed is None:
+            f = {f"sentence={_bucket(self.art_index, (0, 1, 2, 4))}", f"persons={_bucket(self.persons)}"}
+            for p in ("attended", "spokeAt", "chaired", "hosted", "coHosted", "awarded", "receivedAward", "issued"):
+                if p in self.preds:
+                    f.add(f"s_{p}")
+                if p in self.cues:
+                    f.add(f"cue_{p}")
+            if not self.preds:
+                f.add("no_verb_in_sentence")
+            if _PAST.search(self.text):
+                f.add("past")  # 曾获, 此前, 历届: what happened before the article's event
+            if len(self.bare) <= 12:
+                f.add("list_like")
+            fixed = self._fixed = frozenset(f)
+        return fixed
 
 
 def _split_recipients(text: str, subs: list[Item], t_start: int, t_end: int, items: list[Item]):

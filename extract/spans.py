@@ -12,8 +12,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Iterable
 
+from spacy.attrs import IDX, LENGTH, TAG
 from spacy.tokens import Doc, Span
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -56,6 +58,40 @@ def text_of(doc: Doc) -> str:
     if text is None:
         text = doc.user_data["kg.text"] = doc.text
     return text
+
+
+class Tokens:
+    """The Doc's tokens as plain lists, indexed like the Doc: ``text``, ``idx`` (first character),
+    ``end`` (one past the last) and ``tag`` (``token.tag_``). Loops over every token read these
+    instead of making a ``Token`` object per token (spaCy builds one on each ``doc[i]``)."""
+
+    __slots__ = ("text", "idx", "end", "tag")
+
+    def __init__(self, text: list[str], idx: list[int], end: list[int], tag: list[str]):
+        self.text, self.idx, self.end, self.tag = text, idx, end, tag
+
+    @classmethod
+    def of_doc(cls, doc: Doc) -> "Tokens":
+        arr = doc.to_array([IDX, LENGTH, TAG]).tolist()
+        full = text_of(doc)
+        strings = doc.vocab.strings
+        names: dict[int, str] = {}
+        return cls([full[a:a + n] for a, n, _ in arr], [a for a, _, _ in arr], [a + n for a, n, _ in arr],
+                   [names.get(h) or names.setdefault(h, strings[h]) for _, _, h in arr])
+
+    @classmethod
+    def of_words(cls, words: list[str], tags: list[str]) -> "Tokens":
+        """Of a Doc made from ``words`` (no spaces between them) and ``tags``."""
+        end = list(accumulate(map(len, words)))
+        return cls(words, [0, *end[:-1]] if end else [], end, tags)
+
+
+def tokens(doc: Doc) -> Tokens:
+    """:class:`Tokens` of the Doc, computed once (the components never change its tokens)."""
+    toks = doc.user_data.get("kg.tokens")
+    if toks is None:
+        toks = doc.user_data["kg.tokens"] = Tokens.of_doc(doc)
+    return toks
 
 
 def span_text(span: Span) -> str:

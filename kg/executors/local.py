@@ -25,9 +25,13 @@ __all__ = ["Serial", "ProcessPool"]
 
 
 class Serial(Executor):
-    """Extract in this process, one batch after the other (``jobs=1``)."""
+    """Extract in this process, one batch after the other (``jobs=1``). Its batches are larger than
+    a pool's (no other process waits for work): LAC runs over more sentences at once, with more windows
+    of each length per ONNX call."""
 
     workers = 1
+    batch_chars = 65536
+    batch_docs = 64
 
     def open(self, task: ExtractTask) -> None:
         self._task = task

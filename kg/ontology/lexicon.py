@@ -28,6 +28,7 @@ _KEY_MAP = str.maketrans({
 })
 
 
+@lru_cache(maxsize=1 << 16)  # names recur (an organization in every article that names it)
 def name_key(name: str) -> str:
     """Normalise a name for comparison: no spaces or quotes, one width, one bracket style.
 
