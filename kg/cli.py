@@ -478,16 +478,15 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
     """
     from pathlib import Path
 
-    from kg.viz import focus_subgraph, write_html
+    from kg.viz import page_graph, write_html
 
-    G = _network(out_dir, ontology=ontology)
-    shown = G
-    if focus is not None:
-        shown, centre = focus_subgraph(G, focus, hops)
-        click.echo(f"focus: {G.nodes[centre]['label']} ({G.nodes[centre]['type']}), {hops} hop(s)", err=True)
+    shown, centre = page_graph(out_dir, focus=focus, hops=hops, ontology=ontology)
+    if centre is not None:
+        click.echo(f"focus: {shown.nodes[centre]['label']} ({shown.nodes[centre]['type']}), {hops} hop(s)", err=True)
     target = Path(output) if output else Path(out_dir) / ("focus.html" if focus is not None else "graph.html")
-    write_html(G, target, focus=focus, hops=hops, physics=physics, title=title, ontology=ontology)
-    click.echo(f"{target}: {shown.number_of_nodes()} entities, {shown.number_of_edges()} relations", err=True)
+    write_html(shown, target, hops=hops, physics=physics, title=title, ontology=ontology)
+    of = f" (the best-connected of {shown.graph['nodes_total']:,})" if "nodes_total" in shown.graph else ""
+    click.echo(f"{target}: {shown.number_of_nodes()} entities{of}, {shown.number_of_edges()} relations", err=True)
 
 
 # --- the web app and SPARQL endpoint: kg serve (kg.serve) ------------------------------------------
