@@ -472,7 +472,9 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
     Types are coloured and shaped (legend), relations labelled in Chinese and English; search by
     name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
     The page opens on the largest connected part, fitted, its best-connected entities named;
-    entities with no relation are listed under the filters, not drawn.
+    entities with no relation are listed under the filters, not drawn. A page holds at most
+    10,000 entities, the best-connected ones, and says so (kg serve and --focus show the others);
+    a --focus page holds its whole neighbourhood.
     An unknown --focus name exits with status 2 and lists close names, an ambiguous one lists the
     entities it names; a missing graph exits with status 3.
     """

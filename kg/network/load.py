@@ -3,7 +3,9 @@
 The view, the analytics and the exports all start here. It reads what ``kg build`` wrote
 (``OUT/graph.trig``, with provenance; ``OUT/graph.ttl`` if there is no TriG, or first when provenance
 is not needed: :func:`kg.rdf.graph_source`) or any rdflib graph, so it works on a build output
-without the extraction pipeline.
+without the extraction pipeline. Everything is read into memory, unless only the first few evidence
+items of each node and edge are asked for, or only the best-connected entities (``evidence=``,
+``max_nodes=``: the facts, then the provenance a document's graph at a time, as the page reads it).
 
 Nodes are entity IRIs with plain attributes::
 
