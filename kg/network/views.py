@@ -69,5 +69,6 @@ def best_connected(G: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
     counts = neighbour_counts(G)
     keep = sorted(G, key=lambda n: (-counts[n], str(n)))[:max_nodes]
     H = G.subgraph(keep).copy()
-    H.graph.update(nodes_total=G.graph.get("nodes_total", len(G)), edges_total=G.graph.get("edges_total", G.number_of_edges()))
+    H.graph.update(nodes_total=G.graph.get("nodes_total", len(G)),
+                   edges_total=G.graph.get("edges_total", G.number_of_edges()))
     return H

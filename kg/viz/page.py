@@ -249,7 +249,8 @@ def _draw_edges(net, G: nx.MultiDiGraph, ids: dict, rels: dict, big: bool, ev_ta
         label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
         net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
         evidence = a.get("evidence", ())
-        edge_info.append({"zh": zh, "confidence": a.get("confidence"), "evidence_total": a.get("evidence_total", len(evidence)),
+        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
+                          "evidence_total": a.get("evidence_total", len(evidence)),
                           "evidence": [ev_table.add(e) for e in evidence[:SHOWN_EVIDENCE]]})
     for e in net.edges:
         e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
