@@ -645,6 +645,16 @@ def test_a_graph_over_the_cap_shows_its_best_connected_entities_and_says_so(monk
     header = _scripts_removed_text(html)
     assert "连接最多的 6 个实体（共 22 个）" in header and "the 6 best-connected of 22 entities" in header
     assert "kg serve" in header and "kg viz --focus NAME" in header
+    # a kept entity whose relations all join entities left out is listed as having none in this page
+    H = _stars([6, 5])
+    H.add_nodes_from([(n, {**H.nodes["urn:h0/p00"], "iri": n, "label": n}) for n in ("urn:z", "urn:z/1", "urn:z/2")])
+    H.add_edge("urn:z/1", "urn:z", key="attended", predicate="attended", evidence=[])
+    H.add_edge("urn:z/2", "urn:z", key="attended", predicate="attended", evidence=[])
+    monkeypatch.setattr(page, "MAX_NODES", 3)  # h0 (7 neighbours), h1 (6), z (2)
+    html = render_html(H)
+    data, details = page_json(html)
+    assert [details["info"][len(data["nodes"]) + i]["iri"] for i in range(len(data["isolated"]))] == ["urn:z"]
+    assert "Entities with no relation in this page" in _scripts_removed_text(html)
     # a focus page holds the whole neighbourhood, however large, and says nothing of a cap
     focus_data, _ = page_json(render_html(G, focus="枢纽0", hops=1))
     assert len(focus_data["nodes"]) == 8 and focus_data["shown"] is None
