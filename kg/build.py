@@ -270,7 +270,8 @@ def _remove_stale_staging(out: Path) -> None:
 
 
 def _write_page(out: Path, ontology: str | None) -> Path:
-    """``OUT/graph.html`` from ``OUT/graph.trig``: the same bytes as ``kg viz --graph OUT``."""
+    """``OUT/graph.html`` from ``OUT/graph.ttl`` and ``OUT/graph.trig`` (:func:`kg.viz.page_graph`: the
+    facts, then only the evidence the page shows): the same bytes as ``kg viz --graph OUT``."""
     from kg import viz  # pyvis (and IPython) only when a page is made
 
     return viz.write_html(out, out / "graph.html", ontology=ontology)

@@ -472,22 +472,23 @@ def viz_cmd(out_dir: str, output: str | None, focus: str | None, hops: int, phys
     Types are coloured and shaped (legend), relations labelled in Chinese and English; search by
     name or alias, filter by type and relation, hover or click for aliases, posts and evidence.
     The page opens on the largest connected part, fitted, its best-connected entities named;
-    entities with no relation are listed under the filters, not drawn.
+    entities with no relation are listed under the filters, not drawn. A page holds at most
+    10,000 entities, the best-connected ones, and says so (kg serve and --focus show the others);
+    a --focus page holds its whole neighbourhood.
     An unknown --focus name exits with status 2 and lists close names, an ambiguous one lists the
     entities it names; a missing graph exits with status 3.
     """
     from pathlib import Path
 
-    from kg.viz import focus_subgraph, write_html
+    from kg.viz import page_graph, write_html
 
-    G = _network(out_dir, ontology=ontology)
-    shown = G
-    if focus is not None:
-        shown, centre = focus_subgraph(G, focus, hops)
-        click.echo(f"focus: {G.nodes[centre]['label']} ({G.nodes[centre]['type']}), {hops} hop(s)", err=True)
+    shown, centre = page_graph(out_dir, focus=focus, hops=hops, ontology=ontology)
+    if centre is not None:
+        click.echo(f"focus: {shown.nodes[centre]['label']} ({shown.nodes[centre]['type']}), {hops} hop(s)", err=True)
     target = Path(output) if output else Path(out_dir) / ("focus.html" if focus is not None else "graph.html")
-    write_html(G, target, focus=focus, hops=hops, physics=physics, title=title, ontology=ontology)
-    click.echo(f"{target}: {shown.number_of_nodes()} entities, {shown.number_of_edges()} relations", err=True)
+    write_html(shown, target, hops=hops, physics=physics, title=title, ontology=ontology)
+    of = f" (the best-connected of {shown.graph['nodes_total']:,})" if "nodes_total" in shown.graph else ""
+    click.echo(f"{target}: {shown.number_of_nodes()} entities{of}, {shown.number_of_edges()} relations", err=True)
 
 
 # --- the web app and SPARQL endpoint: kg serve (kg.serve) ------------------------------------------

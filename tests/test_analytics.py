@@ -198,6 +198,69 @@ def test_post_evidence_from_either_shape_of_membership(G, person, title, org, ex
     assert ev == {**expected, "sentence": ""}
 
 
+def _cut(G: nx.MultiDiGraph, k: int | None, cap: int | None) -> nx.MultiDiGraph:
+    """What ``load_network(..., evidence=k, max_nodes=cap)`` promises, made from the whole network."""
+    H = G.copy()
+    if k is not None:
+        for attrs in [a for _, a in H.nodes(data=True)] + [a for *_, a in H.edges(keys=True, data=True)]:
+            attrs["evidence_total"] = len(attrs["evidence"])
+            attrs["evidence"] = attrs["evidence"][:k]
+    return H if cap is None else ka.best_connected(H, cap)
+
+
+def _same_network(A: nx.MultiDiGraph, B: nx.MultiDiGraph) -> None:
+    assert dict(A.nodes(data=True)) == dict(B.nodes(data=True))
+    assert {(u, v, k): d for u, v, k, d in A.edges(keys=True, data=True)} == \
+        {(u, v, k): d for u, v, k, d in B.edges(keys=True, data=True)}
+    assert A.graph == B.graph
+
+
+@pytest.mark.parametrize("k, cap", [(1, None), (2, None), (1, 6), (None, 6), (5, 3)])
+def test_evidence_and_node_caps_give_what_the_whole_network_gives(world_dir, G, k, cap):
+    """Read a document's graph at a time, keeping k items per node and edge: the same network as
+    the whole one cut afterwards, evidence counts included."""
+    _same_network(load_network(world_dir, evidence=k, max_nodes=cap), _cut(G, k, cap))
+
+
+def test_evidence_cap_keeps_the_first_sentences_and_counts_the_others(world_dir):
+    B = load_network(world_dir, evidence=1)
+    sun = B.nodes[iri("person", "孙国栋")]
+    assert sun["evidence_total"] == 2 and [e["sentence"] for e in sun["evidence"]] == [S_SUN]
+    assert B.nodes[iri("org", "华东某某质量协会")]["sources"] == ["a.txt"]  # prov:wasDerivedFrom, from graph.trig
+    forum = B.nodes[iri("event", "2021年华东质量论坛")]
+    assert forum["evidence_total"] == 5 and forum["evidence"][0]["sentence"] == S_HOST
+    # one sentence stating two relations of the forum is one item, with both relations
+    assert [r["predicate"] for r in forum["evidence"][0]["relations"]] == ["heldIn", "hosted"]
+
+
+def test_provenance_is_read_a_document_graph_at_a_time(world_dir, monkeypatch):
+    import kg.network.load as load
+
+    held = []
+    blocks = load._blocks
+
+    def spy(*a, **kw):
+        for name, spo in blocks(*a, **kw):
+            held.append((name, {str(v[0]) for po in spo.values() for p, v in po.items() if p == load._DERIVED}))
+            yield name, spo
+
+    monkeypatch.setattr(load, "_blocks", spy)
+    load_network(world_dir, evidence=2)
+    assert [name for name, _ in held] == [f"{ID}source/{d}.txt" for d in "abcd"]
+    assert all(docs <= {name} for name, docs in held), "each block holds one document's provenance"
+
+
+def test_a_document_graph_in_two_blocks_is_read_whole_with_the_same_result(tmp_path, G):
+    """A file where one document's statements are in two blocks (legal TriG, not what kg build
+    writes) is read whole: the counts do not take one sentence twice."""
+    again = "\nsrc:a.txt {\n" + rel("p:孙国栋", "attended", "e:2021年华东质量论坛", "a.txt", S_SUN, A_SUN) + "\n}\n"
+    (tmp_path / "graph.trig").write_text(WORLD + again, encoding="utf-8")  # after b.txt, c.txt, d.txt
+    B = load_network(tmp_path, evidence=5)
+    sun = B.nodes[iri("person", "孙国栋")]
+    assert sun["evidence_total"] == 2
+    _same_network(B, _cut(load_network(tmp_path), 5, None))
+
+
 # --- counts and centrality --------------------------------------------------------------------------
 
 

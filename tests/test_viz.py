@@ -546,6 +546,36 @@ def test_build_writes_graph_html(tmp_path):
     assert len(data["nodes"]) + len(data["isolated"]) == G.number_of_nodes() > 0
     assert page.read_text(encoding="utf-8") == render_html(G), "kg viz gives the same page as the build"
     assert not [p.name for p in out.iterdir() if p.name.startswith(".graph.html")], "no temporary file left"
+    assert kg("viz", "--graph", str(out), "-o", str(tmp_path / "viz.html")).exit_code == 0
+    assert (tmp_path / "viz.html").read_bytes() == page.read_bytes()
+
+
+@pytest.mark.slow
+def test_build_and_viz_write_the_same_capped_page(tmp_path, monkeypatch):
+    """Above the cap too, the build's page (read from graph.ttl and graph.trig, a document at a time)
+    is the same bytes as kg viz's and as the page of the whole network."""
+    import kg.viz.page as page_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "中机质协召开质量发展专家座谈会\n\n2020年9月12日，中国机械工业质量管理协会在北京召开质量发展专家座谈会。"
+        "中国机械工业质量管理协会副会长兼秘书长王建和出席会议并讲话。工业和信息化部科技司指导会议。\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(
+        "2021年5月8日，中国机械工业质量管理协会在苏州主办可靠性论坛。王建和出席论坛并致辞。\n", encoding="utf-8")
+    monkeypatch.setattr(page_module, "MAX_NODES", 3)
+    out = tmp_path / "out"
+    r = kg("build", str(corpus), "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    G = load_network(out)
+    assert G.number_of_nodes() > 3
+    built = (out / "graph.html").read_bytes()
+    r = kg("viz", "--graph", str(out), "-o", str(tmp_path / "viz.html"))
+    assert r.exit_code == 0 and f"3 entities (the best-connected of {G.number_of_nodes()})" in r.stderr
+    assert (tmp_path / "viz.html").read_bytes() == built
+    assert render_html(G).encode("utf-8") == built
+    data, _ = page_json(built.decode("utf-8"))
+    assert len(data["nodes"]) + len(data["isolated"]) == 3 and data["shown"]["nodes_total"] == G.number_of_nodes()
 
 
 def _many_sentences(n: int) -> nx.MultiDiGraph:
@@ -578,3 +608,94 @@ def test_the_page_holds_the_first_few_sentences_of_each_node_and_edge_with_their
     assert [data["docs"][k] for k in org["sources"]] == [f"d{i:03}.txt" for i in range(40)]  # every source, by index
     few, many = render_html(_many_sentences(SHOWN_EVIDENCE)), render_html(_many_sentences(400))
     assert len(many.encode("utf-8")) - len(few.encode("utf-8")) < 400 * 2 * 20  # the document ids of the sources
+
+
+def _stars(sizes: list[int]) -> nx.MultiDiGraph:
+    """Hubs urn:h0, urn:h1… with sizes[i] people each around them, each hub joined to the next."""
+    G = nx.MultiDiGraph()
+
+    def node(n, label, t):
+        G.add_node(n, iri=n, label=label, type=t, type_zh=t, aliases=[], date=None, end_date=None, posts=[],
+                   sources=[], evidence=[])
+
+    for i, k in enumerate(sizes):
+        node(f"urn:h{i}", f"枢纽{i}", "Association")
+        for j in range(k):
+            node(f"urn:h{i}/p{j:02}", f"人物{i}-{j}", "Person")
+            G.add_edge(f"urn:h{i}/p{j:02}", f"urn:h{i}", key="attended", predicate="attended", label_zh="出席",
+                       label_en="attended", confidence=0.9, evidence=[])
+    for i in range(len(sizes) - 1):
+        G.add_edge(f"urn:h{i}", f"urn:h{i + 1}", key="coHosted", predicate="coHosted", label_zh="协办",
+                   label_en="co-hosted", confidence=0.9, evidence=[])
+    return G
+
+
+def test_a_graph_over_the_cap_shows_its_best_connected_entities_and_says_so(monkeypatch):
+    import kg.viz.page as page
+
+    G = _stars([6, 5, 4, 3])  # 22 entities: hubs with 7, 7, 6 and 4 neighbours, people with 1
+    monkeypatch.setattr(page, "MAX_NODES", 6)
+    html = render_html(G)
+    data, details = page_json(html)
+    shown = [details["info"][i]["iri"] for i in range(len(data["nodes"]) + len(data["isolated"]))]
+    assert len(shown) == 6
+    # the four hubs, then the people in IRI order (all have one neighbour)
+    assert sorted(shown) == ["urn:h0", "urn:h0/p00", "urn:h0/p01", "urn:h1", "urn:h2", "urn:h3"]
+    assert data["shown"] == {"nodes": 6, "nodes_total": 22, "edges": 5, "edges_total": 21}
+    header = _scripts_removed_text(html)
+    assert "连接最多的 6 个实体（共 22 个）" in header and "the 6 best-connected of 22 entities" in header
+    assert "kg serve" in header and "kg viz --focus NAME" in header
+    # a kept entity whose relations all join entities left out is listed as having none in this page
+    H = _stars([6, 5])
+    H.add_nodes_from([(n, {**H.nodes["urn:h0/p00"], "iri": n, "label": n}) for n in ("urn:z", "urn:z/1", "urn:z/2")])
+    H.add_edge("urn:z/1", "urn:z", key="attended", predicate="attended", evidence=[])
+    H.add_edge("urn:z/2", "urn:z", key="attended", predicate="attended", evidence=[])
+    monkeypatch.setattr(page, "MAX_NODES", 3)  # h0 (7 neighbours), h1 (6), z (2)
+    html = render_html(H)
+    data, details = page_json(html)
+    assert [details["info"][len(data["nodes"]) + i]["iri"] for i in range(len(data["isolated"]))] == ["urn:z"]
+    assert "Entities with no relation in this page" in _scripts_removed_text(html)
+    # a focus page holds the whole neighbourhood, however large, and says nothing of a cap
+    focus_data, _ = page_json(render_html(G, focus="枢纽0", hops=1))
+    assert len(focus_data["nodes"]) == 8 and focus_data["shown"] is None
+    assert "best-connected" not in _scripts_removed_text(render_html(G, focus="枢纽0", hops=1))
+    # under the cap: every entity, no such line
+    monkeypatch.setattr(page, "MAX_NODES", 22)
+    data, _ = page_json(render_html(G))
+    assert len(data["nodes"]) == 22 and data["shown"] is None
+
+
+def _scripts_removed_text(html: str) -> str:
+    from kg.viz.page import _scripts_removed
+
+    return _scripts_removed(html)
+
+
+def test_a_page_from_a_file_reads_only_the_evidence_it_shows(tmp_path):
+    """From graph.trig the page keeps the first sentences of each node and edge and counts the
+    others: the same page as from the whole network."""
+    from kg.viz.page import SHOWN_EVIDENCE
+
+    lines = ["@prefix kg: <https://example.org/cnqkg/ontology#> .", "@prefix prov: <http://www.w3.org/ns/prov#> .",
+             "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .", "@prefix id: <https://example.org/cnqkg/id/> ."]
+    for i in range(40):
+        lines.append(f"""<https://example.org/cnqkg/id/source/d{i:03}.txt> {{
+  id:org\\/协会 a kg:Association ; rdfs:label "协会"@zh ; prov:wasDerivedFrom id:source\\/d{i:03}.txt .
+  id:event\\/论坛 a kg:Event ; rdfs:label "论坛"@zh .
+  id:org\\/协会 kg:hosted id:event\\/论坛 .
+  id:statement\\/{i} a rdf:Statement ; rdf:subject id:org\\/协会 ; rdf:predicate kg:hosted ; rdf:object id:event\\/论坛 ;
+      prov:wasDerivedFrom id:source\\/d{i:03}.txt ; kg:sentenceText "协会第{i}次主办论坛。" ; kg:startOffset {i} ;
+      kg:endOffset {i + 10} ; kg:extractor "rule" ; kg:confidence 0.{i:02}1 .
+}}""")
+    (tmp_path / "graph.trig").write_text("\n".join(lines), encoding="utf-8")
+    data, details = page_json(render_html(tmp_path))
+    org = next(i for i in details["info"] if i["label"] == "协会")
+    [edge] = details["edge_info"]
+    assert org["evidence_total"] == edge["evidence_total"] == 40
+    assert [details["sentences"][details["evidence"][k][1]] for k, _ in org["evidence"]] == \
+        [f"协会第{i}次主办论坛。" for i in range(SHOWN_EVIDENCE)]
+    assert len(details["sentences"]) == SHOWN_EVIDENCE
+    assert edge["confidence"] == 0.391  # the highest of all forty, not of the five kept
+    assert [details["docs"][k] for k in org["sources"]] == [f"d{i:03}.txt" for i in range(40)]
+    assert render_html(tmp_path) == render_html(load_network(tmp_path))

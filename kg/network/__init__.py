@@ -5,7 +5,7 @@ as networkx's own algorithms do; :mod:`kg.report` prints them for ``kg stats`` a
 
 - :mod:`~kg.network.load`: :func:`load_network` (a build folder, a graph file or an rdflib graph);
 - :mod:`~kg.network.lookup`: :func:`find_node`, an entity by name (the rule of :mod:`kg.lookup`);
-- :mod:`~kg.network.views`: :func:`simple_view`, :func:`neighbourhood`;
+- :mod:`~kg.network.views`: :func:`simple_view`, :func:`neighbourhood`, :func:`best_connected`;
 - :mod:`~kg.network.counts`, :mod:`~kg.network.centrality`, :mod:`~kg.network.communities`,
   :mod:`~kg.network.cohosts`, :mod:`~kg.network.paths` (:func:`connection`);
 - :mod:`~kg.network.summary`: everything ``kg stats`` reports;
@@ -27,8 +27,8 @@ from kg.network.load import load_network
 from kg.network.lookup import find_node
 from kg.network.paths import NoConnection, connection
 from kg.network.summary import summary
-from kg.network.views import neighbourhood, simple_view
+from kg.network.views import best_connected, neighbour_counts, neighbourhood, simple_view
 
-__all__ = ["load_network", "find_node", "simple_view", "neighbourhood", "counts", "central", "betweenness_sample_size",
+__all__ = ["load_network", "find_node", "simple_view", "neighbourhood", "best_connected", "neighbour_counts", "counts", "central", "betweenness_sample_size",
            "communities", "cohosts", "connection", "summary", "flatten", "export_graph", "NoConnection",
            "NameNotFound", "AmbiguousName"]

@@ -3,7 +3,9 @@
 The view, the analytics and the exports all start here. It reads what ``kg build`` wrote
 (``OUT/graph.trig``, with provenance; ``OUT/graph.ttl`` if there is no TriG, or first when provenance
 is not needed: :func:`kg.rdf.graph_source`) or any rdflib graph, so it works on a build output
-without the extraction pipeline.
+without the extraction pipeline. Everything is read into memory, unless only the first few evidence
+items of each node and edge are asked for, or only the best-connected entities (``evidence=``,
+``max_nodes=``: the facts, then the provenance a document's graph at a time, as the page reads it).
 
 Nodes are entity IRIs with plain attributes::
 
@@ -43,6 +45,7 @@ from kg.ontology import local_name, relation_labels, type_labels
 from kg.ontology.vocab import KG
 from kg.rdf import ID, ORG, graph_source, id_namespace_of
 from kg.rdf.files import unreadable
+from kg.network.views import best_connected
 
 __all__ = ["load_network"]
 
@@ -56,6 +59,10 @@ _DATE, _END_DATE, _CONFIDENCE, _SENTENCE = str(KG.date), str(KG.endDate), str(KG
 _START, _END, _EXTRACTOR = str(KG.startOffset), str(KG.endOffset), str(KG.extractor)
 _MEMBERSHIP, _MEMBER, _ROLE, _ORGANIZATION = str(ORG.Membership), str(ORG.member), str(ORG.role), str(ORG.organization)
 _QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
+#: What only provenance is made of: the triples of statements and derivations, and the sources of everything.
+_PROVENANCE = frozenset({_SUBJECT, _PREDICATE, _OBJECT, _DERIVED, _SENTENCE, _START, _END, _EXTRACTOR, _CONFIDENCE,
+                         _QUALIFIED, _ENTITY})
+_PROVENANCE_TYPES = frozenset({_STATEMENT, str(PROV.Derivation)})
 
 
 class _Blank(str):
@@ -92,11 +99,11 @@ def _read(source, provenance: bool) -> tuple[_Index, str | None]:
     return _index_file(path), id_namespace_of(path)
 
 
-def _index_file(path: Path) -> _Index:
+def _terms():
+    """A function from pyoxigraph terms to an :data:`_Index`'s (each distinct term once, by its value:
+    keeping pyoxigraph's objects as keys held them all in memory)."""
     import pyoxigraph as ox
 
-    fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE
-    # each distinct term once (by its value: keeping pyoxigraph's objects as keys held them all in memory)
     iris: dict[str, str] = {}
     literals: dict[tuple, _Lit] = {}
     named, blank = ox.NamedNode, ox.BlankNode
@@ -114,26 +121,98 @@ def _index_file(path: Path) -> _Index:
             r = literals[key] = _Lit(*key)
         return r
 
-    spo: _Index = {}
+    return term
+
+
+def _add(spo: _Index, s, p, o) -> None:
+    po = spo.get(s)
+    if po is None:
+        po = spo[s] = {}
+    objs = po.get(p)
+    if objs is None:
+        po[p] = (o,)  # most (subject, predicate) pairs have one object: a tuple, not a dict
+    elif type(objs) is tuple:
+        if o != objs[0]:
+            po[p] = {objs[0]: None, o: None}
+    else:
+        objs[o] = None
+
+
+def _quads(path: Path):
+    """The quads of a graph file as pyoxigraph parses them, in the file's order (a file that does not
+    parse raises :class:`kg.rdf.files.GraphUnreadable`)."""
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE
     with path.open("rb") as f:
         try:
-            for q in ox.parse(f, format=fmt):
-                s, p, o = q.subject, q.predicate, q.object
-                s, p, o = term(s), term(p), term(o)
-                po = spo.get(s)
-                if po is None:
-                    po = spo[s] = {}
-                objs = po.get(p)
-                if objs is None:
-                    po[p] = (o,)  # most (subject, predicate) pairs have one object: a tuple, not a dict
-                elif type(objs) is tuple:
-                    if o != objs[0]:
-                        po[p] = {objs[0]: None, o: None}
-                else:
-                    objs[o] = None
+            yield from ox.parse(f, format=fmt)
         except SyntaxError as e:
             raise unreadable(path, e) from None
+
+
+def _index_file(path: Path, skip: frozenset = frozenset()) -> _Index:
+    """The triples of ``path`` (all graphs), but those whose predicate is in ``skip``."""
+    import pyoxigraph as ox
+
+    term = _terms()
+    skipped = {ox.NamedNode(p) for p in skip}
+    typ, skipped_types = ox.NamedNode(_TYPE), {ox.NamedNode(t) for t in _PROVENANCE_TYPES} if skip else set()
+    spo: _Index = {}
+    for q in _quads(path):
+        p = q.predicate
+        if p in skipped or (skipped_types and p == typ and q.object in skipped_types):
+            continue
+        _add(spo, term(q.subject), term(p), term(q.object))
     return spo
+
+
+def _blocks(path: Path, keep: frozenset, types: frozenset):
+    """The triples of ``path`` whose predicate is in ``keep`` (and the ``rdf:type`` ones whose class is in
+    ``types``), an index for each run of quads in one graph (a document's graph in a build's
+    ``graph.trig``), with the graph's name (None: the default graph). Memory holds one graph at a time.
+
+    Every term is its value, a plain ``str`` (an IRI, a blank node's id or a literal's lexical form):
+    what the provenance is read for needs no more, and that halves the time a triple takes here.
+    """
+    import pyoxigraph as ox
+
+    kept = {ox.NamedNode(p): p for p in keep}
+    typ, classes = ox.NamedNode(_TYPE), {ox.NamedNode(t) for t in types}
+    spo: _Index = {}
+    current = None
+    for q in _quads(path):
+        p = q.predicate
+        o = q.object
+        k = kept.get(p)
+        if k is None:
+            if p != typ or o not in classes:
+                continue
+            k = _TYPE
+        g = q.graph_name
+        if g != current:
+            if spo:
+                yield _graph_name(current), spo
+            spo, current = {}, g
+        s, o = q.subject.value, o.value
+        po = spo.get(s)
+        if po is None:
+            spo[s] = {k: (o,)}
+        elif k not in po:
+            po[k] = (o,)
+        else:
+            objs = po[k]
+            if type(objs) is tuple:
+                if o != objs[0]:
+                    po[k] = {objs[0]: None, o: None}
+            else:
+                objs[o] = None
+    if spo:
+        yield _graph_name(current), spo
+
+
+def _graph_name(g) -> str | None:
+    return getattr(g, "value", None)
 
 
 def _index_rdflib(g: Graph) -> _Index:
@@ -197,16 +276,33 @@ class _Triples:
                 "extractor": str(self.value(node, _EXTRACTOR) or ""), "confidence": _float(self.value(node, _CONFIDENCE))}
 
 
-def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True) -> nx.MultiDiGraph:
+def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True,
+                 evidence: int | None = None, max_nodes: int | None = None) -> nx.MultiDiGraph:
     """A ``MultiDiGraph`` of the entities and the relations between them.
 
     ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
     is one edge however many documents state it; its ``evidence`` lists every statement of it.
     With ``provenance=False`` a build folder is read from its ``graph.ttl`` when there is one (the
     same entities and relations without their evidence and sources: a fraction of the triples).
+
+    ``evidence=k`` keeps the first ``k`` items of each node's and each edge's ``evidence`` (in the
+    order above) and puts how many there are in its ``evidence_total``; ``max_nodes=n`` keeps the
+    ``n`` entities with the most neighbours (:func:`kg.network.views.best_connected`: the graph's
+    ``nodes_total`` and ``edges_total`` say how many there were). A node's evidence is still every
+    sentence about it, those that join it to an entity left out included. Either of them read a
+    graph file in two passes whose memory does not grow with the evidence: the facts (``graph.ttl``
+    when there is one, else the graph file without its provenance), then the provenance a document's
+    graph at a time, keeping only the first ``k`` items of each node and edge kept and the number of
+    the others (this relies on each document's statements being in one block of the file, as
+    ``kg build`` writes them; a file where they are not is read whole, with the same result).
     """
-    t = _Triples(*_read(source, provenance))
     rel_names = relation_labels(ontology)
+    if provenance and (evidence is not None or max_nodes is not None) and not isinstance(source, Graph):
+        try:
+            return _load_bounded(source, ontology, rel_names, evidence, max_nodes)
+        except _NotInBlocks:
+            pass
+    t = _Triples(*_read(source, provenance))
     G = nx.MultiDiGraph()
     _add_entities(G, t, type_labels(ontology))
     _add_relations(G, t, rel_names)
@@ -214,6 +310,40 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
         attrs["evidence"] = _dedupe(attrs["evidence"])
+    if evidence is not None:
+        for attrs in [a for _, a in G.nodes(data=True)] + [a for *_, a in G.edges(keys=True, data=True)]:
+            attrs["evidence_total"] = len(attrs["evidence"])
+            attrs["evidence"] = attrs["evidence"][:evidence]
+    return G if max_nodes is None else best_connected(G, max_nodes)
+
+
+class _NotInBlocks(Exception):
+    """A document's statements are not all in one block of the graph file."""
+
+
+def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_nodes: int | None) -> nx.MultiDiGraph:
+    """:func:`load_network` with ``evidence`` or ``max_nodes``, from the facts and then one streaming
+    pass over the provenance (see there)."""
+    facts = graph_source(source, provenance=False)
+    prov = graph_source(source, provenance=True)
+    minted = id_namespace_of(prov)
+    t = _Triples(_index_file(facts, skip=_PROVENANCE), minted)
+    G = nx.MultiDiGraph()
+    _add_entities(G, t, type_labels(ontology))
+    _add_relations(G, t, rel_names)
+    posts = _add_posts(G, t, rel_names)
+    del t
+    nodes = set(G)
+    facts_edges = {(u, k, v) for u, v, k in G.edges(keys=True) if not k.startswith("memberOf:")}
+    if max_nodes is not None:
+        G = best_connected(G, max_nodes)
+    posts = {m: e for e, m in posts.items() if G.has_edge(*e)}
+    acc = _Evidence(G, nodes, facts_edges, posts, limit)
+    for name, spo in _blocks(prov, _PROVENANCE, frozenset({_STATEMENT})):
+        acc.add(_Triples(spo, minted), name)
+    acc.finish(minted)
+    for _, attrs in G.nodes(data=True):
+        attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
     return G
 
 
@@ -240,13 +370,26 @@ def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict) -> None:
         attrs["sources"] = sorted({t.doc_id(o) for o in t.objects(n, _DERIVED)})
 
 
-def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
-    """An edge for each relation between two entities, with the evidence of its statements (``rdf:Statement``)."""
+def _statement_evidence(t: _Triples) -> dict[tuple[str, str, str], list[dict]]:
+    """The evidence of each relation stated in ``t`` (``rdf:Statement``), by (subject, predicate, object)."""
     evidence: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for st in t.of_type(_STATEMENT):
         s, p, o = t.value(st, _SUBJECT), t.value(st, _PREDICATE), t.value(st, _OBJECT)
         if s is not None and p is not None and o is not None:
             evidence[(str(s), local_name(p), str(o))].append(t.evidence(st))
+    return evidence
+
+
+def _node_items(u: str, key: str, v: str, ev: list[dict]):
+    """``(node, item)`` for each end of the relation ``u key v`` and each of its evidence items."""
+    for end, other, direction in ((u, v, "out"), (v, u, "in")):
+        for e in ev:
+            yield end, {**e, "predicate": key, "relations": [{"predicate": key, "other": other, "direction": direction}]}
+
+
+def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
+    """An edge for each relation between two entities, with the evidence of its statements (``rdf:Statement``)."""
+    evidence = _statement_evidence(t)
     for s, po in t.spo.items():
         u = _node(G, s)
         if u is None:
@@ -260,14 +403,14 @@ def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
                 confs = [e["confidence"] for e in ev if e["confidence"] is not None]
                 G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
                            label_en=rel_names[key]["en"], confidence=max(confs) if confs else None, evidence=ev)
-                for end, other, direction in ((u, v, "out"), (v, u, "in")):
-                    G.nodes[end]["evidence"].extend(
-                        {**e, "predicate": key, "relations": [{"predicate": key, "other": other, "direction": direction}]}
-                        for e in ev)
+                for end, item in _node_items(u, key, v, ev):
+                    G.nodes[end]["evidence"].append(item)
 
 
-def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
-    """Posts (``org:Membership`` nodes): a node attribute of the person, and an edge when the body is known."""
+def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> dict[tuple, str]:
+    """Posts (``org:Membership`` nodes): a node attribute of the person, and an edge when the body is
+    known; the post whose evidence each edge has (``(person, body, key)``: membership)."""
+    edges = {}
     for m in t.of_type(_MEMBERSHIP):
         person = _node(G, t.value(m, _MEMBER))
         if person is None:
@@ -279,10 +422,100 @@ def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
         if post not in G.nodes[person]["posts"]:
             G.nodes[person]["posts"].append(post)
         if org:
-            ev = sorted((t.evidence(d, sentence=False) for d in t.objects(m, _QUALIFIED)), key=_evidence_order)
             G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,
                        label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None,
-                       evidence=ev or _older_post_evidence(t, m))
+                       evidence=_post_evidence(t, m))
+            edges[(person, org, f"memberOf:{title}")] = m
+    return edges
+
+
+def _post_evidence(t: _Triples, m) -> list[dict]:
+    """Where a post was read: its derivations (``prov:qualifiedDerivation``), else as older graphs say it."""
+    ev = sorted((t.evidence(d, sentence=False) for d in t.objects(m, _QUALIFIED)), key=_evidence_order)
+    return ev or _older_post_evidence(t, m)
+
+
+class _Evidence:
+    """The first ``limit`` evidence items of the nodes and edges of ``G`` and their number, from the
+    provenance read a block (:func:`_blocks`) at a time: what :func:`load_network` makes of all of it.
+
+    ``nodes`` and ``facts_edges`` (``(subject, predicate, object)``) are those of the whole graph (a
+    node's evidence is every statement of a relation between two entities), ``posts`` the membership
+    behind each post edge of ``G``.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph, nodes: set, facts_edges: set, posts: dict, limit: int | None):
+        self.G, self.nodes, self.facts_edges, self.posts, self.limit = G, nodes, facts_edges, posts, limit
+        self.sources: dict[str, set] = {n: set() for n in G}
+        self.node_top: dict[str, list] = {n: [] for n in G}  # [(key, item)], at most limit, smallest keys
+        self.edge_top: dict[tuple, list] = {e: [] for e in G.edges(keys=True)}
+        self.node_total = dict.fromkeys(G, 0)
+        self.edge_total = dict.fromkeys(self.edge_top, 0)
+        self.confidence: dict[tuple, float] = {}
+        self.older: _Index = {}  # the posts' own provenance (older graphs)
+        self.docs: set[str] = set()  # the documents of the blocks read
+
+    def _keep(self, top: list, items: list) -> list:
+        top = sorted(top + items, key=lambda x: x[0])
+        return top if self.limit is None else top[:self.limit]
+
+    def add(self, t: _Triples, graph: str | None) -> None:
+        G = self.G
+        for n in t.spo.keys() & self.sources.keys():
+            self.sources[n].update(t.doc_id(o) for o in t.objects(n, _DERIVED))
+        node_items: dict[str, list] = defaultdict(list)
+        docs = set()
+        for (u, key, v), ev in _statement_evidence(t).items():
+            if (u, key, v) not in self.facts_edges:
+                continue
+            docs.update(e["doc"] for e in ev)
+            if G.has_edge(u, v, key):
+                e = (u, v, key)
+                self.edge_total[e] += len(ev)
+                self.edge_top[e] = self._keep(self.edge_top[e], [(_evidence_order(x), x) for x in ev])
+                confs = [x["confidence"] for x in ev if x["confidence"] is not None]
+                if confs:
+                    self.confidence[e] = max(confs + [self.confidence.get(e, confs[0])])
+            for end, item in _node_items(u, key, v, ev):
+                if end in self.node_top:
+                    node_items[end].append(item)
+        if docs & self.docs:
+            raise _NotInBlocks(graph)
+        self.docs |= docs
+        for n, items in node_items.items():
+            groups = _dedupe_keyed(items)  # one item per (document, sentence): a document's are all in this block
+            self.node_total[n] += len(groups)
+            self.node_top[n] = self._keep(self.node_top[n], groups)
+        for m in t.spo.keys() & self.posts.keys():
+            e = self.posts[m]
+            ev = [t.evidence(d, sentence=False) for d in t.objects(m, _QUALIFIED)]
+            self.edge_total[e] += len(ev)
+            self.edge_top[e] = self._keep(self.edge_top[e], [(_evidence_order(x), x) for x in ev])
+            for p in (_START, _END, _EXTRACTOR, _DERIVED):
+                for o in t.objects(m, p):
+                    _add(self.older, m, p, o)
+
+    def finish(self, minted: str | None) -> None:
+        G = self.G
+        for n, attrs in G.nodes(data=True):
+            attrs["sources"] = sorted(self.sources[n])
+            attrs["evidence"] = [x for _, x in self.node_top[n]]
+            if self.limit is not None:
+                attrs["evidence_total"] = self.node_total[n]
+        older = _Triples(self.older, minted)
+        by_edge = {e: m for m, e in self.posts.items()}
+        for u, v, k, attrs in G.edges(keys=True, data=True):
+            e = (u, v, k)
+            attrs["evidence"] = [x for _, x in self.edge_top[e]]
+            total = self.edge_total[e]
+            if not attrs["evidence"] and e in by_edge:
+                attrs["evidence"] = _older_post_evidence(older, by_edge[e])
+                total = len(attrs["evidence"])
+                attrs["evidence"] = attrs["evidence"][:self.limit]
+            if attrs["predicate"] != "memberOf":
+                attrs["confidence"] = self.confidence.get(e)
+            if self.limit is not None:
+                attrs["evidence_total"] = total
 
 
 def _older_post_evidence(t: _Triples, m) -> list[dict]:
@@ -309,17 +542,29 @@ def _evidence_order(e: dict) -> tuple:
     return (e["doc"], e["start"] or 0, e["extractor"], e["end"] or 0, e["sentence"], -(e["confidence"] or 0))
 
 
+def _node_order(e: dict) -> tuple:
+    """The order of a node's evidence items: by document, offset and sentence."""
+    return (e["doc"], e["start"] or 0, e["sentence"], e["predicate"], *_evidence_order(e))
+
+
 def _dedupe(items: list[dict]) -> list[dict]:
-    """One item per (document, sentence), holding every relation the sentence states about the node."""
-    first: dict[tuple, dict] = {}
-    for e in sorted(items, key=lambda e: (e["doc"], e["start"] or 0, e["sentence"], e["predicate"], *_evidence_order(e))):
+    """One item per (document, sentence), holding every relation the sentence states about the node,
+    in the :func:`_node_order` of their first items."""
+    return [e for _, e in _dedupe_keyed(items)]
+
+
+def _dedupe_keyed(items: list[dict]) -> list[tuple[tuple, dict]]:
+    """:func:`_dedupe`, each item with the :func:`_node_order` key of the first item of its sentence."""
+    first: dict[tuple, tuple[tuple, dict]] = {}
+    for key, e in sorted(((_node_order(e), e) for e in items), key=lambda x: x[0]):
         k = (e["doc"], e["sentence"])
         if k not in first:
-            first[k] = {**e, "relations": list(e["relations"])}
+            first[k] = (key, {**e, "relations": list(e["relations"])})
         else:
-            first[k]["relations"].extend(r for r in e["relations"] if r not in first[k]["relations"])
+            rels = first[k][1]["relations"]
+            rels.extend(r for r in e["relations"] if r not in rels)
     out = list(first.values())
-    for e in out:
+    for _, e in out:
         e["relations"].sort(key=lambda r: (r["predicate"], r["other"], r["direction"]))
         e["predicate"] = e["relations"][0]["predicate"]
     return out

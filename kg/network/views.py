@@ -7,6 +7,9 @@ entities, the entities of one kind, the neighbourhood of one.
 (8, 8, 2)
 >>> sorted(neighbourhood(example_network(), "p/李华", 1))
 ['o/中国某某协会', 'p/李华']
+>>> B = best_connected(example_network(), 2)
+>>> sorted(B), B.graph["nodes_total"]
+(['e/质量论坛', 'o/中国某某协会'], 8)
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import networkx as nx
 
 from kg.records import ORGANIZATION_TYPES
 
-__all__ = ["simple_view", "of_kind", "neighbourhood"]
+__all__ = ["simple_view", "of_kind", "neighbourhood", "neighbour_counts", "best_connected"]
 
 
 def simple_view(G: nx.MultiDiGraph) -> nx.Graph:
@@ -49,3 +52,23 @@ def neighbourhood(G: nx.MultiDiGraph, centre: str, hops: int = 1) -> nx.MultiDiG
         raise KeyError(centre)
     keep = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), centre, cutoff=hops)
     return G.subgraph(keep).copy()
+
+
+def neighbour_counts(G: nx.MultiDiGraph) -> dict:
+    """``{node: number of other nodes it is joined to}``, by a relation either way (the measure of
+    :func:`best_connected`, and the page's node sizes)."""
+    return {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in G}
+
+
+def best_connected(G: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
+    """``G`` itself when it has at most ``max_nodes`` nodes, else the subgraph of the ``max_nodes``
+    nodes with the most neighbours (:func:`neighbour_counts`; ties by node id, so the same graph keeps
+    the same nodes), with ``graph["nodes_total"]`` and ``graph["edges_total"]`` the numbers in ``G``."""
+    if len(G) <= max_nodes:
+        return G
+    counts = neighbour_counts(G)
+    keep = sorted(G, key=lambda n: (-counts[n], str(n)))[:max_nodes]
+    H = G.subgraph(keep).copy()
+    H.graph.update(nodes_total=G.graph.get("nodes_total", len(G)),
+                   edges_total=G.graph.get("edges_total", G.number_of_edges()))
+    return H

@@ -3,8 +3,8 @@ self-contained HTML file that works with no network (:mod:`kg.viz.page`, its tem
 ``kg/viz/templates/``)."""
 
 from kg.viz.layout import SPRING_MAX, layout_positions
-from kg.viz.page import (DETAIL_MAX_NODES, TYPE_STYLES, Page, focus_subgraph, page_data, render_html, show,
-                         vis_network_files, write_html)
+from kg.viz.page import (DETAIL_MAX_NODES, MAX_NODES, SHOWN_EVIDENCE, TYPE_STYLES, Page, focus_subgraph, page_data,
+                         page_graph, render_html, show, vis_network_files, write_html)
 
-__all__ = ["vis_network_files", "render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
-           "DETAIL_MAX_NODES", "layout_positions", "SPRING_MAX"]
+__all__ = ["vis_network_files", "render_html", "write_html", "page_data", "page_graph", "focus_subgraph", "show", "Page",
+           "TYPE_STYLES", "DETAIL_MAX_NODES", "MAX_NODES", "SHOWN_EVIDENCE", "layout_positions", "SPRING_MAX"]

@@ -16,6 +16,17 @@ level of detail: vis-network holds only what is big enough on the screen to be s
 the page draws the rest itself as dots and hairlines, one path per colour (vis-network draws each
 node and edge on its own: 90 ms a frame for 8,000 nodes and 24,000 edges; see the template).
 
+A page holds at most ``MAX_NODES`` entities: above, the best-connected ones
+(:func:`kg.network.views.best_connected`), and it says how many of how many it shows and where the
+others are (``kg serve``, ``kg viz --focus``). A ``--focus`` page holds its whole neighbourhood.
+From a build folder or a graph file the page reads only what it shows (:func:`page_graph`): the
+facts from ``graph.ttl``, then ``graph.trig`` in one streaming pass keeping the first
+``SHOWN_EVIDENCE`` sentences of each node and edge kept and the number of the others, so its memory
+grows with the entities of the graph, not with its evidence, and its size stops at ``MAX_NODES``.
+A pass over the file rather than a query over the store: ``kg viz`` gives the same page from a folder
+or a file with no store, and the query of every statement with its evidence (Oxigraph, 1,001
+documents) took 4 CPU-s, three times the parse of the whole ``graph.trig``.
+
 Nothing from a document is ever HTML: the graph goes into the page as JSON inside a
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the
 page builds every text with ``textContent``. The same graph gives the same bytes.
@@ -46,18 +57,21 @@ import networkx as nx
 from kg.files import write_atomic
 from kg.network.load import load_network
 from kg.network.lookup import find_node
-from kg.network.views import neighbourhood
+from kg.network.views import best_connected, neighbourhood
 from kg.ontology import relation_labels, type_labels
 from kg.report import truncate
 from kg.viz.layout import layout_positions
 
-__all__ = ["vis_network_files", "render_html", "write_html", "page_data", "focus_subgraph", "show", "Page", "TYPE_STYLES",
-           "DETAIL_MAX_NODES", "SHOWN_EVIDENCE"]
+__all__ = ["vis_network_files", "render_html", "write_html", "page_data", "page_graph", "focus_subgraph", "show", "Page",
+           "TYPE_STYLES", "DETAIL_MAX_NODES", "SHOWN_EVIDENCE", "MAX_NODES"]
 
 #: Up to this many nodes on the canvas, vis-network draws every node and edge, each edge labelled and
 #: curved; above, edges are straight and labelled on the selected node only, and the page draws at a
 #: level of detail (a frame of 1,000 nodes took 20-50 ms of script with every node and edge drawn).
 DETAIL_MAX_NODES = 500
+#: The most entities a page holds (the best-connected ones; ``--focus`` pages hold all of theirs): at the
+#: level of detail above, 10,000 nodes open in about a second and pan smoothly (tests/test_viz_browser.py).
+MAX_NODES = 10_000
 HUBS = 200  # candidates for a legible name on opening (the page keeps those that fit without overlap)
 SEED = 7
 
@@ -82,10 +96,41 @@ SHOWN_EVIDENCE = 5
 DETAIL_KEYS = ("info", "edge_info", "evidence", "docs", "sentences", "extractors")  # parsed by the page on demand
 
 
-def _as_network(G, ontology=None) -> nx.MultiDiGraph:
+def _as_network(G, ontology=None, **kwargs) -> nx.MultiDiGraph:
     if isinstance(G, nx.Graph):
         return G
-    return load_network(G, ontology)
+    return load_network(G, ontology, **kwargs)
+
+
+def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None) -> tuple[nx.MultiDiGraph, str | None]:
+    """The graph a page shows and its centre (None without ``focus``).
+
+    ``G`` is a graph from :func:`kg.network.load_network`, a build folder or a graph file. Without
+    ``focus``: the :data:`MAX_NODES` best-connected entities (all of them in a smaller graph), with
+    ``graph["nodes_total"]`` the number in the whole graph when some are left out. With ``focus``:
+    the entities at most ``hops`` steps from it (:func:`focus_subgraph`), all of them. From a folder
+    or a file, only the first :data:`SHOWN_EVIDENCE` sentences of each node and edge are read, with
+    their number (``load_network(..., evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES)``): the same page
+    as from the whole graph, in memory that does not grow with the evidence.
+
+    The result is a new graph that :func:`render_html` takes as it is.
+    """
+    if isinstance(G, nx.Graph) and _PAGE in G.graph and focus is None:
+        return G, G.graph[_PAGE]
+    centre = None
+    if focus is not None:
+        H, centre = focus_subgraph(_as_network(G, ontology, evidence=SHOWN_EVIDENCE), focus, hops)
+        for k in ("nodes_total", "edges_total"):
+            H.graph.pop(k, None)
+    else:
+        H = best_connected(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES), MAX_NODES)
+        if H is G:
+            H = G.copy()
+    H.graph[_PAGE] = centre
+    return H, centre
+
+
+_PAGE = "kg_page_centre"  # in the graph attributes of what page_graph made: the page's centre
 
 
 def focus_subgraph(G, name: str, hops: int = 2) -> tuple[nx.MultiDiGraph, str]:
@@ -104,7 +149,11 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
               physics: bool | None = None, seed: int = SEED, ontology=None) -> dict:
     """Everything the page shows, as plain JSON-ready data (nodes, edges, options, legend, details).
 
-    ``focus`` is a node of ``G`` to mark as the centre. Nodes get short ids in IRI order
+    ``focus`` is a node of ``G`` to mark as the centre. ``shown`` is None, or when ``G`` is part of a
+    larger graph (``graph["nodes_total"]``, :func:`kg.network.views.best_connected`) and no ``focus``
+    is given, ``{"nodes", "nodes_total", "edges", "edges_total"}``. A node's or edge's
+    ``evidence_total`` is its attribute of that name when it has one (the evidence was cut short
+    when read), else the length of its ``evidence``. Nodes get short ids in IRI order
     (``n0``, ``n1``…), edges in (source, target, key) order. Entities with no relation are not drawn:
     they are listed in ``isolated`` (the page shows them in a list). ``main`` holds the nodes of the
     largest connected part, which the page fits to the window on opening, and ``hubs`` the nodes of
@@ -139,6 +188,9 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     return {
         "title": title or "知识图谱 · Knowledge graph",
         "focus": ids.get(focus) if focus is not None else None,
+        "shown": None if focus is not None or "nodes_total" not in G.graph else {
+            "nodes": G.number_of_nodes(), "nodes_total": G.graph["nodes_total"],
+            "edges": G.number_of_edges(), "edges_total": G.graph.get("edges_total", G.number_of_edges())},
         "physics": physics, "edge_labels": "selected" if big else "all",
         "nodes": net.nodes, "edges": net.edges, "isolated": [ids[n] for n in isolated],
         "main": [ids[n] for n in main], "hubs": [ids[n] for n in hubs],
@@ -163,7 +215,7 @@ def _node_info(a: dict, n, ids: dict, ev_table: "_EvidenceTable") -> dict:
                                         for r in e.get("relations") or
                                         [{"predicate": e.get("predicate"), "other": None, "direction": None}]]]
                      for e in evidence[:SHOWN_EVIDENCE]],
-        "evidence_total": len(evidence),
+        "evidence_total": a.get("evidence_total", len(evidence)),
     }
 
 
@@ -197,7 +249,8 @@ def _draw_edges(net, G: nx.MultiDiGraph, ids: dict, rels: dict, big: bool, ev_ta
         label = {} if big else {"label": f"{zh}\n{en}"}  # large graphs: labels of the selected node's edges
         net.add_edge(ids[u], ids[v], id=f"e{i}", rel=p, **label)
         evidence = a.get("evidence", ())
-        edge_info.append({"zh": zh, "confidence": a.get("confidence"), "evidence_total": len(evidence),
+        edge_info.append({"zh": zh, "confidence": a.get("confidence"),
+                          "evidence_total": a.get("evidence_total", len(evidence)),
                           "evidence": [ev_table.add(e) for e in evidence[:SHOWN_EVIDENCE]]})
     for e in net.edges:
         e.pop("arrows", None)  # pyvis' per-edge "to"; the options draw every arrow
@@ -360,23 +413,22 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
                 physics: bool | None = None, seed: int = SEED, ontology=None) -> str:
     """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
 
-    ``focus`` (a name or alias) limits the page to the entities at most ``hops`` steps from that
-    entity (:func:`focus_subgraph`). ``physics`` (off by default) lets the nodes
-    move and settle in the page; the opening view is fitted again once they settle.
+    The page shows :func:`page_graph`: at most :data:`MAX_NODES` entities, the best-connected ones,
+    saying how many of how many; ``focus`` (a name or alias) limits it to the entities at most ``hops``
+    steps from that entity (:func:`focus_subgraph`), all of them. ``physics`` (off by default) lets the
+    nodes move and settle in the page; the opening view is fitted again once they settle.
     """
     from markupsafe import Markup
 
-    G = _as_network(G, ontology)
-    centre = None
-    if focus is not None:
-        G, centre = focus_subgraph(G, focus, hops)
-        if title is None:
-            title = f"{G.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
+    G, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology)
+    if centre is not None and title is None:
+        title = f"{G.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
     data = page_data(G, focus=centre, title=title, physics=physics, seed=seed, ontology=ontology)
     js, css = _vis_assets()
     details = {k: data.pop(k) for k in DETAIL_KEYS}
     return _template().render(
         title=data["title"], n_nodes=len(data["nodes"]) + len(data["isolated"]), n_edges=len(data["edges"]),
+        shown=data["shown"],
         data_json=Markup(_script_json(data)), details_json=Markup(_script_json(details)),
         vis_js=Markup(js), vis_css=Markup(css))
 
