@@ -29,6 +29,7 @@ from kg.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_USAGE, BadUsage, RunFai
 from kg.cache import ExtractionCache
 from kg.executors import Encoded, ExtractTask, ProcessPool, Serial, extract_in_order, make_executor
 from kg.executors.base import Done, Executor
+from kg.executors.order import IN_FLIGHT_PER_WORKER
 from kg.ingest import ingest_text
 from kg.records import ExtractionFailure, IngestFailure
 from kg.resolve import compact
@@ -36,7 +37,14 @@ from kg.resolve import compact
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "dev" / "texts"
 OUTPUTS = ("graph.ttl", "graph.trig", "entities.jsonl", "graph.html")
-N_DOCS = 14  # about 12,000 characters: three batches or more, so a pool of 2 gets work
+N_DOCS = 14  # about 12,000 characters: three batches or more of SMALL_BATCH, so a pool of 2 gets work
+SMALL_BATCH = 4096  # characters: the batches of these tests (a real build's are larger)
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    """Batches of SMALL_BATCH characters, so that a few passages make several batches."""
+    monkeypatch.setattr(Executor, "batch_chars", SMALL_BATCH)
 
 
 def invoke(*args: str):
@@ -277,9 +285,9 @@ def test_results_come_in_reading_order_and_in_flight_work_is_bounded(kinds, work
     seen = []
     for doc, result, extracted in extract_in_order(reading(), ex, task=None,
                                                    lookup=lambda d: f"c:{d.doc_id}" if d.doc_id.startswith("hit") else None):
-        assert len(pulled) - len(seen) <= 2 * max(2, 2 * workers) * 16 + 1  # documents held here stay bounded
+        assert len(pulled) - len(seen) <= 2 * max(2, IN_FLIGHT_PER_WORKER * workers) * 16 + 1  # documents held here stay bounded
         seen.append((doc, result, extracted))
-    assert ex.closed == "done" and ex.most_open <= max(2, 2 * workers)
+    assert ex.closed == "done" and ex.most_open <= max(2, IN_FLIGHT_PER_WORKER * workers)
     want = []
     for item in items:
         if isinstance(item, IngestFailure):
