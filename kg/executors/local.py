@@ -128,7 +128,10 @@ class ProcessPool(Executor):
         if pool is None:
             return
         if not cancel:
-            pool.shutdown(wait=True)
+            # the workers have nothing left to do: they exit (tearing down a loaded pipeline takes a
+            # worker 0.3 to 2 s) while the build goes on with what follows extraction; the pool's own
+            # thread reaps them, and this process waits for it only when it exits
+            pool.shutdown(wait=False)
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
