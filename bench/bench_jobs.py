@@ -12,7 +12,10 @@ cluster for each run, its workers loading the pipeline when the build registers 
 time is that process's, start to exit; CPU seconds are its own (``parent``) and its worker processes'
 (``resource.getrusage`` ``RUSAGE_CHILDREN`` around it: the workers are its children, reaped by it,
 at the latest when it exits), plus for Dask the workers' own CPU time (asked of them before and
-after). Each run also says when its first and its last extraction came back: "between first and
+after); the workers' count includes the measured process's own exit (about 0.3 CPU-s, which is
+why ``--jobs 1`` shows some). Each run also says when its first and its last extraction came back,
+and how much CPU the measured process itself spent in between (reading, handing out batches,
+taking results, writing the cache while the workers extract): "between first and
 last result" compares the configurations without their start (interpreter, pipeline loads) and
 without what follows extraction. The timed work is ``kg.build.extract_corpus`` over the corpus
 without a cache (``--phase extract``, the part ``--jobs`` parallelizes) or the whole
@@ -73,10 +76,11 @@ def _run_one(paths: list[str], phase: str, jobs: int | None, executor: str, addr
              out: str | None) -> dict:
     """In the measured process: the timed work, its own numbers."""
     t0 = time.perf_counter()
-    marks: list[float] = []  # when the first and the last extraction came back
+    marks: list[tuple[float, float]] = []  # when the first and the last extraction came back (wall, own CPU)
 
     def came(*_) -> None:
-        now = time.perf_counter() - t0
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        now = (time.perf_counter() - t0, me.ru_utime + me.ru_stime)
         if not marks:
             marks.append(now)
         marks[1:] = [now]
@@ -100,7 +104,9 @@ def _run_one(paths: list[str], phase: str, jobs: int | None, executor: str, addr
         docs, failed = len(result.extractions), len(result.failures)
     me = resource.getrusage(resource.RUSAGE_SELF)
     return {"documents": docs, "failed": failed, "inner_seconds": time.perf_counter() - t0,
-            "first_result_seconds": marks[0] if marks else None, "last_result_seconds": marks[-1] if marks else None,
+            "first_result_seconds": marks[0][0] if marks else None, "last_result_seconds": marks[-1][0] if marks else None,
+            # this process's own CPU between them: what it spends while the workers extract
+            "parent_cpu_extracting": marks[-1][1] - marks[0][1] if marks else None,
             "parent_cpu_seconds": me.ru_utime + me.ru_stime}
 
 
@@ -148,8 +154,8 @@ def measure(paths: list[str], jobs: int | None = 1, executor: str = "local", add
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
     inner = json.loads(proc.stdout.strip().splitlines()[-1])
     name = f"dask ({address})" if executor == "dask" else f"jobs {jobs}"
-    # the worker processes' CPU: the measured process's children, reaped by it (or, when it exits first,
-    # by its exit: the time is counted into its own rusage as a child's once all are waited for)
+    # the worker processes' CPU: the measured process's children, reaped by it (at the latest when it
+    # exits); this also counts the measured process's own exit (0.3 s or so), after it took its numbers
     workers = cpu - inner["parent_cpu_seconds"]
     return {"config": name, "executor": executor, "jobs": jobs, "phase": phase, "seconds": wall,
             "cpu_seconds": cpu + remote, "cluster_cpu_seconds": remote, "workers_cpu_seconds": workers,
@@ -173,7 +179,8 @@ def _print_round(runs: list[dict], n: int, args, corpus) -> None:
               f" (parent {r['parent_cpu_seconds']:.2f}, workers {workers:.2f})"
               f"  {r['documents']} extracted, {r['failed']} failed"
               + ("" if r["first_result_seconds"] is None else
-                 f"; results from {r['first_result_seconds']:.2f} s to {r['last_result_seconds']:.2f} s")
+                 f"; results from {r['first_result_seconds']:.2f} s to {r['last_result_seconds']:.2f} s"
+                 f" (parent meanwhile {r['parent_cpu_extracting']:.2f} CPU-s)")
               + ("" if r["others_cpu_seconds"] is None else
                  f"; other processes meanwhile {r['others_cpu_seconds']:.2f} CPU-s"))
     speedup = one["seconds"] / two["seconds"]
