@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import ExtractionCache, fingerprint
-from kg.executors import Executor, ExtractTask, extract_in_order, make_executor
+from kg.executors import Encoded, Executor, ExtractTask, extract_in_order, make_executor
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
@@ -43,6 +43,7 @@ def extract_corpus(
     executor: str | Executor = "local",
     address: str | None = None,
     on_reused: Callable[[DocumentExtraction], None] | None = None,
+    compact_records: bool = False,
 ) -> Iterator[DocumentExtraction | IngestFailure]:
     """Extract each document as it is read; failures are yielded, not raised.
 
@@ -60,6 +61,12 @@ def extract_corpus(
     A file the cache's index says is unchanged since it was read (same path, size, times and inode)
     is not even read: its extraction is handed on as it is, and ``on_reused`` (not ``on_document``)
     is called with it.
+
+    With ``compact_records`` (what :func:`build` asks for) what is yielded for a document is what
+    resolution keeps of its extraction (:func:`kg.resolve.compact`, as :func:`build` holds them), and
+    the extraction itself goes only to the ``cache``: the workers that extract the documents also make
+    these records and serialize the cache entries (:class:`~kg.executors.task.Encoded`), so this
+    process only stores the entries' bytes and is free to read and hand out the next documents.
     """
     runner = make_executor(executor, jobs, address)
     looked: dict[str, tuple] = {}  # doc id -> (stat, when) of the files read, for the cache's index
@@ -81,7 +88,16 @@ def extract_corpus(
         return cached
 
     items = iter_documents(paths, max_bytes=max_bytes, known=known)
-    for doc, result, extracted in extract_in_order(items, runner, ExtractTask(ontology, use_model), lookup):
+    task = ExtractTask(ontology, use_model, encode=compact_records)
+    for doc, result, extracted in extract_in_order(items, runner, task, lookup):
+        if isinstance(result, Encoded):  # extracted, made compact and serialized by the executor
+            if cache:
+                cache.put_entry(result.record.doc_id, result.record.sha256, result.entry)
+            result, extracted = result.record, False
+        elif compact_records and isinstance(result, DocumentExtraction):
+            if extracted and cache:
+                cache.put(result)
+            result, extracted = compact(result), False
         if isinstance(result, DocumentExtraction):
             if doc is not None and on_document:
                 on_document(doc)
@@ -184,13 +200,13 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
     for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address,
-                               on_reused):
+                               on_reused, compact_records=True):
         if isinstance(item, IngestFailure):
             failures.append(item)
             if on_failure:
                 on_failure(item)
         else:
-            records.append(compact(item))
+            records.append(item)
     if not records:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(records, ontology)

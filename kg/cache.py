@@ -201,3 +201,14 @@ class ExtractionCache:
     def put(self, ex: DocumentExtraction) -> None:
         data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
         write_atomic(self._file(ex.doc_id, ex.sha256), data)
+
+    def put_entry(self, doc_id: str, sha256: str, entry: bytes) -> None:
+        """Store an entry made elsewhere by :func:`encode` (in the worker that extracted the document):
+        the same file :meth:`put` writes, without serializing the extraction here."""
+        write_atomic(self._file(doc_id, sha256), entry)
+
+
+def encode(ex: DocumentExtraction) -> bytes:
+    """The bytes of ``ex``'s cache entry, exactly what :meth:`ExtractionCache.put` writes (for
+    :meth:`ExtractionCache.put_entry`: a worker serializes the extraction, the build only stores it)."""
+    return json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")

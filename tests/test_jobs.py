@@ -26,15 +26,25 @@ from hypothesis import strategies as st
 from kg.build import build, extract_corpus
 from kg.cli import main
 from kg.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_USAGE, BadUsage, RunFailed
-from kg.executors import ProcessPool, Serial, extract_in_order, make_executor
+from kg.cache import ExtractionCache
+from kg.executors import Encoded, ExtractTask, ProcessPool, Serial, extract_in_order, make_executor
 from kg.executors.base import Done, Executor
+from kg.executors.order import IN_FLIGHT_PER_WORKER
 from kg.ingest import ingest_text
 from kg.records import ExtractionFailure, IngestFailure
+from kg.resolve import compact
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "dev" / "texts"
 OUTPUTS = ("graph.ttl", "graph.trig", "entities.jsonl", "graph.html")
-N_DOCS = 14  # about 12,000 characters: three batches or more, so a pool of 2 gets work
+N_DOCS = 14  # about 12,000 characters: three batches or more of SMALL_BATCH, so a pool of 2 gets work
+SMALL_BATCH = 4096  # characters: the batches of these tests (a real build's are larger)
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    """Batches of SMALL_BATCH characters, so that a few passages make several batches."""
+    monkeypatch.setattr(Executor, "batch_chars", SMALL_BATCH)
 
 
 def invoke(*args: str):
@@ -61,6 +71,8 @@ def serial_build(corpus, tmp_path_factory) -> Path:
 def same_outputs(a: Path, b: Path) -> None:
     for name in OUTPUTS:
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"
+    entries = {p.relative_to(a): p.read_bytes() for p in a.glob(".cache/*/*.json")}
+    assert entries and entries == {p.relative_to(b): p.read_bytes() for p in b.glob(".cache/*/*.json")}
 
 
 # --- the same bytes wherever documents are extracted ------------------------------------------------
@@ -95,6 +107,17 @@ def test_a_dask_cluster_of_two_workers_builds_the_same_bytes(corpus, serial_buil
         with distributed.Client(cluster.scheduler_address) as client:
             assert len(client.scheduler_info()["workers"]) == 2
     same_outputs(serial_build, tmp_path)
+
+
+def test_an_encoded_extraction_is_the_compact_record_and_the_bytes_the_cache_writes(tmp_path):
+    docs = [ingest_text(p.read_text(encoding="utf-8"), doc_id=p.name) for p in sorted(DEV.glob("*.txt"))[:3]]
+    full = ExtractTask()(docs)
+    encoded = ExtractTask(encode=True)(docs)
+    cache = ExtractionCache(tmp_path, "f")
+    for ex, enc in zip(full, encoded, strict=True):
+        assert isinstance(enc, Encoded) and enc.record == compact(ex)
+        cache.put(ex)
+        assert cache._file(ex.doc_id, ex.sha256).read_bytes() == enc.entry
 
 
 # --- a document that fails --------------------------------------------------------------------------
@@ -262,9 +285,9 @@ def test_results_come_in_reading_order_and_in_flight_work_is_bounded(kinds, work
     seen = []
     for doc, result, extracted in extract_in_order(reading(), ex, task=None,
                                                    lookup=lambda d: f"c:{d.doc_id}" if d.doc_id.startswith("hit") else None):
-        assert len(pulled) - len(seen) <= 2 * max(2, 2 * workers) * 16 + 1  # documents held here stay bounded
+        assert len(pulled) - len(seen) <= 2 * max(2, IN_FLIGHT_PER_WORKER * workers) * 16 + 1  # documents held here stay bounded
         seen.append((doc, result, extracted))
-    assert ex.closed == "done" and ex.most_open <= max(2, 2 * workers)
+    assert ex.closed == "done" and ex.most_open <= max(2, IN_FLIGHT_PER_WORKER * workers)
     want = []
     for item in items:
         if isinstance(item, IngestFailure):

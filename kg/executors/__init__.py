@@ -22,9 +22,9 @@ from kg.executors.base import Executor
 from kg.executors.dask import Dask
 from kg.executors.local import ProcessPool, Serial
 from kg.executors.order import BATCH_CHARS, BATCH_DOCS, extract_in_order
-from kg.executors.task import ExtractTask
+from kg.executors.task import Encoded, ExtractTask
 
-__all__ = ["Executor", "Serial", "ProcessPool", "Dask", "ExtractTask", "extract_in_order", "make_executor",
+__all__ = ["Executor", "Serial", "ProcessPool", "Dask", "ExtractTask", "Encoded", "extract_in_order", "make_executor",
            "default_jobs", "EXECUTORS", "BATCH_CHARS", "BATCH_DOCS"]
 
 #: the executors a name chooses (``kg build --executor``)

@@ -11,8 +11,14 @@ from kg.records import Document
 
 __all__ = ["Executor", "Handle", "Done", "BATCH_CHARS", "BATCH_DOCS"]
 
-BATCH_CHARS = 4096  # a batch is sent once its documents hold this many characters
-BATCH_DOCS = 16  # or this many documents
+# A batch is sent once its documents hold BATCH_CHARS characters, or once it holds BATCH_DOCS
+# documents. 16 documents is the pipeline's own batch (LAC runs over them at once); 16,384 characters
+# lets a batch of short news items fill it: extracting the development passages (about 900 characters
+# each) in one process, alternating the two sizes, cost 4-10% less CPU per document than in
+# 4,096-character batches of four or five (29.6 against 31.0 ms, 30.0 against 33.6 ms), and there are
+# four times fewer batches to send and collect.
+BATCH_CHARS = 16384
+BATCH_DOCS = 16
 
 
 class Handle(Protocol):
@@ -39,7 +45,7 @@ class Executor(ABC):
     (``cancel=True`` when the caller stops early: Ctrl-C, an error; work still running is dropped and
     the processes started for it end)."""
 
-    #: how many batches it extracts at once (the caller keeps about twice as many in flight)
+    #: how many batches it extracts at once (the caller keeps a few times as many in flight)
     workers: int = 1
     #: how large a batch is: this many characters, or documents, whichever comes first
     batch_chars: int = BATCH_CHARS

@@ -4,7 +4,8 @@ The cluster is the user's: a scheduler (``dask scheduler``) and workers (``dask 
 tcp://HOST:8786 --nworkers 1 --nthreads 1``) on machines that each have this project installed.
 :class:`Dask` connects to the scheduler's address, registers :class:`kg.executors.dask_plugin.LoadPipeline` (a
 ``WorkerPlugin``: each worker loads the spaCy pipeline once, when it joins), sends batches of
-documents as tasks and takes their results back in order; the parent never loads spaCy. It never
+documents as tasks and takes their results back in order, straight from the workers; the parent never
+loads spaCy. It never
 stops the cluster; closing it only disconnects (and cancels what is left when the build stops
 early).
 
@@ -46,8 +47,15 @@ class Dask(Executor):
 
     def open(self, task: ExtractTask) -> None:
         distributed = _distributed()
+        import dask
+
+        # results are fetched straight from the worker that made them, not relayed by the scheduler
+        # (Dask's default for a client outside the cluster), unless the Dask configuration says otherwise
+        # (``distributed.client.direct-to-workers: false`` when the workers cannot be reached from here)
+        direct = dask.config.get("distributed.client.direct-to-workers", None)
         try:
-            client = distributed.Client(self.address, timeout=self.timeout, set_as_default=False)
+            client = distributed.Client(self.address, timeout=self.timeout, set_as_default=False,
+                                        direct_to_workers=True if direct is None else direct)
         except (OSError, TimeoutError, ValueError) as e:
             raise RunFailed(f"--address {self.address}: no Dask scheduler answers there ({e})") from e
         self._client, self._task = client, task

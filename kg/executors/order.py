@@ -3,8 +3,9 @@
 Documents to extract are gathered into batches (the executor's ``batch_chars`` characters or
 ``batch_docs`` documents: small documents travel together, a large one alone) and sent as they
 fill; answers found here (``lookup``: the cache) and read failures never leave this process. Results
-come back in the order of ``items`` whatever order the batches finish in, and at most about
-``2 x executor.workers`` batches are in flight: the documents held here do not grow with the corpus.
+come back in the order of ``items`` whatever order the batches finish in, and at most
+``IN_FLIGHT_PER_WORKER x executor.workers`` batches are in flight: the documents held here do not grow
+with the corpus.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from kg.executors.base import BATCH_CHARS, BATCH_DOCS, Executor, Handle
 from kg.executors.task import ExtractTask, Result
 from kg.records import Document, DocumentExtraction, IngestFailure
 
-__all__ = ["extract_in_order", "BATCH_CHARS", "BATCH_DOCS"]
+__all__ = ["extract_in_order", "BATCH_CHARS", "BATCH_DOCS", "IN_FLIGHT_PER_WORKER"]
+
+#: Batches in flight per worker. Results are taken in reading order, so a worker that finishes the
+#: batches after a slow one waits once all of those in flight are done, and the next batch is read and
+#: sent only when the oldest one's results are taken: 4 lets a worker run three batches ahead of
+#: the one the stream waits for (with 2, and batches of 16 documents, half a second each, one slow
+#: batch left the other worker idle). The documents held here stay a few batches per worker.
+IN_FLIGHT_PER_WORKER = 4
 
 
 
@@ -51,7 +59,7 @@ def extract_in_order(items: Iterable[Document | IngestFailure | DocumentExtracti
     executor.open(task)
     batch_chars = batch_chars or executor.batch_chars
     batch_docs = batch_docs or executor.batch_docs
-    in_flight_max = max(2, 2 * executor.workers)
+    in_flight_max = max(2, IN_FLIGHT_PER_WORKER * executor.workers)
     slots_max = in_flight_max * 2 * batch_docs  # documents held here: twice those in flight
     slots: deque[tuple[Document | None, object, _Batch | None, int]] = deque()
     state = {"open": _Batch(), "in_flight": 0}

@@ -8,6 +8,13 @@ becomes an :class:`~kg.records.ExtractionFailure` naming it and the reason; the 
 are extracted one by one, so one bad document never takes its neighbours with it. Errors that are
 not about a document (a :class:`kg.errors.KgError`: bad ontology data…) are raised.
 
+With ``encode=True`` (what a build asks for) each extraction comes back as :class:`Encoded`: the record
+resolution keeps (:func:`kg.resolve.compact`) and the bytes of its cache entry (:func:`kg.cache.encode`),
+both made where the document was extracted, so the process that collects the results only stores
+the bytes and keeps the record: serializing the extraction (the largest part of what a build does
+per document besides extracting it) runs in the workers, side by side, instead of in the one
+process that also reads the documents and hands out the batches.
+
 >>> from kg.ingest import ingest_text
 >>> task = ExtractTask()
 >>> [ex.doc_id for ex in task([ingest_text("中机质协召开会议。", doc_id="a.txt")])]
@@ -23,9 +30,21 @@ from pathlib import Path
 from kg.errors import KgError
 from kg.records import Document, DocumentExtraction, ExtractionFailure
 
-__all__ = ["ExtractTask", "Result"]
+__all__ = ["ExtractTask", "Encoded", "Result"]
 
-Result = DocumentExtraction | ExtractionFailure
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A document extracted with ``ExtractTask(encode=True)``: ``record`` is what resolution keeps of
+    the extraction (:func:`kg.resolve.compact`), ``entry`` the extraction as the cache stores it
+    (:func:`kg.cache.encode`; :meth:`kg.cache.ExtractionCache.put_entry` writes it)."""
+
+    record: DocumentExtraction
+    entry: bytes
+
+
+Result = DocumentExtraction | ExtractionFailure | Encoded
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,6 +54,7 @@ class ExtractTask:
 
     ontology: str | None = None
     use_model: bool = True
+    encode: bool = False  # each extraction as :class:`Encoded` (compact record and cache entry)
 
     def setup(self) -> None:
         """Load the pipeline now (a worker does it once, before its first document)."""
@@ -43,6 +63,15 @@ class ExtractTask:
         get_nlp(self.ontology, self.use_model)
 
     def __call__(self, documents: list[Document]) -> list[Result]:
+        results = self._extract(documents)
+        if not self.encode:
+            return results
+        from kg.cache import encode
+        from kg.resolve import compact
+
+        return [Encoded(compact(r), encode(r)) if isinstance(r, DocumentExtraction) else r for r in results]
+
+    def _extract(self, documents: list[Document]) -> list[DocumentExtraction | ExtractionFailure]:
         from extract import pipeline
 
         try:
