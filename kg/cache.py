@@ -36,17 +36,20 @@ from kg.records import Arg, DocumentExtraction, Mention, PositionMention, Relati
 CACHE_DIR = ".cache"
 _EXTRA = "stages"  # what later stages keep between builds (not extractions)
 #: The code an extraction depends on (folders and files of the project): the pipeline, what reads and
-#: cleans documents, the ontology's loaders, the records and the task a worker runs. Code of the later
-#: stages (resolution, RDF, store, page, server) is not here: changing it must not re-extract an archive.
-#: tests/test_cache.py checks that every ``kg`` module extraction imports is covered or named in
-#: :data:`TRANSPORT_MODULES`.
+#: cleans documents, the ontology's loaders, the records, the task a worker runs and this module (the
+#: entries' format). Code of the later stages (resolution, RDF, store, page, server) is not here:
+#: changing it must not re-extract an archive. tests/test_incremental.py checks that every ``kg``
+#: module an extraction imports is covered or named in :data:`TRANSPORT_MODULES`.
 EXTRACTION_CODE = ("extract", "kg/__init__.py", "kg/ingest", "kg/ontology", "kg/records.py", "kg/dates.py",
-                   "kg/errors.py", "kg/report.py", "kg/executors/task.py")
+                   "kg/errors.py", "kg/report.py", "kg/executors/task.py", "kg/cache.py", "kg/files.py")
 #: Files of the ontology folder that only validation reads (the SHACL shapes; the stored queries are ``.rq``).
 VALIDATION_DATA = ("shapes.ttl",)
-#: Modules imported with the task that only carry documents and results between processes, unchanged.
+#: Modules a worker imports that do not shape the cached extraction: they carry documents and results
+#: between processes, or make the compact record a build holds (:func:`kg.resolve.compact`), which is
+#: not cached under this fingerprint.
 TRANSPORT_MODULES = ("kg.executors", "kg.executors.base", "kg.executors.local", "kg.executors.order",
-                     "kg.executors.dask")
+                     "kg.executors.dask", "kg.resolve", "kg.resolve.compact", "kg.resolve.entities",
+                     "kg.resolve.positions", "kg.resolve.relations")
 
 
 def fingerprint(ontology: str | None = None, use_model: bool = True) -> str:

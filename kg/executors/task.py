@@ -43,6 +43,18 @@ class Encoded:
     record: DocumentExtraction
     entry: bytes
 
+    def __reduce__(self):
+        return _received, (self.record, self.entry)
+
+
+def _received(record: DocumentExtraction, entry: bytes) -> Encoded:
+    """An :class:`Encoded` unpickled in the build's process: its record's strings interned there (a
+    pickle shares a string within one record, not with the records of other batches; a corpus names
+    the same bodies and people again and again)."""
+    from kg.resolve import compact
+
+    return Encoded(compact(record), entry)
+
 
 Result = DocumentExtraction | ExtractionFailure | Encoded
 _ROOT = Path(__file__).resolve().parents[2]
