@@ -72,6 +72,8 @@ def extract_corpus(
         hit, st = cache.unchanged(path, doc_id)
         if st is not None:
             looked[doc_id] = (st, seen_ns)
+        if hit is not None and hit.path != str(path):
+            hit = replace(hit, path=str(path))  # extracted at another path, then moved (as lookup does)
         return hit
 
     def lookup(doc: Document) -> DocumentExtraction | None:

@@ -129,3 +129,19 @@ def test_a_moved_corpus_is_read_again(corpus, reads, tmp_path):
     reads.clear()
     build([str(moved)], out)
     assert sorted(reads) == sorted(TEXTS)
+
+
+def test_a_moved_corpus_built_again_keeps_its_new_paths(corpus, tmp_path):
+    """The cache holds the extraction made at the old path: a second build after the move, which
+    reads no file, still writes the files' present paths, as a build from scratch does."""
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    moved = tmp_path / "moved"
+    shutil.move(str(corpus), moved)
+    time.sleep(1.1)  # (renaming the folder may change the files' change times)
+    build([str(moved)], out)
+    build([str(moved)], out)
+    assert str(corpus) not in (out / "graph.trig").read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    build([str(moved)], fresh, incremental=False)
+    same_outputs(out, fresh)
