@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from kg.cache import ExtractionCache, fingerprint
+from kg.cache import ExtractionCache, GraphCache, fingerprint
 from kg.executors import Executor, ExtractTask, extract_in_order, make_executor
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
@@ -196,17 +196,20 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     if not records:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(records, ontology)
-    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri)
+    graphs = GraphCache(cache)
+    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs)
     result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
     result.outputs.update({name: out / name for name in names})
     result.outputs["store"] = out / "store"
     cache.prune({(r.doc_id, r.sha256) for r in records})
+    graphs.prune()
     cache.save_file_index({r.doc_id for r in records})
     return result
 
 
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
-                  ontology: str | None, base_iri: str | None) -> tuple[list[str], ShaclReport]:
+                  ontology: str | None, base_iri: str | None,
+                  graphs: GraphCache | None = None) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, load the store there,
     validate, then rename all of it into place under the store lock; the names of the files put in
     place and the SHACL report."""
@@ -219,7 +222,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
-                                  on_graph=validator.add)
+                                  on_graph=validator.add, graphs=graphs, on_kept=validator.reuse)
         _write_page(staging, ontology)
         names.append("graph.html")
         with store_lock(out):

@@ -171,3 +171,59 @@ class ExtractionCache:
     def put(self, ex: DocumentExtraction) -> None:
         data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
         write_atomic(self._file(ex.doc_id, ex.sha256), data)
+
+
+_GRAPHS = "graphs"  # the documents' named graphs as written, by key (:class:`GraphCache`)
+
+
+class GraphCache:
+    """Each document's named graph as ``graph.trig`` holds it (bytes), by a key of everything it is
+    made from (:func:`kg.rdf.graph.document_key`), so that a rebuild copies the graph of a document
+    whose key did not change instead of making its triples and their text again.
+
+    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/``): code,
+    ontology or model changes start it afresh, and :meth:`ExtractionCache.prune` removes the
+    folders of other fingerprints. With each graph it keeps a ``note`` (the key of its SHACL
+    results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put`
+    still stores. :meth:`prune` removes the graphs this build neither found nor stored (documents
+    gone or changed): it holds one graph per document of the last build.
+    """
+
+    def __init__(self, cache: ExtractionCache) -> None:
+        self.folder = cache.folder / _GRAPHS
+        self.read = cache.read
+        self.hits = 0
+        self._used: set[str] = set()
+
+    def _file(self, key: str) -> Path:
+        return self.folder / f"{key[:32]}.trig"
+
+    def get(self, key: str) -> tuple[bytes, str | None] | None:
+        """``(graph, note)`` stored under ``key``, or None."""
+        if not self.read:
+            return None
+        try:
+            data = self._file(key).read_bytes()
+        except OSError:
+            return None
+        head, sep, graph = data.partition(b"\n")
+        if not sep or not head.startswith(b"# ") or head[2:66].decode("ascii", "replace") != key[:64]:
+            return None
+        self._used.add(key[:32])
+        self.hits += 1
+        note = head[67:].decode("utf-8")
+        return graph, note or None
+
+    def put(self, key: str, graph: bytes, note: str | None = None) -> None:
+        head = f"# {key[:64]} {note or ''}\n".encode("utf-8")
+        write_atomic(self._file(key), head + graph)
+        self._used.add(key[:32])
+
+    def prune(self) -> int:
+        """Remove the graphs neither found nor stored since this object was made; how many."""
+        removed = 0
+        for f in self.folder.glob("*.trig") if self.folder.exists() else []:
+            if f.stem not in self._used:
+                f.unlink(missing_ok=True)
+                removed += 1
+        return removed
