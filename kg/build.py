@@ -27,7 +27,7 @@ from kg.rdf.shacl_documents import DocumentValidator
 from kg.rdf.write import write_graph_files
 from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
 from kg.resolve import Resolution, Resolved, compact, resolve_corpus
-from kg.store import graph_is_loaded, load_store, open_store, replace_store, store_lock
+from kg.store import graph_is_loaded, load_store, open_store, replace_store, store_lock, update_store
 
 __all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
@@ -220,15 +220,17 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     try:
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
+        written: dict[str, list] = {}
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
-                                  on_graph=validator.add, graphs=graphs, on_kept=validator.reuse)
+                                  on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
         _write_page(staging, ontology)
         names.append("graph.html")
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
-            if not keep_store:
-                load_store(staging, facts=staging / "graph.ttl")  # the store kg query reads, loaded before anything moves
+            # the store kg query reads, made before anything moves: the last one updated, else loaded
+            if not keep_store and not update_store(out, staging, written, staging / "graph.ttl"):
+                load_store(staging, facts=staging / "graph.ttl", graphs=written)
             shacl = _validate(validator, out if keep_store else staging)
             cache.write_json(_SHACL_CACHE, validator.record)
             if not shacl.conforms:

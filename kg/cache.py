@@ -186,7 +186,8 @@ class GraphCache:
     folders of other fingerprints. With each graph it keeps a ``note`` (the key of its SHACL
     results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put`
     still stores. :meth:`prune` removes the graphs this build neither found nor stored (documents
-    gone or changed): it holds one graph per document of the last build.
+    gone or changed): it holds one graph per document of the last build. Each graph's SHA-256 is
+    kept with it: the store's manifest lists the graphs it holds by it (:func:`kg.store.update_store`).
     """
 
     def __init__(self, cache: ExtractionCache) -> None:
@@ -198,8 +199,8 @@ class GraphCache:
     def _file(self, key: str) -> Path:
         return self.folder / f"{key[:32]}.trig"
 
-    def get(self, key: str) -> tuple[bytes, str | None] | None:
-        """``(graph, note)`` stored under ``key``, or None."""
+    def get(self, key: str) -> tuple[bytes, str, str | None] | None:
+        """``(graph, digest, note)`` stored under ``key`` (``digest``: the SHA-256 of ``graph``), or None."""
         if not self.read:
             return None
         try:
@@ -207,17 +208,19 @@ class GraphCache:
         except OSError:
             return None
         head, sep, graph = data.partition(b"\n")
-        if not sep or not head.startswith(b"# ") or head[2:66].decode("ascii", "replace") != key[:64]:
+        fields = head.decode("utf-8", "replace").split(" ")
+        if not sep or len(fields) != 4 or fields[0] != "#" or fields[1] != key:
             return None
-        self._used.add(key[:32])
+        self._used.add(self._file(key).stem)
         self.hits += 1
-        note = head[67:].decode("utf-8")
-        return graph, note or None
+        return graph, fields[2], fields[3] or None
 
-    def put(self, key: str, graph: bytes, note: str | None = None) -> None:
-        head = f"# {key[:64]} {note or ''}\n".encode("utf-8")
-        write_atomic(self._file(key), head + graph)
-        self._used.add(key[:32])
+    def put(self, key: str, graph: bytes, note: str | None = None) -> str:
+        """Store ``graph`` under ``key`` with ``note`` (no space in it); the graph's SHA-256."""
+        digest = hashlib.sha256(graph).hexdigest()
+        write_atomic(self._file(key), f"# {key} {digest} {note or ''}\n".encode("utf-8") + graph)
+        self._used.add(self._file(key).stem)
+        return digest
 
     def prune(self) -> int:
         """Remove the graphs neither found nor stored since this object was made; how many."""

@@ -163,12 +163,15 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                  ontology: str | None = None,
                  on_graph: Callable[[list[Triple], str], str | None] | None = None,
                  graphs: GraphCache | None = None,
-                 on_kept: Callable[[str], bool] | None = None) -> Iterator[str]:
+                 on_kept: Callable[[str], bool] | None = None,
+                 written: dict[str, list] | None = None) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
     ``records`` are the documents as resolution saw them (their relations maybe without sentences:
     :func:`kg.resolve.compact`); ``reread`` gives a document's full extraction back (from the cache),
-    for its evidence sentences, one document at a time. ``on_graph`` sees each document's triples
+    for its evidence sentences, one document at a time. ``written`` (a dict) is filled with each
+    graph's name -> ``[SHA-256 of its bytes, offset, length]`` in the file (the store is updated by
+    it: :func:`kg.store.update_store`). ``on_graph`` sees each document's triples
     and a hash of their text (SHACL validation, :class:`kg.rdf.shacl_documents.DocumentValidator`)
     and may return a note to keep with the graph (the key of its SHACL results).
     Yields each document id as it is written.
@@ -180,14 +183,22 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
     for the validator to see its triples). The bytes are the same either way.
     """
     writer = TrigWriter(trig, ns)
-    writer.graph(ns["graph/ontology"], axioms(load_ontology(ontology)))
+
+    def put(name: str, block: bytes, digest: str | None = None) -> None:
+        if written is not None and block:
+            written[name] = [digest or hashlib.sha256(block).hexdigest(), trig.tell(), len(block)]
+        writer.write(block)
+
+    ontology_graph = ns["graph/ontology"]
+    put(str(ontology_graph), writer.block(ontology_graph, sorted({triple_line(t, writer.ns)
+                                                                  for t in axioms(load_ontology(ontology))})))
     named = sorted(((str(source_node(ns, r.doc_id)), i) for i, r in enumerate(records)))
     for name, i in named:
         rec = records[i]
         key = document_key(rec.doc_id, rec.path, rec.sha256, index, ns) if graphs is not None else None
         kept = graphs.get(key) if key is not None else None
-        if kept is not None and (on_graph is None or (kept[1] is not None and on_kept is not None and on_kept(kept[1]))):
-            writer.write(kept[0])
+        if kept is not None and (on_graph is None or (kept[2] is not None and on_kept is not None and on_kept(kept[2]))):
+            put(name, kept[0], kept[1])
             yield rec.doc_id
             continue
         sentences = None
@@ -199,12 +210,10 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
         triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
         lines = sorted({triple_line(t, writer.ns) for t in triples})
         block = writer.block(name, lines)
-        writer.write(block)
         note = None
         if on_graph is not None:
             note = on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
-        if key is not None:
-            graphs.put(key, block, note)
+        put(name, block, graphs.put(key, block, note) if key is not None else None)
         yield rec.doc_id
 
 
@@ -218,14 +227,15 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       reread: Callable[[DocumentExtraction], DocumentExtraction | None],
                       ontology: str | None = None, base_iri: str | None = None,
                       on_graph: Callable[[list[Triple], str], str | None] | None = None,
-                      graphs: GraphCache | None = None, on_kept: Callable[[str], bool] | None = None) -> list[str]:
+                      graphs: GraphCache | None = None, on_kept: Callable[[str], bool] | None = None,
+                      written: dict[str, list] | None = None) -> list[str]:
     """Write ``graph.trig`` (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from
-    it), ``graph.ttl`` (:func:`facts_bytes`) and ``entities.jsonl`` into ``folder`` (a staging
-    folder: the files are written in place); their names."""
+    it, ``written`` filled with where each graph is), ``graph.ttl`` (:func:`facts_bytes`) and
+    ``entities.jsonl`` into ``folder`` (a staging folder: the files are written in place); their names."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
     with open(folder / "graph.trig", "wb") as f:
-        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph, graphs, on_kept):
+        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written):
             pass
     write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
     with open(folder / "entities.jsonl", "wb") as f:
