@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copytree(args.corpus, corpus)
     shutil.copytree(args.out, out, symlinks=True)
     fp = fingerprint()
+    b.fingerprint = lambda *a, **k: fp  # the code imported now, whatever is edited meanwhile
     for d in (out / CACHE_DIR).iterdir():
         if d.is_dir() and d.name != fp:
             d.rename(d.parent / fp)
