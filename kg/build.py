@@ -43,6 +43,7 @@ def extract_corpus(
     executor: str | Executor = "local",
     address: str | None = None,
     on_reused: Callable[[DocumentExtraction], None] | None = None,
+    kept: Callable[[str, str], DocumentExtraction | None] | None = None,
 ) -> Iterator[DocumentExtraction | IngestFailure]:
     """Extract each document as it is read; failures are yielded, not raised.
 
@@ -59,7 +60,8 @@ def extract_corpus(
     loaded only if some document is new; new extractions are put in the cache as they come back.
     A file the cache's index says is unchanged since it was read (same path, size, times and inode)
     is not even read: its extraction is handed on as it is, and ``on_reused`` (not ``on_document``)
-    is called with it.
+    is called with it; or, when ``kept(doc_id, sha256)`` gives one, what it gives instead (the
+    record :func:`build` kept of it, without reading the cache's entry).
     """
     runner = make_executor(executor, jobs, address)
     looked: dict[str, tuple] = {}  # doc id -> (stat, when) of the files read, for the cache's index
@@ -69,7 +71,7 @@ def extract_corpus(
         if cache is None:
             return None
         seen_ns = time.time_ns()
-        hit, st = cache.unchanged(path, doc_id)
+        hit, st = cache.unchanged(path, doc_id, kept)
         if st is not None:
             looked[doc_id] = (st, seen_ns)
         if hit is not None and hit.path != str(path):
@@ -185,14 +187,26 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
+    # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
+    last = cache.read_records()
+    reused: set[str] = set()
+
+    def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
+        rec = last.pop(doc_id, None)
+        if rec is None or rec.sha256 != sha256:
+            return None
+        reused.add(doc_id)
+        return rec
+
     for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address,
-                               on_reused):
+                               on_reused, kept):
         if isinstance(item, IngestFailure):
             failures.append(item)
             if on_failure:
                 on_failure(item)
         else:
-            records.append(compact(item))
+            records.append(item if item.doc_id in reused else compact(item))
+    last.clear()
     if not records:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(records, ontology)
@@ -204,6 +218,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache.prune({(r.doc_id, r.sha256) for r in records})
     graphs.prune()
     cache.save_file_index({r.doc_id for r in records})
+    cache.save_records(records)
     return result
 
 

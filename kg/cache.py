@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -63,6 +65,7 @@ def from_json(d: dict) -> DocumentExtraction:
 
 
 _FILES = "files"  # the index of files read, by document id
+_RECORDS = "records.pickle"  # the compact records of the last build (:meth:`ExtractionCache.save_records`)
 
 
 def _file_key(path: Path | str, st: os.stat_result) -> list:
@@ -120,11 +123,14 @@ class ExtractionCache:
 
     # --- files read before and not changed since ---------------------------------------------------
 
-    def unchanged(self, path: Path, doc_id: str) -> tuple[DocumentExtraction | None, os.stat_result | None]:
+    def unchanged(self, path: Path, doc_id: str,
+                  kept: Callable[[str, str], DocumentExtraction | None] | None = None,
+                  ) -> tuple[DocumentExtraction | None, os.stat_result | None]:
         """``(extraction, stat)``: the stored extraction of a file an earlier build read, when the file
         has not changed since (the same path, size, modification and change times, inode: what
         ``make`` and git trust), without reading it; else None. ``stat`` is the file's, taken now
-        (None if it cannot be read), for :meth:`remember` once the file is read."""
+        (None if it cannot be read), for :meth:`remember` once the file is read. ``kept(doc_id,
+        sha256)`` may give what to hand on instead of the stored extraction (counted as a hit)."""
         try:
             st = os.stat(path)
         except OSError:
@@ -134,7 +140,30 @@ class ExtractionCache:
         entry = self._file_index().get(doc_id)
         if entry is None or entry[:-1] != _file_key(path, st):
             return None, st
+        found = kept(doc_id, entry[-1]) if kept is not None else None
+        if found is not None:
+            self.hits += 1
+            return found, st
         return self.get(doc_id, entry[-1]), st
+
+    def read_records(self) -> dict[str, DocumentExtraction]:
+        """What :meth:`save_records` stored (by document id), or nothing."""
+        if not self.read:
+            return {}
+        try:
+            with open(self.folder / _EXTRA / _RECORDS, "rb") as f:
+                found = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def save_records(self, records: Iterable[DocumentExtraction]) -> None:
+        """Store the records a build resolved (:func:`kg.resolve.compact`: no evidence sentences), all
+        in one file, so the next build takes those of unchanged files from it with one read instead of
+        parsing and compacting each document's extraction again (a pickle: the build folder's own
+        cache, under the code's fingerprint, like everything here)."""
+        data = pickle.dumps({r.doc_id: r for r in records}, protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(self.folder / _EXTRA / _RECORDS, data)
 
     def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:
         """Note that the file ``path`` (``st``, taken at ``seen_ns`` before it was read) holds the
