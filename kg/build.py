@@ -170,6 +170,15 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     the previous output as it was; one that reads no document raises :class:`NoDocuments` and
     writes nothing at all. An unchanged ``graph.trig`` keeps the store it was loaded into.
 
+    What did not change is not made again: a file unchanged since the last build is not read (its
+    record is kept, :meth:`kg.cache.ExtractionCache.save_records`), a document's named graph whose
+    inputs are unchanged (its extraction, and what resolution says of the entities it names:
+    :func:`kg.rdf.graph.document_key`) is copied from ``OUT/.cache`` (:class:`kg.cache.GraphCache`)
+    with its SHACL results, and the last build's store is updated (a copy of it, the graphs that
+    changed replaced: :func:`kg.store.update_store`) unless most graphs changed. The output is the
+    same bytes as with ``incremental=False`` (``kg build --full``), which makes every graph and
+    loads the store afresh.
+
     ``use_model=False`` leaves the trained scorers out: the rules alone decide (:mod:`extract.scorer`).
 
     ``jobs`` and ``executor`` say where documents are extracted (:func:`extract_corpus`: this process
@@ -211,7 +220,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(records, ontology)
     graphs = GraphCache(cache)
-    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs)
+    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental)
     result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
     result.outputs.update({name: out / name for name in names})
     result.outputs["store"] = out / "store"
@@ -224,10 +233,11 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
                   ontology: str | None, base_iri: str | None,
-                  graphs: GraphCache | None = None) -> tuple[list[str], ShaclReport]:
-    """Write the graph files and the page into a staging folder in ``out``, load the store there,
-    validate, then rename all of it into place under the store lock; the names of the files put in
-    place and the SHACL report."""
+                  graphs: GraphCache | None = None, update: bool = True) -> tuple[list[str], ShaclReport]:
+    """Write the graph files and the page into a staging folder in ``out``, make the store there
+    (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
+    loaded), validate, then rename all of it into place under the store lock; the names of the
+    files put in place and the SHACL report."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -244,7 +254,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
             # the store kg query reads, made before anything moves: the last one updated, else loaded
-            if not keep_store and not update_store(out, staging, written, staging / "graph.ttl"):
+            if not keep_store and not (update and update_store(out, staging, written, staging / "graph.ttl")):
                 load_store(staging, facts=staging / "graph.ttl", graphs=written)
             shacl = _validate(validator, out if keep_store else staging)
             cache.write_json(_SHACL_CACHE, validator.record)

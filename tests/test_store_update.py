@@ -143,3 +143,14 @@ def test_the_store_being_read_during_an_update_is_left_as_it_was(corpus, tmp_pat
     assert {str(q) for q in reader} == before
     del reader
     assert _quads(out) != before
+
+
+def test_a_full_build_loads_the_store_afresh(corpus, loads, tmp_path, monkeypatch):
+    """``kg build --full`` trusts nothing of the last build, its store included."""
+    monkeypatch.setattr(kg.store.embedded, "UPDATE_SHARE", 1.0)
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    (corpus / "c.txt").write_text(TEXTS["c.txt"].replace("王明", "李强"), encoding="utf-8")
+    loads.clear()
+    build([str(corpus)], out, incremental=False)
+    assert len(loads) == 1

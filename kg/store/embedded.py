@@ -8,6 +8,11 @@ It is a cache of the graph file, never edited by hand:
   SHA-256 of the graph file in ``OUT/store/kg-store.json`` and rebuilds only when the graph changed
   (an identical rewrite, as a deterministic ``kg build`` does, costs one hash, not a reload). A lock
   file keeps two processes from building at once.
+- :func:`update_store` makes the store of a new build from the last one (``kg build`` after a
+  change): a RocksDB checkpoint of it (hard links), the named graphs that changed replaced and the
+  default graph brought to the new ``graph.ttl``, when its manifest lists the graphs it holds (by
+  the SHA-256 of their bytes in ``graph.trig``) and at most :data:`UPDATE_SHARE` of them changed.
+  Whatever is made, the store holds the quads a load of the same files gives.
 - :func:`open_store` opens it (read-only by default) with pyoxigraph; :func:`open_rdflib` gives the same
   store through rdflib's API (``oxrdflib``), as an :class:`rdflib.Dataset`.
 
