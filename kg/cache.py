@@ -162,8 +162,8 @@ class ExtractionCache:
         in one file, so the next build takes those of unchanged files from it with one read instead of
         parsing and compacting each document's extraction again (a pickle: the build folder's own
         cache, under the code's fingerprint, like everything here)."""
-        data = pickle.dumps({r.doc_id: r for r in records}, protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomic(self.folder / _EXTRA / _RECORDS, data)
+        pack = {r.doc_id: r for r in records}
+        write_atomic(self.folder / _EXTRA / _RECORDS, lambda f: pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:
         """Note that the file ``path`` (``st``, taken at ``seen_ns`` before it was read) holds the
