@@ -6,6 +6,10 @@ An entry is the JSON form of a :class:`~kg.records.DocumentExtraction`, stored u
 (and whether they are used) and every data file under the ontology folder. Editing the gazetteer or a trigger list therefore re-extracts
 everything; changing one document re-extracts that document only.
 
+Beside the extractions, for the same fingerprint, later stages keep what the next build can reuse:
+the index of the files read, the compact records of the last build (:meth:`ExtractionCache.save_records`),
+the SHACL results of each document's graph, and each document's graph as written (:class:`GraphCache`).
+
 >>> import tempfile
 >>> from kg.records import DocumentExtraction, Mention
 >>> ex = DocumentExtraction("a.txt", "a.txt", "ab12", None, None,

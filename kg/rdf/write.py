@@ -25,12 +25,11 @@ import hashlib
 import re
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from rdflib import Literal, Namespace, URIRef
 from rdflib.term import BNode
 
-from kg.cache import GraphCache
 from kg.errors import RunFailed
 from kg.files import write_atomic
 from kg.ontology import axioms, load_ontology
@@ -40,7 +39,8 @@ from kg.rdf.iris import id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
-__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "facts_bytes", "write_graph_files"]
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "KeptGraphs", "facts_bytes",
+           "write_graph_files"]
 
 #: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
 #: graph's opening ``<IRI> {`` or its closing ``}`` (literals never hold a raw line break), so the
@@ -158,11 +158,21 @@ class TrigWriter:
         self.f.write(block)
 
 
+class KeptGraphs(Protocol):
+    """Where documents' graphs are kept between builds, by key (:class:`kg.cache.GraphCache`)."""
+
+    def get(self, key: str) -> tuple[bytes, str, str | None] | None:
+        """``(graph's bytes, their SHA-256, note)`` kept under ``key``, or None."""
+
+    def put(self, key: str, graph: bytes, note: str | None = None) -> str:
+        """Keep ``graph`` (bytes) and ``note`` under ``key``; the graph's SHA-256."""
+
+
 def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: DocumentIndex,
                  reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
                  ontology: str | None = None,
                  on_graph: Callable[[list[Triple], str], str | None] | None = None,
-                 graphs: GraphCache | None = None,
+                 graphs: KeptGraphs | None = None,
                  on_kept: Callable[[str], bool] | None = None,
                  written: dict[str, list] | None = None) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
@@ -176,7 +186,7 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
     and may return a note to keep with the graph (the key of its SHACL results).
     Yields each document id as it is written.
 
-    With ``graphs`` (:class:`kg.cache.GraphCache`), a document's graph whose key
+    With ``graphs`` (:class:`KeptGraphs`: :class:`kg.cache.GraphCache`), a document's graph whose key
     (:func:`kg.rdf.graph.document_key`: everything it is made from) is stored there is copied from
     it, its triples not made, and every graph made is stored. With ``on_graph`` too, a kept graph is
     copied only when ``on_kept(note)`` says its SHACL results are known (otherwise it is made again,
@@ -227,7 +237,7 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       reread: Callable[[DocumentExtraction], DocumentExtraction | None],
                       ontology: str | None = None, base_iri: str | None = None,
                       on_graph: Callable[[list[Triple], str], str | None] | None = None,
-                      graphs: GraphCache | None = None, on_kept: Callable[[str], bool] | None = None,
+                      graphs: KeptGraphs | None = None, on_kept: Callable[[str], bool] | None = None,
                       written: dict[str, list] | None = None) -> list[str]:
     """Write ``graph.trig`` (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from
     it, ``written`` filled with where each graph is), ``graph.ttl`` (:func:`facts_bytes`) and
