@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from kg.cache import ExtractionCache, GraphCache, fingerprint
+from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, GraphCache, code_hash, fingerprint
 from kg.executors import Executor, ExtractTask, extract_in_order, make_executor
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
@@ -197,7 +197,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
     # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
-    last = cache.read_records()
+    last = cache.read_records(code_hash(*RECORD_CODE, ontology=ontology))
     reused: set[str] = set()
 
     def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
@@ -219,7 +219,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     if not records:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(records, ontology)
-    graphs = GraphCache(cache)
+    graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
     names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental)
     result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
     result.outputs.update({name: out / name for name in names})
@@ -227,7 +227,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache.prune({(r.doc_id, r.sha256) for r in records})
     graphs.prune()
     cache.save_file_index({r.doc_id for r in records})
-    cache.save_records(records)
+    cache.save_records(records, code_hash(*RECORD_CODE, ontology=ontology))
     return result
 
 

@@ -56,6 +56,29 @@ def fingerprint(ontology: str | None = None, use_model: bool = True) -> str:
     return h.hexdigest()[:16]
 
 
+def code_hash(*parts: str, ontology: str | None = None) -> str:
+    """A hash of the project's files ``parts`` (files or folders, relative to the project: their
+    ``.py`` files) and of every data file of the ontology folder: the version of what a later stage
+    keeps here (:class:`GraphCache`, :meth:`ExtractionCache.save_records`), which must change with the
+    code that makes it even where the extraction fingerprint does not cover that code."""
+    h = hashlib.sha256()
+    project = Path(__file__).resolve().parent.parent
+    data = Path(ontology_dir(ontology))
+    for root, base in [(project / p, project) for p in parts] + [(data, data)]:
+        for f in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if f.is_file() and f.suffix in (".py", ".tsv", ".txt", ".ttl", ".json") and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(base)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+#: The code a document's graph is made by (the triples, their text) and what its SHACL results
+#: depend on (the ontology folder, shapes included): the version of :class:`GraphCache`.
+GRAPH_CODE = ("kg/rdf", "kg/ontology", "kg/records.py", "kg/dates.py")
+#: The code of the records :meth:`ExtractionCache.save_records` keeps.
+RECORD_CODE = ("kg/resolve/compact.py", "kg/records.py")
+
+
 def to_json(ex: DocumentExtraction) -> dict:
     return asdict(ex)
 
@@ -150,8 +173,8 @@ class ExtractionCache:
             return found, st
         return self.get(doc_id, entry[-1]), st
 
-    def read_records(self) -> dict[str, DocumentExtraction]:
-        """What :meth:`save_records` stored (by document id), or nothing."""
+    def read_records(self, version: str = "") -> dict[str, DocumentExtraction]:
+        """What :meth:`save_records` stored (by document id) with this ``version``, or nothing."""
         if not self.read:
             return {}
         try:
@@ -159,14 +182,17 @@ class ExtractionCache:
                 found = pickle.load(f)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return {}
-        return found if isinstance(found, dict) else {}
+        if not isinstance(found, tuple) or len(found) != 2 or found[0] != version or not isinstance(found[1], dict):
+            return {}
+        return found[1]
 
-    def save_records(self, records: Iterable[DocumentExtraction]) -> None:
+    def save_records(self, records: Iterable[DocumentExtraction], version: str = "") -> None:
         """Store the records a build resolved (:func:`kg.resolve.compact`: no evidence sentences), all
         in one file, so the next build takes those of unchanged files from it with one read instead of
         parsing and compacting each document's extraction again (a pickle: the build folder's own
-        cache, under the code's fingerprint, like everything here)."""
-        pack = {r.doc_id: r for r in records}
+        cache, under the code's fingerprint, like everything here), with ``version``
+        (:func:`code_hash` of :data:`RECORD_CODE`): a record made by other code is not read back."""
+        pack = (version, {r.doc_id: r for r in records})
         write_atomic(self.folder / _EXTRA / _RECORDS, lambda f: pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:
@@ -214,17 +240,17 @@ class GraphCache:
     made from (:func:`kg.rdf.graph.document_key`), so that a rebuild copies the graph of a document
     whose key did not change instead of making its triples and their text again.
 
-    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/``): code,
-    ontology or model changes start it afresh, and :meth:`ExtractionCache.prune` removes the
-    folders of other fingerprints. With each graph it keeps a ``note`` (the key of its SHACL
+    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/VERSION/``),
+    ``version`` the :func:`code_hash` of :data:`GRAPH_CODE` (the code that makes a graph, and the
+    ontology folder, SHACL shapes included): code, ontology or model changes start it afresh. With each graph it keeps a ``note`` (the key of its SHACL
     results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put`
     still stores. :meth:`prune` removes the graphs this build neither found nor stored (documents
     gone or changed): it holds one graph per document of the last build. Each graph's SHA-256 is
     kept with it: the store's manifest lists the graphs it holds by it (:func:`kg.store.update_store`).
     """
 
-    def __init__(self, cache: ExtractionCache) -> None:
-        self.folder = cache.folder / _GRAPHS
+    def __init__(self, cache: ExtractionCache, version: str = "") -> None:
+        self.folder = cache.folder / _GRAPHS / (version or "_")
         self.read = cache.read
         self.hits = 0
         self._used: set[str] = set()
@@ -256,8 +282,12 @@ class GraphCache:
         return digest
 
     def prune(self) -> int:
-        """Remove the graphs neither found nor stored since this object was made; how many."""
+        """Remove the graphs neither found nor stored since this object was made, and those of other
+        versions; how many."""
         removed = 0
+        for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
+            if other.is_dir() and other != self.folder:
+                shutil.rmtree(other, ignore_errors=True)
         for f in self.folder.glob("*.trig") if self.folder.exists() else []:
             if f.stem not in self._used:
                 f.unlink(missing_ok=True)

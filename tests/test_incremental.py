@@ -166,7 +166,7 @@ def made(monkeypatch) -> list[str]:
 
 
 def _graphs_kept(out: Path) -> list[Path]:
-    return list((out / CACHE_DIR).glob("*/graphs/*.trig"))
+    return list((out / CACHE_DIR).glob("*/graphs/*/*.trig"))
 
 
 def test_graphs_are_copied_unless_what_they_say_changed_and_the_output_is_a_fresh_builds(corpus, made, tmp_path):
