@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from kg.cache import ExtractionCache, fingerprint
+from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, GraphCache, code_hash, fingerprint
 from kg.executors import Encoded, Executor, ExtractTask, extract_in_order, make_executor
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
@@ -27,7 +27,7 @@ from kg.rdf.shacl_documents import DocumentValidator
 from kg.rdf.write import write_graph_files
 from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
 from kg.resolve import Resolution, Resolved, compact, resolve_corpus
-from kg.store import graph_is_loaded, load_store, open_store, replace_store, store_lock
+from kg.store import graph_is_loaded, load_store, open_store, replace_store, store_lock, update_store
 
 __all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
@@ -44,6 +44,7 @@ def extract_corpus(
     address: str | None = None,
     on_reused: Callable[[DocumentExtraction], None] | None = None,
     compact_records: bool = False,
+    kept: Callable[[str, str], DocumentExtraction | None] | None = None,
 ) -> Iterator[DocumentExtraction | IngestFailure]:
     """Extract each document as it is read; failures are yielded, not raised.
 
@@ -60,7 +61,8 @@ def extract_corpus(
     loaded only if some document is new; new extractions are put in the cache as they come back.
     A file the cache's index says is unchanged since it was read (same path, size, times and inode)
     is not even read: its extraction is handed on as it is, and ``on_reused`` (not ``on_document``)
-    is called with it.
+    is called with it; or, when ``kept(doc_id, sha256)`` gives one, what it gives instead (the
+    record :func:`build` kept of it, without reading the cache's entry).
 
     With ``compact_records`` (what :func:`build` asks for) what is yielded for a document is what
     resolution keeps of its extraction (:func:`kg.resolve.compact`, as :func:`build` holds them), and
@@ -70,15 +72,24 @@ def extract_corpus(
     """
     runner = make_executor(executor, jobs, address)
     looked: dict[str, tuple] = {}  # doc id -> (stat, when) of the files read, for the cache's index
+    from_kept: set[str] = set()  # documents handed on as the record kept of them (compact already)
+
+    def kept_record(doc_id: str, sha256: str) -> DocumentExtraction | None:
+        rec = kept(doc_id, sha256) if kept is not None else None
+        if rec is not None:
+            from_kept.add(doc_id)
+        return rec
 
     def known(path: Path, doc_id: str) -> DocumentExtraction | None:
         """A file read by an earlier build and unchanged since: its extraction, without reading it."""
         if cache is None:
             return None
         seen_ns = time.time_ns()
-        hit, st = cache.unchanged(path, doc_id)
+        hit, st = cache.unchanged(path, doc_id, kept_record if kept is not None else None)
         if st is not None:
             looked[doc_id] = (st, seen_ns)
+        if hit is not None and hit.path != str(path):
+            hit = replace(hit, path=str(path))  # extracted at another path, then moved (as lookup does)
         return hit
 
     def lookup(doc: Document) -> DocumentExtraction | None:
@@ -97,7 +108,7 @@ def extract_corpus(
         elif compact_records and isinstance(result, DocumentExtraction):
             if extracted and cache:
                 cache.put(result)
-            result, extracted = compact(result), False
+            result, extracted = (result if result.doc_id in from_kept else compact(result)), False
         if isinstance(result, DocumentExtraction):
             if doc is not None and on_document:
                 on_document(doc)
@@ -176,6 +187,15 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     ``OUT/.cache/`` by content hash, so only new or changed documents are extracted again; entries
     of documents no longer in the corpus are removed.
 
+    What did not change is not made again: a file unchanged since the last build is not read (its
+    record is kept, :meth:`kg.cache.ExtractionCache.save_records`), a document's named graph whose
+    inputs are unchanged (its extraction, and what resolution says of the entities it names:
+    :func:`kg.rdf.graph.document_key`) is copied from ``OUT/.cache`` (:class:`kg.cache.GraphCache`)
+    with its SHACL results, and the last build's store is updated (a copy of it, the graphs that
+    changed replaced: :func:`kg.store.update_store`) unless most graphs changed. The output is the
+    same bytes as with ``incremental=False`` (``kg build --full``), which makes every graph and
+    loads the store afresh.
+
     Nothing in ``out_dir`` changes until everything is made: the outputs are written into a
     temporary folder beside them (``OUT/.build-*``), then renamed into place while the store lock
     is held (queries see the old graph or the new one). A build that fails, at any step, leaves
@@ -199,31 +219,44 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
+    # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
+    last = cache.read_records(code_hash(*RECORD_CODE, ontology=ontology))
+
+    def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
+        rec = last.pop(doc_id, None)
+        return rec if rec is not None and rec.sha256 == sha256 else None
+
     for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address,
-                               on_reused, compact_records=True):
+                               on_reused, compact_records=True, kept=kept):
         if isinstance(item, IngestFailure):
             failures.append(item)
             if on_failure:
                 on_failure(item)
         else:
             records.append(item)
+    last.clear()
     if not records:
         raise NoDocuments(failures, out)
     resolved = resolve_corpus(records, ontology)
-    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri)
+    graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
+    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental)
     result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
     result.outputs.update({name: out / name for name in names})
     result.outputs["store"] = out / "store"
     cache.prune({(r.doc_id, r.sha256) for r in records})
+    graphs.prune()
     cache.save_file_index({r.doc_id for r in records})
+    cache.save_records(records, code_hash(*RECORD_CODE, ontology=ontology))
     return result
 
 
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
-                  ontology: str | None, base_iri: str | None) -> tuple[list[str], ShaclReport]:
-    """Write the graph files and the page into a staging folder in ``out``, load the store there,
-    validate, then rename all of it into place under the store lock; the names of the files put in
-    place and the SHACL report."""
+                  ontology: str | None, base_iri: str | None,
+                  graphs: GraphCache | None = None, update: bool = True) -> tuple[list[str], ShaclReport]:
+    """Write the graph files and the page into a staging folder in ``out``, make the store there
+    (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
+    loaded), validate, then rename all of it into place under the store lock; the names of the
+    files put in place and the SHACL report."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -231,15 +264,17 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     try:
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
+        written: dict[str, list] = {}
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
-                                  on_graph=validator.add)
+                                  on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
         _write_page(staging, ontology)
         names.append("graph.html")
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
-            if not keep_store:
-                load_store(staging, facts=staging / "graph.ttl")  # the store kg query reads, loaded before anything moves
+            # the store kg query reads, made before anything moves: the last one updated, else loaded
+            if not keep_store and not (update and update_store(out, staging, written, staging / "graph.ttl")):
+                load_store(staging, facts=staging / "graph.ttl", graphs=written)
             shacl = _validate(validator, out if keep_store else staging)
             cache.write_json(_SHACL_CACHE, validator.record)
             if not shacl.conforms:

@@ -8,6 +8,10 @@ Editing the gazetteer or a trigger list therefore re-extracts everything; changi
 re-extracts that document only; changing the code of a later stage (resolution, the graph writers,
 the page) re-extracts nothing.
 
+Beside the extractions, for the same fingerprint, later stages keep what the next build can reuse:
+the index of the files read, the compact records of the last build (:meth:`ExtractionCache.save_records`),
+the SHACL results of each document's graph, and each document's graph as written (:class:`GraphCache`).
+
 >>> import tempfile
 >>> from kg.records import DocumentExtraction, Mention
 >>> ex = DocumentExtraction("a.txt", "a.txt", "ab12", None, None,
@@ -25,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from pathlib import Path
 
@@ -53,18 +59,39 @@ TRANSPORT_MODULES = ("kg.executors", "kg.executors.base", "kg.executors.local", 
 
 
 def fingerprint(ontology: str | None = None, use_model: bool = True) -> str:
-    """A hash of everything extraction depends on: code, data files, the trained models (and
-    whether they are used)."""
+    """A hash of everything extraction depends on: code (:data:`EXTRACTION_CODE`), data files, the
+    trained models (and whether they are used)."""
     h = hashlib.sha256(b"model" if use_model else b"rules")
+    return _hash_files(h, EXTRACTION_CODE, ontology, skip=VALIDATION_DATA)
+
+
+def code_hash(*parts: str, ontology: str | None = None) -> str:
+    """A hash of the project's files ``parts`` (files or folders, relative to the project: their
+    ``.py`` files) and of every data file of the ontology folder: the version of what a later stage
+    keeps here (:class:`GraphCache`, :meth:`ExtractionCache.save_records`), which must change with the
+    code that makes it even where the extraction fingerprint does not cover that code."""
+    return _hash_files(hashlib.sha256(), parts, ontology)
+
+
+def _hash_files(h, parts, ontology: str | None, skip: tuple[str, ...] = ()) -> str:
+    """``h`` updated with the names and bytes of the code ``parts`` and of the ontology folder's data
+    files (but those named in ``skip``); its first 16 hexadecimal digits."""
     project = Path(__file__).resolve().parent.parent
     data = Path(ontology_dir(ontology))
-    for root, base in [(project / p, project) for p in EXTRACTION_CODE] + [(data, data)]:
+    for root, base in [(project / p, project) for p in parts] + [(data, data)]:
         for f in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if f.is_file() and f.suffix in (".py", ".tsv", ".txt", ".ttl", ".json") and "__pycache__" not in f.parts \
-                    and not (base == data and f.name in VALIDATION_DATA):
+                    and not (base == data and f.name in skip):
                 h.update(str(f.relative_to(base)).encode())
                 h.update(f.read_bytes())
     return h.hexdigest()[:16]
+
+
+#: The code a document's graph is made by (the triples, their text) and what its SHACL results
+#: depend on (the ontology folder, shapes included): the version of :class:`GraphCache`.
+GRAPH_CODE = ("kg/rdf", "kg/ontology", "kg/records.py", "kg/dates.py")
+#: The code of the records :meth:`ExtractionCache.save_records` keeps.
+RECORD_CODE = ("kg/resolve/compact.py", "kg/records.py")
 
 
 def to_json(ex: DocumentExtraction) -> dict:
@@ -96,6 +123,7 @@ def from_json(d: dict) -> DocumentExtraction:
 
 
 _FILES = "files"  # the index of files read, by document id
+_RECORDS = "records.pickle"  # the compact records of the last build (:meth:`ExtractionCache.save_records`)
 
 
 def _file_key(path: Path | str, st: os.stat_result) -> list:
@@ -153,11 +181,14 @@ class ExtractionCache:
 
     # --- files read before and not changed since ---------------------------------------------------
 
-    def unchanged(self, path: Path, doc_id: str) -> tuple[DocumentExtraction | None, os.stat_result | None]:
+    def unchanged(self, path: Path, doc_id: str,
+                  kept: Callable[[str, str], DocumentExtraction | None] | None = None,
+                  ) -> tuple[DocumentExtraction | None, os.stat_result | None]:
         """``(extraction, stat)``: the stored extraction of a file an earlier build read, when the file
         has not changed since (the same path, size, modification and change times, inode: what
         ``make`` and git trust), without reading it; else None. ``stat`` is the file's, taken now
-        (None if it cannot be read), for :meth:`remember` once the file is read."""
+        (None if it cannot be read), for :meth:`remember` once the file is read. ``kept(doc_id,
+        sha256)`` may give what to hand on instead of the stored extraction (counted as a hit)."""
         try:
             st = os.stat(path)
         except OSError:
@@ -167,7 +198,33 @@ class ExtractionCache:
         entry = self._file_index().get(doc_id)
         if entry is None or entry[:-1] != _file_key(path, st):
             return None, st
+        found = kept(doc_id, entry[-1]) if kept is not None else None
+        if found is not None:
+            self.hits += 1
+            return found, st
         return self.get(doc_id, entry[-1]), st
+
+    def read_records(self, version: str = "") -> dict[str, DocumentExtraction]:
+        """What :meth:`save_records` stored (by document id) with this ``version``, or nothing."""
+        if not self.read:
+            return {}
+        try:
+            with open(self.folder / _EXTRA / _RECORDS, "rb") as f:
+                found = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        if not isinstance(found, tuple) or len(found) != 2 or found[0] != version or not isinstance(found[1], dict):
+            return {}
+        return found[1]
+
+    def save_records(self, records: Iterable[DocumentExtraction], version: str = "") -> None:
+        """Store the records a build resolved (:func:`kg.resolve.compact`: no evidence sentences), all
+        in one file, so the next build takes those of unchanged files from it with one read instead of
+        parsing and compacting each document's extraction again (a pickle: the build folder's own
+        cache, under the code's fingerprint, like everything here), with ``version``
+        (:func:`code_hash` of :data:`RECORD_CODE`): a record made by other code is not read back."""
+        pack = (version, {r.doc_id: r for r in records})
+        write_atomic(self.folder / _EXTRA / _RECORDS, lambda f: pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:
         """Note that the file ``path`` (``st``, taken at ``seen_ns`` before it was read) holds the
@@ -215,3 +272,66 @@ def encode(ex: DocumentExtraction) -> bytes:
     """The bytes of ``ex``'s cache entry, exactly what :meth:`ExtractionCache.put` writes (for
     :meth:`ExtractionCache.put_entry`: a worker serializes the extraction, the build only stores it)."""
     return json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
+
+
+_GRAPHS = "graphs"  # the documents' named graphs as written, by key (:class:`GraphCache`)
+
+
+class GraphCache:
+    """Each document's named graph as ``graph.trig`` holds it (bytes), by a key of everything it is
+    made from (:func:`kg.rdf.graph.document_key`), so that a rebuild copies the graph of a document
+    whose key did not change instead of making its triples and their text again.
+
+    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/VERSION/``),
+    ``version`` the :func:`code_hash` of :data:`GRAPH_CODE` (the code that makes a graph, and the
+    ontology folder, SHACL shapes included): code, ontology or model changes start it afresh. With each graph it keeps a ``note`` (the key of its SHACL
+    results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put`
+    still stores. :meth:`prune` removes the graphs this build neither found nor stored (documents
+    gone or changed): it holds one graph per document of the last build. Each graph's SHA-256 is
+    kept with it: the store's manifest lists the graphs it holds by it (:func:`kg.store.update_store`).
+    """
+
+    def __init__(self, cache: ExtractionCache, version: str = "") -> None:
+        self.folder = cache.folder / _GRAPHS / (version or "_")
+        self.read = cache.read
+        self.hits = 0
+        self._used: set[str] = set()
+
+    def _file(self, key: str) -> Path:
+        return self.folder / f"{key[:32]}.trig"
+
+    def get(self, key: str) -> tuple[bytes, str, str | None] | None:
+        """``(graph, digest, note)`` stored under ``key`` (``digest``: the SHA-256 of ``graph``), or None."""
+        if not self.read:
+            return None
+        try:
+            data = self._file(key).read_bytes()
+        except OSError:
+            return None
+        head, sep, graph = data.partition(b"\n")
+        fields = head.decode("utf-8", "replace").split(" ")
+        if not sep or len(fields) != 4 or fields[0] != "#" or fields[1] != key:
+            return None
+        self._used.add(self._file(key).stem)
+        self.hits += 1
+        return graph, fields[2], fields[3] or None
+
+    def put(self, key: str, graph: bytes, note: str | None = None) -> str:
+        """Store ``graph`` under ``key`` with ``note`` (no space in it); the graph's SHA-256."""
+        digest = hashlib.sha256(graph).hexdigest()
+        write_atomic(self._file(key), f"# {key} {digest} {note or ''}\n".encode("utf-8") + graph)
+        self._used.add(self._file(key).stem)
+        return digest
+
+    def prune(self) -> int:
+        """Remove the graphs neither found nor stored since this object was made, and those of other
+        versions; how many."""
+        removed = 0
+        for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
+            if other.is_dir() and other != self.folder:
+                shutil.rmtree(other, ignore_errors=True)
+        for f in self.folder.glob("*.trig") if self.folder.exists() else []:
+            if f.stem not in self._used:
+                f.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["write_atomic", "umask"]
 
@@ -23,15 +25,19 @@ def umask() -> int:
     return mask
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+def write_atomic(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], object]) -> None:
     """Write ``data`` to a temporary file beside ``path`` (folders made as needed) and rename it into
-    place, with the permissions a plain new file would have; nothing is left behind if it fails."""
+    place, with the permissions a plain new file would have; nothing is left behind if it fails.
+    ``data`` may be a function that writes into the open file (what is too large to hold as bytes)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:

@@ -79,7 +79,8 @@ def test_a_build_reading_no_document_writes_nothing(tmp_path):
     assert last.endswith(f"; {tmp_path / 'gone.txt'}: no such file or folder); nothing was written to {out}")
 
 
-@pytest.mark.parametrize("breaks", ["kg.viz.write_html", "kg.build.load_store", "kg.build.write_graph_files"])
+@pytest.mark.parametrize("breaks", ["kg.viz.write_html", "kg.build.update_store", "kg.build.load_store",
+                                    "kg.build.write_graph_files"])
 def test_a_build_that_fails_late_leaves_the_last_build_byte_identical(built, tmp_path, monkeypatch, breaks):
     (tmp_path / "seeds" / "news.txt").write_text(CHANGED, encoding="utf-8")  # a rebuild would change every file
     before = tree(built, skip=(".cache",))
@@ -88,6 +89,8 @@ def test_a_build_that_fails_late_leaves_the_last_build_byte_identical(built, tmp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(breaks, broken)
+    if breaks == "kg.build.load_store":  # the store loaded afresh, not updated
+        monkeypatch.setattr("kg.store.embedded.UPDATE_SHARE", 0.0)
     r = kg("build", tmp_path / "seeds", "-o", built)
     assert r.exit_code == errors.EXIT_FAILED, r.output
     assert r.stderr.splitlines()[-1] == "error: No space left on device"

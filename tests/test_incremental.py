@@ -2,7 +2,9 @@
 
 The cache keeps an index of the files a build read (path, size, modification and change times,
 inode, content hash); a file whose entry still matches is not read, segmented or hashed again, and
-its cached extraction goes on as it is. The output is the same bytes as a build from scratch.
+its cached extraction goes on as it is. A document's graph whose inputs did not change (its
+extraction, what resolution across the corpus says of the entities it names) is copied from the
+last build. The output is the same bytes as a build from scratch.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 import pytest
 
 import kg.ingest
+import kg.rdf.write
 from kg.build import build
+from kg.cache import CACHE_DIR
 
 OUTPUTS = ("graph.ttl", "graph.trig", "entities.jsonl")
 
@@ -191,3 +195,75 @@ def test_every_kg_module_an_extraction_imports_is_in_the_fingerprint():
     missing = [m for m, f in (line.split(" ", 1) for line in out.splitlines())
                if m not in TRANSPORT_MODULES and not any(Path(f) == c or c in Path(f).parents for c in covered)]
     assert missing == []
+
+
+def test_a_moved_corpus_built_again_keeps_its_new_paths(corpus, tmp_path):
+    """The cache holds the extraction made at the old path: a second build after the move, which
+    reads no file, still writes the files' present paths, as a build from scratch does."""
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    moved = tmp_path / "moved"
+    shutil.move(str(corpus), moved)
+    time.sleep(1.1)  # (renaming the folder may change the files' change times)
+    build([str(moved)], out)
+    build([str(moved)], out)
+    assert str(corpus) not in (out / "graph.trig").read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    build([str(moved)], fresh, incremental=False)
+    same_outputs(out, fresh)
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[str]:
+    """The documents whose graph a build made (rather than copied from the last build), by id."""
+    seen: list[str] = []
+    real = kg.rdf.write.document_triples
+
+    def counting(doc_id, *args, **kwargs):
+        seen.append(doc_id)
+        return real(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(kg.rdf.write, "document_triples", counting)
+    return seen
+
+
+def _graphs_kept(out: Path) -> list[Path]:
+    return list((out / CACHE_DIR).glob("*/graphs/*/*.trig"))
+
+
+def test_graphs_are_copied_unless_what_they_say_changed_and_the_output_is_a_fresh_builds(corpus, made, tmp_path):
+    """A new document joins two documents' entities into one (a title and its number): the graphs
+    of both change though their files did not, and are made again; the others are copied."""
+    (corpus / "e.txt").write_text("工信部〔2021〕5号要求各地开展质量提升行动。", encoding="utf-8")
+    out = tmp_path / "out"
+    first = build([str(corpus)], out)
+    ids = {e.id for e in first.resolution.entities}
+    assert "document/工信部[2021]5号" in ids  # its own entity, for now
+    assert sorted(made) == ["a.txt", "b.txt", "c.txt", "e.txt"]
+    (corpus / "c.txt").write_text(TEXTS["c.txt"].replace("王明", "李强"), encoding="utf-8")
+    (corpus / "f.txt").write_text("工业和信息化部印发《关于推进机械工业质量提升的指导意见》（工信部〔2021〕5号）。",
+                                  encoding="utf-8")
+    made.clear()
+    second = build([str(corpus)], out)
+    assert "document/工信部[2021]5号" not in {e.id for e in second.resolution.entities}
+    assert {"b.txt", "c.txt", "e.txt", "f.txt"} <= set(made) and "a.txt" not in made
+    fresh = tmp_path / "fresh"
+    build([str(corpus)], fresh, incremental=False)
+    same_outputs(out, fresh)
+    assert len(_graphs_kept(out)) == 5  # one a document: the graphs of the old c.txt, b.txt, e.txt are gone
+    (corpus / "a.txt").unlink()
+    made.clear()
+    build([str(corpus)], out)
+    assert made == []
+    assert len(_graphs_kept(out)) == 4
+    fresh = tmp_path / "fresh2"
+    build([str(corpus)], fresh, incremental=False)
+    same_outputs(out, fresh)
+
+
+def test_a_full_build_makes_every_graph(corpus, made, tmp_path):
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    made.clear()
+    build([str(corpus)], out, incremental=False)
+    assert sorted(made) == sorted(TEXTS)

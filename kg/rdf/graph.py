@@ -14,6 +14,7 @@ nodes. IRIs are minted by :mod:`kg.rdf.iris`.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable, Iterator
@@ -28,7 +29,7 @@ from kg.ontology.vocab import KG
 from kg.rdf.iris import ORG, entity_node, id_namespace, iri_segment, short_hash, source_node
 from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 
-__all__ = ["build_graph", "build_dataset", "DATE_TYPES", "DocumentIndex", "fact_triples", "document_triples",
+__all__ = ["build_graph", "build_dataset", "DATE_TYPES", "DocumentIndex", "fact_triples", "document_triples", "document_key",
            "entity_triples", "entity_descriptions", "statement_triples", "derivation_triples", "membership_triples", "Triple"]
 
 Triple = tuple
@@ -141,7 +142,9 @@ class DocumentIndex:
         self.entities: dict[str, list[Entity]] = defaultdict(list)
         self.statements: dict[str, list[tuple[Relation, Evidence]]] = defaultdict(list)
         self.derivations: dict[str, list[tuple[Position, Evidence]]] = defaultdict(list)
+        self.by_id: dict[str, Entity] = {}
         for e in entities:
+            self.by_id[e.id] = e
             for doc_id in e.docs:
                 self.entities[doc_id].append(e)
         for r in relations:
@@ -171,6 +174,39 @@ def document_triples(doc_id: str, path: str, sha256: str, index: DocumentIndex, 
         yield from statement_triples(r, ev, ns)
     for pos, ev in index.derivations.get(doc_id, ()):
         yield from derivation_triples(pos, ev, ns)
+
+
+def document_key(doc_id: str, path: str, sha256: str, index: DocumentIndex, ns: Namespace) -> str:
+    """A hash of everything :func:`document_triples` reads of the corpus for this document, and of
+    the descriptions of the entities its graph refers to (what SHACL validation adds to it:
+    :meth:`kg.rdf.shacl_documents.DocumentValidator.add`): equal keys, the same graph, validated alike.
+
+    It covers the document's name, path and content hash, the namespace, the fields of each entity
+    it describes that :func:`entity_triples` writes, each relation it states (subject, predicate,
+    object and this document's evidence), each post it mentions (person, title, organization,
+    highest confidence: a fact across documents, and this mention) and the same fields of every
+    entity those name. The evidence sentences are not resolution's: they come from the document's
+    extraction, which its content hash names (for the code's fingerprint, which the caller keys
+    its cache by). Change this with :func:`document_triples`.
+    """
+    entities = index.entities.get(doc_id, ())
+    statements = index.statements.get(doc_id, ())
+    derivations = index.derivations.get(doc_id, ())
+    named = {r.subject for r, _ in statements} | {r.object for r, _ in statements}
+    named.update(p.person for p, _ in derivations)
+    named.update(p.organization for p, _ in derivations if p.organization)
+    parts = [str(ns), doc_id, path, sha256, [_entity_fields(e) for e in entities],
+             [(r.subject, r.predicate, r.object, ev.doc_id, ev.sentence, ev.start, ev.end, ev.extractor,
+               ev.confidence, ev.trigger) for r, ev in statements],
+             [(p.person, p.title, p.organization, p.confidence, ev.doc_id, ev.start, ev.end, ev.extractor)
+              for p, ev in derivations],
+             [_entity_fields(index.by_id.get(i)) for i in sorted(named)]]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def _entity_fields(e: Entity | None) -> tuple | None:
+    """What :func:`entity_triples` writes of ``e``."""
+    return None if e is None else (e.id, e.type, e.label, tuple(e.aliases), e.date, e.end_date)
 
 
 _TYPE, _STATEMENT, _SUBJECT, _PREDICATE, _OBJECT = RDF.type, RDF.Statement, RDF.subject, RDF.predicate, RDF.object

@@ -80,10 +80,11 @@ class DocumentValidator:
         self._pending: list[tuple] = []  # the batch's triples (those of an entity two documents describe: twice)
         self._pending_docs: list[tuple[str, int, int]] = []  # key of each document, where its triples are in the batch
 
-    def add(self, triples: list[tuple], key: str | None = None) -> None:
+    def add(self, triples: list[tuple], key: str | None = None) -> str | None:
         """One document's graph. With a ``key`` (a hash of the graph's text), a graph validated by an
         earlier build with the same key and the same descriptions of what it refers to is not
-        validated again: its results are taken from :attr:`known`."""
+        validated again: its results are taken from :attr:`known`. Returns the key its results are
+        recorded by (:attr:`record`; for :meth:`reuse`), None without a ``key``."""
         self.documents += 1
         closure: list[tuple] = []
         if self.describe is not None:
@@ -100,7 +101,7 @@ class DocumentValidator:
                 self.record[key] = self.known[key]
                 self._keep(self.known[key])
                 self.reused += 1
-                return
+                return key
         start = len(self._pending)
         self._pending += triples
         if key is not None:
@@ -108,6 +109,21 @@ class DocumentValidator:
         self._pending += closure
         if len(self._pending) >= self.batch:
             self.flush()
+        return key
+
+    def reuse(self, key: str) -> bool:
+        """A document's graph that :meth:`add` returned ``key`` for in an earlier build, unchanged
+        since with everything that key covers (the graph's text and the descriptions added to it):
+        counted with its results from :attr:`known`, without its triples. False (nothing counted)
+        when they are not known: the caller then gives the graph to :meth:`add`."""
+        found = self.known.get(key)
+        if found is None:
+            return False
+        self.documents += 1
+        self.record[key] = found
+        self._keep(found)
+        self.reused += 1
+        return True
 
     def flush(self) -> None:
         triples, self._pending = self._pending, []

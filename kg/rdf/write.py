@@ -25,7 +25,7 @@ import hashlib
 import re
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from rdflib import Literal, Namespace, URIRef
 from rdflib.term import BNode
@@ -34,12 +34,13 @@ from kg.errors import RunFailed
 from kg.files import write_atomic
 from kg.ontology import axioms, load_ontology
 from kg.ontology.namespaces import KG_NAMESPACE, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
-from kg.rdf.graph import DocumentIndex, Triple, document_triples, fact_triples
+from kg.rdf.graph import DocumentIndex, Triple, document_key, document_triples, fact_triples
 from kg.rdf.iris import id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
-__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "facts_bytes", "write_graph_files"]
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "KeptGraphs", "facts_bytes",
+           "write_graph_files"]
 
 #: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
 #: graph's opening ``<IRI> {`` or its closing ``}`` (literals never hold a raw line break), so the
@@ -160,29 +161,75 @@ class TrigWriter:
         """Write the named graph ``name``; its lines, sorted (nothing is written for no triple)."""
         ns = self.ns
         lines = sorted({triple_line(t, ns) for t in triples})
-        if lines:
-            body = "\n    ".join(lines)
-            self.f.write(f"\n<{name}> {{\n    {body}\n}}\n".encode("utf-8"))
+        self.f.write(self.block(name, lines))
         return lines
+
+    @staticmethod
+    def block(name: URIRef | str, lines: list[str]) -> bytes:
+        """The bytes :meth:`graph` writes for the graph ``name`` of these (sorted) lines."""
+        if not lines:
+            return b""
+        body = "\n    ".join(lines)
+        return f"\n<{name}> {{\n    {body}\n}}\n".encode("utf-8")
+
+    def write(self, block: bytes) -> None:
+        """Write a graph's bytes as :meth:`block` made them (kept from an earlier build)."""
+        self.f.write(block)
+
+
+class KeptGraphs(Protocol):
+    """Where documents' graphs are kept between builds, by key (:class:`kg.cache.GraphCache`)."""
+
+    def get(self, key: str) -> tuple[bytes, str, str | None] | None:
+        """``(graph's bytes, their SHA-256, note)`` kept under ``key``, or None."""
+
+    def put(self, key: str, graph: bytes, note: str | None = None) -> str:
+        """Keep ``graph`` (bytes) and ``note`` under ``key``; the graph's SHA-256."""
 
 
 def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: DocumentIndex,
                  reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
                  ontology: str | None = None,
-                 on_graph: Callable[[list[Triple], str], None] | None = None) -> Iterator[str]:
+                 on_graph: Callable[[list[Triple], str], str | None] | None = None,
+                 graphs: KeptGraphs | None = None,
+                 on_kept: Callable[[str], bool] | None = None,
+                 written: dict[str, list] | None = None) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
     ``records`` are the documents as resolution saw them (their relations maybe without sentences:
     :func:`kg.resolve.compact`); ``reread`` gives a document's full extraction back (from the cache),
-    for its evidence sentences, one document at a time. ``on_graph`` sees each document's triples
-    and a hash of their text (SHACL validation, :class:`kg.rdf.shacl_documents.DocumentValidator`).
+    for its evidence sentences, one document at a time. ``written`` (a dict) is filled with each
+    graph's name -> ``[SHA-256 of its bytes, offset, length]`` in the file (the store is updated by
+    it: :func:`kg.store.update_store`). ``on_graph`` sees each document's triples
+    and a hash of their text (SHACL validation, :class:`kg.rdf.shacl_documents.DocumentValidator`)
+    and may return a note to keep with the graph (the key of its SHACL results).
     Yields each document id as it is written.
+
+    With ``graphs`` (:class:`KeptGraphs`: :class:`kg.cache.GraphCache`), a document's graph whose key
+    (:func:`kg.rdf.graph.document_key`: everything it is made from) is stored there is copied from
+    it, its triples not made, and every graph made is stored. With ``on_graph`` too, a kept graph is
+    copied only when ``on_kept(note)`` says its SHACL results are known (otherwise it is made again,
+    for the validator to see its triples). The bytes are the same either way.
     """
     writer = TrigWriter(trig, ns)
-    writer.graph(ns["graph/ontology"], axioms(load_ontology(ontology)))
+
+    def put(name: str, block: bytes, digest: str | None = None) -> None:
+        if written is not None and block:
+            written[name] = [digest or hashlib.sha256(block).hexdigest(), trig.tell(), len(block)]
+        writer.write(block)
+
+    ontology_graph = ns["graph/ontology"]
+    put(str(ontology_graph), writer.block(ontology_graph, sorted({triple_line(t, writer.ns)
+                                                                  for t in axioms(load_ontology(ontology))})))
     named = sorted(((str(source_node(ns, r.doc_id)), i) for i, r in enumerate(records)))
     for name, i in named:
         rec = records[i]
+        key = document_key(rec.doc_id, rec.path, rec.sha256, index, ns) if graphs is not None else None
+        kept = graphs.get(key) if key is not None else None
+        if kept is not None and (on_graph is None or (kept[2] is not None and on_kept is not None and on_kept(kept[2]))):
+            put(name, kept[0], kept[1])
+            yield rec.doc_id
+            continue
         sentences = None
         if any(not r.sentence_text for r in rec.relations):
             full = reread(rec)
@@ -190,9 +237,12 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                 raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
             sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
         triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
-        lines = writer.graph(URIRef(name), triples)
+        lines = sorted({triple_line(t, writer.ns) for t in triples})
+        block = writer.block(name, lines)
+        note = None
         if on_graph is not None:
-            on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+            note = on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+        put(name, block, graphs.put(key, block, note) if key is not None else None)
         yield rec.doc_id
 
 
@@ -205,13 +255,16 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       positions: list[Position], relations: list[Relation],
                       reread: Callable[[DocumentExtraction], DocumentExtraction | None],
                       ontology: str | None = None, base_iri: str | None = None,
-                      on_graph: Callable[[list[Triple], str], None] | None = None) -> list[str]:
-    """Write ``graph.trig`` (:func:`write_graphs`), ``graph.ttl`` (:func:`facts_bytes`) and
+                      on_graph: Callable[[list[Triple], str], str | None] | None = None,
+                      graphs: KeptGraphs | None = None, on_kept: Callable[[str], bool] | None = None,
+                      written: dict[str, list] | None = None) -> list[str]:
+    """Write ``graph.trig`` (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from
+    it, ``written`` filled with where each graph is), ``graph.ttl`` (:func:`facts_bytes`) and
     ``entities.jsonl`` into ``folder`` (a staging folder: the files are written in place); their names."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
     with open(folder / "graph.trig", "wb") as f:
-        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph):
+        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written):
             pass
     write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
     with open(folder / "entities.jsonl", "wb") as f:

@@ -34,7 +34,27 @@ def expand_org_name(name: str, lex: Lexicon) -> str:
     >>> lex = load_lexicon()
     >>> expand_org_name("工信部", lex), expand_org_name("国家工业和信息化部", lex)
     ('工业和信息化部', '工业和信息化部')
+
+    Remembered for the last lexicon asked about (a name is looked up once per prefix, and a
+    corpus names the same organizations in every document: resolution asks several times a mention).
     """
+    global _expanded
+    if _expanded[0] is not lex:
+        _expanded = (lex, {})
+    known = _expanded[1]
+    found = known.get(name)
+    if found is None:
+        if len(known) >= _EXPANDED_MAX:
+            known.clear()
+        found = known[name] = _expand_org_name(name, lex)
+    return found
+
+
+_EXPANDED_MAX = 500_000
+_expanded: tuple[Lexicon | None, dict[str, str]] = (None, {})
+
+
+def _expand_org_name(name: str, lex: Lexicon) -> str:
     canonical = lex.canonical_org(name)
     if canonical:
         return canonical

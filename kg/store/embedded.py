@@ -8,6 +8,11 @@ It is a cache of the graph file, never edited by hand:
   SHA-256 of the graph file in ``OUT/store/kg-store.json`` and rebuilds only when the graph changed
   (an identical rewrite, as a deterministic ``kg build`` does, costs one hash, not a reload). A lock
   file keeps two processes from building at once.
+- :func:`update_store` makes the store of a new build from the last one (``kg build`` after a
+  change): a RocksDB checkpoint of it (hard links), the named graphs that changed replaced and the
+  default graph brought to the new ``graph.ttl``, when its manifest lists the graphs it holds (by
+  the SHA-256 of their bytes in ``graph.trig``) and at most :data:`UPDATE_SHARE` of them changed.
+  Whatever is made, the store holds the quads a load of the same files gives.
 - :func:`open_store` opens it (read-only by default) with pyoxigraph; :func:`open_rdflib` gives the same
   store through rdflib's API (``oxrdflib``), as an :class:`rdflib.Dataset`.
 
@@ -55,7 +60,7 @@ from kg.rdf.files import GraphError, GraphNotFoundError, graph_file, unreadable
 from kg.rdf.write import LINE_FORMAT
 
 __all__ = ["STORE_DIR", "MANIFEST", "StoreError", "StoreUnavailable", "store_path", "read_manifest",
-           "store_is_current", "store_lock", "load_store", "replace_store", "graph_is_loaded", "open_store",
+           "store_is_current", "store_lock", "load_store", "update_store", "UPDATE_SHARE", "replace_store", "graph_is_loaded", "open_store",
            "open_rdflib", "PROVENANCE_TYPES", "PROVENANCE_PREDICATES"]
 
 STORE_DIR = "store"
@@ -144,7 +149,7 @@ def store_lock(out: Path) -> Iterator[None]:
 
 
 def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
-               facts: str | os.PathLike | None = None) -> Path:
+               facts: str | os.PathLike | None = None, graphs: dict[str, list] | None = None) -> Path:
     """Make ``OUT/store/`` hold exactly the graph file's quads; return its path.
 
     Does nothing if the store is current (see :func:`store_is_current`) unless ``force``.
@@ -152,7 +157,10 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
     (the ``graph.ttl`` that :func:`kg.rdf.write.write_graph_files` writes beside it, as ``kg build``
     passes it): it is loaded as the default graph instead of merging the named graphs in the store
     (:func:`_merge_facts`; the same triples, a fraction of the time). Without it, the TriG alone
-    makes the store.
+    makes the store. ``graphs`` is the index of ``graph.trig`` that
+    :func:`kg.rdf.write.write_graph_files` gives (each named graph's SHA-256 and place): kept in the
+    manifest with the hash of ``facts``, so that the next build can update this store
+    (:func:`update_store`).
     Raises :class:`GraphNotFoundError` if there is no graph file and :class:`StoreError` if it
     does not parse (the message names the file, line and column).
     """
@@ -168,6 +176,8 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
             shutil.rmtree(stale, ignore_errors=True)
         st = src.stat()
         digest = _sha256(src)
+        index = ({"graphs": {n: e[0] for n, e in graphs.items()}, "facts_sha256": _sha256(Path(facts))}
+                 if graphs is not None and facts is not None else {})
         tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
         os.chmod(tmp, 0o777 & ~umask())
         try:
@@ -179,12 +189,159 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
                 "version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
                 "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": facts, "load_seconds": round(time.perf_counter() - started, 3),
                 "pyoxigraph": getattr(ox, "__version__", "?"),
+                **index,
             })
             replace_store(out, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return dest
+
+
+#: The share of the documents' graphs above which :func:`update_store` leaves the work to a full load.
+UPDATE_SHARE = 0.5
+
+
+def update_store(out_dir: str | os.PathLike, new_dir: str | os.PathLike, graphs: dict[str, list],
+                 facts: str | os.PathLike) -> bool:
+    """Make ``NEW/store`` for ``NEW/graph.trig`` and ``NEW/graph.ttl`` from the store of ``OUT`` by
+    applying the difference, instead of loading every quad again; False (and nothing made) when
+    ``OUT/store`` cannot be the base, so the caller loads one (:func:`load_store`).
+
+    ``graphs`` is the index :func:`kg.rdf.write.write_graph_files` gives of ``NEW/graph.trig``:
+    each named graph's key (equal keys, the same bytes) and where its bytes are in the file. The
+    store of ``OUT`` is the base when its manifest has the same index of the graph file it holds,
+    that file is ``OUT/graph.trig`` as it is now (:func:`store_is_current`), ``OUT/graph.ttl`` is
+    the default graph it holds (its hash), and at most :data:`UPDATE_SHARE` of the graphs changed
+    (beyond that one bulk load costs less than removing and adding).
+
+    The base is copied with :meth:`pyoxigraph.Store.backup` (a RocksDB checkpoint: its immutable
+    files hard-linked on the same file system, opened read-only, so ``kg serve`` may read it
+    meanwhile); in the copy the graphs gone or changed are removed, the new and changed ones
+    bulk-loaded from their bytes in ``NEW/graph.trig``, and the default graph brought to
+    ``NEW/graph.ttl`` by the difference of the two files' sorted lines (one triple a line). The
+    result holds the quads a load of ``NEW`` would (a test checks it), with the same manifest.
+    The caller holds :func:`store_lock` on ``OUT``.
+    """
+    out, new = Path(out_dir), Path(new_dir)
+    m = read_manifest(out)
+    old_graphs = m.get("graphs") if m else None
+    old_facts = out / "graph.ttl"
+    try:
+        if (not isinstance(old_graphs, dict) or m.get("source") != "graph.trig" or not m.get("facts_sha256")
+                or graph_file(out) != out / "graph.trig" or not store_is_current(out)
+                or _sha256(old_facts) != m["facts_sha256"]):
+            return False
+    except (GraphNotFoundError, OSError):
+        return False
+    src = new / "graph.trig"
+    changed = [name for name, entry in graphs.items() if old_graphs.get(name) != entry[0]]
+    gone = [name for name in old_graphs if name not in graphs]
+    if len(changed) + len(gone) > UPDATE_SHARE * max(len(graphs), 1):
+        return False
+    st = src.stat()
+    digest = _sha256(src)
+    tmp = new / f"{_TMP_PREFIX}{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    started = time.perf_counter()
+    try:
+        base = ox.Store.read_only(str(store_path(out)))
+        try:
+            base.backup(str(tmp))
+        finally:
+            del base
+        store = ox.Store(str(tmp))
+        try:
+            quads = m["quads"]
+            for name in gone + [n for n in changed if n in old_graphs]:
+                node = ox.NamedNode(name)
+                quads -= sum(1 for _ in store.quads_for_pattern(None, None, None, node))
+                store.remove_graph(node)
+            with src.open("rb") as f:
+                head = _head(f)
+                part: list[bytes] = []
+                size = 0
+                for name in changed:
+                    _, offset, length = graphs[name]
+                    f.seek(offset)
+                    part.append(f.read(length))
+                    size += length
+                    if size >= CHUNK_BYTES:
+                        store.bulk_load(input=head + b"".join(part), format=ox.RdfFormat.TRIG)
+                        part, size = [], 0
+                if part:
+                    store.bulk_load(input=head + b"".join(part), format=ox.RdfFormat.TRIG)
+            for name in changed:
+                quads += sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
+            removed, added = _line_difference(old_facts, Path(facts))
+            default = ox.DefaultGraph()
+            triples = m["default_graph_triples"]
+            for t in removed:
+                q = ox.Quad(t.subject, t.predicate, t.object, default)
+                if q in store:
+                    store.remove(q)
+                    triples -= 1
+            new_quads = []
+            for t in added:
+                q = ox.Quad(t.subject, t.predicate, t.object, default)
+                if q not in store:
+                    new_quads.append(q)
+            store.extend(new_quads)
+            triples += len(new_quads)
+            quads += triples - m["default_graph_triples"]
+            store.flush()
+        finally:
+            del store  # closes the database (no cycle holds it: no gc.collect, which costs a pass over the build's objects)
+        if src.stat().st_mtime_ns != st.st_mtime_ns:
+            raise StoreUnavailable(f"{src}: the graph file changed while the store was updated; run again")
+        _write_manifest(tmp, {
+            "version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": triples,
+            "load_seconds": round(time.perf_counter() - started, 3), "updated": len(changed) + len(gone),
+            "pyoxigraph": getattr(ox, "__version__", "?"), "graphs": {n: e[0] for n, e in graphs.items()},
+            "facts_sha256": _sha256(Path(facts)),
+        })
+        dest = store_path(new)
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
+
+
+def _head(f) -> bytes:
+    """The prefix lines of a graph file written by :mod:`kg.rdf.write` (up to its first blank line)."""
+    f.seek(0)
+    head = []
+    for line in f:
+        if not line.strip():
+            break
+        head.append(line)
+    return b"".join(head) + b"\n"
+
+
+def _line_difference(old: Path, new: Path) -> tuple[Iterator, Iterator]:
+    """The triples of the Turtle file ``old`` not in ``new`` and those of ``new`` not in ``old``, both
+    written by :func:`kg.rdf.write.turtle_bytes` (prefixes, a blank line, one triple a line, sorted):
+    a merge of the sorted lines, each side parsed with its own prefixes."""
+    with old.open("rb") as a, new.open("rb") as b:
+        head_a, head_b = _head(a), _head(b)
+        gone, came = [], []
+        # (compared without their line breaks: the lines were sorted as text, and UTF-8 keeps that order)
+        x, y = a.readline(), b.readline()
+        while x or y:
+            if x and (not y or x.rstrip(b"\n") < y.rstrip(b"\n")):
+                gone.append(x)
+                x = a.readline()
+            elif y and (not x or y.rstrip(b"\n") < x.rstrip(b"\n")):
+                came.append(y)
+                y = b.readline()
+            else:
+                x, y = a.readline(), b.readline()
+    def parse(head, lines):
+        return ox.parse(input=head + b"".join(lines), format=ox.RdfFormat.TURTLE) if lines else iter(())
+    return parse(head_a, gone), parse(head_b, came)
 
 
 def replace_store(out_dir: str | os.PathLike, new: str | os.PathLike) -> Path:
