@@ -175,3 +175,24 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# --- incremental builds -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def text_corpus(tmp_path) -> Callable[[dict[str, str]], Path]:
+    """``text_corpus({name: text})``: a folder ``tmp_path/in`` of those UTF-8 files, for a build to read,
+    made over a second before the build (a file changed in the second before a build looks at it is
+    read again by the next build, so an older one is what an incremental build can trust unread)."""
+    import time
+
+    def _make(texts: dict[str, str]) -> Path:
+        folder = tmp_path / "in"
+        folder.mkdir()
+        for name, text in texts.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        time.sleep(1.1)
+        return folder
+
+    return _make

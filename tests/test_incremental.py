@@ -31,13 +31,8 @@ TEXTS = {
 
 
 @pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, text in TEXTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    time.sleep(1.1)  # a file changed in the second before a build looks at it is read again next time
-    return folder
+def corpus(text_corpus) -> Path:
+    return text_corpus(TEXTS)
 
 
 @pytest.fixture

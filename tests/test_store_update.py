@@ -8,7 +8,6 @@ and answers is what a store loaded from the same files would.
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,13 +31,8 @@ TEXTS = {
 
 
 @pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, text in TEXTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    time.sleep(1.1)
-    return folder
+def corpus(text_corpus) -> Path:
+    return text_corpus(TEXTS)
 
 
 @pytest.fixture
