@@ -7,6 +7,8 @@ a build folder. Each stage is a package of ``kg``; this module only runs them in
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import shutil
 import tempfile
@@ -268,7 +270,9 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
+        _release_memory()
         _write_page(staging, ontology)
+        _release_memory()
         names.append("graph.html")
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
@@ -291,6 +295,27 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return names, shacl
+
+
+def _release_memory() -> None:
+    """Give the memory a finished stage freed back to the system before the next one (collected
+    cycles; glibc keeps freed blocks in its heap until ``malloc_trim``), so the peaks of the stages
+    after extraction (graph files, page, store) do not pile up."""
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # glibc only
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _libc()
 
 
 def _validate(validator: DocumentValidator, folder: Path) -> ShaclReport:

@@ -38,7 +38,7 @@ Triple = tuple
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 
 _LITERALS: dict[tuple, Literal] = {}
-_LITERALS_MAX = 1 << 17
+_LITERALS_MAX = 1 << 14
 
 
 def literal(value, datatype: URIRef | None = None, lang: str | None = None) -> Literal:

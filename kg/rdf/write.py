@@ -57,7 +57,7 @@ _XSD_STRING = XSD + "string"
 _memo: dict[str, str] = {}
 _literal_memo: dict[int, tuple[Literal, str]] = {}
 _minted_memo: dict[tuple[str, str], str] = {}
-_LITERAL_MEMO_MAX = 1 << 17
+_LITERAL_MEMO_MAX = 1 << 14  # a document's own repeats, and the commonest values across documents
 
 # Turtle's PN_LOCAL: PN_CHARS (with PN_CHARS_U first, or a digit or ':'), '.' inside, and the
 # characters of PN_LOCAL_ESC escaped with a backslash.
