@@ -87,7 +87,7 @@ def extract_corpus(
         if cache is None:
             return None
         seen_ns = time.time_ns()
-        hit, st = cache.unchanged(path, doc_id, kept_record if kept is not None else None)
+        hit, st = cache.unchanged(path, doc_id, kept_record)
         if st is not None:
             looked[doc_id] = (st, seen_ns)
         if hit is not None and hit.path != str(path):
@@ -106,18 +106,17 @@ def extract_corpus(
         if isinstance(result, Encoded):  # extracted, made compact and serialized by the executor
             if cache:
                 cache.put_entry(result.record.doc_id, result.record.sha256, result.entry)
-            result, extracted = result.record, False
-        elif compact_records and isinstance(result, DocumentExtraction):
+            result = result.record
+        elif isinstance(result, DocumentExtraction):
             if extracted and cache:
                 cache.put(result)
-            result, extracted = (result if result.doc_id in from_kept else compact(result)), False
+            if compact_records and result.doc_id not in from_kept:
+                result = compact(result)
         if isinstance(result, DocumentExtraction):
             if doc is not None and on_document:
                 on_document(doc)
             elif doc is None and on_reused:
                 on_reused(result)
-            if extracted and cache:
-                cache.put(result)
             if cache and result.doc_id in looked:
                 st, seen_ns = looked.pop(result.doc_id)
                 cache.remember(result.path, result.doc_id, st, seen_ns, result.sha256)
@@ -222,7 +221,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     records: list[DocumentExtraction] = []
     failures: list[IngestFailure] = []
     # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
-    last = cache.read_records(code_hash(*RECORD_CODE, ontology=ontology))
+    records_version = code_hash(*RECORD_CODE, ontology=ontology)
+    last = cache.read_records(records_version)
 
     def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
         rec = last.pop(doc_id, None)
@@ -248,7 +248,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cache.prune({(r.doc_id, r.sha256) for r in records})
     graphs.prune()
     cache.save_file_index({r.doc_id for r in records})
-    cache.save_records(records, code_hash(*RECORD_CODE, ontology=ontology))
+    cache.save_records(records, records_version)
     return result
 
 

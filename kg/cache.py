@@ -259,8 +259,7 @@ class ExtractionCache:
         write_atomic(self.folder / _EXTRA / f"{name}.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
     def put(self, ex: DocumentExtraction) -> None:
-        data = json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
-        write_atomic(self._file(ex.doc_id, ex.sha256), data)
+        self.put_entry(ex.doc_id, ex.sha256, encode(ex))
 
     def put_entry(self, doc_id: str, sha256: str, entry: bytes) -> None:
         """Store an entry made elsewhere by :func:`encode` (in the worker that extracted the document):
