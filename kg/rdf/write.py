@@ -39,7 +39,7 @@ from kg.rdf.iris import id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
-__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "turtle_bytes", "write_graphs", "KeptGraphs", "facts_bytes",
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "turtle_bytes", "write_graphs", "KeptGraphs", "facts_bytes",
            "write_graph_files"]
 
 #: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
@@ -57,7 +57,7 @@ _XSD_STRING = XSD + "string"
 _memo: dict[str, str] = {}
 _literal_memo: dict[int, tuple[Literal, str]] = {}
 _minted_memo: dict[tuple[str, str], str] = {}
-_LITERAL_MEMO_MAX = 1 << 14  # a document's own repeats, and the commonest values across documents
+_MEMO_MAX = 1 << 14  # a document's own repeats, and the commonest values across documents
 
 # Turtle's PN_LOCAL: PN_CHARS (with PN_CHARS_U first, or a digit or ':'), '.' inside, and the
 # characters of PN_LOCAL_ESC escaped with a backslash.
@@ -85,7 +85,7 @@ def _minted(iri: str, ns: str) -> str:
         text = "id:" + local
     else:
         text = f"<{iri}>"
-    if len(_minted_memo) >= _LITERAL_MEMO_MAX:
+    if len(_minted_memo) >= _MEMO_MAX:
         _minted_memo.clear()
     _minted_memo[key] = text
     return text
@@ -123,7 +123,7 @@ def term(t, ns: str | None = None) -> str:
             text = f"{text}@{t.language}"
         elif t.datatype is not None and str(t.datatype) != _XSD_STRING:
             text = f"{text}^^{_iri(str(t.datatype))}"
-        if len(_literal_memo) >= _LITERAL_MEMO_MAX:
+        if len(_literal_memo) >= _MEMO_MAX:
             _literal_memo.clear()
         _literal_memo[id(t)] = (t, text)  # the literal kept alive, so its id names it (kg.rdf.graph.literal reuses them)
         return text
@@ -138,6 +138,11 @@ def triple_line(t: Triple, ns: str | None = None) -> str:
     return f"{term(s, ns)} {term(p, ns)} {term(o, ns)} ."
 
 
+def sorted_lines(triples: Iterable[Triple], ns: str | None = None) -> list[str]:
+    """Each triple once as a line of Turtle (:func:`triple_line`), sorted: a graph's body as written here."""
+    return sorted({triple_line(t, ns) for t in triples})
+
+
 def _prefix_lines(ns: Namespace) -> str:
     lines = [f"@prefix {p}: <{iri}> ." for p, iri in sorted({**WRITE_PREFIXES, "id": str(ns)}.items())]
     return "\n".join(lines) + "\n"
@@ -145,7 +150,7 @@ def _prefix_lines(ns: Namespace) -> str:
 
 def turtle_bytes(triples: Iterable[Triple], ns: Namespace) -> bytes:
     """Turtle: the prefixes, then each triple once, one a line, sorted (``graph.ttl``)."""
-    lines = sorted({triple_line(t, str(ns)) for t in triples})
+    lines = sorted_lines(triples, str(ns))
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -159,8 +164,7 @@ class TrigWriter:
 
     def graph(self, name: URIRef, triples: Iterable[Triple]) -> list[str]:
         """Write the named graph ``name``; its lines, sorted (nothing is written for no triple)."""
-        ns = self.ns
-        lines = sorted({triple_line(t, ns) for t in triples})
+        lines = sorted_lines(triples, self.ns)
         self.f.write(self.block(name, lines))
         return lines
 
@@ -219,8 +223,7 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
         writer.write(block)
 
     ontology_graph = ns["graph/ontology"]
-    put(str(ontology_graph), writer.block(ontology_graph, sorted({triple_line(t, writer.ns)
-                                                                  for t in axioms(load_ontology(ontology))})))
+    put(str(ontology_graph), writer.block(ontology_graph, sorted_lines(axioms(load_ontology(ontology)), writer.ns)))
     named = sorted(((str(source_node(ns, r.doc_id)), i) for i, r in enumerate(records)))
     for name, i in named:
         rec = records[i]
@@ -237,7 +240,7 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                 raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
             sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
         triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
-        lines = sorted({triple_line(t, writer.ns) for t in triples})
+        lines = sorted_lines(triples, writer.ns)
         block = writer.block(name, lines)
         note = None
         if on_graph is not None:

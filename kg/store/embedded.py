@@ -397,12 +397,7 @@ def _chunks(src: Path) -> Iterator[bytes] | None:
 
 def _cut(src: Path) -> Iterator[bytes]:
     with src.open("rb") as f:
-        head = []
-        for line in f:
-            if not line.strip():
-                break
-            head.append(line)
-        prefix = b"".join(head) + b"\n"
+        prefix = _head(f)
         part: list[bytes] = []
         size = 0
         for line in f:
