@@ -194,19 +194,7 @@ def _blocks(path: Path, keep: frozenset, types: frozenset):
             if spo:
                 yield _graph_name(current), spo
             spo, current = {}, g
-        s, o = q.subject.value, o.value
-        po = spo.get(s)
-        if po is None:
-            spo[s] = {k: (o,)}
-        elif k not in po:
-            po[k] = (o,)
-        else:
-            objs = po[k]
-            if type(objs) is tuple:
-                if o != objs[0]:
-                    po[k] = {objs[0]: None, o: None}
-            else:
-                objs[o] = None
+        _add(spo, q.subject.value, k, o.value)
     if spo:
         yield _graph_name(current), spo
 

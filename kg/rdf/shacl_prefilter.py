@@ -207,16 +207,7 @@ class _Compiler:
         if checks is None:
             return None
 
-        def all_of(ix, v) -> Verdict:
-            verdict: Verdict = True
-            for check in checks:
-                r = check(ix, v)
-                if r is False:
-                    return False
-                if r is None:
-                    verdict = None
-            return verdict
-        return all_of
+        return lambda ix, v: _decide(checks, ix, v, False)
 
     def member(self, node) -> Callable[[_Index, object], Verdict] | None:
         """A member of sh:or / sh:not: a shape checked on the value itself (no path, no focus component)."""
@@ -280,16 +271,7 @@ class _Compiler:
             if not members or any(m is None for m in members):
                 return None
 
-            def any_of(ix, v) -> Verdict:
-                verdict: Verdict = False
-                for m in members:
-                    r = m(ix, v)
-                    if r is True:
-                        return True
-                    if r is None:
-                        verdict = None
-                return verdict
-            return any_of
+            return lambda ix, v: _decide(members, ix, v, True)
         if p == SH["not"]:
             inner = self.member(o)
             if inner is None:
@@ -320,6 +302,19 @@ class _Compiler:
                 return False
             return True if kinds is None else isinstance(v.value, kinds)
         return datatype
+
+
+def _decide(checks: list, ix: _Index, v, decisive: bool) -> Verdict:
+    """Three-valued AND (``decisive`` False: all must hold) or OR (True: one must) of ``checks`` on
+    ``v``: the decisive verdict as soon as one check gives it, else None if one could not tell."""
+    verdict: Verdict = not decisive
+    for check in checks:
+        r = check(ix, v)
+        if r is decisive:
+            return decisive
+        if r is None:
+            verdict = None
+    return verdict
 
 
 def _less(strict: bool):
