@@ -7,8 +7,6 @@ a build folder. Each stage is a package of ``kg``; this module only runs them in
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import os
 import shutil
 import tempfile
@@ -22,6 +20,7 @@ from kg.executors import Encoded, Executor, ExtractTask, extract_in_order, make_
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
+from kg.memory import collections_paused, release_memory
 from kg.rdf import id_namespace
 from kg.rdf.graph import entity_descriptions
 from kg.rdf.shacl import ShaclReport
@@ -222,7 +221,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     failures: list[IngestFailure] = []
     # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
     records_version = code_hash(*RECORD_CODE, ontology=ontology)
-    last = cache.read_records(records_version)
+    with collections_paused():  # a pickle of a million small records: no collection walks them as they come
+        last = cache.read_records(records_version)
 
     def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
         rec = last.pop(doc_id, None)
@@ -239,22 +239,26 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     last.clear()
     if not records:
         raise NoDocuments(failures, out)
-    resolved = resolve_corpus(records, ontology)
-    graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
-    names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental)
-    result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
-    result.outputs.update({name: out / name for name in names})
-    result.outputs["store"] = out / "store"
-    cache.prune({(r.doc_id, r.sha256) for r in records})
-    graphs.prune()
-    cache.save_file_index({r.doc_id for r in records})
-    cache.save_records(records, records_version)
+    with collections_paused() as settle:  # the stages below hold the records and the resolution to the end
+        settle()
+        resolved = resolve_corpus(records, ontology)
+        graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
+        names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
+                                     settle=settle)
+        result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
+        result.outputs.update({name: out / name for name in names})
+        result.outputs["store"] = out / "store"
+        cache.prune({(r.doc_id, r.sha256) for r in records})
+        graphs.prune()
+        cache.save_file_index({r.doc_id for r in records})
+        cache.save_records(records, records_version)
     return result
 
 
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
                   ontology: str | None, base_iri: str | None,
-                  graphs: GraphCache | None = None, update: bool = True) -> tuple[list[str], ShaclReport]:
+                  graphs: GraphCache | None = None, update: bool = True,
+                  settle: Callable[[], None] = release_memory) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, make the store there
     (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
     loaded), validate, then rename all of it into place under the store lock; the names of the
@@ -270,9 +274,9 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
-        _release_memory()
+        settle()
         _write_page(staging, ontology)
-        _release_memory()
+        settle()
         names.append("graph.html")
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
@@ -295,27 +299,6 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return names, shacl
-
-
-def _release_memory() -> None:
-    """Give the memory a finished stage freed back to the system before the next one (collected
-    cycles; glibc keeps freed blocks in its heap until ``malloc_trim``), so the peaks of the stages
-    after extraction (graph files, page, store) do not pile up."""
-    gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc():
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim  # glibc only
-        return libc
-    except (OSError, AttributeError):
-        return None
-
-
-_LIBC = _libc()
 
 
 def _validate(validator: DocumentValidator, folder: Path) -> ShaclReport:

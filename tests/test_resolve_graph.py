@@ -397,3 +397,16 @@ def test_id_of_a_gazetteer_body_is_its_canonical_name_in_any_corpus():
     only_abbreviation = resolve([m("工信部", "GovernmentBody")]).entities
     both = resolve([m("工信部", "GovernmentBody"), m("工业和信息化部", "GovernmentBody")]).entities
     assert [e.id for e in only_abbreviation] == [e.id for e in both] == ["org/工业和信息化部"]
+
+
+@given(st.text(max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_iri_segment_keeps_non_ascii_letters_and_escapes_the_rest(text):
+    """A name's segment, as the rule reads: each non-ASCII character that is not a space kept, every
+    other character %-escaped unless it is an ASCII letter, digit or one of ``()-_.~``."""
+    from urllib.parse import quote
+
+    from kg.rdf.iris import iri_segment
+
+    expected = "".join(c if ord(c) > 0x7F and not c.isspace() else quote(c, safe="()-_.~") for c in text)
+    assert iri_segment.__wrapped__(text) == expected
