@@ -410,3 +410,15 @@ def test_iri_segment_keeps_non_ascii_letters_and_escapes_the_rest(text):
 
     expected = "".join(c if ord(c) > 0x7F and not c.isspace() else quote(c, safe="()-_.~") for c in text)
     assert iri_segment.__wrapped__(text) == expected
+
+
+@given(st.sampled_from(["org", "person", "event", "doc"]), st.text(max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_an_entity_iri_gives_back_its_id(kind, label):
+    """An entity's IRI is made of its id, and the id is read back from it (validation finds the entity a
+    document refers to by it)."""
+    from kg.rdf.iris import entity_id_of, entity_node, id_namespace
+
+    ns = id_namespace("https://data.example.com/质量/kg/")
+    assert entity_id_of(ns, entity_node(ns, f"{kind}/{label}")) == f"{kind}/{label}"
+    assert entity_id_of(id_namespace(), entity_node(ns, f"{kind}/{label}")) is None

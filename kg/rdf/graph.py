@@ -26,7 +26,7 @@ from rdflib.namespace import PROV, SKOS, XSD
 from kg.dates import iso_precision
 from kg.ontology import axioms, load_ontology
 from kg.ontology.vocab import KG
-from kg.rdf.iris import ORG, entity_node, id_namespace, iri_segment, short_hash, source_node
+from kg.rdf.iris import ORG, entity_id_of, entity_node, id_namespace, iri_segment, short_hash, source_node
 from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 
 __all__ = ["build_graph", "build_dataset", "DATE_TYPES", "DocumentIndex", "fact_triples", "document_triples", "document_key",
@@ -124,12 +124,14 @@ def build_dataset(extractions: list[DocumentExtraction], entities: list[Entity],
 
 def entity_descriptions(entities: Iterable[Entity], ns: Namespace):
     """``describe(iri)``: the triples of :func:`entity_triples` of the entity with that IRI (none for
-    another IRI), for validating a document that refers to an entity it does not describe."""
-    by_iri = {entity_node(ns, e.id): e for e in entities}
+    another IRI), for validating a document that refers to an entity it does not describe. The entity is
+    found by the id the IRI is made of (:func:`kg.rdf.iris.entity_id_of`): no IRI is minted for the
+    entities no document asks about (most of them, when most graphs are kept from the last build)."""
+    by_id = {e.id: e for e in entities}
 
     def describe(iri) -> Iterator[Triple]:
-        e = by_iri.get(iri)
-        return entity_triples(e, ns) if e is not None else iter(())
+        e = by_id.get(entity_id_of(ns, iri))
+        return entity_triples(e, ns) if e is not None and entity_node(ns, e.id) == iri else iter(())
 
     return describe
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from rdflib import Namespace, URIRef
 
@@ -73,6 +73,20 @@ def entity_node(ns: Namespace, entity_id: str) -> URIRef:
     """:func:`entity_iri` in the namespace ``ns`` already checked."""
     kind, _, label = entity_id.partition("/")
     return ns[kind + "/" + iri_segment(label)]
+
+
+def entity_id_of(ns: Namespace, iri: str) -> str | None:
+    """The entity id :func:`entity_node` made ``iri`` of in ``ns`` (its segment unescaped), or None for
+    an IRI outside ``ns``.
+
+    >>> entity_id_of(id_namespace(), entity_iri("event/PTC ASIA展会"))
+    'event/PTC ASIA展会'
+    """
+    s, base = str(iri), str(ns)
+    if not s.startswith(base):
+        return None
+    kind, sep, segment = s[len(base):].partition("/")
+    return kind + "/" + unquote(segment) if sep else None
 
 
 def source_iri(doc_id: str, base_iri: str | None = None) -> URIRef:
