@@ -240,8 +240,9 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     if not records:
         raise NoDocuments(failures, out)
     with collections_paused() as settle:  # the stages below hold the records and the resolution to the end
-        settle()
+        settle(collect=False)  # the records: extraction ran with collections on
         resolved = resolve_corpus(records, ontology)
+        settle(collect=False)  # the resolution: plain records, no cycle
         graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
         names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
                                      settle=settle)
@@ -258,7 +259,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
                   ontology: str | None, base_iri: str | None,
                   graphs: GraphCache | None = None, update: bool = True,
-                  settle: Callable[[], None] = release_memory) -> tuple[list[str], ShaclReport]:
+                  settle: Callable[..., None] = release_memory) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, make the store there
     (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
     loaded), validate, then rename all of it into place under the store lock; the names of the

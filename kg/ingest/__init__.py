@@ -133,20 +133,23 @@ def iter_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str | No
         p = Path(arg)
         if p.is_dir():
             found = False
+            real = p.resolve()  # once: a file's real path is this and its path in the folder
+            home = _parts(p)
             for sub in sorted(p.rglob("*")):
                 rel = sub.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
                 if sub.is_file() and sub.suffix.lower() in SUPPORTED_SUFFIXES:
                     found = True
-                    if _first_time(sub, seen):
+                    # rglob does not go down linked folders: only a linked file is elsewhere
+                    if _first_time(sub.resolve() if sub.is_symlink() else real / rel, seen):
                         at.append(len(entries))
-                        homes.append((_parts(p), rel.as_posix()))
+                        homes.append((home, rel.as_posix()))
                         entries.append((sub, None, None))
             if not found:
                 entries.append((p, None, "folder holds no supported files (" + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ")"))
         elif p.exists():
-            if _first_time(p, seen):
+            if _first_time(p.resolve(), seen):
                 at.append(len(entries))
                 homes.append((_parts(p.parent), p.name))
                 entries.append((p, None, None))
@@ -157,11 +160,11 @@ def iter_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str | No
     return entries
 
 
-def _first_time(p: Path, seen: set[Path]) -> bool:
-    key = p.resolve()
-    if key in seen:
+def _first_time(real: Path, seen: set[Path]) -> bool:
+    """Whether the file at the real path ``real`` is seen for the first time (noting it)."""
+    if real in seen:
         return False
-    seen.add(key)
+    seen.add(real)
     return True
 
 
