@@ -276,7 +276,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
         settle()
-        _write_page(staging, ontology)
+        _write_page(staging, ontology, written, cache)
         settle()
         names.append("graph.html")
         with store_lock(out):
@@ -329,9 +329,18 @@ def _remove_stale_staging(out: Path) -> None:
             pass
 
 
-def _write_page(out: Path, ontology: str | None) -> Path:
+def _write_page(out: Path, ontology: str | None, written: dict[str, list] | None = None,
+                cache: ExtractionCache | None = None) -> Path:
     """``OUT/graph.html`` from ``OUT/graph.ttl`` and ``OUT/graph.trig`` (:func:`kg.viz.page_graph`: the
-    facts, then only the evidence the page shows): the same bytes as ``kg viz --graph OUT``."""
+    facts, then only the evidence the page shows): the same bytes as ``kg viz --graph OUT``. With
+    ``written`` (the index of ``graph.trig``) and the build's ``cache``, what the page reads of each
+    document's graph is kept in ``OUT/.cache/FINGERPRINT/page/`` (:class:`kg.network.digests.DigestCache`):
+    only the graphs not seen by an earlier build are parsed; the others' digests are pruned."""
     from kg import viz  # pyvis (and IPython) only when a page is made
+    from kg.network.digests import DigestCache
 
-    return viz.write_html(out, out / "graph.html", ontology=ontology)
+    digests = DigestCache.of_build(cache.folder, ontology, read=cache.read) if cache is not None and written else None
+    page = viz.write_html(out, out / "graph.html", ontology=ontology, graphs=written or None, digests=digests)
+    if digests is not None:
+        digests.prune()
+    return page

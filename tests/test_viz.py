@@ -699,3 +699,65 @@ def test_a_page_from_a_file_reads_only_the_evidence_it_shows(tmp_path):
     assert edge["confidence"] == 0.391  # the highest of all forty, not of the five kept
     assert [details["docs"][k] for k in org["sources"]] == [f"d{i:03}.txt" for i in range(40)]
     assert render_html(tmp_path) == render_html(load_network(tmp_path))
+
+
+@pytest.mark.slow
+def test_an_incremental_build_parses_only_the_changed_graphs_for_its_page(text_corpus, tmp_path, monkeypatch):
+    """The build keeps what its page reads of each document's graph (OUT/.cache/…/page/): the next
+    build parses only the graphs that are new or changed, and its page is the same bytes as kg viz's
+    (which parses all of graph.trig) and as a --full build's; a corrupt entry is made again."""
+    import kg.build as building
+    import kg.network.load as load
+    from kg.build import build
+    from kg.cache import CACHE_DIR
+
+    corpus = text_corpus({
+        "a.txt": "中国机械工业质量管理协会在北京召开2021年质量工作会议。协会会长张维德出席会议并讲话。",
+        "b.txt": "工业和信息化部发布《关于推进机械工业质量提升的指导意见》。",
+        "c.txt": "2022年5月，上海市质量协会主办第五届长三角质量论坛，市场监管总局副局长王明出席。"})
+    parsed: list[str] = []  # the graphs whose bytes were parsed for the evidence
+    indexes: list[dict] = []  # the index of graph.trig each build gave its page
+    blocks, write_page = load._blocks, building._write_page
+
+    def parsing(*a, **kw):
+        for name, spo in blocks(*a, **kw):
+            parsed.append(name)
+            yield name, spo
+
+    def page(out, ontology, written=None, cache=None):
+        indexes.append(dict(written))
+        return write_page(out, ontology, written, cache)
+
+    monkeypatch.setattr(load, "_blocks", parsing)
+    monkeypatch.setattr(building, "_write_page", page)
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    kept = lambda: sorted((out / CACHE_DIR).glob("*/page/*/*.pickle"))  # noqa: E731
+    assert len(kept()) == len(indexes[0]) == 4  # the ontology's graph and one a document
+    assert len(parsed) == 3  # the ontology's graph has no evidence
+    (corpus / "b.txt").write_text("国家市场监督管理总局发布《关于推进机械工业质量提升的指导意见》。", encoding="utf-8")
+    (corpus / "d.txt").write_text("江苏省质量协会在南京举办质量管理小组成果发表会。", encoding="utf-8")
+    parsed.clear()
+    build([str(corpus)], out)
+    before, after = indexes
+    changed = sorted(n for n, (sha, *_) in after.items() if before.get(n, [None])[0] != sha)
+    source = f"{load.ID}source/"
+    assert {source + "b.txt", source + "d.txt"} <= set(changed) and source + "a.txt" not in changed
+    assert sorted(parsed) == changed
+    assert len(kept()) == 5, "the digests of graphs gone or changed are pruned"
+    built = (out / "graph.html").read_bytes()
+    parsed.clear()
+    assert kg("viz", "--graph", str(out), "-o", str(tmp_path / "viz.html")).exit_code == 0
+    assert len(parsed) == 4, "kg viz reads the whole file"
+    assert (tmp_path / "viz.html").read_bytes() == built
+    fresh = tmp_path / "fresh"
+    build([str(corpus)], fresh, incremental=False)
+    assert (fresh / "graph.html").read_bytes() == built
+    [entry] = [f for f in kept() if f.name == after[source + "b.txt"][0][:32] + ".pickle"]
+    entry.write_bytes(b"not a pickle")
+    parsed.clear()
+    build([str(corpus)], out)
+    assert parsed == [source + "b.txt"] and (out / "graph.html").read_bytes() == built
+    parsed.clear()
+    build([str(corpus)], out)
+    assert parsed == [] and (out / "graph.html").read_bytes() == built

@@ -32,9 +32,11 @@ Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"me
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import networkx as nx
@@ -45,6 +47,7 @@ from kg.ontology import local_name, relation_labels, type_labels
 from kg.ontology.vocab import KG
 from kg.rdf import ID, ORG, graph_source, id_namespace_of
 from kg.rdf.files import unreadable
+from kg.network.digests import DigestCache
 from kg.network.views import best_connected
 
 __all__ = ["load_network"]
@@ -63,6 +66,7 @@ _QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
 _PROVENANCE = frozenset({_SUBJECT, _PREDICATE, _OBJECT, _DERIVED, _SENTENCE, _START, _END, _EXTRACTOR, _CONFIDENCE,
                          _QUALIFIED, _ENTITY})
 _PROVENANCE_TYPES = frozenset({_STATEMENT, str(PROV.Derivation)})
+_STATEMENT_TYPES = frozenset({_STATEMENT})
 
 
 class _Blank(str):
@@ -138,17 +142,21 @@ def _add(spo: _Index, s, p, o) -> None:
         objs[o] = None
 
 
-def _quads(path: Path):
+def _quads(path: Path, data: bytes | None = None):
     """The quads of a graph file as pyoxigraph parses them, in the file's order (a file that does not
-    parse raises :class:`kg.rdf.files.GraphUnreadable`)."""
+    parse raises :class:`kg.rdf.files.GraphUnreadable`); those of ``data`` (part of the file, with its
+    prefixes) instead when it is given."""
     import pyoxigraph as ox
 
     fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE
-    with path.open("rb") as f:
-        try:
+    try:
+        if data is not None:
+            yield from ox.parse(data, format=fmt)
+            return
+        with path.open("rb") as f:
             yield from ox.parse(f, format=fmt)
-        except SyntaxError as e:
-            raise unreadable(path, e) from None
+    except SyntaxError as e:
+        raise unreadable(path, e) from None
 
 
 def _index_file(path: Path, skip: frozenset = frozenset()) -> _Index:
@@ -167,10 +175,11 @@ def _index_file(path: Path, skip: frozenset = frozenset()) -> _Index:
     return spo
 
 
-def _blocks(path: Path, keep: frozenset, types: frozenset):
+def _blocks(path: Path, keep: frozenset, types: frozenset, data: bytes | None = None):
     """The triples of ``path`` whose predicate is in ``keep`` (and the ``rdf:type`` ones whose class is in
     ``types``), an index for each run of quads in one graph (a document's graph in a build's
     ``graph.trig``), with the graph's name (None: the default graph). Memory holds one graph at a time.
+    With ``data``, those of these bytes (graphs of ``path`` with its prefixes: :func:`_quads`).
 
     Every term is its value, a plain ``str`` (an IRI, a blank node's id or a literal's lexical form):
     what the provenance is read for needs no more, and that halves the time a triple takes here.
@@ -181,7 +190,7 @@ def _blocks(path: Path, keep: frozenset, types: frozenset):
     typ, classes = ox.NamedNode(_TYPE), {ox.NamedNode(t) for t in types}
     spo: _Index = {}
     current = None
-    for q in _quads(path):
+    for q in _quads(path, data):
         p = q.predicate
         o = q.object
         k = kept.get(p)
@@ -265,7 +274,8 @@ class _Triples:
 
 
 def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True,
-                 evidence: int | None = None, max_nodes: int | None = None) -> nx.MultiDiGraph:
+                 evidence: int | None = None, max_nodes: int | None = None, graphs: dict[str, list] | None = None,
+                 digests: DigestCache | None = None) -> nx.MultiDiGraph:
     """A ``MultiDiGraph`` of the entities and the relations between them.
 
     ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
@@ -283,11 +293,20 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     graph at a time, keeping only the first ``k`` items of each node and edge kept and the number of
     the others (this relies on each document's statements being in one block of the file, as
     ``kg build`` writes them; a file where they are not is read whole, with the same result).
+
+    That second pass can skip the parsing of the documents' graphs a build did not change:
+    ``graphs`` is the index of the graph file :func:`kg.rdf.write.write_graph_files` fills in
+    (``written``: each named graph's name -> ``[SHA-256 of its bytes, offset, length]``) and
+    ``digests`` a :class:`kg.network.digests.DigestCache`, which keeps what the pass takes from each
+    graph by that SHA-256: a graph found there is not read at all, the others are read from their
+    bytes alone (in the file's order) and put there. The result is the same graph as without them
+    (``kg build`` passes them, ``kg viz`` does not: the same page); an index that does not fit the
+    file (another file's) is not used.
     """
     rel_names = relation_labels(ontology)
     if provenance and (evidence is not None or max_nodes is not None) and not isinstance(source, Graph):
         try:
-            return _load_bounded(source, ontology, rel_names, evidence, max_nodes)
+            return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests)
         except _NotInBlocks:
             pass
     t = _Triples(*_read(source, provenance))
@@ -309,7 +328,8 @@ class _NotInBlocks(Exception):
     """A document's statements are not all in one block of the graph file."""
 
 
-def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_nodes: int | None) -> nx.MultiDiGraph:
+def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_nodes: int | None,
+                  graphs: dict[str, list] | None = None, digests: DigestCache | None = None) -> nx.MultiDiGraph:
     """:func:`load_network` with ``evidence`` or ``max_nodes``, from the facts and then one streaming
     pass over the provenance (see there)."""
     facts = graph_source(source, provenance=False)
@@ -326,9 +346,9 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     if max_nodes is not None:
         G = best_connected(G, max_nodes)
     posts = {m: e for e, m in posts.items() if G.has_edge(*e)}
-    acc = _Evidence(G, nodes, facts_edges, posts, limit)
-    for name, spo in _blocks(prov, _PROVENANCE, frozenset({_STATEMENT})):
-        acc.add(_Triples(spo, minted), name)
+    acc = _Evidence(G, nodes, facts_edges, posts, limit, minted)
+    for name, digest in _digests(prov, minted, graphs, digests):
+        acc.merge(digest, name)
     acc.finish(minted)
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
@@ -423,6 +443,108 @@ def _post_evidence(t: _Triples, m) -> list[dict]:
     return ev or _older_post_evidence(t, m)
 
 
+class _Digest(NamedTuple):
+    """What the evidence pass (:class:`_Evidence`) takes from one document's graph, whatever the graph
+    it goes into: plain data, kept between builds by the SHA-256 of the graph's bytes
+    (:class:`kg.network.digests.DigestCache`). Made by :func:`_digest`, merged by :meth:`_Evidence.merge`."""
+
+    derived: dict  # subject -> (object, ...) of its prov:wasDerivedFrom (IRIs, as written)
+    statements: dict  # (subject, predicate name, object) -> [evidence item]: :func:`_statement_evidence`
+    qualified: dict  # subject -> [evidence item] of its prov:qualifiedDerivation (a post's)
+    offsets: dict  # subject -> {predicate: (object, ...)} of the offsets and extractors on it (older graphs' posts)
+
+
+_OFFSETS = (_START, _END, _EXTRACTOR)
+_EMPTY = _Digest({}, {}, {}, {})
+
+
+def _digest(t: _Triples) -> _Digest:
+    """The :class:`_Digest` of a document's graph (a block of :func:`_blocks`)."""
+    derived, qualified, offsets = {}, {}, {}
+    for s, po in t.spo.items():
+        objs = po.get(_DERIVED)
+        if objs:
+            derived[s] = tuple(objs)
+        objs = po.get(_QUALIFIED)
+        if objs:
+            qualified[s] = [t.evidence(d, sentence=False) for d in objs]
+        own = {p: tuple(po[p]) for p in _OFFSETS if p in po}
+        if own:
+            offsets[s] = own
+    return _Digest(derived, dict(_statement_evidence(t)), qualified, offsets)
+
+
+#: The bytes of the documents' graphs parsed at once when they are not in the cache (:func:`_digests`).
+_CHUNK_BYTES = 8 << 20
+
+
+def _digests(path: Path, minted: str | None, graphs: dict[str, list] | None, cache: DigestCache | None):
+    """``(graph name, digest)`` for each document's graph of ``path`` (:func:`_blocks`, the file's order):
+    with the index ``graphs`` (see :func:`load_network`), the digests ``cache`` holds, the other
+    graphs read from their bytes and their digests put there; without it, the whole file parsed."""
+    entries = sorted(graphs.items(), key=lambda kv: kv[1][1]) if graphs else []
+    try:
+        fits = bool(entries) and path.stat().st_size == entries[-1][1][1] + entries[-1][1][2]
+    except OSError:
+        fits = False
+    if not fits:
+        for name, spo in _blocks(path, _PROVENANCE, _STATEMENT_TYPES):
+            yield name, _digest(_Triples(spo, minted))
+        return
+    with path.open("rb") as f:
+        head = None
+        missed: list[tuple[str, str, bytes]] = []  # (name, SHA-256, bytes) of graphs not in the cache, in order
+        size = 0
+        for name, (sha256, offset, length) in entries:
+            found = cache.get(sha256, minted) if cache is not None else None
+            if isinstance(found, _Digest):
+                yield from _parsed(path, head, missed, minted, cache)
+                missed, size = [], 0
+                yield name, found
+                continue
+            if head is None:
+                head = _head(f)
+            f.seek(offset)
+            missed.append((name, sha256, f.read(length)))
+            size += length
+            if size >= _CHUNK_BYTES:
+                yield from _parsed(path, head, missed, minted, cache)
+                missed, size = [], 0
+        yield from _parsed(path, head, missed, minted, cache)
+
+
+def _parsed(path: Path, head: bytes | None, missed: list[tuple[str, str, bytes]], minted: str | None,
+            cache: DigestCache | None):
+    """``(name, digest)`` of the graphs ``missed`` (their bytes parsed at once, behind the file's
+    prefixes ``head``), each put in ``cache`` when its bytes are those of its SHA-256."""
+    if not missed:
+        return
+    names = {name for name, _, _ in missed}
+    found: dict[str | None, _Digest] = {}
+    for name, spo in _blocks(path, _PROVENANCE, _STATEMENT_TYPES, data=head + b"".join(b for _, _, b in missed)):
+        if name not in names or name in found:
+            raise _NotInBlocks(name)  # not the graphs the index says: the whole file is read instead
+        found[name] = _digest(_Triples(spo, minted))
+    for name, sha256, data in missed:
+        digest = found.get(name, _EMPTY)  # a graph with no provenance (the ontology's)
+        if cache is not None and hashlib.sha256(data).hexdigest() == sha256:
+            cache.put(sha256, minted, digest)
+        yield name, digest
+
+
+def _head(f) -> bytes:
+    """The prefix lines at the top of a graph file written by :mod:`kg.rdf.write` (up to its first
+    blank line), to parse some of its graphs alone (what ``kg.store``'s ``_head`` reads: the store
+    is a stage beside this one, not before it)."""
+    f.seek(0)
+    head = []
+    for line in f:
+        if not line.strip():
+            break
+        head.append(line)
+    return b"".join(head) + b"\n"
+
+
 class _Evidence:
     """The first ``limit`` evidence items of the nodes and edges of ``G`` and their number, from the
     provenance read a block (:func:`_blocks`) at a time: what :func:`load_network` makes of all of it.
@@ -432,8 +554,10 @@ class _Evidence:
     behind each post edge of ``G``.
     """
 
-    def __init__(self, G: nx.MultiDiGraph, nodes: set, facts_edges: set, posts: dict, limit: int | None):
+    def __init__(self, G: nx.MultiDiGraph, nodes: set, facts_edges: set, posts: dict, limit: int | None,
+                 minted: str | None = None):
         self.G, self.nodes, self.facts_edges, self.posts, self.limit = G, nodes, facts_edges, posts, limit
+        self.source_prefix = (minted or str(ID)) + "source/"
         self.sources: dict[str, set] = {n: set() for n in G}
         self.node_top: dict[str, list] = {n: [] for n in G}  # [(key, item)], at most limit, smallest keys
         self.edge_top: dict[tuple, list] = {e: [] for e in G.edges(keys=True)}
@@ -447,13 +571,15 @@ class _Evidence:
         top = sorted(top + items, key=lambda x: x[0])
         return top if self.limit is None else top[:self.limit]
 
-    def add(self, t: _Triples, graph: str | None) -> None:
+    def merge(self, d: _Digest, graph: str | None) -> None:
+        """Take in the evidence of one document's graph ``graph`` (its :class:`_Digest`)."""
         G = self.G
-        for n in t.spo.keys() & self.sources.keys():
-            self.sources[n].update(t.doc_id(o) for o in t.objects(n, _DERIVED))
+        prefix = self.source_prefix
+        for n in d.derived.keys() & self.sources.keys():
+            self.sources[n].update(_doc_id(o, prefix) for o in d.derived[n])
         node_items: dict[str, list] = defaultdict(list)
         docs = set()
-        for (u, key, v), ev in _statement_evidence(t).items():
+        for (u, key, v), ev in d.statements.items():
             if (u, key, v) not in self.facts_edges:
                 continue
             docs.update(e["doc"] for e in ev)
@@ -474,14 +600,16 @@ class _Evidence:
             groups = _dedupe_keyed(items)  # one item per (document, sentence): a document's are all in this block
             self.node_total[n] += len(groups)
             self.node_top[n] = self._keep(self.node_top[n], groups)
-        for m in t.spo.keys() & self.posts.keys():
+        for m in self.posts.keys() & (d.qualified.keys() | d.offsets.keys() | d.derived.keys()):
             e = self.posts[m]
-            ev = [t.evidence(d, sentence=False) for d in t.objects(m, _QUALIFIED)]
+            ev = d.qualified.get(m, [])
             self.edge_total[e] += len(ev)
             self.edge_top[e] = self._keep(self.edge_top[e], [(_evidence_order(x), x) for x in ev])
-            for p in (_START, _END, _EXTRACTOR, _DERIVED):
-                for o in t.objects(m, p):
+            for p, objs in d.offsets.get(m, {}).items():
+                for o in objs:
                     _add(self.older, m, p, o)
+            for o in d.derived.get(m, ()):
+                _add(self.older, m, _DERIVED, o)
 
     def finish(self, minted: str | None) -> None:
         G = self.G

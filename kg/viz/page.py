@@ -102,7 +102,8 @@ def _as_network(G, ontology=None, **kwargs) -> nx.MultiDiGraph:
     return load_network(G, ontology, **kwargs)
 
 
-def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None) -> tuple[nx.MultiDiGraph, str | None]:
+def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, graphs: dict[str, list] | None = None,
+               digests=None) -> tuple[nx.MultiDiGraph, str | None]:
     """The graph a page shows and its centre (None without ``focus``).
 
     ``G`` is a graph from :func:`kg.network.load_network`, a build folder or a graph file. Without
@@ -111,19 +112,23 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None) -> 
     the entities at most ``hops`` steps from it (:func:`focus_subgraph`), all of them. From a folder
     or a file, only the first :data:`SHOWN_EVIDENCE` sentences of each node and edge are read, with
     their number (``load_network(..., evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES)``): the same page
-    as from the whole graph, in memory that does not grow with the evidence.
+    as from the whole graph, in memory that does not grow with the evidence. ``graphs`` (the index of
+    ``graph.trig`` a build wrote) and ``digests`` (a :class:`kg.network.digests.DigestCache`) let that
+    pass take what it keeps of unchanged documents' graphs from the cache instead of parsing them
+    (:func:`kg.network.load_network`): the same page, what ``kg build`` passes.
 
     The result is a new graph that :func:`render_html` takes as it is.
     """
     if isinstance(G, nx.Graph) and _PAGE in G.graph and focus is None:
         return G, G.graph[_PAGE]
     centre = None
+    index = {"graphs": graphs, "digests": digests} if graphs is not None else {}
     if focus is not None:
-        H, centre = focus_subgraph(_as_network(G, ontology, evidence=SHOWN_EVIDENCE), focus, hops)
+        H, centre = focus_subgraph(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, **index), focus, hops)
         for k in ("nodes_total", "edges_total"):
             H.graph.pop(k, None)
     else:
-        H = best_connected(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES), MAX_NODES)
+        H = best_connected(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES, **index), MAX_NODES)
         if H is G:
             H = G.copy()
     H.graph[_PAGE] = centre
@@ -410,17 +415,20 @@ def _template():
 
 
 def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None = None,
-                physics: bool | None = None, seed: int = SEED, ontology=None) -> str:
+                physics: bool | None = None, seed: int = SEED, ontology=None, graphs: dict[str, list] | None = None,
+                digests=None) -> str:
     """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
 
     The page shows :func:`page_graph`: at most :data:`MAX_NODES` entities, the best-connected ones,
     saying how many of how many; ``focus`` (a name or alias) limits it to the entities at most ``hops``
     steps from that entity (:func:`focus_subgraph`), all of them. ``physics`` (off by default) lets the
-    nodes move and settle in the page; the opening view is fitted again once they settle.
+    nodes move and settle in the page; the opening view is fitted again once they settle. ``graphs``
+    and ``digests``: a build's index of its ``graph.trig`` and the cache of what the page reads of
+    each graph (:func:`page_graph`; the same page, fewer graphs parsed).
     """
     from markupsafe import Markup
 
-    G, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology)
+    G, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology, graphs=graphs, digests=digests)
     if centre is not None and title is None:
         title = f"{G.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
     data = page_data(G, focus=centre, title=title, physics=physics, seed=seed, ontology=ontology)
@@ -434,7 +442,8 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
 
 
 def write_html(G, path: str | os.PathLike, **kwargs) -> Path:
-    """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
+    """Write :func:`render_html` to ``path`` atomically (temporary file, then rename); ``kwargs`` are
+    :func:`render_html`'s (``graphs`` and ``digests`` from a build: :func:`page_graph`)."""
     path = Path(path)
     write_atomic(path, render_html(G, **kwargs).encode("utf-8"))
     return path
