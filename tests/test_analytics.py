@@ -261,6 +261,50 @@ def test_a_document_graph_in_two_blocks_is_read_whole_with_the_same_result(tmp_p
     _same_network(B, _cut(load_network(tmp_path), 5, None))
 
 
+def _graph_index(path: Path) -> dict[str, list]:
+    """The index kg build gives of its graph.trig (name -> [SHA-256, offset, length] of each named
+    graph's bytes), for a file of blocks ``src:NAME {`` … ``}`` after its prefixes and a blank line."""
+    import hashlib
+    import re
+
+    data = path.read_bytes()
+    starts = [m.start() for m in re.finditer(rb"\nsrc:\S+ \{\n", data)]
+    index = {}
+    for a, b in zip(starts, starts[1:] + [len(data)]):
+        name = ID + "source/" + data[a + 5:data.index(b" {", a)].decode()
+        index[name] = [hashlib.sha256(data[a:b]).hexdigest(), a, b - a]
+    return index
+
+
+def test_a_statement_of_no_fact_is_no_evidence_and_digests_kept_give_the_same_network(tmp_path):
+    """A document graph's evidence is taken from its digest (kept between builds by the graph's
+    SHA-256): a statement whose relation is not among the facts is left out of the items of the
+    sentence it shares with one that is, from the file or from the digests, made or kept."""
+    from kg.network.digests import DigestCache
+
+    bare = (f"\n  st:bare a rdf:Statement ; rdf:subject p:孙国栋 ; rdf:predicate kg:spokeAt ; "
+            f"rdf:object e:2021年华东质量论坛 ;\n      prov:wasDerivedFrom src:e.txt ; kg:sentenceText \"{S_SUN}\" ; "
+            f"kg:startOffset 3 ; kg:endOffset 20 ; kg:extractor \"test:spokeAt\" ; kg:confidence 0.99 .")
+    more = f"\nsrc:e.txt {{\n{rel('p:孙国栋', 'attended', 'e:2021年华东质量论坛', 'e.txt', S_SUN, 3)}{bare}\n}}\n"
+    (tmp_path / "graph.trig").write_text(WORLD + more, encoding="utf-8")
+    whole = load_network(tmp_path)
+    sun = whole.nodes[iri("person", "孙国栋")]
+    assert [r["predicate"] for e in sun["evidence"] if e["doc"] == "e.txt" for r in e["relations"]] == ["attended"]
+    index = _graph_index(tmp_path / "graph.trig")
+    assert len(index) == 5
+    for k, cap in [(1, None), (5, None), (2, 6)]:
+        expected = _cut(whole, k, cap)
+        _same_network(load_network(tmp_path, evidence=k, max_nodes=cap), expected)
+        cache = DigestCache(tmp_path / "digests", f"v{k}")
+        _same_network(load_network(tmp_path, evidence=k, max_nodes=cap, graphs=index, digests=cache), expected)
+        assert (cache.hits, cache.misses) == (0, 5)
+        cache = DigestCache(tmp_path / "digests", f"v{k}")
+        _same_network(load_network(tmp_path, evidence=k, max_nodes=cap, graphs=index, digests=cache), expected)
+        assert (cache.hits, cache.misses) == (5, 0)
+    wrong = {n: [sha, offset + 1, length] for n, (sha, offset, length) in index.items()}
+    _same_network(load_network(tmp_path, evidence=2, graphs=wrong, digests=cache), _cut(whole, 2, None))
+
+
 # --- counts and centrality --------------------------------------------------------------------------
 
 

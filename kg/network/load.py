@@ -32,6 +32,7 @@ Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"me
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections import defaultdict
@@ -347,8 +348,14 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
         G = best_connected(G, max_nodes)
     posts = {m: e for e, m in posts.items() if G.has_edge(*e)}
     acc = _Evidence(G, nodes, facts_edges, posts, limit, minted)
-    for name, digest in _digests(prov, minted, graphs, digests):
-        acc.merge(digest, name)
+    collect = gc.isenabled()
+    gc.disable()  # the digests are many small containers and no cycle: no collections while they are read
+    try:
+        for name, digest in _digests(prov, minted, graphs, digests):
+            acc.merge(digest, name)
+    finally:
+        if collect:
+            gc.enable()
     acc.finish(minted)
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
@@ -446,32 +453,65 @@ def _post_evidence(t: _Triples, m) -> list[dict]:
 class _Digest(NamedTuple):
     """What the evidence pass (:class:`_Evidence`) takes from one document's graph, whatever the graph
     it goes into: plain data, kept between builds by the SHA-256 of the graph's bytes
-    (:class:`kg.network.digests.DigestCache`). Made by :func:`_digest`, merged by :meth:`_Evidence.merge`."""
+    (:class:`kg.network.digests.DigestCache`). Made by :func:`_digest`, merged by :meth:`_Evidence.merge`.
+
+    Evidence items are ``(order key, item)`` pairs sorted by key, as :meth:`_Evidence.merge` keeps them.
+    """
 
     derived: dict  # subject -> (object, ...) of its prov:wasDerivedFrom (IRIs, as written)
-    statements: dict  # (subject, predicate name, object) -> [evidence item]: :func:`_statement_evidence`
-    qualified: dict  # subject -> [evidence item] of its prov:qualifiedDerivation (a post's)
+    statements: dict  # (subject, predicate name, object) -> (evidence, items, highest confidence or None, documents)
+    nodes: dict  # node -> (the statements' keys above it is an end of, its items: :func:`_dedupe_keyed` of them all)
+    qualified: dict  # subject -> items of its prov:qualifiedDerivation (a post's)
     offsets: dict  # subject -> {predicate: (object, ...)} of the offsets and extractors on it (older graphs' posts)
 
 
 _OFFSETS = (_START, _END, _EXTRACTOR)
-_EMPTY = _Digest({}, {}, {}, {})
+_EMPTY = _Digest({}, {}, {}, {}, {})
+
+
+def _keyed(ev: list[dict]) -> list[tuple[tuple, dict]]:
+    """``ev`` as ``(order key, item)`` pairs, sorted by key (:func:`_evidence_order`)."""
+    return sorted(((_evidence_order(x), x) for x in ev), key=lambda x: x[0])
 
 
 def _digest(t: _Triples) -> _Digest:
-    """The :class:`_Digest` of a document's graph (a block of :func:`_blocks`)."""
+    """The :class:`_Digest` of a document's graph (a block of :func:`_blocks`). Equal strings are one
+    object in it (pickled once: a sentence is in the items of each relation it states, at both ends)."""
+    strings: dict[str, str] = {}
+    one = strings.setdefault
+
+    def shared(ev: list[dict]) -> list[dict]:
+        for x in ev:
+            x["doc"], x["sentence"], x["extractor"] = one(x["doc"], x["doc"]), one(x["sentence"], x["sentence"]), \
+                one(x["extractor"], x["extractor"])
+        return ev
+
     derived, qualified, offsets = {}, {}, {}
     for s, po in t.spo.items():
         objs = po.get(_DERIVED)
         if objs:
-            derived[s] = tuple(objs)
+            derived[s] = tuple(one(o, o) for o in objs)
         objs = po.get(_QUALIFIED)
         if objs:
-            qualified[s] = [t.evidence(d, sentence=False) for d in objs]
+            qualified[s] = _keyed(shared([t.evidence(d, sentence=False) for d in objs]))
         own = {p: tuple(po[p]) for p in _OFFSETS if p in po}
         if own:
             offsets[s] = own
-    return _Digest(derived, dict(_statement_evidence(t)), qualified, offsets)
+    statements, nodes = {}, {}
+    evidence = {(one(u, u), key, one(v, v)): shared(ev) for (u, key, v), ev in _statement_evidence(t).items()}
+    for (u, key, v), ev in evidence.items():
+        confs = [x["confidence"] for x in ev if x["confidence"] is not None]
+        statements[(u, key, v)] = (ev, _keyed(ev), max(confs) if confs else None, frozenset(x["doc"] for x in ev))
+    node_items: dict[str, list] = defaultdict(list)
+    node_keys: dict[str, list] = defaultdict(list)
+    for (u, key, v), ev in evidence.items():
+        for end, item in _node_items(u, key, v, ev):
+            node_items[end].append(item)
+        for end in (u, v) if u != v else (u,):
+            node_keys[end].append((u, key, v))
+    for n, items in node_items.items():
+        nodes[n] = (tuple(node_keys[n]), _dedupe_keyed(items))
+    return _Digest(derived, statements, nodes, qualified, offsets)
 
 
 #: The bytes of the documents' graphs parsed at once when they are not in the cache (:func:`_digests`).
@@ -568,43 +608,46 @@ class _Evidence:
         self.docs: set[str] = set()  # the documents of the blocks read
 
     def _keep(self, top: list, items: list) -> list:
+        """The first ``limit`` of ``top`` and ``items`` (both sorted by key), equal keys in that order."""
+        if not items or (self.limit is not None and len(top) >= self.limit and not items[0][0] < top[-1][0]):
+            return top  # nothing comes before the last kept
         top = sorted(top + items, key=lambda x: x[0])
         return top if self.limit is None else top[:self.limit]
 
     def merge(self, d: _Digest, graph: str | None) -> None:
         """Take in the evidence of one document's graph ``graph`` (its :class:`_Digest`)."""
-        G = self.G
+        G, facts_edges = self.G, self.facts_edges
         prefix = self.source_prefix
         for n in d.derived.keys() & self.sources.keys():
             self.sources[n].update(_doc_id(o, prefix) for o in d.derived[n])
-        node_items: dict[str, list] = defaultdict(list)
         docs = set()
-        for (u, key, v), ev in d.statements.items():
-            if (u, key, v) not in self.facts_edges:
+        for (u, key, v), (_, items, confidence, stated_in) in d.statements.items():
+            if (u, key, v) not in facts_edges:
                 continue
-            docs.update(e["doc"] for e in ev)
+            docs |= stated_in
             if G.has_edge(u, v, key):
                 e = (u, v, key)
-                self.edge_total[e] += len(ev)
-                self.edge_top[e] = self._keep(self.edge_top[e], [(_evidence_order(x), x) for x in ev])
-                confs = [x["confidence"] for x in ev if x["confidence"] is not None]
-                if confs:
-                    self.confidence[e] = max(confs + [self.confidence.get(e, confs[0])])
-            for end, item in _node_items(u, key, v, ev):
-                if end in self.node_top:
-                    node_items[end].append(item)
+                self.edge_total[e] += len(items)
+                self.edge_top[e] = self._keep(self.edge_top[e], items)
+                if confidence is not None:
+                    self.confidence[e] = max(confidence, self.confidence.get(e, confidence))
         if docs & self.docs:
             raise _NotInBlocks(graph)
         self.docs |= docs
-        for n, items in node_items.items():
-            groups = _dedupe_keyed(items)  # one item per (document, sentence): a document's are all in this block
+        for n in d.nodes.keys() & self.node_top.keys():
+            stated, groups = d.nodes[n]
+            if not all(k in facts_edges for k in stated):  # relations of the graph not among the facts
+                groups = _dedupe_keyed([item for u, key, v in stated if (u, key, v) in facts_edges
+                                        for end, item in _node_items(u, key, v, d.statements[(u, key, v)][0]) if end == n])
+            # one item per (document, sentence): a document's are all in this block
             self.node_total[n] += len(groups)
             self.node_top[n] = self._keep(self.node_top[n], groups)
-        for m in self.posts.keys() & (d.qualified.keys() | d.offsets.keys() | d.derived.keys()):
+        posts = self.posts.keys()
+        for m in (d.derived.keys() & posts) | (d.qualified.keys() & posts) | (d.offsets.keys() & posts):
             e = self.posts[m]
-            ev = d.qualified.get(m, [])
-            self.edge_total[e] += len(ev)
-            self.edge_top[e] = self._keep(self.edge_top[e], [(_evidence_order(x), x) for x in ev])
+            items = d.qualified.get(m, [])
+            self.edge_total[e] += len(items)
+            self.edge_top[e] = self._keep(self.edge_top[e], items)
             for p, objs in d.offsets.get(m, {}).items():
                 for o in objs:
                     _add(self.older, m, p, o)
