@@ -609,7 +609,8 @@ class _Evidence:
 
     def _keep(self, top: list, items: list) -> list:
         """The first ``limit`` of ``top`` and ``items`` (both sorted by key), equal keys in that order."""
-        if not items or (self.limit is not None and len(top) >= self.limit and not items[0][0] < top[-1][0]):
+        if not items or (self.limit is not None and len(top) >= self.limit
+                         and (not top or not items[0][0] < top[-1][0])):
             return top  # nothing comes before the last kept
         top = sorted(top + items, key=lambda x: x[0])
         return top if self.limit is None else top[:self.limit]
