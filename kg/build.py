@@ -335,7 +335,7 @@ def _write_page(out: Path, ontology: str | None, written: dict[str, list] | None
     facts, then only the evidence the page shows): the same bytes as ``kg viz --graph OUT``. With
     ``written`` (the index of ``graph.trig``) and the build's ``cache``, what the page reads of each
     document's graph is kept in ``OUT/.cache/FINGERPRINT/page/`` (:class:`kg.network.digests.DigestCache`):
-    only the graphs not seen by an earlier build are parsed; the others' digests are pruned."""
+    only the graphs not seen by an earlier build are parsed, and the digests of graphs gone are removed."""
     from kg import viz  # pyvis (and IPython) only when a page is made
     from kg.network.digests import DigestCache
 

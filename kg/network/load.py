@@ -32,7 +32,6 @@ Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"me
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from collections import defaultdict
@@ -44,6 +43,7 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDFS, SKOS
 
+from kg.memory import collections_paused
 from kg.ontology import local_name, relation_labels, type_labels
 from kg.ontology.vocab import KG
 from kg.rdf import ID, ORG, graph_source, id_namespace_of
@@ -348,14 +348,9 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
         G = best_connected(G, max_nodes)
     posts = {m: e for e, m in posts.items() if G.has_edge(*e)}
     acc = _Evidence(G, nodes, facts_edges, posts, limit, minted)
-    collect = gc.isenabled()
-    gc.disable()  # the digests are many small containers and no cycle: no collections while they are read
-    try:
+    with collections_paused():  # the digests are many small containers and no cycle: no collection walks them
         for name, digest in _digests(prov, minted, graphs, digests):
             acc.merge(digest, name)
-    finally:
-        if collect:
-            gc.enable()
     acc.finish(minted)
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
