@@ -4,6 +4,8 @@ One concept a module, small functions that take the graph and return plain data 
 as networkx's own algorithms do; :mod:`kg.report` prints them for ``kg stats`` and ``kg path``:
 
 - :mod:`~kg.network.load`: :func:`load_network` (a build folder, a graph file or an rdflib graph);
+- :mod:`~kg.network.digests`: :class:`~kg.network.digests.DigestCache`, what a build keeps of each
+  document's graph for the evidence of its page (:func:`load_network`'s ``graphs`` and ``digests``);
 - :mod:`~kg.network.lookup`: :func:`find_node`, an entity by name (the rule of :mod:`kg.lookup`);
 - :mod:`~kg.network.views`: :func:`simple_view`, :func:`neighbourhood`, :func:`best_connected`;
 - :mod:`~kg.network.counts`, :mod:`~kg.network.centrality`, :mod:`~kg.network.communities`,
