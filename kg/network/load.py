@@ -47,7 +47,7 @@ from kg.memory import collections_paused
 from kg.ontology import local_name, relation_labels, type_labels
 from kg.ontology.vocab import KG
 from kg.rdf import ID, ORG, graph_source, id_namespace_of
-from kg.rdf.files import unreadable
+from kg.rdf.files import prefix_lines, unreadable
 from kg.network.digests import DigestCache
 from kg.network.views import best_connected
 
@@ -538,7 +538,7 @@ def _digests(path: Path, minted: str | None, graphs: dict[str, list] | None, cac
                 yield name, found
                 continue
             if head is None:
-                head = _head(f)
+                head = prefix_lines(f)
             f.seek(offset)
             missed.append((name, sha256, f.read(length)))
             size += length
@@ -565,19 +565,6 @@ def _parsed(path: Path, head: bytes | None, missed: list[tuple[str, str, bytes]]
         if cache is not None and hashlib.sha256(data).hexdigest() == sha256:
             cache.put(sha256, minted, digest)
         yield name, digest
-
-
-def _head(f) -> bytes:
-    """The prefix lines at the top of a graph file written by :mod:`kg.rdf.write` (up to its first
-    blank line), to parse some of its graphs alone (what ``kg.store``'s ``_head`` reads: the store
-    is a stage beside this one, not before it)."""
-    f.seek(0)
-    head = []
-    for line in f:
-        if not line.strip():
-            break
-        head.append(line)
-    return b"".join(head) + b"\n"
 
 
 class _Evidence:

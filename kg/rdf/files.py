@@ -21,7 +21,7 @@ from pathlib import Path
 from kg.errors import BadInput
 
 __all__ = ["GRAPH_FILES", "GraphError", "GraphNotFoundError", "GraphUnreadable", "graph_file", "graph_source",
-           "id_namespace_of", "unreadable"]
+           "id_namespace_of", "prefix_lines", "unreadable"]
 
 GRAPH_FILES = ("graph.trig", "graph.ttl")  # in order of preference
 _GRAPH_SUFFIXES = (".trig", ".ttl", ".nt", ".nq")
@@ -82,3 +82,16 @@ def id_namespace_of(path: str | os.PathLike) -> str | None:
 def unreadable(path: str | os.PathLike, error: SyntaxError) -> GraphUnreadable:
     """The error for a graph file pyoxigraph cannot parse (one line: the file, line and column)."""
     return GraphUnreadable(f"{path}: not a readable graph: {getattr(error, 'msg', None) or error}")
+
+
+def prefix_lines(f) -> bytes:
+    """The prefix lines at the top of a graph file written by :mod:`kg.rdf.write` (up to its first blank
+    line) and a blank line, read from the open binary file ``f`` (from its start): what to put before
+    some of its graphs to parse them alone (the store's update, the page's evidence)."""
+    f.seek(0)
+    head = []
+    for line in f:
+        if not line.strip():
+            break
+        head.append(line)
+    return b"".join(head) + b"\n"

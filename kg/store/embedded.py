@@ -56,7 +56,7 @@ import pyoxigraph as ox
 from kg.errors import RunFailed
 from kg.files import umask, write_atomic
 from kg.ontology.namespaces import KG_NAMESPACE, PROV, RDF
-from kg.rdf.files import GraphError, GraphNotFoundError, graph_file, unreadable
+from kg.rdf.files import GraphError, GraphNotFoundError, graph_file, prefix_lines, unreadable
 from kg.rdf.write import LINE_FORMAT
 
 __all__ = ["STORE_DIR", "MANIFEST", "StoreError", "StoreUnavailable", "store_path", "read_manifest",
@@ -258,7 +258,7 @@ def update_store(out_dir: str | os.PathLike, new_dir: str | os.PathLike, graphs:
                 quads -= sum(1 for _ in store.quads_for_pattern(None, None, None, node))
                 store.remove_graph(node)
             with src.open("rb") as f:
-                head = _head(f)
+                head = prefix_lines(f)
                 part: list[bytes] = []
                 size = 0
                 for name in changed:
@@ -310,23 +310,12 @@ def update_store(out_dir: str | os.PathLike, new_dir: str | os.PathLike, graphs:
     return True
 
 
-def _head(f) -> bytes:
-    """The prefix lines of a graph file written by :mod:`kg.rdf.write` (up to its first blank line)."""
-    f.seek(0)
-    head = []
-    for line in f:
-        if not line.strip():
-            break
-        head.append(line)
-    return b"".join(head) + b"\n"
-
-
 def _line_difference(old: Path, new: Path) -> tuple[Iterator, Iterator]:
     """The triples of the Turtle file ``old`` not in ``new`` and those of ``new`` not in ``old``, both
     written by :func:`kg.rdf.write.turtle_bytes` (prefixes, a blank line, one triple a line, sorted):
     a merge of the sorted lines, each side parsed with its own prefixes."""
     with old.open("rb") as a, new.open("rb") as b:
-        head_a, head_b = _head(a), _head(b)
+        head_a, head_b = prefix_lines(a), prefix_lines(b)
         gone, came = [], []
         # (compared without their line breaks: the lines were sorted as text, and UTF-8 keeps that order)
         x, y = a.readline(), b.readline()
@@ -397,7 +386,7 @@ def _chunks(src: Path) -> Iterator[bytes] | None:
 
 def _cut(src: Path) -> Iterator[bytes]:
     with src.open("rb") as f:
-        prefix = _head(f)
+        prefix = prefix_lines(f)
         part: list[bytes] = []
         size = 0
         for line in f:
