@@ -49,14 +49,14 @@ def load_once(out: Path, folder: Path, chunk_bytes: int, facts_first: bool) -> d
     store = ox.Store(str(folder))
     row: dict = {"chunk_mb": round(chunk_bytes / 1e6), "facts": "first" if facts_first else "last"}
 
-    def facts() -> None:
+    def facts(store: ox.Store) -> None:
         c = _cpu()
         store.bulk_load(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
         row["facts_cpu_s"] = round(_cpu() - c, 2)
 
     try:
         if facts_first:
-            facts()
+            facts(store)
         pieces = []
         for piece in embedded._chunks(out / "graph.trig"):
             c = _cpu()
@@ -65,7 +65,7 @@ def load_once(out: Path, folder: Path, chunk_bytes: int, facts_first: bool) -> d
         row["pieces_cpu_s"] = pieces
         row["graphs_cpu_s"] = round(sum(pieces), 2)
         if not facts_first:
-            facts()
+            facts(store)
         c = _cpu()
         row["quads"] = len(store)
         row["count_cpu_s"] = round(_cpu() - c, 2)
