@@ -230,6 +230,12 @@ def _index_rdflib(g: Graph) -> _Index:
     return spo
 
 
+def _source_prefix(minted: str | None) -> str:
+    """``BASE/id/source/``: what the IRIs of source documents begin with, under the minted namespace
+    ``minted`` of a graph file (:func:`kg.rdf.id_namespace_of`; None: the default one)."""
+    return (minted or str(ID)) + "source/"
+
+
 def _doc_id(source, prefix: str = _SOURCE) -> str:
     """A document's id from its source IRI (``prefix`` is ``BASE/id/source/``)."""
     s = str(source)
@@ -243,7 +249,7 @@ class _Triples:
 
     def __init__(self, spo: _Index, minted: str | None):
         self.spo = spo
-        self.source_prefix = (minted or str(ID)) + "source/"
+        self.source_prefix = _source_prefix(minted)
         self.typed = [(s, t) for s, po in spo.items() for t in po.get(_TYPE, ())]
 
     def objects(self, s, p) -> dict | tuple:
@@ -351,7 +357,7 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     with collections_paused():  # the digests are many small containers and no cycle: no collection walks them
         for name, digest in _digests(prov, minted, graphs, digests):
             acc.merge(digest, name)
-    acc.finish(minted)
+    acc.finish()
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
     return G
@@ -579,7 +585,8 @@ class _Evidence:
     def __init__(self, G: nx.MultiDiGraph, nodes: set, facts_edges: set, posts: dict, limit: int | None,
                  minted: str | None = None):
         self.G, self.nodes, self.facts_edges, self.posts, self.limit = G, nodes, facts_edges, posts, limit
-        self.source_prefix = (minted or str(ID)) + "source/"
+        self.minted = minted
+        self.source_prefix = _source_prefix(minted)
         self.sources: dict[str, set] = {n: set() for n in G}
         self.node_top: dict[str, list] = {n: [] for n in G}  # [(key, item)], at most limit, smallest keys
         self.edge_top: dict[tuple, list] = {e: [] for e in G.edges(keys=True)}
@@ -637,14 +644,14 @@ class _Evidence:
             for o in d.derived.get(m, ()):
                 _add(self.older, m, _DERIVED, o)
 
-    def finish(self, minted: str | None) -> None:
+    def finish(self) -> None:
         G = self.G
         for n, attrs in G.nodes(data=True):
             attrs["sources"] = sorted(self.sources[n])
             attrs["evidence"] = [x for _, x in self.node_top[n]]
             if self.limit is not None:
                 attrs["evidence_total"] = self.node_total[n]
-        older = _Triples(self.older, minted)
+        older = _Triples(self.older, self.minted)
         by_edge = {e: m for m, e in self.posts.items()}
         for u, v, k, attrs in G.edges(keys=True, data=True):
             e = (u, v, k)
