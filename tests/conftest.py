@@ -196,3 +196,22 @@ def text_corpus(tmp_path) -> Callable[[dict[str, str]], Path]:
         return folder
 
     return _make
+
+
+@pytest.fixture
+def calls(monkeypatch) -> Callable[..., list]:
+    """``calls(module, name, note)``: the list of ``note(first argument)`` for each call of
+    ``module.name`` while the test runs (the function still runs as it is)."""
+
+    def _spy(module, name: str, note: Callable = lambda x: x) -> list:
+        seen: list = []
+        real = getattr(module, name)
+
+        def spy(first, *args, **kwargs):
+            seen.append(note(first))
+            return real(first, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+        return seen
+
+    return _spy

@@ -36,17 +36,9 @@ def corpus(text_corpus) -> Path:
 
 
 @pytest.fixture
-def reads(monkeypatch) -> list[str]:
+def reads(calls) -> list[str]:
     """The files the builds read, by name."""
-    seen: list[str] = []
-    real = kg.ingest.ingest_file
-
-    def counting(path, *args, **kwargs):
-        seen.append(Path(path).name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(kg.ingest, "ingest_file", counting)
-    return seen
+    return calls(kg.ingest, "ingest_file", lambda path: Path(path).name)
 
 
 def same_outputs(a: Path, b: Path) -> None:
@@ -209,17 +201,9 @@ def test_a_moved_corpus_built_again_keeps_its_new_paths(corpus, tmp_path):
 
 
 @pytest.fixture
-def made(monkeypatch) -> list[str]:
+def made(calls) -> list[str]:
     """The documents whose graph a build made (rather than copied from the last build), by id."""
-    seen: list[str] = []
-    real = kg.rdf.write.document_triples
-
-    def counting(doc_id, *args, **kwargs):
-        seen.append(doc_id)
-        return real(doc_id, *args, **kwargs)
-
-    monkeypatch.setattr(kg.rdf.write, "document_triples", counting)
-    return seen
+    return calls(kg.rdf.write, "document_triples")
 
 
 def _graphs_kept(out: Path) -> list[Path]:

@@ -36,17 +36,9 @@ def corpus(text_corpus) -> Path:
 
 
 @pytest.fixture
-def loads(monkeypatch) -> list[str]:
+def loads(calls) -> list[str]:
     """The folders a build bulk-loaded a whole store into."""
-    seen: list[str] = []
-    real = kg.build.load_store
-
-    def counting(folder, *args, **kwargs):
-        seen.append(str(folder))
-        return real(folder, *args, **kwargs)
-
-    monkeypatch.setattr(kg.build, "load_store", counting)
-    return seen
+    return calls(kg.build, "load_store", str)
 
 
 def _quads(folder: Path) -> set[str]:
