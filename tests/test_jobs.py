@@ -308,6 +308,32 @@ def test_a_stream_stopped_early_cancels_its_executor():
     assert ex.closed == "cancelled"
 
 
+
+def test_cancelling_a_pool_ends_its_thread_when_a_worker_was_cut_off_sending_a_result():
+    """A worker terminated while it sends a result leaves the first part of a message in the pool's
+    result pipe. That is what this test writes there (a length header announcing more bytes than
+    follow); cancelling must still end the pool's thread, which the interpreter waits for at exit
+    (Ctrl-C during a build hung there, about one time in thirty)."""
+    import struct
+
+    pool = ProcessPool(2)
+    pool.open(len)  # any picklable callable is a task: no pipeline to load
+    handles = [pool.submit([1, 2]), pool.submit([3])]  # a second batch starts the workers
+    assert [h.result() for h in handles] == [2, 1]
+    inner = pool._pool
+    results = inner._result_queue
+    os.write(results._writer.fileno(), struct.pack("!i", 1 << 20) + b"\x80")
+    time.sleep(0.3)  # the pool's thread starts reading the message
+    thread = inner._executor_manager_thread
+    try:
+        pool.close(cancel=True)
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the pool's thread still waits for the rest of the message"
+    finally:
+        if thread.is_alive():  # do not leave pytest waiting for it at exit
+            results._writer.close()
+
+
 # --- bad choices ------------------------------------------------------------------------------------
 
 

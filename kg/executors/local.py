@@ -17,6 +17,7 @@ import signal
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import SimpleQueue
 from typing import Callable
 
 from kg.errors import BadUsage, RunFailed
@@ -155,8 +156,22 @@ class ProcessPool(Executor):
             pool.shutdown(wait=False)
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        results = getattr(pool, "_result_queue", None)  # shutdown() lets go of it
         pool.shutdown(wait=False, cancel_futures=True)
         for p in processes:  # work already running is not waited for
             p.terminate()
         for p in processes:
             p.join(timeout=10)
+        _end_a_cut_off_result(results)
+
+
+def _end_a_cut_off_result(results: SimpleQueue | None) -> None:
+    """Let the pool's thread end after its workers were terminated. A worker ended while sending its
+    result leaves the first part of a message in the result pipe, and the pool's thread waits for the
+    rest: this process holds the pipe's write end too, so no end of file ever comes, and the interpreter
+    waits for that thread when it exits (Ctrl-C during a build then hung the ``kg`` process). Closing
+    this process's write end (no one writes through it here) turns the wait into an end of file, which
+    the pool takes for a broken worker: it fails what is left and ends its thread."""
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
