@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, GraphCache, code_hash, fingerprint
-from kg.executors import Encoded, Executor, ExtractTask, extract_in_order, make_executor
+from kg.executors import Encoded, Executor, ExtractTask, Serial, extract_in_order, make_executor
 from kg.files import write_atomic
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
@@ -213,6 +215,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     :class:`kg.errors.BadUsage` before anything is read).
     """
     id_namespace(base_iri)  # checks the base first
+    runner = make_executor(executor, jobs, address)  # a bad choice stops here, before anything is read
     out = Path(out_dir)
     # every extraction goes to the cache as it comes (read back a document at a time when the graph
     # is written); --full (incremental=False) only stops reading from it
@@ -228,7 +231,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
         rec = last.pop(doc_id, None)
         return rec if rec is not None and rec.sha256 == sha256 else None
 
-    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, executor, address,
+    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, runner, address,
                                on_reused, compact_records=True, kept=kept):
         if isinstance(item, IngestFailure):
             failures.append(item)
@@ -245,7 +248,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
         settle(collect=False)  # the resolution: plain records, no cycle
         graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
         names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
-                                     settle=settle)
+                                     settle=settle, cores=1 if isinstance(runner, Serial) else 2)
         result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
         result.outputs.update({name: out / name for name in names})
         result.outputs["store"] = out / "store"
@@ -259,11 +262,15 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
                   ontology: str | None, base_iri: str | None,
                   graphs: GraphCache | None = None, update: bool = True,
-                  settle: Callable[..., None] = release_memory) -> tuple[list[str], ShaclReport]:
+                  settle: Callable[..., None] = release_memory, cores: int = 1) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, make the store there
     (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
     loaded), validate, then rename all of it into place under the store lock; the names of the
-    files put in place and the SHACL report."""
+    files put in place and the SHACL report.
+
+    With ``cores`` > 1 (a build that extracts in worker processes) the store is made in a thread
+    while this one makes the page: the store's load runs in Oxigraph (Rust), which lets go of the
+    interpreter's lock, so the two take two cores."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -276,14 +283,18 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
         settle()
-        _write_page(staging, ontology, written, cache)
-        settle()
-        names.append("graph.html")
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
-            # the store kg query reads, made before anything moves: the last one updated, else loaded
-            if not keep_store and not (update and update_store(out, staging, written, staging / "graph.ttl")):
-                load_store(staging, facts=staging / "graph.ttl", graphs=written)
+
+            def make_store() -> None:
+                # the store kg query reads, made before anything moves: the last one updated, else loaded
+                if not keep_store and not (update and update_store(out, staging, written, staging / "graph.ttl")):
+                    load_store(staging, facts=staging / "graph.ttl", graphs=written)
+
+            with _alongside(make_store, cores > 1):
+                _write_page(staging, ontology, written, cache)
+                settle()
+            names.append("graph.html")
             shacl = _validate(validator, out if keep_store else staging)
             cache.write_json(_SHACL_CACHE, validator.record)
             if not shacl.conforms:
@@ -300,6 +311,31 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return names, shacl
+
+
+@contextmanager
+def _alongside(work: Callable[[], None], in_thread: bool) -> Iterator[None]:
+    """Run ``work`` while the block runs: in a thread started before it (``in_thread``), else
+    after it. Its error is raised when the block ends without one. When the block raises (Ctrl-C,
+    a failed page), the thread is not waited for: it works in the staging folder that is removed."""
+    if not in_thread:
+        yield
+        work()
+        return
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the build's thread
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="kg-store", daemon=True)
+    thread.start()
+    yield
+    thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _validate(validator: DocumentValidator, folder: Path) -> ShaclReport:

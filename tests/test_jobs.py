@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from kg.executors.order import IN_FLIGHT_PER_WORKER
 from kg.ingest import ingest_text
 from kg.records import ExtractionFailure, IngestFailure
 from kg.resolve import compact
+from kg.store import StoreError, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "dev" / "texts"
@@ -71,8 +73,17 @@ def serial_build(corpus, tmp_path_factory) -> Path:
 def same_outputs(a: Path, b: Path) -> None:
     for name in OUTPUTS:
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"
+    assert _quads(a) == _quads(b), "the stores differ"
     entries = {p.relative_to(a): p.read_bytes() for p in a.glob(".cache/*/*.json")}
     assert entries and entries == {p.relative_to(b): p.read_bytes() for p in b.glob(".cache/*/*.json")}
+
+
+def _quads(out: Path) -> set[str]:
+    store = open_store(out)
+    try:
+        return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
+    finally:
+        del store
 
 
 # --- the same bytes wherever documents are extracted ------------------------------------------------
@@ -202,6 +213,57 @@ def test_cli_reports_a_failed_extraction_by_name_and_exits_1(corpus, tmp_path, m
     monkeypatch.setattr(pipeline, "extract_documents", real)
     again = invoke("build", str(corpus), "-o", str(tmp_path), "--jobs", "1")
     assert again.exit_code == 0, again.stderr
+
+
+
+class InProcess(Executor):
+    """Extracts here, as a pool of two would (it is not :class:`Serial`): the build may use two cores."""
+
+    workers = 2
+
+    def open(self, task) -> None:
+        self._task = task
+
+    def submit(self, batch):
+        task = self._task
+        return Done(lambda: task(batch))
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tmp_path, monkeypatch):
+    import kg.build
+
+    threads: dict[str, str] = {}
+    for name in ("load_store", "_write_page"):
+        real = getattr(kg.build, name)
+
+        def spy(*args, __real=real, __name=name, **kwargs):
+            threads[__name] = threading.current_thread().name
+            return __real(*args, **kwargs)
+
+        monkeypatch.setattr(kg.build, name, spy)
+    build([str(corpus)], tmp_path, executor=InProcess())
+    assert threads["load_store"] != threads["_write_page"] == threading.main_thread().name
+    same_outputs(serial_build, tmp_path)
+    build([str(corpus)], tmp_path / "one", executor=Serial())
+    assert threads["load_store"] == threading.main_thread().name  # one core: one after the other
+
+
+@pytest.mark.slow
+def test_a_store_that_fails_beside_the_page_stops_the_build_and_writes_nothing(corpus, tmp_path, monkeypatch):
+    import kg.build
+
+    def fails(folder, **kwargs):
+        raise StoreError(f"{folder}/graph.trig: cannot be loaded")
+
+    monkeypatch.setattr(kg.build, "load_store", fails)
+    with pytest.raises(StoreError, match="cannot be loaded"):
+        build([str(corpus)], tmp_path, executor=InProcess())
+    assert not (tmp_path / "graph.ttl").exists() and not (tmp_path / "graph.html").exists()
+    assert not list(tmp_path.glob(".build-*"))
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------
