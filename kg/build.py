@@ -208,7 +208,9 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 
     ``jobs`` and ``executor`` say where documents are extracted (:func:`extract_corpus`: this process
     by default, ``jobs=N`` worker processes, ``executor="dask", address="tcp://HOST:8786"`` a Dask
-    cluster); the output is the same bytes wherever it ran. A document whose extraction fails is
+    cluster); the output is the same bytes wherever it ran. Unless documents are extracted in this
+    process (:class:`~kg.executors.Serial`), the build uses a second core after extraction too: the
+    store is made in a thread while the page is made. A document whose extraction fails is
     reported in :attr:`BuildResult.failures` like one that could not be read.
 
     IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
