@@ -270,9 +270,9 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     loaded), validate, then rename all of it into place under the store lock; the names of the
     files put in place and the SHACL report.
 
-    With ``cores`` > 1 (a build that extracts in worker processes) the store is made in a thread
-    while this one makes the page: the store's load runs in Oxigraph (Rust), which lets go of the
-    interpreter's lock, so the two take two cores."""
+    With ``cores`` > 1 (a build that extracts in worker processes) the store is made, and the SHACL
+    checks across documents run over it, in a thread while this one makes the page: the store's load
+    and queries run in Oxigraph (Rust), which lets go of the interpreter's lock, so the two take two cores."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -288,16 +288,20 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
 
+            reports: list[ShaclReport] = []
+
             def make_store() -> None:
-                # the store kg query reads, made before anything moves: the last one updated, else loaded
+                # the store kg query reads, made before anything moves: the last one updated, else loaded;
+                # then the SHACL checks across documents, over it
                 if not keep_store and not (update and update_store(out, staging, written, staging / "graph.ttl")):
                     load_store(staging, facts=staging / "graph.ttl", graphs=written)
+                reports.append(_validate(validator, out if keep_store else staging))
 
             with _alongside(make_store, cores > 1):
                 _write_page(staging, ontology, written, cache)
                 settle()
             names.append("graph.html")
-            shacl = _validate(validator, out if keep_store else staging)
+            shacl = reports[0]
             cache.write_json(_SHACL_CACHE, validator.record)
             if not shacl.conforms:
                 write_atomic(staging / "shacl-report.txt", shacl.text.encode("utf-8"))

@@ -237,7 +237,7 @@ def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tm
     import kg.build
 
     threads: dict[str, str] = {}
-    for name in ("load_store", "_write_page"):
+    for name in ("load_store", "_validate", "_write_page"):
         real = getattr(kg.build, name)
 
         def spy(*args, __real=real, __name=name, **kwargs):
@@ -246,7 +246,7 @@ def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tm
 
         monkeypatch.setattr(kg.build, name, spy)
     build([str(corpus)], tmp_path, executor=InProcess())
-    assert threads["load_store"] != threads["_write_page"] == threading.main_thread().name
+    assert threads["_validate"] == threads["load_store"] != threads["_write_page"] == threading.main_thread().name
     same_outputs(serial_build, tmp_path)
     build([str(corpus)], tmp_path / "one", executor=Serial())
     assert threads["load_store"] == threading.main_thread().name  # one core: one after the other
