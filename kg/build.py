@@ -270,9 +270,10 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     loaded), validate, then rename all of it into place under the store lock; the names of the
     files put in place and the SHACL report.
 
-    With ``cores`` > 1 (a build that extracts in worker processes) the store is made, and the SHACL
-    checks across documents run over it, in a thread while this one makes the page: the store's load
-    and queries run in Oxigraph (Rust), which lets go of the interpreter's lock, so the two take two cores."""
+    With ``cores`` > 1 (a build that extracts in worker processes) the store is loaded (unless the last
+    one is updated or kept), and the SHACL checks across documents run over it, in a thread while this
+    one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
+    interpreter's lock, so the two take two cores. With one core the page is made before the lock is taken."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -285,21 +286,30 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
         settle()
+
+        def page() -> None:
+            _write_page(staging, ontology, written, cache)
+            settle()
+
+        if cores == 1:
+            page()  # before the lock: other builds and stores' refreshes do not wait for it
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
-
+            # the store kg query reads, made before anything moves: the last one updated (it is read
+            # here, under the lock), else loaded into the staging folder, where only this build works
+            made = keep_store or (update and update_store(out, staging, written, staging / "graph.ttl"))
             reports: list[ShaclReport] = []
 
-            def make_store() -> None:
-                # the store kg query reads, made before anything moves: the last one updated, else loaded;
-                # then the SHACL checks across documents, over it
-                if not keep_store and not (update and update_store(out, staging, written, staging / "graph.ttl")):
+            def make_store() -> None:  # then the SHACL checks across documents, over it
+                if not made:
                     load_store(staging, facts=staging / "graph.ttl", graphs=written)
                 reports.append(_validate(validator, out if keep_store else staging))
 
-            with _alongside(make_store, cores > 1):
-                _write_page(staging, ontology, written, cache)
-                settle()
+            if cores == 1:
+                make_store()
+            else:
+                with _alongside(make_store):
+                    page()
             names.append("graph.html")
             shacl = reports[0]
             cache.write_json(_SHACL_CACHE, validator.record)
@@ -320,14 +330,11 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
 
 
 @contextmanager
-def _alongside(work: Callable[[], None], in_thread: bool) -> Iterator[None]:
-    """Run ``work`` while the block runs: in a thread started before it (``in_thread``), else
-    after it. Its error is raised when the block ends without one. When the block raises (Ctrl-C,
-    a failed page), the thread is not waited for: it works in the staging folder that is removed."""
-    if not in_thread:
-        yield
-        work()
-        return
+def _alongside(work: Callable[[], None]) -> Iterator[None]:
+    """Run ``work`` in a thread while the block runs; its error is raised when the block ends
+    without one. When the block raises (Ctrl-C, a failed page), the thread is not waited for (a
+    store's load takes minutes at 10,000 documents): it only loads the staging folder's store,
+    which the build removes, and reads the last build's."""
     failed: list[BaseException] = []
 
     def run() -> None:

@@ -79,7 +79,7 @@ def same_outputs(a: Path, b: Path) -> None:
 
 
 def _quads(out: Path) -> set[str]:
-    store = open_store(out)
+    store = open_store(out, refresh=False)  # the store as the build left it (never loaded again here)
     try:
         return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
     finally:
@@ -236,20 +236,24 @@ class InProcess(Executor):
 def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tmp_path, monkeypatch):
     import kg.build
 
+    started = {"load_store": threading.Event(), "_write_page": threading.Event()}
+    waited: dict[str, bool] = {}
     threads: dict[str, str] = {}
-    for name in ("load_store", "_validate", "_write_page"):
+    for name, other in (("load_store", "_write_page"), ("_write_page", "load_store"), ("_validate", None)):
         real = getattr(kg.build, name)
 
-        def spy(*args, __real=real, __name=name, **kwargs):
+        def spy(*args, __real=real, __name=name, __other=other, **kwargs):
             threads[__name] = threading.current_thread().name
+            if __other is not None:  # each waits until the other has started: only together do both go on
+                started[__name].set()
+                waited[__name] = started[__other].wait(timeout=60)
             return __real(*args, **kwargs)
 
         monkeypatch.setattr(kg.build, name, spy)
     build([str(corpus)], tmp_path, executor=InProcess())
+    assert waited == {"load_store": True, "_write_page": True}
     assert threads["_validate"] == threads["load_store"] != threads["_write_page"] == threading.main_thread().name
     same_outputs(serial_build, tmp_path)
-    build([str(corpus)], tmp_path / "one", executor=Serial())
-    assert threads["load_store"] == threading.main_thread().name  # one core: one after the other
 
 
 @pytest.mark.slow
@@ -264,6 +268,33 @@ def test_a_store_that_fails_beside_the_page_stops_the_build_and_writes_nothing(c
         build([str(corpus)], tmp_path, executor=InProcess())
     assert not (tmp_path / "graph.ttl").exists() and not (tmp_path / "graph.html").exists()
     assert not list(tmp_path.glob(".build-*"))
+
+
+@pytest.mark.slow
+def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, serial_build, tmp_path, monkeypatch):
+    import kg.build
+
+    out = tmp_path / "out"
+    shutil.copytree(serial_build, out)
+    (out / "graph.trig").write_bytes((out / "graph.trig").read_bytes() + b"\n")  # not the store's: loaded again
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    loading = threading.Event()
+    real = kg.build.load_store
+
+    def slow_load(*args, **kwargs):
+        loading.set()
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    def page_fails(*args, **kwargs):
+        assert loading.wait(timeout=60)
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(kg.build, "load_store", slow_load)
+    monkeypatch.setattr(kg.build, "_write_page", page_fails)
+    with pytest.raises(OSError, match="no space left"):
+        build([str(corpus)], out, executor=InProcess(), incremental=False)
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------
