@@ -299,16 +299,18 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             # here, under the lock), else loaded into the staging folder, where only this build works
             made = keep_store or (update and update_store(out, staging, written, staging / "graph.ttl"))
             reports: list[ShaclReport] = []
+            stop = threading.Event()
 
             def make_store() -> None:  # then the SHACL checks across documents, over it
                 if not made:
-                    load_store(staging, facts=staging / "graph.ttl", graphs=written)
-                reports.append(_validate(validator, out if keep_store else staging))
+                    load_store(staging, facts=staging / "graph.ttl", graphs=written, stop=stop)
+                if not stop.is_set():
+                    reports.append(_validate(validator, out if keep_store else staging))
 
             if cores == 1:
                 make_store()
             else:
-                with _alongside(make_store):
+                with _alongside(make_store, stop):
                     page()
             names.append("graph.html")
             shacl = reports[0]
@@ -330,11 +332,11 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
 
 
 @contextmanager
-def _alongside(work: Callable[[], None]) -> Iterator[None]:
+def _alongside(work: Callable[[], None], stop: threading.Event) -> Iterator[None]:
     """Run ``work`` in a thread while the block runs; its error is raised when the block ends
-    without one. When the block raises (Ctrl-C, a failed page), the thread is not waited for (a
-    store's load takes minutes at 10,000 documents): it only loads the staging folder's store,
-    which the build removes, and reads the last build's."""
+    without one. When the block raises (Ctrl-C, a failed page), ``stop`` is set and the thread
+    waited for: ``work`` ends at its next step (a store's load, after the piece it is loading), so
+    the staging folder is removed after it, with nothing left behind."""
     failed: list[BaseException] = []
 
     def run() -> None:
@@ -345,7 +347,12 @@ def _alongside(work: Callable[[], None]) -> Iterator[None]:
 
     thread = threading.Thread(target=run, name="kg-store", daemon=True)
     thread.start()
-    yield
+    try:
+        yield
+    except BaseException:
+        stop.set()
+        thread.join()
+        raise
     thread.join()
     if failed:
         raise failed[0]

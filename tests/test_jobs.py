@@ -278,16 +278,22 @@ def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, se
     shutil.copytree(serial_build, out)
     (out / "graph.trig").write_bytes((out / "graph.trig").read_bytes() + b"\n")  # not the store's: loaded again
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
-    loading = threading.Event()
+    loading, page_failed, ended = threading.Event(), threading.Event(), threading.Event()
     real = kg.build.load_store
 
-    def slow_load(*args, **kwargs):
+    def slow_load(folder, **kwargs):
         loading.set()
-        time.sleep(0.5)
-        return real(*args, **kwargs)
+        try:
+            page_failed.wait(timeout=60)
+            time.sleep(0.3)  # a load still writing into the staging folder after the page failed
+            (Path(folder) / ".store-tmp-in-progress").mkdir(parents=True, exist_ok=True)
+            return real(folder, **kwargs)
+        finally:
+            ended.set()
 
     def page_fails(*args, **kwargs):
         assert loading.wait(timeout=60)
+        page_failed.set()
         raise OSError("no space left on device")
 
     monkeypatch.setattr(kg.build, "load_store", slow_load)
@@ -295,6 +301,8 @@ def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, se
     with pytest.raises(OSError, match="no space left"):
         build([str(corpus)], out, executor=InProcess(), incremental=False)
     assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert ended.wait(timeout=60)
+    assert not list(out.glob(".build-*"))  # the store's load was stopped and waited for, then removed
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------

@@ -595,6 +595,21 @@ def test_no_graph_is_a_clear_error(tmp_path):
         load_store(tmp_path)
 
 
+
+def test_a_stopped_load_raises_and_leaves_no_store(fresh):
+    import threading
+
+    from kg.store import StoreUnavailable
+
+    stop = threading.Event()
+    stop.set()  # set by another thread (a build whose page failed) before the first piece
+    with pytest.raises(StoreUnavailable, match="graph.trig: loading the store was stopped"):
+        load_store(fresh, stop=stop)
+    assert not (fresh / "store").exists() and not list(fresh.glob(".store-*"))
+    load_store(fresh, stop=threading.Event())  # not set: the load goes on
+    assert read_manifest(fresh)["default_graph_triples"] == FIXTURE_FACTS
+
+
 # --- the store ------------------------------------------------------------------------------------------
 MARK = "{ <http://example.org/mark> <http://example.org/kept> 1 }"
 

@@ -47,6 +47,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -149,7 +150,8 @@ def store_lock(out: Path) -> Iterator[None]:
 
 
 def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
-               facts: str | os.PathLike | None = None, graphs: dict[str, list] | None = None) -> Path:
+               facts: str | os.PathLike | None = None, graphs: dict[str, list] | None = None,
+               stop: threading.Event | None = None) -> Path:
     """Make ``OUT/store/`` hold exactly the graph file's quads; return its path.
 
     Does nothing if the store is current (see :func:`store_is_current`) unless ``force``.
@@ -162,7 +164,9 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
     manifest with the hash of ``facts``, so that the next build can update this store
     (:func:`update_store`).
     Raises :class:`GraphNotFoundError` if there is no graph file and :class:`StoreError` if it
-    does not parse (the message names the file, line and column).
+    does not parse (the message names the file, line and column). When ``stop`` is set (by another
+    thread) the load ends after the piece it is loading and raises :class:`StoreUnavailable`,
+    leaving nothing behind.
     """
     out = Path(out_dir)
     src = graph_file(out)
@@ -182,7 +186,7 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
         os.chmod(tmp, 0o777 & ~umask())
         try:
             started = time.perf_counter()
-            quads, facts = _bulk_load(tmp, src, None if facts is None else Path(facts))
+            quads, facts = _bulk_load(tmp, src, None if facts is None else Path(facts), stop)
             if src.stat().st_mtime_ns != st.st_mtime_ns or _sha256(src) != digest:
                 raise StoreUnavailable(f"{src}: the graph file changed while it was being loaded; run again")
             _write_manifest(tmp, {
@@ -399,11 +403,18 @@ def _cut(src: Path) -> Iterator[bytes]:
             yield prefix + b"".join(part)
 
 
-def _bulk_load(folder: Path, src: Path, facts: Path | None = None) -> tuple[int, int]:
+def _bulk_load(folder: Path, src: Path, facts: Path | None = None,
+               stop: threading.Event | None = None) -> tuple[int, int]:
     """Load ``src`` into a new store in ``folder``, and ``facts`` (Turtle) into its default graph when
-    given (else the named graphs' facts merged); (quads in all, triples in the default graph)."""
+    given (else the named graphs' facts merged); (quads in all, triples in the default graph).
+    Raises :class:`StoreUnavailable` between two pieces once ``stop`` is set."""
     fmt = ox.RdfFormat.TRIG if src.suffix == ".trig" else ox.RdfFormat.TURTLE
     store = ox.Store(str(folder))
+
+    def go_on() -> None:
+        if stop is not None and stop.is_set():
+            raise StoreUnavailable(f"{src}: loading the store was stopped")
+
     try:
         if fmt == ox.RdfFormat.TRIG and facts is not None:
             # first, into the empty store: loaded after the pieces, RocksDB merges it into all their
@@ -419,11 +430,13 @@ def _bulk_load(folder: Path, src: Path, facts: Path | None = None) -> tuple[int,
         else:
             try:
                 for chunk in chunks:
+                    go_on()
                     store.bulk_load(input=chunk, format=fmt)
             except SyntaxError:  # where in the file, not in the piece
                 for _ in ox.parse(path=str(src), format=fmt):
                     pass
                 raise
+        go_on()
         if fmt == ox.RdfFormat.TRIG and facts is None:
             _merge_facts(store)
         store.flush()
