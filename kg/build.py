@@ -250,7 +250,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
         settle(collect=False)  # the resolution: plain records, no cycle
         graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
         names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
-                                     settle=settle, cores=1 if isinstance(runner, Serial) else 2)
+                                     settle=settle, beside=not isinstance(runner, Serial))
         result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
         result.outputs.update({name: out / name for name in names})
         result.outputs["store"] = out / "store"
@@ -264,16 +264,16 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
                   ontology: str | None, base_iri: str | None,
                   graphs: GraphCache | None = None, update: bool = True,
-                  settle: Callable[..., None] = release_memory, cores: int = 1) -> tuple[list[str], ShaclReport]:
+                  settle: Callable[..., None] = release_memory, beside: bool = False) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, make the store there
     (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
     loaded), validate, then rename all of it into place under the store lock; the names of the
     files put in place and the SHACL report.
 
-    With ``cores`` > 1 (a build that extracts in worker processes) the store is loaded (unless the last
-    one is updated or kept), and the SHACL checks across documents run over it, in a thread while this
-    one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
-    interpreter's lock, so the two take two cores. With one core the page is made before the lock is taken."""
+    With ``beside`` (a build that extracts in worker processes: it may use two cores) the store is
+    loaded (unless the last one is updated or kept), and the SHACL checks across documents run over
+    it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
+    interpreter's lock, so the two take two cores. Without, the page is made before the lock is taken."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -291,7 +291,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             _write_page(staging, ontology, written, cache)
             settle()
 
-        if cores == 1:
+        if not beside:
             page()  # before the lock: other builds and stores' refreshes do not wait for it
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
@@ -307,11 +307,11 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                 if not stop.is_set():
                     reports.append(_validate(validator, out if keep_store else staging))
 
-            if cores == 1:
-                make_store()
-            else:
+            if beside:
                 with _alongside(make_store, stop):
                     page()
+            else:
+                make_store()
             names.append("graph.html")
             shacl = reports[0]
             cache.write_json(_SHACL_CACHE, validator.record)
