@@ -8,12 +8,14 @@ import io
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg.rdf import build_dataset, build_graph, id_namespace, read_dataset
-from kg.rdf.graph import DocumentIndex
-from kg.rdf.write import facts_bytes, write_graphs
+from kg.rdf.graph import DocumentIndex, fact_triples
+from kg.rdf.write import fact_lines, facts_bytes, triple_line, write_graphs
 from kg.records import Arg, DocumentExtraction, Entity, Evidence, Position, Relation, RelationMention
 from kg.resolve import compact
 
@@ -113,3 +115,44 @@ def test_minted_iris_are_written_short_and_read_back_the_same(local):
     ds = Dataset()
     ds.parse(data=text, format="trig")
     assert {str(s) for s, _, _, _ in ds.quads((None, None, None, None))} == {str(iri)}
+
+
+# Names as documents give them: Chinese, ASCII, and what Turtle and IRIs escape (quotes, backslashes,
+# line breaks, spaces, reserved characters, a leading '-' or '.', characters outside the BMP).
+_NAME = st.text(st.sampled_from(list('中机质协会王明A b1-._~!$&\'()*+,;=/?#@%"\\\n\r\t“”·𠀀')), min_size=1, max_size=8)
+_TYPES = ["Association", "GovernmentBody", "Company", "Event", "Person", "Award"]
+_DATES = st.sampled_from([None, "2021", "2021-05", "2021-05-06"])
+
+
+@st.composite
+def _facts(draw):
+    ids = draw(st.lists(st.tuples(st.sampled_from(["org", "event", "person"]), _NAME).map("/".join),
+                        min_size=1, max_size=6, unique=True))
+    entities = [Entity(i, draw(st.sampled_from(_TYPES)), draw(_NAME), draw(st.lists(_NAME, max_size=2)), 1, ["a.txt"],
+                       parent=draw(st.sampled_from([None, *ids])), date=draw(_DATES),
+                       end_date=draw(st.sampled_from([None, "2021-05-07"])))
+                for i in ids]
+    ref = st.sampled_from(ids)
+    relations = [Relation(draw(ref), draw(st.sampled_from(["hosted", "spokeAt", "attended"])), draw(ref), [], 0.5)
+                 for _ in range(draw(st.integers(0, 4)))]
+    positions = [Position(draw(ref), draw(_NAME), draw(st.sampled_from([None, *ids])), [], 0.5)
+                 for _ in range(draw(st.integers(0, 3)))]
+    return entities, positions, relations
+
+
+@pytest.mark.parametrize("base_iri", [None, "https://data.example.com/质量/kg/"])
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(facts=_facts())
+def test_graph_ttl_lines_are_those_of_the_fact_triples(base_iri, facts):
+    """graph.ttl is made from the records' strings (fact_lines, for speed), not from fact_triples'
+    rdflib terms: the same lines, whatever the names hold."""
+    entities, positions, relations = facts
+    ns = id_namespace(base_iri)
+    assert fact_lines(entities, positions, relations, None, ns) == {
+        triple_line(t, str(ns)) for t in fact_triples(entities, positions, relations, None, ns)}
+
+
+def test_graph_ttl_refuses_a_type_the_ontology_lacks():
+    entity = Entity("org/某", "NoSuchType", "某", [], 1, ["a.txt"])
+    with pytest.raises(AttributeError):
+        fact_lines([entity], [], [], None, id_namespace())

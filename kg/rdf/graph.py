@@ -30,7 +30,8 @@ from kg.rdf.iris import ORG, entity_id_of, entity_node, id_namespace, iri_segmen
 from kg.records import DocumentExtraction, Entity, Evidence, Position, Relation
 
 __all__ = ["build_graph", "build_dataset", "DATE_TYPES", "DocumentIndex", "fact_triples", "document_triples", "document_key",
-           "entity_triples", "entity_descriptions", "statement_triples", "derivation_triples", "membership_triples", "Triple"]
+           "entity_triples", "entity_descriptions", "statement_triples", "derivation_triples", "membership_triples",
+           "membership_names", "Triple"]
 
 Triple = tuple
 
@@ -257,12 +258,17 @@ def entity_triples(e: Entity, ns: Namespace) -> Iterator[Triple]:
         yield iri, KG.endDate, literal(e.end_date, XSD.date)
 
 
+def membership_names(p: Position) -> tuple[str, str]:
+    """The local names (under the minted namespace) of a post's ``org:Membership`` node and of its role."""
+    key = quote(f"{p.person}|{p.title}|{p.organization or ''}", safe="")
+    return "membership/" + short_hash(key), "role/" + iri_segment(p.title)
+
+
 def membership_triples(p: Position, ns: Namespace) -> tuple[URIRef, list[Triple]]:
     """A post's ``org:Membership`` node and its triples (member, role and its label, organization)."""
     person = entity_node(ns, p.person)
-    key = quote(f"{p.person}|{p.title}|{p.organization or ''}", safe="")
-    membership = ns["membership/" + short_hash(key)]
-    role = ns["role/" + iri_segment(p.title)]
+    membership_name, role_name = membership_names(p)
+    membership, role = ns[membership_name], ns[role_name]
     triples = [(membership, RDF.type, ORG.Membership), (membership, ORG.member, person), (membership, ORG.role, role),
                (role, RDF.type, ORG.Role), (role, RDFS.label, literal(p.title, lang="zh"))]
     if p.organization:

@@ -24,7 +24,7 @@ from kg.ontology.namespaces import DEFAULT_BASE_IRI
 from kg.ontology.namespaces import ORG as _ORG
 
 __all__ = ["DEFAULT_BASE_IRI", "ID", "ORG", "ONTOLOGY_GRAPH", "base_iri_problem", "id_namespace", "entity_iri",
-           "entity_node", "source_iri", "source_node", "iri_segment", "short_hash"]
+           "entity_node", "entity_name", "source_iri", "source_node", "iri_segment", "short_hash"]
 
 ID = Namespace(DEFAULT_BASE_IRI + "id/")
 ORG = Namespace(_ORG)
@@ -71,8 +71,13 @@ def entity_iri(entity_id: str, base_iri: str | None = None) -> URIRef:
 @lru_cache(maxsize=1 << 16)
 def entity_node(ns: Namespace, entity_id: str) -> URIRef:
     """:func:`entity_iri` in the namespace ``ns`` already checked."""
+    return ns[entity_name(entity_id)]
+
+
+def entity_name(entity_id: str) -> str:
+    """The local name of an entity's IRI under the minted namespace (``org/中机质协``)."""
     kind, _, label = entity_id.partition("/")
-    return ns[kind + "/" + iri_segment(label)]
+    return kind + "/" + iri_segment(label)
 
 
 def entity_id_of(ns: Namespace, iri: str) -> str | None:

@@ -1,9 +1,10 @@
 """Writing the graph files of a build a document at a time: ``graph.trig``, ``graph.ttl``.
 
 :func:`build_dataset` and :func:`build_graph` hold the whole corpus in one rdflib graph; the writers
-here stream the same triples (:func:`kg.rdf.graph.document_triples`, :func:`kg.rdf.graph.fact_triples`)
-to the file as they are made, one named graph at a time, so memory holds one document's graph, and
-the bytes are made by string formatting, not by rdflib's serializer.
+here stream the same triples (:func:`kg.rdf.graph.document_triples`) to the file as they are made, one
+named graph at a time, so memory holds one document's graph, and the bytes are made by string
+formatting, not by rdflib's serializer; the lines of the facts (:func:`kg.rdf.graph.fact_triples`) are
+made from the records' strings without rdflib's terms (:func:`fact_lines`).
 
 The output is deterministic: prefixes first, then the ontology's graph ``id:graph/ontology`` (read by
 :func:`kg.rdf.files.id_namespace_of`), then one graph per document in the order of their IRIs, each
@@ -30,16 +31,19 @@ from typing import BinaryIO, Protocol
 from rdflib import Literal, Namespace, URIRef
 from rdflib.term import BNode
 
+from kg.dates import iso_precision
 from kg.errors import RunFailed
 from kg.files import write_atomic
 from kg.ontology import axioms, load_ontology
 from kg.ontology.namespaces import KG_NAMESPACE, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
-from kg.rdf.graph import DocumentIndex, Triple, document_key, document_triples, fact_triples
-from kg.rdf.iris import id_namespace, source_node
+from kg.ontology.vocab import KG
+from kg.rdf.graph import DATE_TYPES, DocumentIndex, Triple, document_key, document_triples, literal, membership_names
+from kg.rdf.iris import entity_name, id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
 __all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "turtle_bytes", "write_graphs", "KeptGraphs", "facts_bytes",
+           "fact_lines",
            "write_graph_files"]
 
 #: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
@@ -71,12 +75,22 @@ _LOCAL_ESCAPE = {ord(c): "\\" + c for c in "~!$&'()*+,;=/?#@%"}
 
 def _minted(iri: str, ns: str) -> str:
     """A minted IRI as ``id:local`` (reserved characters escaped), or in full when its local part
-    cannot be a prefixed name's. Remembered for a while: a statement's IRI is the subject of all its
-    triples, an entity's recurs in every statement about it (the memo is emptied when full)."""
+    cannot be a prefixed name's (:func:`_minted_text`). Remembered for a while: a statement's IRI is
+    the subject of all its triples, an entity's recurs in every statement about it (the memo is
+    emptied when full)."""
     key = (iri, ns)
     known = _minted_memo.get(key)
     if known is not None:
         return known
+    text = _minted_text(iri, ns)
+    if len(_minted_memo) >= _MEMO_MAX:
+        _minted_memo.clear()
+    _minted_memo[key] = text
+    return text
+
+
+def _minted_text(iri: str, ns: str) -> str:
+    """:func:`_minted`, not remembered."""
     local = iri[len(ns):]
     if local and _PLAIN_LOCAL.match(local):
         local = local.translate(_LOCAL_ESCAPE)
@@ -85,9 +99,6 @@ def _minted(iri: str, ns: str) -> str:
         text = "id:" + local
     else:
         text = f"<{iri}>"
-    if len(_minted_memo) >= _MEMO_MAX:
-        _minted_memo.clear()
-    _minted_memo[key] = text
     return text
 
 
@@ -150,7 +161,10 @@ def _prefix_lines(ns: Namespace) -> str:
 
 def turtle_bytes(triples: Iterable[Triple], ns: Namespace) -> bytes:
     """Turtle: the prefixes, then each triple once, one a line, sorted (``graph.ttl``)."""
-    lines = sorted_lines(triples, str(ns))
+    return _turtle(sorted_lines(triples, str(ns)), ns)
+
+
+def _turtle(lines: list[str], ns: Namespace) -> bytes:
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -250,8 +264,83 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
 
 
 def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace) -> bytes:
-    """``graph.ttl``: every fact once (:func:`kg.rdf.graph.fact_triples`)."""
-    return turtle_bytes(fact_triples(entities, positions, relations, ontology, ns), ns)
+    """``graph.ttl``: every fact once (:func:`kg.rdf.graph.fact_triples`, written by :func:`fact_lines`)."""
+    return _turtle(sorted(fact_lines(entities, positions, relations, ontology, ns)), ns)
+
+
+def fact_lines(entities: Iterable[Entity], positions: Iterable[Position], relations: Iterable[Relation],
+               ontology: str | None, ns: Namespace) -> set[str]:
+    """The lines of ``graph.ttl``: :func:`triple_line` of each triple of :func:`kg.rdf.graph.fact_triples`
+    (the same set: a test holds them to it), made from the records' strings instead of rdflib's terms.
+
+    Every build writes ``graph.ttl`` whole, an incremental one too; at 10,000 documents (775k lines)
+    making an rdflib term of each IRI and literal of each triple, then its text, took 9 CPU-s of a
+    one-document update's 63; this takes about 3. Each IRI's text is made once a call, labels are
+    quoted as :func:`term` quotes them, and the few other literals (dates) still go through :func:`term`.
+    """
+    n = str(ns)
+    lines = {triple_line(t, n) for t in axioms(load_ontology(ontology))}
+    add = lines.add
+    minted: dict[str, str] = {}  # local name -> the text of its IRI
+    named: dict[str, str] = {}  # entity id -> the text of its IRI (an entity's recurs in its facts)
+    vocabulary: dict[str, str] = {}  # a type or predicate name -> the text of its kg: term
+
+    def node(local: str) -> str:
+        text = minted.get(local)
+        if text is None:
+            text = minted[local] = _minted_text(n + local, n)
+        return text
+
+    def entity(entity_id: str) -> str:
+        text = named.get(entity_id)
+        if text is None:
+            text = named[entity_id] = node(entity_name(entity_id))
+        return text
+
+    def kg(name: str) -> str:
+        text = vocabulary.get(name)
+        if text is None:
+            text = vocabulary[name] = term(KG[name], n)  # KG raises for a name the ontology lacks
+        return text
+
+    def vocab(namespace: str, name: str) -> str:
+        return term(URIRef(namespace + name), n)
+
+    a, label, alt = vocab(RDF, "type"), vocab(RDFS, "label"), vocab(SKOS, "altLabel")
+    date, end_date, parent = term(KG.date, n), term(KG.endDate, n), term(KG.subOrganizationOf, n)
+    day = URIRef(XSD + "date")
+    for e in entities:
+        s = entity(e.id)
+        add(f"{s} {a} {kg(e.type)} .")
+        add(f"{s} {label} {_zh(e.label)} .")
+        for alias in e.aliases:
+            add(f"{s} {alt} {_zh(alias)} .")
+        if e.date:
+            add(f"{s} {date} {term(literal(e.date, DATE_TYPES[iso_precision(e.date)]), n)} .")
+        if e.end_date:
+            add(f"{s} {end_date} {term(literal(e.end_date, day), n)} .")
+        if e.parent:
+            add(f"{s} {parent} {entity(e.parent)} .")
+    for r in relations:
+        add(f"{entity(r.subject)} {kg(r.predicate)} {entity(r.object)} .")
+    membership_class, member, role_of, role_class, organization = (
+        vocab(ORG, name) for name in ("Membership", "member", "role", "Role", "organization"))
+    for p in positions:
+        membership_name, role_name = membership_names(p)
+        m, role = node(membership_name), node(role_name)
+        add(f"{m} {a} {membership_class} .")
+        add(f"{m} {member} {entity(p.person)} .")
+        add(f"{m} {role_of} {role} .")
+        add(f"{role} {a} {role_class} .")
+        add(f"{role} {label} {_zh(p.title)} .")
+        if p.organization:
+            add(f"{m} {organization} {entity(p.organization)} .")
+    return lines
+
+
+def _zh(value: str) -> str:
+    """:func:`term` of ``Literal(value, lang="zh")``."""
+    return '"' + value.translate(_ESCAPE) + '"@zh'
 
 
 def write_graph_files(folder: Path, records: list[DocumentExtraction], entities: list[Entity],
