@@ -124,6 +124,11 @@ def from_json(d: dict) -> DocumentExtraction:
 
 _FILES = "files"  # the index of files read, by document id
 _RECORDS = "records.pickle"  # the compact records of the last build (:meth:`ExtractionCache.save_records`)
+_RECORD_CHANGES = "records-changes.pickle"  # those changed since records.pickle was written, and those gone
+
+#: The share of the records that may be kept as changes beside ``records.pickle`` before a build
+#: writes it again whole (:meth:`ExtractionCache.save_records`).
+RECORD_CHANGES_SHARE = 0.1
 
 
 def _file_key(path: Path | str, st: os.stat_result) -> list:
@@ -144,6 +149,8 @@ class ExtractionCache:
         self.hits = 0
         self.misses = 0
         self._files: dict[str, list] | None = None  # doc id -> [path, size, mtime, ctime, inode, sha256]
+        # what records.pickle held when read_records read it: (version, its token, doc id -> (sha256, path))
+        self._records_base: tuple[str, str, dict[str, tuple[str, str]]] | None = None
 
     def _file(self, doc_id: str, sha256: str) -> Path:
         key = hashlib.sha256(f"{doc_id}\0{sha256}".encode()).hexdigest()[:32]
@@ -206,25 +213,58 @@ class ExtractionCache:
 
     def read_records(self, version: str = "") -> dict[str, DocumentExtraction]:
         """What :meth:`save_records` stored (by document id) with this ``version``, or nothing."""
+        self._records_base = None
         if not self.read:
             return {}
-        try:
-            with open(self.folder / _EXTRA / _RECORDS, "rb") as f:
-                found = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        base = self._unpickle(_RECORDS)
+        if not (isinstance(base, tuple) and len(base) == 3 and base[0] == version and isinstance(base[2], dict)):
             return {}
-        if not isinstance(found, tuple) or len(found) != 2 or found[0] != version or not isinstance(found[1], dict):
-            return {}
-        return found[1]
+        _, token, records = base
+        self._records_base = (version, token, {d: (r.sha256, r.path) for d, r in records.items()})
+        changes = self._unpickle(_RECORD_CHANGES)
+        if isinstance(changes, tuple) and len(changes) == 4 and changes[:2] == (version, token):
+            _, _, changed, gone = changes
+            for doc_id in gone:
+                records.pop(doc_id, None)
+            records.update(changed)
+        return records
 
     def save_records(self, records: Iterable[DocumentExtraction], version: str = "") -> None:
-        """Store the records a build resolved (:func:`kg.resolve.compact`: no evidence sentences), all
-        in one file, so the next build takes those of unchanged files from it with one read instead of
-        parsing and compacting each document's extraction again (a pickle: the build folder's own
-        cache, under the code's fingerprint, like everything here), with ``version``
-        (:func:`code_hash` of :data:`RECORD_CODE`): a record made by other code is not read back."""
-        pack = (version, {r.doc_id: r for r in records})
+        """Store the records a build resolved (:func:`kg.resolve.compact`: no evidence sentences), so
+        the next build takes those of unchanged files from here with one read instead of parsing and
+        compacting each document's extraction again (a pickle: the build folder's own cache, under the
+        code's fingerprint, like everything here), with ``version`` (:func:`code_hash` of
+        :data:`RECORD_CODE`): a record made by other code is not read back.
+
+        They are written whole to ``records.pickle``, except when :meth:`read_records` read them there
+        (this ``version``) and at most :data:`RECORD_CHANGES_SHARE` of them differ from what it held
+        (another content or path, new, or gone): then only those are written, beside it, and
+        ``records.pickle`` is left as it is (at 10,000 documents, writing it whole took 3.6 s of a
+        one-document update). The changes name the ``records.pickle`` they go with (a token in it)."""
+        records = list(records)
+        base = self._records_base
+        if base is not None and base[0] == version:
+            _, token, held = base
+            changed = {r.doc_id: r for r in records if held.get(r.doc_id) != (r.sha256, r.path)}
+            gone = held.keys() - {r.doc_id for r in records}
+            if len(changed) + len(gone) <= RECORD_CHANGES_SHARE * len(records):
+                pack = (version, token, changed, gone)
+                write_atomic(self.folder / _EXTRA / _RECORD_CHANGES,
+                             lambda f: pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL))
+                return
+        token = os.urandom(16).hex()
+        pack = (version, token, {r.doc_id: r for r in records})
         write_atomic(self.folder / _EXTRA / _RECORDS, lambda f: pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL))
+        (self.folder / _EXTRA / _RECORD_CHANGES).unlink(missing_ok=True)  # another token's: never read again
+        self._records_base = (version, token, {r.doc_id: (r.sha256, r.path) for r in records})
+
+    def _unpickle(self, name: str):
+        """The object pickled in ``stages/name``, or None when it cannot be read."""
+        try:
+            with open(self.folder / _EXTRA / name, "rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
 
     def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:
         """Note that the file ``path`` (``st``, taken at ``seen_ns`` before it was read) holds the

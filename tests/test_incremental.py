@@ -246,3 +246,84 @@ def test_a_full_build_makes_every_graph(corpus, made, tmp_path):
     made.clear()
     build([str(corpus)], out, incremental=False)
     assert sorted(made) == sorted(TEXTS)
+
+
+# --- the records kept between builds: written whole, then only what changed -------------------------
+
+def _record(i: int, content: str = "a", path: str | None = None):
+    from kg.records import DocumentExtraction
+
+    return DocumentExtraction(f"d{i:02}.txt", path or f"corpus/d{i:02}.txt", content * 64, None, None, [], [], [])
+
+
+def _saved(out: Path, records, read: bool = True):
+    """A build's cache of ``out`` that read the records kept there, then saved ``records``."""
+    from kg.cache import ExtractionCache
+
+    cache = ExtractionCache(out, "fp", read=read)
+    cache.read_records("v1")
+    cache.save_records(records, "v1")
+    return cache
+
+
+def _kept(out: Path, version: str = "v1") -> dict:
+    from kg.cache import ExtractionCache
+
+    return {d: (r.sha256, r.path) for d, r in ExtractionCache(out, "fp").read_records(version).items()}
+
+
+def test_records_that_barely_changed_are_saved_as_their_changes_beside_the_last_whole_save(tmp_path):
+    from kg.cache import RECORD_CHANGES_SHARE
+
+    out = tmp_path / "out"
+    records = [_record(i) for i in range(60)]
+    whole = _saved(out, records).folder / "stages" / "records.pickle"
+    before = whole.read_bytes()
+    assert RECORD_CHANGES_SHARE * 59 >= 5
+    # one document changed, one moved, one gone, one new: then one more gone, on top of those
+    step = records[:57] + [_record(57, "b"), _record(58, path="moved/d58.txt"), _record(60)]
+    _saved(out, step)
+    step = step[1:]
+    _saved(out, step)
+    assert whole.read_bytes() == before  # not written again
+    assert (whole.parent / "records-changes.pickle").exists()
+    assert _kept(out) == {r.doc_id: (r.sha256, r.path) for r in step}
+    assert _kept(out, "v2") == {}  # other code's records are not read
+
+
+def test_records_are_saved_whole_again_when_many_changed_and_older_changes_are_never_read(tmp_path):
+    out = tmp_path / "out"
+    records = [_record(i) for i in range(20)]
+    stages = _saved(out, records).folder / "stages"
+    _saved(out, records[:-1])
+    stale = (stages / "records-changes.pickle").read_bytes()  # d19 gone, against the first save
+    many = [_record(i, "c") for i in range(20)]
+    _saved(out, many)
+    assert not (stages / "records-changes.pickle").exists()
+    assert _kept(out) == {r.doc_id: (r.sha256, r.path) for r in many}
+    (stages / "records-changes.pickle").write_bytes(stale)  # left by a build killed before it removed it
+    assert _kept(out) == {r.doc_id: (r.sha256, r.path) for r in many}
+    # kg build --full reads nothing, so it saves them whole
+    _saved(out, records, read=False)
+    assert _kept(out) == {r.doc_id: (r.sha256, r.path) for r in records}
+    assert not (stages / "records-changes.pickle").exists()
+
+
+def test_builds_that_each_change_a_document_give_a_fresh_builds_output(text_corpus, tmp_path):
+    texts = {f"{i:02}.txt": f"{1990 + i}年，中国机械工业质量管理协会在北京召开第{i}届质量工作会议。" for i in range(40)}
+    corpus = text_corpus(texts)
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    whole = next((out / CACHE_DIR).glob("*/stages/records.pickle"))
+    before = whole.read_bytes()
+    for step in range(3):
+        if step == 2:
+            (corpus / "03.txt").unlink()
+        else:
+            (corpus / f"0{step}.txt").write_text(f"工业和信息化部发布第{step}号通知。", encoding="utf-8")
+        build([str(corpus)], out)
+        if step != 1:
+            fresh = tmp_path / f"fresh{step}"
+            build([str(corpus)], fresh)
+            same_outputs(out, fresh)
+    assert whole.read_bytes() == before  # each build saved its changes only
