@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import kg.build as b
     from bench_scale import _change_one
-    from kg.cache import CACHE_DIR, fingerprint
+    from kg.cache import CACHE_DIR, ExtractionCache, fingerprint
 
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("resolve_corpus", "write_graph_files", "_write_page", "load_store", "_validate", "update_store"):
         if hasattr(b, name):
             setattr(b, name, timed(name, getattr(b, name)))
+    for name in ("read_records", "save_records"):  # the records kept between builds (kg.cache)
+        if hasattr(ExtractionCache, name):
+            setattr(ExtractionCache, name, timed(name, getattr(ExtractionCache, name)))
     _change_one(corpus)
     pr = cProfile.Profile() if args.profile else None
     cpu, wall = _cpu(), time.perf_counter()
