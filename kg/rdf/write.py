@@ -42,7 +42,7 @@ from kg.rdf.iris import entity_name, id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
-__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "turtle_bytes", "write_graphs", "KeptGraphs", "facts_bytes",
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "write_graphs", "KeptGraphs", "facts_bytes",
            "fact_lines",
            "write_graph_files"]
 
@@ -116,6 +116,11 @@ def _iri(iri: str) -> str:
     return text
 
 
+def _quoted(value: str) -> str:
+    """A literal's lexical form in Turtle's double quotes, escaped (literals never hold a raw line break)."""
+    return '"' + value.translate(_ESCAPE) + '"'
+
+
 def term(t, ns: str | None = None) -> str:
     """A term in Turtle/TriG syntax: a prefixed name for a vocabulary IRI or (``id:``) for one minted
     under ``ns``, ``<…>`` otherwise, a literal quoted and escaped with its language or datatype."""
@@ -129,7 +134,7 @@ def term(t, ns: str | None = None) -> str:
         known = _literal_memo.get(id(t))
         if known is not None and known[0] is t:
             return known[1]
-        text = '"' + str(t).translate(_ESCAPE) + '"'
+        text = _quoted(str(t))
         if t.language:
             text = f"{text}@{t.language}"
         elif t.datatype is not None and str(t.datatype) != _XSD_STRING:
@@ -157,15 +162,6 @@ def sorted_lines(triples: Iterable[Triple], ns: str | None = None) -> list[str]:
 def _prefix_lines(ns: Namespace) -> str:
     lines = [f"@prefix {p}: <{iri}> ." for p, iri in sorted({**WRITE_PREFIXES, "id": str(ns)}.items())]
     return "\n".join(lines) + "\n"
-
-
-def turtle_bytes(triples: Iterable[Triple], ns: Namespace) -> bytes:
-    """Turtle: the prefixes, then each triple once, one a line, sorted (``graph.ttl``)."""
-    return _turtle(sorted_lines(triples, str(ns)), ns)
-
-
-def _turtle(lines: list[str], ns: Namespace) -> bytes:
-    return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
 class TrigWriter:
@@ -264,8 +260,10 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
 
 
 def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace) -> bytes:
-    """``graph.ttl``: every fact once (:func:`kg.rdf.graph.fact_triples`, written by :func:`fact_lines`)."""
-    return _turtle(sorted(fact_lines(entities, positions, relations, ontology, ns)), ns)
+    """``graph.ttl``: the prefixes, a blank line, then every fact once (:func:`kg.rdf.graph.fact_triples`,
+    written by :func:`fact_lines`), one a line, sorted."""
+    lines = sorted(fact_lines(entities, positions, relations, ontology, ns))
+    return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
 def fact_lines(entities: Iterable[Entity], positions: Iterable[Position], relations: Iterable[Relation],
@@ -340,7 +338,7 @@ def fact_lines(entities: Iterable[Entity], positions: Iterable[Position], relati
 
 def _zh(value: str) -> str:
     """:func:`term` of ``Literal(value, lang="zh")``."""
-    return '"' + value.translate(_ESCAPE) + '"@zh'
+    return _quoted(value) + "@zh"
 
 
 def write_graph_files(folder: Path, records: list[DocumentExtraction], entities: list[Entity],

@@ -316,7 +316,7 @@ def update_store(out_dir: str | os.PathLike, new_dir: str | os.PathLike, graphs:
 
 def _line_difference(old: Path, new: Path) -> tuple[Iterator, Iterator]:
     """The triples of the Turtle file ``old`` not in ``new`` and those of ``new`` not in ``old``, both
-    written by :func:`kg.rdf.write.turtle_bytes` (prefixes, a blank line, one triple a line, sorted):
+    written by :func:`kg.rdf.write.facts_bytes` (prefixes, a blank line, one triple a line, sorted):
     a merge of the sorted lines, each side parsed with its own prefixes."""
     with old.open("rb") as a, new.open("rb") as b:
         head_a, head_b = prefix_lines(a), prefix_lines(b)
