@@ -767,7 +767,7 @@ def test_a_large_graph_file_written_by_kg_is_loaded_a_part_at_a_time_with_the_sa
     pieces = []
     monkeypatch.setattr(embedded, "CHUNK_BYTES", 200)
     real = embedded._cut
-    monkeypatch.setattr(embedded, "_cut", lambda src: (pieces.append(c) or c for c in real(src)))
+    monkeypatch.setattr(embedded, "_cut", lambda src, **k: (pieces.append(c) or c for c in real(src, **k)))
     load_store(built)
     assert len(pieces) > 5
     whole = tmp_path / "whole"

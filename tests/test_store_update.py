@@ -140,3 +140,32 @@ def test_a_full_build_loads_the_store_afresh(corpus, loads, tmp_path, monkeypatc
     loads.clear()
     build([str(corpus)], out, incremental=False)
     assert len(loads) == 1
+
+
+def test_a_builds_facts_are_loaded_a_part_at_a_time_with_the_same_quads(corpus, tmp_path, monkeypatch):
+    """``graph.ttl`` (one triple a line) is bulk-loaded in pieces like the TriG, so the loader's memory
+    follows the piece, not the corpus: the store is the one the TriG alone makes, and a line that does
+    not parse is named by its line in the file, not in the piece."""
+    from kg.rdf.files import GraphUnreadable
+
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    pieces: list[bytes] = []
+    real = kg.store.embedded._cut
+    monkeypatch.setattr(kg.store.embedded, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(kg.store.embedded, "_cut",
+                        lambda src, **k: (pieces.append(p) or p for p in real(src, **k)) if src.suffix == ".ttl"
+                        else real(src, **k))
+    fresh = _fresh_store(out, tmp_path / "fresh")
+    assert len(pieces) > 3
+    alone = tmp_path / "alone"  # no facts file: the default graph merged from the named graphs
+    alone.mkdir()
+    shutil.copy2(out / "graph.trig", alone / "graph.trig")
+    load_store(alone)
+    assert _quads(fresh) == _quads(alone)
+    lines = (out / "graph.ttl").read_text(encoding="utf-8").splitlines()
+    bad = len(lines) - 2  # in the last piece
+    lines[bad] = lines[bad].replace(" .", " ")  # a triple without its end
+    (fresh / "graph.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(GraphUnreadable, match=rf"graph.ttl: not a readable graph: .* line {bad + 2}\b"):
+        load_store(fresh, facts=fresh / "graph.ttl", force=True)
