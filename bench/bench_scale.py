@@ -162,7 +162,20 @@ def update_child(corpus: Path, out: Path, jobs: int) -> dict:
     from kg.build import build
 
     inc = build([str(corpus)], out, **_build_kwargs(jobs))
-    return {"extracted": inc.summary()["extracted"], "peak_rss_mb": round(_rusage()["rss_mb"])}
+    return {"extracted": inc.summary()["extracted"], "peak_rss_mb": _own_peak_mb()}
+
+
+def _own_peak_mb() -> int | None:
+    """Peak RSS of this process's own memory (``VmHWM``). Not ``ru_maxrss``: Linux carries that over
+    ``fork`` and ``exec``, so a process started by a large one reports the large one's size."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return None
 
 
 def _profile_rebuild(corpus: Path, out: Path, kwargs: dict) -> dict:
