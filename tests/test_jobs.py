@@ -548,3 +548,24 @@ def test_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
         time.sleep(0.1)
     assert all(_gone(p) for p in workers)
     assert not (out / "graph.ttl").exists() and not list(out.glob(".build-*"))
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_is_told_why_its_workers_did_not_start(tmp_path):
+    """Each worker process imports the script that started it (``spawn``): one that builds at its top
+    level starts a build there, which multiprocessing stops. The message says so, not "killed"."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in sorted(DEV.glob("*.txt"))[:40]:  # more than one batch: a pool is started
+        shutil.copy(p, corpus / p.name)
+    script = tmp_path / "build_it.py"
+    script.write_text("import sys\nfrom kg.build import build\nbuild([sys.argv[1]], sys.argv[2], jobs=2)\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, str(script), str(corpus), str(out)], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "before they could start" in last and 'if __name__ == "__main__":' in last, proc.stderr[-2000:]
+    assert "killed" not in last
+    assert not out.exists() or not (out / "graph.ttl").exists()

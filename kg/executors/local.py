@@ -48,7 +48,9 @@ class Serial(Executor):
         pass
 
 
-def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
+def _start_worker(initializer: Callable | None, initargs: tuple, started=None) -> None:
+    if started is not None:
+        started.set()  # this worker got past its start-up: a script without a main guard stops before
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
     atexit.register(_exit_now)  # runs before the exit handlers registered earlier, the interpreter's teardown
     if initializer is not None:
@@ -94,9 +96,20 @@ class _PoolFuture:
         try:
             return self.future.result()
         except BrokenProcessPool as e:
+            started = self.pool._started
+            if started is not None and not started.is_set():
+                raise RunFailed(NOT_STARTED) from e
             lost = [d.path for f in self.pool._sent if f.future.done() and f.future.exception() for d in f.batch]
             raise RunFailed(f"a worker process ended abruptly (killed, or out of memory?) while extracting one of "
                             f"{', '.join(lost or [d.path for d in self.batch])}") from e
+
+
+#: Why a build stops when no worker process got through its start-up. Each is a fresh interpreter
+#: (``spawn``) that first imports the main module: a script that calls the build at its top level
+#: runs it again there, and multiprocessing ends that worker.
+NOT_STARTED = ("the worker processes ended before they could start (their errors are printed above). A script "
+               "that builds with more than one job must call kg.build under `if __name__ == \"__main__\":`, "
+               "since each worker process imports the script; or use jobs=1")
 
 
 class ProcessPool(Executor):
@@ -117,12 +130,13 @@ class ProcessPool(Executor):
         self._pool: ProcessPoolExecutor | None = None
         self._held: _Held | None = None
         self._sent: list[_PoolFuture] = []
+        self._started = None  # set by the first worker that gets through its start-up
         #: batches sent to worker processes (0 when everything was extracted in this process)
         self.batches_sent = 0
 
     def open(self, task: ExtractTask) -> None:
         self._task = task
-        self._pool, self._held, self._sent, self.batches_sent = None, None, [], 0
+        self._pool, self._held, self._sent, self.batches_sent, self._started = None, None, [], 0, None
 
     def submit(self, batch: list[Document]) -> Handle:
         if self._pool is None:
@@ -135,8 +149,10 @@ class ProcessPool(Executor):
         return self._send(batch)
 
     def _start(self) -> None:
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self._context),
-                                         initializer=_start_worker, initargs=(self._initializer, self._initargs))
+        context = multiprocessing.get_context(self._context)
+        self._started = context.Event()
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                         initargs=(self._initializer, self._initargs, self._started))
 
     def _send(self, batch: list[Document]) -> Handle:
         self.batches_sent += 1
