@@ -282,13 +282,15 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
+        digests, on_made = _page_digests(cache, ontology, base_iri)
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
-                                  on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written)
+                                  on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written,
+                                  on_made=on_made)
         settle()
 
         def page() -> None:
-            _write_page(staging, ontology, written, cache)
+            _write_page(staging, ontology, written, digests)
             settle()
 
         if not beside:
@@ -385,17 +387,34 @@ def _remove_stale_staging(out: Path) -> None:
             pass
 
 
+def _page_digests(cache: ExtractionCache, ontology: str | None, base_iri: str | None):
+    """What the page reads of each document's graph, kept in ``OUT/.cache/FINGERPRINT/page/``
+    (:class:`kg.network.digests.DigestCache`), and the ``on_made`` of
+    :func:`kg.rdf.write.write_graph_files` that puts there the digest of each graph it makes
+    (:func:`kg.network.load.graph_digest`, from the graph's triples): the page then parses none of
+    the graphs this build wrote, and those an earlier build saw are read from its digests."""
+    from kg.network.digests import DigestCache
+    from kg.network.load import graph_digest
+
+    digests = DigestCache.of_build(cache.folder, ontology, read=cache.read)
+    minted = str(id_namespace(base_iri))
+
+    def on_made(sha256: str, triples: list) -> None:
+        digests.put(sha256, minted, graph_digest(triples, minted))
+
+    return digests, on_made
+
+
 def _write_page(out: Path, ontology: str | None, written: dict[str, list] | None = None,
-                cache: ExtractionCache | None = None) -> Path:
+                digests=None) -> Path:
     """``OUT/graph.html`` from ``OUT/graph.ttl`` and ``OUT/graph.trig`` (:func:`kg.viz.page_graph`: the
     facts, then only the evidence the page shows): the same bytes as ``kg viz --graph OUT``. With
-    ``written`` (the index of ``graph.trig``) and the build's ``cache``, what the page reads of each
-    document's graph is kept in ``OUT/.cache/FINGERPRINT/page/`` (:class:`kg.network.digests.DigestCache`):
-    only the graphs not seen by an earlier build are parsed, and the digests of graphs gone are removed."""
+    ``written`` (the index of ``graph.trig``) and the build's ``digests`` (:func:`_page_digests`), the
+    page parses only the documents' graphs whose digest is not there; the digests of graphs gone are
+    removed."""
     from kg import viz  # pyvis (and IPython) only when a page is made
-    from kg.network.digests import DigestCache
 
-    digests = DigestCache.of_build(cache.folder, ontology, read=cache.read) if cache is not None and written else None
+    digests = digests if written else None
     page = viz.write_html(out, out / "graph.html", ontology=ontology, graphs=written or None, digests=digests)
     if digests is not None:
         digests.prune()

@@ -41,7 +41,8 @@ class DigestCache:
     """Digests by the SHA-256 of their graph's bytes, in ``folder/VERSION/`` (``folder`` is
     ``OUT/.cache/FINGERPRINT/page`` in a build: :meth:`of_build`).
 
-    With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put` still stores.
+    With ``read=False`` (``kg build --full``) :meth:`get` finds only what :meth:`put` stored since
+    the cache was made (``kg build`` stores the digest of each graph it writes, before its page).
     :meth:`prune` removes the digests neither found nor stored since the cache was made (graphs
     gone or changed) and the folders of other versions.
     """
@@ -52,6 +53,7 @@ class DigestCache:
         self.hits = 0
         self.misses = 0
         self._used: set[str] = set()
+        self._put: set[str] = set()
 
     @classmethod
     def of_build(cls, cache_folder: str | os.PathLike, ontology: str | None = None, read: bool = True) -> DigestCache:
@@ -67,7 +69,7 @@ class DigestCache:
     def get(self, sha256: str, minted: str | None):
         """The digest stored for the graph of this SHA-256 read in the namespace ``minted``, or None."""
         found = None
-        if self.read:
+        if self.read or self._file(sha256).name in self._put:
             try:
                 with open(self._file(sha256), "rb") as f:
                     entry = pickle.load(f)
@@ -87,6 +89,7 @@ class DigestCache:
         entry = (sha256, minted, digest)
         write_atomic(self._file(sha256), lambda f: pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL))
         self._used.add(self._file(sha256).name)
+        self._put.add(self._file(sha256).name)
 
     def prune(self) -> int:
         """Remove the digests neither found nor stored since this object was made, and the folders of

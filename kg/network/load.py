@@ -36,7 +36,7 @@ import hashlib
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
 import networkx as nx
@@ -51,7 +51,7 @@ from kg.rdf.files import prefix_lines, unreadable
 from kg.network.digests import DigestCache
 from kg.network.views import best_connected
 
-__all__ = ["load_network"]
+__all__ = ["load_network", "graph_digest"]
 
 _KG = str(KG)
 _SOURCE = str(ID["source/"])
@@ -207,6 +207,23 @@ def _blocks(path: Path, keep: frozenset, types: frozenset, data: bytes | None = 
         _add(spo, q.subject.value, k, o.value)
     if spo:
         yield _graph_name(current), spo
+
+
+def graph_digest(triples: Iterable[tuple], minted: str | None = None) -> _Digest:
+    """What the page's evidence pass takes from one document's graph (its :class:`_Digest`, as
+    :func:`_digests` makes it from the graph's bytes in ``graph.trig``), from its rdflib triples each
+    once in the order of their lines in the file (:func:`kg.rdf.write.write_graphs` gives them as it
+    writes the graph: ``kg build`` keeps the digests of the graphs it writes, and its page parses none
+    of them). ``minted`` is the namespace the graph's IRIs were minted in (the file's ``id:``)."""
+    keep, classes = _PROVENANCE, _STATEMENT_TYPES
+    spo: _Index = {}
+    for s, p, o in triples:
+        p = str(p)
+        if p not in keep:
+            if p != _TYPE or str(o) not in classes:
+                continue
+        _add(spo, str(s), p, str(o))
+    return _digest(_Triples(spo, minted))
 
 
 def _graph_name(g) -> str | None:

@@ -207,7 +207,8 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                  on_graph: Callable[[list[Triple], str], str | None] | None = None,
                  graphs: KeptGraphs | None = None,
                  on_kept: Callable[[str], bool] | None = None,
-                 written: dict[str, list] | None = None) -> Iterator[str]:
+                 written: dict[str, list] | None = None,
+                 on_made: Callable[[str, list[Triple]], None] | None = None) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
     ``records`` are the documents as resolution saw them (their relations maybe without sentences:
@@ -224,6 +225,9 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
     it, its triples not made, and every graph made is stored. With ``on_graph`` too, a kept graph is
     copied only when ``on_kept(note)`` says its SHACL results are known (otherwise it is made again,
     for the validator to see its triples). The bytes are the same either way.
+
+    ``on_made`` sees each document's graph that is made (not copied): the SHA-256 of its bytes and
+    its triples each once, in the order of their lines in the file (what a parser of the file gives).
     """
     writer = TrigWriter(trig, ns)
 
@@ -250,12 +254,20 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                 raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
             sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
         triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
-        lines = sorted_lines(triples, writer.ns)
+        if on_made is None:
+            lines = sorted_lines(triples, writer.ns)
+        else:  # (sorted_lines, each line's triple kept)
+            by_line = {triple_line(t, writer.ns): t for t in triples}
+            lines = sorted(by_line)
         block = writer.block(name, lines)
         note = None
         if on_graph is not None:
             note = on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
-        put(name, block, graphs.put(key, block, note) if key is not None else None)
+        sha256 = graphs.put(key, block, note) if key is not None else \
+            hashlib.sha256(block).hexdigest() if on_made is not None else None
+        put(name, block, sha256)
+        if on_made is not None:
+            on_made(sha256, [by_line[line] for line in lines])
         yield rec.doc_id
 
 
@@ -347,14 +359,16 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       ontology: str | None = None, base_iri: str | None = None,
                       on_graph: Callable[[list[Triple], str], str | None] | None = None,
                       graphs: KeptGraphs | None = None, on_kept: Callable[[str], bool] | None = None,
-                      written: dict[str, list] | None = None) -> list[str]:
+                      written: dict[str, list] | None = None,
+                      on_made: Callable[[str, list[Triple]], None] | None = None) -> list[str]:
     """Write ``graph.trig`` (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from
-    it, ``written`` filled with where each graph is), ``graph.ttl`` (:func:`facts_bytes`) and
-    ``entities.jsonl`` into ``folder`` (a staging folder: the files are written in place); their names."""
+    it, ``written`` filled with where each graph is, ``on_made`` given those made), ``graph.ttl``
+    (:func:`facts_bytes`) and ``entities.jsonl`` into ``folder`` (a staging folder: the files are
+    written in place); their names."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
     with open(folder / "graph.trig", "wb") as f:
-        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written):
+        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written, on_made):
             pass
     write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
     with open(folder / "entities.jsonl", "wb") as f:
