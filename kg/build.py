@@ -30,7 +30,8 @@ from kg.rdf.shacl_documents import DocumentValidator
 from kg.rdf.write import write_graph_files
 from kg.records import Document, DocumentExtraction, IngestFailure, Position, Relation
 from kg.resolve import Resolution, Resolved, compact, resolve_corpus
-from kg.store import graph_is_loaded, load_store, open_store, replace_store, store_lock, update_store
+from kg.store import (StreamedLoad, graph_is_loaded, load_store, open_store, replace_store, store_lock, store_path,
+                      update_store)
 
 __all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
 
@@ -273,20 +274,34 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     With ``beside`` (a build that extracts in worker processes: it may use two cores) the store is
     loaded (unless the last one is updated or kept), and the SHACL checks across documents run over
     it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
-    interpreter's lock, so the two take two cores. Without, the page is made before the lock is taken."""
+    interpreter's lock, so the two take two cores. When there is no last store to keep or update (a
+    first build, ``--full``) the load starts as ``graph.trig`` is written, beside it
+    (:class:`kg.store.StreamedLoad`), and is finished in that thread. Without ``beside``, the page is
+    made before the lock is taken."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
     res = resolved.resolution
+    stop = threading.Event()
+    streamed: list[StreamedLoad] = []  # the store's load beside the writing of graph.trig, if any
     try:
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
         digests, on_made = _page_digests(cache, ontology, base_iri)
+
+        def tee(folder: Path) -> Callable[[bytes], None] | None:
+            """With a second core, and no last store that could be kept or updated: the store is
+            loaded beside the writing of graph.trig (:class:`kg.store.StreamedLoad`)."""
+            if not beside or (update and store_path(out).exists()):
+                return None
+            streamed.append(StreamedLoad(folder, folder / "graph.ttl", stop))
+            return streamed[0].write
+
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written,
-                                  on_made=on_made)
+                                  on_made=on_made, tee=tee)
         settle()
 
         def page() -> None:
@@ -300,11 +315,14 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             # the store kg query reads, made before anything moves: the last one updated (it is read
             # here, under the lock), else loaded into the staging folder, where only this build works
             made = keep_store or (update and update_store(out, staging, written, staging / "graph.ttl"))
+            if made and streamed:
+                streamed.pop().cancel()
             reports: list[ShaclReport] = []
-            stop = threading.Event()
 
             def make_store() -> None:  # then the SHACL checks across documents, over it
-                if not made:
+                if streamed:
+                    streamed[0].finish(written)
+                elif not made:
                     load_store(staging, facts=staging / "graph.ttl", graphs=written, stop=stop)
                 if not stop.is_set():
                     reports.append(_validate(validator, out if keep_store else staging))
@@ -329,6 +347,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             if not keep_store:
                 replace_store(out, staging / "store")
     finally:
+        for load in streamed:  # a build that stopped before the store was made: its load ended first
+            load.cancel()
         shutil.rmtree(staging, ignore_errors=True)
     return names, shacl
 

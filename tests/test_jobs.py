@@ -232,10 +232,18 @@ class InProcess(Executor):
         pass
 
 
+def _stale(serial_build: Path, out: Path) -> Path:
+    """``out``: a copy of a build whose store is not its graph file's (loaded again, not updated)."""
+    shutil.copytree(serial_build, out)
+    (out / "graph.trig").write_bytes((out / "graph.trig").read_bytes() + b"\n")
+    return out
+
+
 @pytest.mark.slow
 def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tmp_path, monkeypatch):
     import kg.build
 
+    out = _stale(serial_build, tmp_path / "out")
     started = {"load_store": threading.Event(), "_write_page": threading.Event()}
     waited: dict[str, bool] = {}
     threads: dict[str, str] = {}
@@ -250,46 +258,137 @@ def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tm
             return __real(*args, **kwargs)
 
         monkeypatch.setattr(kg.build, name, spy)
-    build([str(corpus)], tmp_path, executor=InProcess())
+    build([str(corpus)], out, executor=InProcess())
     assert waited == {"load_store": True, "_write_page": True}
     assert threads["_validate"] == threads["load_store"] != threads["_write_page"] == threading.main_thread().name
-    same_outputs(serial_build, tmp_path)
+    same_outputs(serial_build, out)
 
 
 @pytest.mark.slow
-def test_a_store_that_fails_beside_the_page_stops_the_build_and_writes_nothing(corpus, tmp_path, monkeypatch):
+def test_a_first_build_with_workers_loads_the_store_as_graph_trig_is_written(corpus, serial_build, tmp_path,
+                                                                            monkeypatch):
+    """No last store: the load starts as the graphs are written (pieces handed to a loading thread),
+    is finished beside the page, and gives the store a load of the finished files gives."""
     import kg.build
+    import kg.rdf.write
+    import kg.store.embedded
+    from kg.store import StreamedLoad
 
-    def fails(folder, **kwargs):
-        raise StoreError(f"{folder}/graph.trig: cannot be loaded")
+    monkeypatch.setattr(kg.store.embedded, "CHUNK_BYTES", 4000)
+    sent: list[bool] = []  # for each piece handed to the load: was graph.trig still being written?
+    writing = threading.Event()
+    real_send, real_write = StreamedLoad._send, kg.build.write_graph_files
+
+    def send(self):
+        if self._part:
+            sent.append(writing.is_set())
+        return real_send(self)
+
+    def write_graph_files(*args, **kwargs):
+        writing.set()
+        try:
+            return real_write(*args, **kwargs)
+        finally:
+            writing.clear()
+
+    started = {"finish": threading.Event(), "_write_page": threading.Event()}
+    waited: dict[str, bool] = {}
+    threads: dict[str, str] = {}
+    real_finish, real_page, real_validate = StreamedLoad.finish, kg.build._write_page, kg.build._validate
+
+    def finish(self, *args, **kwargs):
+        threads["finish"] = threading.current_thread().name
+        started["finish"].set()
+        waited["finish"] = started["_write_page"].wait(timeout=60)
+        return real_finish(self, *args, **kwargs)
+
+    def page(*args, **kwargs):
+        threads["_write_page"] = threading.current_thread().name
+        started["_write_page"].set()
+        waited["_write_page"] = started["finish"].wait(timeout=60)
+        return real_page(*args, **kwargs)
+
+    def validate(*args, **kwargs):
+        threads["_validate"] = threading.current_thread().name
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(StreamedLoad, "_send", send)
+    monkeypatch.setattr(StreamedLoad, "finish", finish)
+    monkeypatch.setattr(kg.build, "write_graph_files", write_graph_files)
+    monkeypatch.setattr(kg.build, "_write_page", page)
+    monkeypatch.setattr(kg.build, "_validate", validate)
+    monkeypatch.setattr(kg.build, "load_store", lambda *a, **k: pytest.fail("the store was loaded after the writing"))
+    out = tmp_path / "out"
+    build([str(corpus)], out, executor=InProcess())
+    # more than the two pieces that may wait were handed over while writing: the thread loaded some meanwhile
+    assert sent.count(True) > 3
+    assert waited == {"finish": True, "_write_page": True}
+    assert threads["_validate"] == threads["finish"] != threads["_write_page"] == threading.main_thread().name
+    same_outputs(serial_build, out)
+    from kg.store import read_manifest
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    for name in ("graph.trig", "graph.ttl"):
+        shutil.copy2(out / name, fresh / name)
+    monkeypatch.undo()
+    from kg.store import load_store
+    load_store(fresh, facts=fresh / "graph.ttl")
+    assert _quads(out) == _quads(fresh)
+    a, b = read_manifest(out), read_manifest(fresh)
+    assert {k: v for k, v in a.items() if k not in ("load_seconds", "mtime_ns", "graphs", "facts_sha256")} == \
+        {k: v for k, v in b.items() if k not in ("load_seconds", "mtime_ns")}
+    assert a["graphs"] and a["facts_sha256"]
+    assert not [t for t in threading.enumerate() if t.name == "kg-store-load"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first", [True, False], ids=["streamed", "loaded"])
+def test_a_store_that_fails_beside_the_page_stops_the_build_and_writes_nothing(corpus, serial_build, tmp_path,
+                                                                               monkeypatch, first):
+    import kg.build
+    from kg.store import StreamedLoad
+
+    def fails(*args, **kwargs):
+        raise StoreError("graph.trig: cannot be loaded")
 
     monkeypatch.setattr(kg.build, "load_store", fails)
+    monkeypatch.setattr(StreamedLoad, "finish", fails)
+    out = tmp_path / "out" if first else _stale(serial_build, tmp_path / "out")
+    before = {name: (out / name).read_bytes() for name in OUTPUTS} if not first else {}
     with pytest.raises(StoreError, match="cannot be loaded"):
-        build([str(corpus)], tmp_path, executor=InProcess())
-    assert not (tmp_path / "graph.ttl").exists() and not (tmp_path / "graph.html").exists()
-    assert not list(tmp_path.glob(".build-*"))
+        build([str(corpus)], out, executor=InProcess())
+    assert {name: (out / name).read_bytes() for name in OUTPUTS if (out / name).exists()} == before
+    assert not list(out.glob(".build-*"))
+    assert not [t for t in threading.enumerate() if t.name == "kg-store-load"]
 
 
 @pytest.mark.slow
-def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, serial_build, tmp_path, monkeypatch):
+@pytest.mark.parametrize("first", [True, False], ids=["streamed", "loaded"])
+def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, serial_build, tmp_path, monkeypatch,
+                                                                      first):
     import kg.build
+    from kg.store import StreamedLoad
 
-    out = tmp_path / "out"
-    shutil.copytree(serial_build, out)
-    (out / "graph.trig").write_bytes((out / "graph.trig").read_bytes() + b"\n")  # not the store's: loaded again
+    out = _stale(serial_build, tmp_path / "out")
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
     loading, page_failed, ended = threading.Event(), threading.Event(), threading.Event()
-    real = kg.build.load_store
+    real_load, real_finish = kg.build.load_store, StreamedLoad.finish
 
-    def slow_load(folder, **kwargs):
+    def slow(real, folder):
         loading.set()
         try:
             page_failed.wait(timeout=60)
             time.sleep(0.3)  # a load still writing into the staging folder after the page failed
             (Path(folder) / ".store-tmp-in-progress").mkdir(parents=True, exist_ok=True)
-            return real(folder, **kwargs)
+            return real()
         finally:
             ended.set()
+
+    def slow_load(folder, **kwargs):
+        return slow(lambda: real_load(folder, **kwargs), folder)
+
+    def slow_finish(self, *args, **kwargs):
+        return slow(lambda: real_finish(self, *args, **kwargs), self.out)
 
     def page_fails(*args, **kwargs):
         assert loading.wait(timeout=60)
@@ -297,12 +396,14 @@ def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, se
         raise OSError("no space left on device")
 
     monkeypatch.setattr(kg.build, "load_store", slow_load)
+    monkeypatch.setattr(StreamedLoad, "finish", slow_finish)
     monkeypatch.setattr(kg.build, "_write_page", page_fails)
     with pytest.raises(OSError, match="no space left"):
-        build([str(corpus)], out, executor=InProcess(), incremental=False)
+        build([str(corpus)], out, executor=InProcess(), incremental=not first)  # --full: the load is streamed
     assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
     assert ended.wait(timeout=60)
     assert not list(out.glob(".build-*"))  # the store's load was stopped and waited for, then removed
+    assert not [t for t in threading.enumerate() if t.name == "kg-store-load"]
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------

@@ -360,18 +360,40 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       on_graph: Callable[[list[Triple], str], str | None] | None = None,
                       graphs: KeptGraphs | None = None, on_kept: Callable[[str], bool] | None = None,
                       written: dict[str, list] | None = None,
-                      on_made: Callable[[str, list[Triple]], None] | None = None) -> list[str]:
-    """Write ``graph.trig`` (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from
-    it, ``written`` filled with where each graph is, ``on_made`` given those made), ``graph.ttl``
-    (:func:`facts_bytes`) and ``entities.jsonl`` into ``folder`` (a staging folder: the files are
-    written in place); their names."""
+                      on_made: Callable[[str, list[Triple]], None] | None = None,
+                      tee: Callable[[Path], Callable[[bytes], None] | None] | None = None) -> list[str]:
+    """Write ``graph.ttl`` (:func:`facts_bytes`), ``entities.jsonl`` and ``graph.trig``
+    (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
+    with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the
+    files are written in place); their names.
+
+    ``tee`` is called with ``folder`` once ``graph.ttl`` is written, before ``graph.trig`` is; what it
+    returns (if not None) is given the bytes written to ``graph.trig``, in order, as they are written:
+    the header (its prefixes), then each graph's bytes whole (:class:`kg.store.StreamedLoad`)."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
-    with open(folder / "graph.trig", "wb") as f:
-        for _ in write_graphs(f, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written, on_made):
-            pass
     write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
     with open(folder / "entities.jsonl", "wb") as f:
         for e in entities:
             f.write(to_jsonl(e.to_dict()).encode("utf-8"))
+    also = tee(folder) if tee is not None else None
+    with open(folder / "graph.trig", "wb") as f:
+        trig = f if also is None else _Tee(f, also)
+        for _ in write_graphs(trig, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written, on_made):
+            pass
     return ["graph.ttl", "graph.trig", "entities.jsonl"]
+
+
+class _Tee:
+    """A binary file that also gives each piece of bytes written to it to ``also``."""
+
+    def __init__(self, f: BinaryIO, also: Callable[[bytes], None]) -> None:
+        self.f, self.also = f, also
+
+    def write(self, data: bytes) -> int:
+        n = self.f.write(data)
+        self.also(data)
+        return n
+
+    def tell(self) -> int:
+        return self.f.tell()

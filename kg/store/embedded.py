@@ -45,6 +45,7 @@ import gc
 import hashlib
 import json
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -61,7 +62,7 @@ from kg.rdf.files import GraphError, GraphNotFoundError, graph_file, prefix_line
 from kg.rdf.write import LINE_FORMAT
 
 __all__ = ["STORE_DIR", "MANIFEST", "StoreError", "StoreUnavailable", "store_path", "read_manifest",
-           "store_is_current", "store_lock", "load_store", "update_store", "UPDATE_SHARE", "replace_store", "graph_is_loaded", "open_store",
+           "store_is_current", "store_lock", "load_store", "StreamedLoad", "update_store", "UPDATE_SHARE", "replace_store", "graph_is_loaded", "open_store",
            "open_rdflib", "PROVENANCE_TYPES", "PROVENANCE_PREDICATES"]
 
 STORE_DIR = "store"
@@ -200,6 +201,122 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return dest
+
+
+class StreamedLoad:
+    """The store of ``OUT/graph.trig`` loaded while a build writes the file: :func:`load_store` with
+    ``facts``, the TriG given a piece at a time as it is written instead of read once it is complete.
+
+    ``facts`` (``OUT/graph.ttl``, written first) is loaded at once, in a thread; then each
+    :meth:`write` (the bytes written to ``graph.trig``, in order: its header, then each graph's bytes
+    whole, as :func:`kg.rdf.write.write_graph_files` gives them to its ``tee``) is gathered into pieces
+    of about :data:`CHUNK_BYTES` that the thread bulk-loads (Oxigraph's loader lets go of the
+    interpreter's lock: the load takes a second core while the graphs are made). At most two pieces
+    wait, so memory does not grow with the file. :meth:`finish`, once the file is complete, gives what
+    :func:`load_store` gives: the same quads, the same manifest, the store renamed into ``OUT/store``.
+    :meth:`cancel` (or ``stop`` set by another thread) ends the load and removes what it made. The
+    store is made in a temporary folder of ``OUT``: nothing is in place until :meth:`finish`.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike, facts: str | os.PathLike,
+                 stop: threading.Event | None = None) -> None:
+        self.out, self.facts = Path(out_dir), Path(facts)
+        self.stop = stop if stop is not None else threading.Event()
+        self._pieces: queue.Queue = queue.Queue(maxsize=2)
+        self._head: bytes | None = None
+        self._part: list[bytes] = []
+        self._size = 0
+        self._error: BaseException | None = None
+        self._counts: tuple[int, int] | None = None
+        self._started = time.perf_counter()
+        self._tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=self.out))
+        os.chmod(self._tmp, 0o777 & ~umask())
+        self._thread = threading.Thread(target=self._load, name="kg-store-load", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> None:
+        """The next bytes written to ``graph.trig``: its header (prefixes), then graphs, each whole."""
+        if self._head is None:
+            self._head = data + b"\n"
+            return
+        self._part.append(data)
+        self._size += len(data)
+        if self._size >= CHUNK_BYTES:
+            self._send()
+
+    def _send(self) -> None:
+        if self._part and self._error is None and not self.stop.is_set():
+            self._pieces.put(self._head + b"".join(self._part))
+        self._part, self._size = [], 0
+
+    def _load(self) -> None:
+        store = None
+        try:
+            store = ox.Store(str(self._tmp))
+            for piece in _cut(self.facts, at=None):
+                self._go_on()
+                store.bulk_load(input=piece, format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+            while (piece := self._pieces.get()) is not None:
+                self._go_on()
+                store.bulk_load(input=piece, format=ox.RdfFormat.TRIG)
+            store.flush()
+            facts = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+            self._counts = (len(store), facts)
+        except BaseException as e:  # handed to finish(); what is still sent is taken and dropped
+            self._error = e
+            while self._pieces.get() is not None:
+                pass
+        finally:
+            del store  # closes the database (no cycle holds it)
+
+    def _go_on(self) -> None:
+        if self.stop.is_set():
+            raise StoreUnavailable(f"{self.out / 'graph.trig'}: loading the store was stopped")
+
+    def _end(self) -> None:
+        """Send what is left and the end, and wait for the thread."""
+        if self._thread.is_alive():
+            self._send()
+            self._pieces.put(None)
+            self._thread.join()
+
+    def finish(self, graphs: dict[str, list] | None = None) -> Path:
+        """The store of ``OUT/graph.trig`` (now written whole) put in place, with ``graphs`` (the index
+        :func:`kg.rdf.write.write_graph_files` gives) in its manifest, as :func:`load_store` puts it."""
+        try:
+            self._end()
+            src = self.out / "graph.trig"
+            if isinstance(self._error, SyntaxError):  # where in the file, not in the piece
+                for path, fmt in ((self.facts, ox.RdfFormat.TURTLE), (src, ox.RdfFormat.TRIG)):
+                    try:
+                        for _ in ox.parse(path=str(path), format=fmt):
+                            pass
+                    except SyntaxError as e:
+                        raise unreadable(path, e) from None
+            if self._error is not None:
+                raise self._error
+            self._go_on()
+            quads, facts = self._counts
+            st = src.stat()
+            index = ({"graphs": {n: e[0] for n, e in graphs.items()}, "facts_sha256": _sha256(self.facts)}
+                     if graphs is not None else {})
+            with store_lock(self.out):
+                _write_manifest(self._tmp, {
+                    "version": _MANIFEST_VERSION, "source": src.name, "sha256": _sha256(src), "size": st.st_size,
+                    "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": facts,
+                    "load_seconds": round(time.perf_counter() - self._started, 3),
+                    "pyoxigraph": getattr(ox, "__version__", "?"), **index,
+                })
+                return replace_store(self.out, self._tmp)
+        except BaseException:
+            self.cancel()
+            raise
+
+    def cancel(self) -> None:
+        """End the load (after the piece it is loading) and remove what it made."""
+        self.stop.set()
+        self._end()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 #: The share of the documents' graphs above which :func:`update_store` leaves the work to a full load.
