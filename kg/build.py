@@ -315,8 +315,9 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             # the store kg query reads, made before anything moves: the last one updated (it is read
             # here, under the lock), else loaded into the staging folder, where only this build works
             made = keep_store or (update and update_store(out, staging, written, staging / "graph.ttl"))
-            if made and streamed:
-                streamed.pop().cancel()
+            if made and streamed:  # the last store kept or updated: the one being loaded is not needed
+                streamed[0].cancel()
+                streamed.clear()
             reports: list[ShaclReport] = []
 
             def make_store() -> None:  # then the SHACL checks across documents, over it

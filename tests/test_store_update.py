@@ -169,3 +169,80 @@ def test_a_builds_facts_are_loaded_a_part_at_a_time_with_the_same_quads(corpus, 
     (fresh / "graph.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(GraphUnreadable, match=rf"graph.ttl: not a readable graph: .* line {bad + 2}\b"):
         load_store(fresh, facts=fresh / "graph.ttl", force=True)
+
+
+def _stream(out: Path, folder: Path, **kwargs):
+    """A StreamedLoad in ``folder`` given ``out``'s graph.trig as a build writes it: its header, then each graph."""
+    from kg.store import StreamedLoad
+
+    folder.mkdir()
+    for name in ("graph.trig", "graph.ttl"):
+        shutil.copy2(out / name, folder / name)
+    data = (out / "graph.trig").read_bytes()
+    head = data.index(b"\n<")
+    load = StreamedLoad(folder, folder / "graph.ttl", **kwargs)
+    load.write(data[:head])
+    for block in data[head:].split(b"\n}\n")[:-1]:
+        load.write(block + b"\n}\n")
+    return load
+
+
+def test_a_streamed_load_gives_the_store_a_load_of_the_finished_file_gives(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(kg.store.embedded, "CHUNK_BYTES", 500)
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    streamed = _stream(out, tmp_path / "streamed")
+    graphs = {"x": ["ab", 0, 1]}  # the index of graph.trig, kept in the manifest
+    streamed.finish(graphs)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    for name in ("graph.trig", "graph.ttl"):
+        shutil.copy2(out / name, fresh / name)
+    load_store(fresh, facts=fresh / "graph.ttl", graphs=graphs)
+    assert _quads(streamed.out) == _quads(fresh)
+    a, b = read_manifest(streamed.out), read_manifest(fresh)
+    for k in ("load_seconds", "mtime_ns"):
+        a.pop(k), b.pop(k)
+    assert a == b and a["graphs"] == {"x": "ab"}
+    assert not list(streamed.out.glob(".store-tmp-*"))
+
+
+def test_a_streamed_load_that_fails_at_its_end_raises_and_leaves_nothing(corpus, tmp_path, monkeypatch):
+    """A store that cannot be written out (a full disk) after the last piece: finish() raises, it does
+    not wait for ever, and the folder it loaded into is removed."""
+    import threading
+
+    real = ox.Store
+
+    class Failing:
+        def __init__(self, path):
+            self._store = real(path)
+
+        def __getattr__(self, name):
+            return getattr(self._store, name)
+
+        def __len__(self):
+            return len(self._store)
+
+        def flush(self):
+            raise OSError("No space left on device")
+
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    monkeypatch.setattr(kg.store.embedded.ox, "Store", Failing)
+    streamed = _stream(out, tmp_path / "streamed")
+    failed: list[BaseException] = []
+
+    def finish():
+        try:
+            streamed.finish()
+        except BaseException as e:
+            failed.append(e)
+
+    t = threading.Thread(target=finish, daemon=True)
+    t.start()
+    t.join(timeout=60)
+    assert not t.is_alive(), "finish() waits for ever"
+    assert failed and isinstance(failed[0], OSError)
+    assert not (streamed.out / "store").exists() and not list(streamed.out.glob(".store-tmp-*"))
+    assert not [x for x in threading.enumerate() if x.name == "kg-store-load"]

@@ -107,9 +107,9 @@ class _PoolFuture:
 #: Why a build stops when no worker process got through its start-up. Each is a fresh interpreter
 #: (``spawn``) that first imports the main module: a script that calls the build at its top level
 #: runs it again there, and multiprocessing ends that worker.
-NOT_STARTED = ("the worker processes ended before they could start (their errors are printed above). A script "
-               "that builds with more than one job must call kg.build under `if __name__ == \"__main__\":`, "
-               "since each worker process imports the script; or use jobs=1")
+NOT_STARTED = ("the worker processes ended before they could start (their errors are printed above). The usual "
+               "cause: a script that builds with more than one job must call kg.build under "
+               "`if __name__ == \"__main__\":`, since each worker process imports the script (or use jobs=1)")
 
 
 class ProcessPool(Executor):

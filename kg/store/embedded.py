@@ -221,7 +221,8 @@ class StreamedLoad:
     def __init__(self, out_dir: str | os.PathLike, facts: str | os.PathLike,
                  stop: threading.Event | None = None) -> None:
         self.out, self.facts = Path(out_dir), Path(facts)
-        self.stop = stop if stop is not None else threading.Event()
+        self.stop = stop if stop is not None else threading.Event()  # set elsewhere: the load ends
+        self._cancelled = threading.Event()  # this load's own end (the build's ``stop`` is not set by it)
         self._pieces: queue.Queue = queue.Queue(maxsize=2)
         self._head: bytes | None = None
         self._part: list[bytes] = []
@@ -245,12 +246,13 @@ class StreamedLoad:
             self._send()
 
     def _send(self) -> None:
-        if self._part and self._error is None and not self.stop.is_set():
+        if self._part and self._error is None and not self._stopped():
             self._pieces.put(self._head + b"".join(self._part))
         self._part, self._size = [], 0
 
     def _load(self) -> None:
         store = None
+        ended = False  # the end of the pieces taken
         try:
             store = ox.Store(str(self._tmp))
             for piece in _cut(self.facts, at=None):
@@ -259,18 +261,22 @@ class StreamedLoad:
             while (piece := self._pieces.get()) is not None:
                 self._go_on()
                 store.bulk_load(input=piece, format=ox.RdfFormat.TRIG)
+            ended = True
             store.flush()
             facts = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
             self._counts = (len(store), facts)
         except BaseException as e:  # handed to finish(); what is still sent is taken and dropped
             self._error = e
-            while self._pieces.get() is not None:
+            while not ended and self._pieces.get() is not None:
                 pass
         finally:
             del store  # closes the database (no cycle holds it)
 
+    def _stopped(self) -> bool:
+        return self.stop.is_set() or self._cancelled.is_set()
+
     def _go_on(self) -> None:
-        if self.stop.is_set():
+        if self._stopped():
             raise StoreUnavailable(f"{self.out / 'graph.trig'}: loading the store was stopped")
 
     def _end(self) -> None:
@@ -314,7 +320,7 @@ class StreamedLoad:
 
     def cancel(self) -> None:
         """End the load (after the piece it is loading) and remove what it made."""
-        self.stop.set()
+        self._cancelled.set()
         self._end()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
