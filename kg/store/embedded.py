@@ -181,8 +181,7 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
             shutil.rmtree(stale, ignore_errors=True)
         st = src.stat()
         digest = _sha256(src)
-        index = ({"graphs": {n: e[0] for n, e in graphs.items()}, "facts_sha256": _sha256(Path(facts))}
-                 if graphs is not None and facts is not None else {})
+        index = _index(graphs, Path(facts)) if graphs is not None and facts is not None else {}
         tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
         os.chmod(tmp, 0o777 & ~umask())
         try:
@@ -190,17 +189,43 @@ def load_store(out_dir: str | os.PathLike = "out", *, force: bool = False,
             quads, facts = _bulk_load(tmp, src, None if facts is None else Path(facts), stop)
             if src.stat().st_mtime_ns != st.st_mtime_ns or _sha256(src) != digest:
                 raise StoreUnavailable(f"{src}: the graph file changed while it was being loaded; run again")
-            _write_manifest(tmp, {
-                "version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
-                "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": facts, "load_seconds": round(time.perf_counter() - started, 3),
-                "pyoxigraph": getattr(ox, "__version__", "?"),
-                **index,
-            })
+            _write_manifest(tmp, _load_manifest(src, st, digest, (quads, facts), started, index))
             replace_store(out, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return dest
+
+
+def _index(graphs: dict[str, list], facts: Path) -> dict:
+    """What a store's manifest keeps for :func:`update_store`: the graphs' hashes and the facts file's."""
+    return {"graphs": {n: e[0] for n, e in graphs.items()}, "facts_sha256": _sha256(facts)}
+
+
+def _load_manifest(src: Path, st: os.stat_result, digest: str, counts: tuple[int, int], started: float,
+                   index: dict) -> dict:
+    """The manifest of a store loaded from ``src`` (``st``, SHA-256 ``digest``): ``counts`` is
+    :func:`_counts` of it, ``started`` the :func:`time.perf_counter` its load began at."""
+    quads, facts = counts
+    return {"version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": facts,
+            "load_seconds": round(time.perf_counter() - started, 3), "pyoxigraph": getattr(ox, "__version__", "?"),
+            **index}
+
+
+def _counts(store: ox.Store) -> tuple[int, int]:
+    """(quads in all, triples in the default graph) of a store."""
+    return len(store), int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+
+
+def _locate(path: Path, fmt: ox.RdfFormat) -> None:
+    """Raise :func:`kg.rdf.files.unreadable` for the first error of the graph file ``path``, where it
+    is in the file (a piece of it that failed to load names its line in the piece)."""
+    try:
+        for _ in ox.parse(path=str(path), format=fmt):
+            pass
+    except SyntaxError as e:
+        raise unreadable(path, e) from None
 
 
 class StreamedLoad:
@@ -263,8 +288,7 @@ class StreamedLoad:
                 store.bulk_load(input=piece, format=ox.RdfFormat.TRIG)
             ended = True
             store.flush()
-            facts = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
-            self._counts = (len(store), facts)
+            self._counts = _counts(store)
         except BaseException as e:  # handed to finish(); what is still sent is taken and dropped
             self._error = e
             while not ended and self._pieces.get() is not None:
@@ -293,26 +317,15 @@ class StreamedLoad:
             self._end()
             src = self.out / "graph.trig"
             if isinstance(self._error, SyntaxError):  # where in the file, not in the piece
-                for path, fmt in ((self.facts, ox.RdfFormat.TURTLE), (src, ox.RdfFormat.TRIG)):
-                    try:
-                        for _ in ox.parse(path=str(path), format=fmt):
-                            pass
-                    except SyntaxError as e:
-                        raise unreadable(path, e) from None
+                _locate(self.facts, ox.RdfFormat.TURTLE)
+                _locate(src, ox.RdfFormat.TRIG)
             if self._error is not None:
                 raise self._error
             self._go_on()
-            quads, facts = self._counts
-            st = src.stat()
-            index = ({"graphs": {n: e[0] for n, e in graphs.items()}, "facts_sha256": _sha256(self.facts)}
-                     if graphs is not None else {})
+            index = _index(graphs, self.facts) if graphs is not None else {}
             with store_lock(self.out):
-                _write_manifest(self._tmp, {
-                    "version": _MANIFEST_VERSION, "source": src.name, "sha256": _sha256(src), "size": st.st_size,
-                    "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": facts,
-                    "load_seconds": round(time.perf_counter() - self._started, 3),
-                    "pyoxigraph": getattr(ox, "__version__", "?"), **index,
-                })
+                _write_manifest(self._tmp, _load_manifest(src, src.stat(), _sha256(src), self._counts, self._started,
+                                                          index))
                 return replace_store(self.out, self._tmp)
         except BaseException:
             self.cancel()
@@ -421,13 +434,8 @@ def update_store(out_dir: str | os.PathLike, new_dir: str | os.PathLike, graphs:
             del store  # closes the database (no cycle holds it: no gc.collect, which costs a pass over the build's objects)
         if src.stat().st_mtime_ns != st.st_mtime_ns:
             raise StoreUnavailable(f"{src}: the graph file changed while the store was updated; run again")
-        _write_manifest(tmp, {
-            "version": _MANIFEST_VERSION, "source": src.name, "sha256": digest, "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns, "quads": quads, "default_graph_triples": triples,
-            "load_seconds": round(time.perf_counter() - started, 3), "updated": len(changed) + len(gone),
-            "pyoxigraph": getattr(ox, "__version__", "?"), "graphs": {n: e[0] for n, e in graphs.items()},
-            "facts_sha256": _sha256(Path(facts)),
-        })
+        _write_manifest(tmp, {**_load_manifest(src, st, digest, (quads, triples), started, _index(graphs, Path(facts))),
+                              "updated": len(changed) + len(gone)})
         dest = store_path(new)
         shutil.rmtree(dest, ignore_errors=True)
         os.replace(tmp, dest)
@@ -547,11 +555,7 @@ def _bulk_load(folder: Path, src: Path, facts: Path | None = None,
                 go_on()
                 store.bulk_load(input=piece, format=fmt, **graph)
         except SyntaxError:  # where in the file, not in the piece
-            try:
-                for _ in ox.parse(path=str(path), format=fmt):
-                    pass
-            except SyntaxError as e:
-                raise unreadable(path, e) from None
+            _locate(path, fmt)
             raise
 
     try:
@@ -570,8 +574,7 @@ def _bulk_load(folder: Path, src: Path, facts: Path | None = None,
         if fmt == ox.RdfFormat.TRIG and facts is None:
             _merge_facts(store)
         store.flush()
-        quads = len(store)
-        facts = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+        quads, facts = _counts(store)
     except SyntaxError as e:
         raise unreadable(src, e) from None
     finally:
