@@ -156,7 +156,12 @@ def triple_line(t: Triple, ns: str | None = None) -> str:
 
 def sorted_lines(triples: Iterable[Triple], ns: str | None = None) -> list[str]:
     """Each triple once as a line of Turtle (:func:`triple_line`), sorted: a graph's body as written here."""
-    return sorted({triple_line(t, ns) for t in triples})
+    return sorted(_by_line(triples, ns))
+
+
+def _by_line(triples: Iterable[Triple], ns: str | None) -> dict[str, Triple]:
+    """Each triple by its line (:func:`triple_line`): equal lines, one triple."""
+    return {triple_line(t, ns): t for t in triples}
 
 
 def _prefix_lines(ns: Namespace) -> str:
@@ -254,17 +259,13 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                 raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
             sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
         triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
-        if on_made is None:
-            lines = sorted_lines(triples, writer.ns)
-        else:  # (sorted_lines, each line's triple kept)
-            by_line = {triple_line(t, writer.ns): t for t in triples}
-            lines = sorted(by_line)
+        by_line = _by_line(triples, writer.ns)
+        lines = sorted(by_line)  # (sorted_lines, each line's triple kept)
         block = writer.block(name, lines)
         note = None
         if on_graph is not None:
             note = on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
-        sha256 = graphs.put(key, block, note) if key is not None else \
-            hashlib.sha256(block).hexdigest() if on_made is not None else None
+        sha256 = graphs.put(key, block, note) if key is not None else hashlib.sha256(block).hexdigest()
         put(name, block, sha256)
         if on_made is not None:
             on_made(sha256, [by_line[line] for line in lines])
