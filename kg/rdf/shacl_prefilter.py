@@ -415,15 +415,18 @@ class _ShapeCheck:
             nodes = [f for f in by_subject if f in focus]
         else:
             nodes = focus
-        for f in nodes:
-            vs = by_subject.get(f, _EMPTY)
+        for check in checks:
+            for f in nodes:
+                if not check(by_subject.get(f, _EMPTY), ix, f):
+                    return True
+        if value:
+            # a value's checks read the value and the graph, not the node it is a value of: each
+            # value once (by identity: the graph's terms are made once for the values that recur)
+            distinct = {id(v): v for f in nodes for v in by_subject.get(f, _EMPTY)}
             for check in value:
-                for v in vs:
+                for v in distinct.values():
                     if check(ix, v) is not True:
                         return True
-            for check in checks:
-                if not check(vs, ix, f):
-                    return True
         return False
 
 
