@@ -83,16 +83,16 @@ def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[M
 def _sub_organizations(entities: list[Entity], mentions: list[Mention], res: Resolution, add) -> None:
     """``subOrganizationOf`` for every organization whose parent the resolver found; the evidence
     is the chained name (工信部科技司质量处) or, for a parent known from the gazetteer, a mention."""
-    first: dict[tuple[str, str], Mention] = {}  # (entity, document) -> the mention to cite
+    parents = {e.id: e.parent for e in entities if e.parent}
+    first: dict[tuple[str, str], Mention] = {}  # (entity with a parent, document) -> the mention to cite
     for m in mentions:
         eid = res.entity_of(m)
-        key = (eid, m.doc_id)
-        if eid is not None and (key not in first or (m.parent and not first[key].parent)):
-            first[key] = m
-    parents = {e.id: e.parent for e in entities if e.parent}
-    for (eid, _doc), m in sorted(first.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         if eid not in parents:
             continue
+        key = (eid, m.doc_id)
+        if key not in first or (m.parent and not first[key].parent):
+            first[key] = m
+    for (eid, _doc), m in sorted(first.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         source = "chained-name" if m.parent else "gazetteer-parent"
         add(eid, "subOrganizationOf", parents[eid],
             Evidence(m.doc_id, m.text, m.start, m.end, f"resolve:{source}", 0.9 if m.parent else 0.8))
