@@ -289,6 +289,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
         digests, on_made = _page_digests(cache, ontology, base_iri)
+        facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:
             """With a second core, and no last store that could be kept or updated: the store is
@@ -301,11 +302,11 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written,
-                                  on_made=on_made, tee=tee)
+                                  on_made=on_made, tee=tee, on_facts=lambda t: facts.append(_facts_index(t)))
         settle()
 
         def page() -> None:
-            _write_page(staging, ontology, written, digests)
+            _write_page(staging, ontology, written, digests, facts.pop() if facts else None)
             settle()
 
         if not beside:
@@ -426,17 +427,26 @@ def _page_digests(cache: ExtractionCache, ontology: str | None, base_iri: str | 
     return digests, on_made
 
 
+def _facts_index(triples: list) -> dict:
+    """What the page reads of ``graph.ttl``, from its triples as they are written (:func:`kg.network.load.facts_index`)."""
+    from kg.network.load import facts_index
+
+    return facts_index(triples)
+
+
 def _write_page(out: Path, ontology: str | None, written: dict[str, list] | None = None,
-                digests=None) -> Path:
+                digests=None, facts: dict | None = None) -> Path:
     """``OUT/graph.html`` from ``OUT/graph.ttl`` and ``OUT/graph.trig`` (:func:`kg.viz.page_graph`: the
     facts, then only the evidence the page shows): the same bytes as ``kg viz --graph OUT``. With
     ``written`` (the index of ``graph.trig``) and the build's ``digests`` (:func:`_page_digests`), the
     page parses only the documents' graphs whose digest is not there; the digests of graphs gone are
-    removed."""
+    removed. With ``facts`` (:func:`_facts_index` of the triples of ``graph.ttl``, made as the build
+    wrote it) the page does not parse ``graph.ttl`` either."""
     from kg import viz  # pyvis (and IPython) only when a page is made
 
     digests = digests if written else None
-    page = viz.write_html(out, out / "graph.html", ontology=ontology, graphs=written or None, digests=digests)
+    page = viz.write_html(out, out / "graph.html", ontology=ontology, graphs=written or None, digests=digests,
+                          facts=facts)
     if digests is not None:
         digests.prune()
     return page

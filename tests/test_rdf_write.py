@@ -152,6 +152,34 @@ def test_graph_ttl_lines_are_those_of_the_fact_triples(base_iri, facts):
         triple_line(t, str(ns)) for t in fact_triples(entities, positions, relations, None, ns)}
 
 
+def _ordered(index: dict) -> list:
+    """An index of kg.network.load as nested lists: equal only when the terms came in the same order."""
+    return [(s, [(p, [(type(o).__name__, o) for o in objs]) for p, objs in po.items()]) for s, po in index.items()]
+
+
+@pytest.mark.parametrize("base_iri", [None, "https://data.example.com/质量/kg/"])
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(facts=_facts())
+def test_the_facts_a_build_hands_its_page_are_what_graph_ttl_gives_back(base_iri, facts):
+    """The triples facts_bytes hands over as it writes graph.ttl (on_facts), indexed for the page, are
+    what parsing the file gives, term for term and in the same order (the page's node order follows it):
+    escaped names, dates of each precision, IRIs written in full."""
+    import tempfile
+    from pathlib import Path
+
+    from kg.network import load
+
+    entities, positions, relations = facts
+    handed: list = []
+    data = facts_bytes(entities, positions, relations, None, id_namespace(base_iri), on_facts=handed.append)
+    assert data == facts_bytes(entities, positions, relations, None, id_namespace(base_iri))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "graph.ttl"
+        path.write_bytes(data)
+        parsed = load._index_file(path, skip=load._PROVENANCE)
+    assert _ordered(load.facts_index(handed[0])) == _ordered(parsed)
+
+
 def test_graph_ttl_refuses_a_type_the_ontology_lacks():
     entity = Entity("org/某", "NoSuchType", "某", [], 1, ["a.txt"])
     with pytest.raises(AttributeError):

@@ -706,8 +706,9 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
     """The build keeps what its page reads of each document's graph (OUT/.cache/…/page/), made from
     the graph's triples as it writes it: its page parses none of them, nor does the next build's
     (unchanged graphs are read from the digests, new or changed ones made as they are written), and the
-    page is the same bytes as kg viz's (which parses all of graph.trig) and as a --full build's; a
-    corrupt entry is made again from the graph's bytes."""
+    page is the same bytes as kg viz's (which parses all of graph.trig, and graph.ttl) and as a --full
+    build's; a corrupt entry is made again from the graph's bytes. Nor does a build's page parse the
+    graph.ttl it has just written: it is given the facts as they were written."""
     import kg.build as building
     import kg.network.load as load
     from kg.build import build
@@ -719,24 +720,30 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
         "c.txt": "2022年5月，上海市质量协会主办第五届长三角质量论坛，市场监管总局副局长王明出席。"})
     parsed: list[str] = []  # the graphs whose bytes were parsed for the evidence
     indexes: list[dict] = []  # the index of graph.trig each build gave its page
-    blocks, write_page = load._blocks, building._write_page
+    facts_read: list[str] = []  # the graph files parsed for the facts
+    blocks, write_page, index_file = load._blocks, building._write_page, load._index_file
 
     def parsing(*a, **kw):
         for name, spo in blocks(*a, **kw):
             parsed.append(name)
             yield name, spo
 
-    def page(out, ontology, written=None, digests=None):
+    def page(out, ontology, written=None, digests=None, facts=None):
         indexes.append(dict(written))
-        return write_page(out, ontology, written, digests)
+        return write_page(out, ontology, written, digests, facts)
+
+    def reading(path, *a, **kw):
+        facts_read.append(Path(path).name)
+        return index_file(path, *a, **kw)
 
     monkeypatch.setattr(load, "_blocks", parsing)
+    monkeypatch.setattr(load, "_index_file", reading)
     monkeypatch.setattr(building, "_write_page", page)
     out = tmp_path / "out"
     build([str(corpus)], out)
     kept = lambda: sorted((out / CACHE_DIR).glob("*/page/*/*.pickle"))  # noqa: E731
     assert len(kept()) == len(indexes[0]) == 4  # the ontology's graph and one a document
-    assert parsed == []
+    assert parsed == [] and facts_read == []
     (corpus / "b.txt").write_text("国家市场监督管理总局发布《关于推进机械工业质量提升的指导意见》。", encoding="utf-8")
     (corpus / "d.txt").write_text("江苏省质量协会在南京举办质量管理小组成果发表会。", encoding="utf-8")
     parsed.clear()
@@ -745,12 +752,13 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
     changed = sorted(n for n, (sha, *_) in after.items() if before.get(n, [None])[0] != sha)
     source = f"{load.ID}source/"
     assert {source + "b.txt", source + "d.txt"} <= set(changed) and source + "a.txt" not in changed
-    assert parsed == []
+    assert parsed == [] and facts_read == []
     assert len(kept()) == 5, "the digests of graphs gone or changed are pruned"
     built = (out / "graph.html").read_bytes()
     parsed.clear()
     assert kg("viz", "--graph", str(out), "-o", str(tmp_path / "viz.html")).exit_code == 0
     assert len(parsed) == 4, "kg viz reads the whole file"
+    assert facts_read == ["graph.ttl"], "and the facts from graph.ttl"
     assert (tmp_path / "viz.html").read_bytes() == built
     fresh = tmp_path / "fresh"
     build([str(corpus)], fresh, incremental=False)
@@ -797,3 +805,31 @@ def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_c
     assert len(parsed) == 3 and all(d.statements for d in parsed)
     assert sum(len(d.qualified) for d in parsed) > 0  # posts' derivations
     assert sorted(map(repr, made)) == sorted(map(repr, parsed))
+
+
+def test_a_page_frees_the_graphs_it_made_without_waiting_for_a_collection(monkeypatch):
+    """kg build pauses garbage collection; a networkx graph read through its views is in a reference
+    cycle, so the graphs the page makes (the whole network, then its best-connected part) would hold
+    their data until a collection passes over every object (seconds for a large archive). The page
+    empties them when it is done; a graph the caller gives is left as it was."""
+    import gc
+
+    import kg.viz.page as page
+
+    monkeypatch.setattr(page, "MAX_NODES", 3)  # the network is cut: two graphs made
+    given = load_network(FIXTURE)
+    size = (len(given), given.number_of_edges())
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = {id(g) for g in gc.get_objects() if isinstance(g, nx.MultiDiGraph)}
+        render_html(FIXTURE)
+        render_html(given)
+        # the networks with the entities' data (the layout's own small graphs aside)
+        left = [g for g in gc.get_objects() if isinstance(g, nx.MultiDiGraph) and id(g) not in before and len(g)]
+    finally:
+        if enabled:
+            gc.enable()
+    assert left == []
+    assert (len(given), given.number_of_edges()) == size and len(given) > 3

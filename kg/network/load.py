@@ -49,9 +49,9 @@ from kg.ontology.vocab import KG
 from kg.rdf import ID, ORG, graph_source, id_namespace_of
 from kg.rdf.files import prefix_lines, unreadable
 from kg.network.digests import DigestCache
-from kg.network.views import best_connected
+from kg.network.views import best_connected, release
 
-__all__ = ["load_network", "graph_digest"]
+__all__ = ["load_network", "graph_digest", "facts_index"]
 
 _KG = str(KG)
 _SOURCE = str(ID["source/"])
@@ -173,6 +173,26 @@ def _index_file(path: Path, skip: frozenset = frozenset()) -> _Index:
         if p in skipped or (skipped_types and p == typ and q.object in skipped_types):
             continue
         _add(spo, term(q.subject), term(p), term(q.object))
+    return spo
+
+
+def facts_index(triples: Iterable[tuple]) -> _Index:
+    """The index :func:`_index_file` makes of a build's ``graph.ttl`` (the facts; provenance left out),
+    from its triples as plain terms in the file's order (:data:`kg.rdf.write.PlainTriple`, which
+    :func:`kg.rdf.write.facts_bytes` hands over as it writes the file): a build's page does not parse
+    the file it has just written. The facts have no blank nodes."""
+    literals: dict[tuple, _Lit] = {}
+    types = _PROVENANCE_TYPES
+    spo: _Index = {}
+    for s, p, o in triples:
+        if p in _PROVENANCE or (p == _TYPE and o in types):
+            continue
+        if type(o) is not str:
+            lit = literals.get(o)
+            if lit is None:
+                lit = literals[o] = _Lit(*o)
+            o = lit
+        _add(spo, s, p, o)
     return spo
 
 
@@ -299,7 +319,7 @@ class _Triples:
 
 def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True,
                  evidence: int | None = None, max_nodes: int | None = None, graphs: dict[str, list] | None = None,
-                 digests: DigestCache | None = None) -> nx.MultiDiGraph:
+                 digests: DigestCache | None = None, facts: _Index | None = None) -> nx.MultiDiGraph:
     """A ``MultiDiGraph`` of the entities and the relations between them.
 
     ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
@@ -325,12 +345,13 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     graph by that SHA-256: a graph found there is not read at all, the others are read from their
     bytes alone (in the file's order) and put there. The result is the same graph as without them
     (``kg build`` passes them, ``kg viz`` does not: the same page); an index that does not fit the
-    file (another file's) is not used.
+    file (another file's) is not used. ``facts`` (:func:`facts_index`, made by the build that wrote
+    ``source`` as it wrote its ``graph.ttl``) spares that pass the parsing of the facts.
     """
     rel_names = relation_labels(ontology)
     if provenance and (evidence is not None or max_nodes is not None) and not isinstance(source, Graph):
         try:
-            return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests)
+            return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests, facts)
         except _NotInBlocks:
             pass
     t = _Triples(*_read(source, provenance))
@@ -353,13 +374,16 @@ class _NotInBlocks(Exception):
 
 
 def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_nodes: int | None,
-                  graphs: dict[str, list] | None = None, digests: DigestCache | None = None) -> nx.MultiDiGraph:
+                  graphs: dict[str, list] | None = None, digests: DigestCache | None = None,
+                  facts: _Index | None = None) -> nx.MultiDiGraph:
     """:func:`load_network` with ``evidence`` or ``max_nodes``, from the facts and then one streaming
     pass over the provenance (see there)."""
-    facts = graph_source(source, provenance=False)
     prov = graph_source(source, provenance=True)
     minted = id_namespace_of(prov)
-    t = _Triples(_index_file(facts, skip=_PROVENANCE), minted)
+    if facts is None:
+        facts = _index_file(graph_source(source, provenance=False), skip=_PROVENANCE)
+    t = _Triples(facts, minted)
+    del facts
     G = nx.MultiDiGraph()
     _add_entities(G, t, type_labels(ontology))
     _add_relations(G, t, rel_names)
@@ -368,7 +392,10 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     nodes = set(G)
     facts_edges = {(u, k, v) for u, v, k in G.edges(keys=True) if not k.startswith("memberOf:")}
     if max_nodes is not None:
-        G = best_connected(G, max_nodes)
+        H = best_connected(G, max_nodes)
+        if H is not G:
+            release(G)
+        G = H
     posts = {m: e for e, m in posts.items() if G.has_edge(*e)}
     acc = _Evidence(G, nodes, facts_edges, posts, limit, minted)
     with collections_paused():  # the digests are many small containers and no cycle: no collection walks them

@@ -272,17 +272,29 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
         yield rec.doc_id
 
 
-def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace) -> bytes:
+def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace,
+                on_facts: Callable[[list[PlainTriple]], None] | None = None) -> bytes:
     """``graph.ttl``: the prefixes, a blank line, then every fact once (:func:`kg.rdf.graph.fact_triples`,
-    written by :func:`fact_lines`), one a line, sorted."""
-    lines = sorted(fact_lines(entities, positions, relations, ontology, ns))
+    written by :func:`fact_lines`), one a line, sorted. ``on_facts`` is given the triple of each line,
+    in the file's order, as plain terms (:data:`PlainTriple`: what a parser of the file gives)."""
+    terms: dict[str, PlainTriple] | None = {} if on_facts is not None else None
+    lines = sorted(fact_lines(entities, positions, relations, ontology, ns, terms))
+    if terms is not None:
+        on_facts([terms[line] for line in lines])
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
+#: A triple as plain values: each IRI a ``str``, each literal ``(lexical form, language or None,
+#: datatype IRI or None)`` (None for a language-tagged or an ``xsd:string`` one). No blank nodes:
+#: the facts have none.
+PlainTriple = tuple
+
+
 def fact_lines(entities: Iterable[Entity], positions: Iterable[Position], relations: Iterable[Relation],
-               ontology: str | None, ns: Namespace) -> set[str]:
+               ontology: str | None, ns: Namespace, terms: dict[str, PlainTriple] | None = None) -> set[str]:
     """The lines of ``graph.ttl``: :func:`triple_line` of each triple of :func:`kg.rdf.graph.fact_triples`
     (the same set: a test holds them to it), made from the records' strings instead of rdflib's terms.
+    With ``terms`` (a dict), each line's triple is put there as plain terms (:data:`PlainTriple`).
 
     Every build writes ``graph.ttl`` whole, an incremental one too; at 10,000 documents (775k lines)
     making an rdflib term of each IRI and literal of each triple, then its text, took 9 CPU-s of a
@@ -290,63 +302,92 @@ def fact_lines(entities: Iterable[Entity], positions: Iterable[Position], relati
     quoted as :func:`term` quotes them, and the few other literals (dates) still go through :func:`term`.
     """
     n = str(ns)
-    lines = {triple_line(t, n) for t in axioms(load_ontology(ontology))}
-    add = lines.add
-    minted: dict[str, str] = {}  # local name -> the text of its IRI
-    named: dict[str, str] = {}  # entity id -> the text of its IRI (an entity's recurs in its facts)
-    vocabulary: dict[str, str] = {}  # a type or predicate name -> the text of its kg: term
+    lines: set[str] = set()
+    if terms is None:
+        def add(s: tuple, p: tuple, o: tuple) -> None:  # each term (its text, its plain value)
+            lines.add(f"{s[0]} {p[0]} {o[0]} .")
+    else:
+        def add(s: tuple, p: tuple, o: tuple) -> None:
+            line = f"{s[0]} {p[0]} {o[0]} ."
+            lines.add(line)
+            terms[line] = (s[1], p[1], o[1])
+    for t in axioms(load_ontology(ontology)):
+        add(*((term(x, n), _plain(x)) for x in t))
+    minted: dict[str, tuple] = {}  # local name -> its IRI's text and value
+    named: dict[str, tuple] = {}  # entity id -> the same (an entity's recurs in its facts)
+    vocabulary: dict[str, tuple] = {}  # a type or predicate name -> the same of its kg: term
 
-    def node(local: str) -> str:
-        text = minted.get(local)
-        if text is None:
-            text = minted[local] = _minted_text(n + local, n)
-        return text
+    def node(local: str) -> tuple:
+        known = minted.get(local)
+        if known is None:
+            known = minted[local] = (_minted_text(n + local, n), n + local)
+        return known
 
-    def entity(entity_id: str) -> str:
-        text = named.get(entity_id)
-        if text is None:
-            text = named[entity_id] = node(entity_name(entity_id))
-        return text
+    def entity(entity_id: str) -> tuple:
+        known = named.get(entity_id)
+        if known is None:
+            known = named[entity_id] = node(entity_name(entity_id))
+        return known
 
-    def kg(name: str) -> str:
-        text = vocabulary.get(name)
-        if text is None:
-            text = vocabulary[name] = term(KG[name], n)  # KG raises for a name the ontology lacks
-        return text
+    def iri(t: URIRef) -> tuple:
+        return term(t, n), str(t)
 
-    def vocab(namespace: str, name: str) -> str:
-        return term(URIRef(namespace + name), n)
+    def kg(name: str) -> tuple:
+        known = vocabulary.get(name)
+        if known is None:
+            known = vocabulary[name] = iri(KG[name])  # KG raises for a name the ontology lacks
+        return known
+
+    def vocab(namespace: str, name: str) -> tuple:
+        return iri(URIRef(namespace + name))
+
+    def zh(value: str) -> tuple:
+        return _zh(value), (value, "zh", None)
+
+    def dated(value: str, datatype: URIRef) -> tuple:
+        lit = literal(value, datatype)
+        return term(lit, n), _plain(lit)
 
     a, label, alt = vocab(RDF, "type"), vocab(RDFS, "label"), vocab(SKOS, "altLabel")
-    date, end_date, parent = term(KG.date, n), term(KG.endDate, n), term(KG.subOrganizationOf, n)
+    date, end_date, parent = iri(KG.date), iri(KG.endDate), iri(KG.subOrganizationOf)
     day = URIRef(XSD + "date")
     for e in entities:
         s = entity(e.id)
-        add(f"{s} {a} {kg(e.type)} .")
-        add(f"{s} {label} {_zh(e.label)} .")
+        add(s, a, kg(e.type))
+        add(s, label, zh(e.label))
         for alias in e.aliases:
-            add(f"{s} {alt} {_zh(alias)} .")
+            add(s, alt, zh(alias))
         if e.date:
-            add(f"{s} {date} {term(literal(e.date, DATE_TYPES[iso_precision(e.date)]), n)} .")
+            add(s, date, dated(e.date, DATE_TYPES[iso_precision(e.date)]))
         if e.end_date:
-            add(f"{s} {end_date} {term(literal(e.end_date, day), n)} .")
+            add(s, end_date, dated(e.end_date, day))
         if e.parent:
-            add(f"{s} {parent} {entity(e.parent)} .")
+            add(s, parent, entity(e.parent))
     for r in relations:
-        add(f"{entity(r.subject)} {kg(r.predicate)} {entity(r.object)} .")
+        add(entity(r.subject), kg(r.predicate), entity(r.object))
     membership_class, member, role_of, role_class, organization = (
         vocab(ORG, name) for name in ("Membership", "member", "role", "Role", "organization"))
     for p in positions:
         membership_name, role_name = membership_names(p)
         m, role = node(membership_name), node(role_name)
-        add(f"{m} {a} {membership_class} .")
-        add(f"{m} {member} {entity(p.person)} .")
-        add(f"{m} {role_of} {role} .")
-        add(f"{role} {a} {role_class} .")
-        add(f"{role} {label} {_zh(p.title)} .")
+        add(m, a, membership_class)
+        add(m, member, entity(p.person))
+        add(m, role_of, role)
+        add(role, a, role_class)
+        add(role, label, zh(p.title))
         if p.organization:
-            add(f"{m} {organization} {entity(p.organization)} .")
+            add(m, organization, entity(p.organization))
     return lines
+
+
+def _plain(t) -> str | tuple:
+    """An rdflib IRI or literal as a plain term (:data:`PlainTriple`)."""
+    if isinstance(t, Literal):
+        dt = str(t.datatype) if t.datatype is not None else None
+        return str(t), t.language, None if t.language or dt == _XSD_STRING else dt
+    if isinstance(t, BNode):
+        raise ValueError(f"a blank node among the facts: {t}")
+    return str(t)
 
 
 def _zh(value: str) -> str:
@@ -362,7 +403,8 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       graphs: KeptGraphs | None = None, on_kept: Callable[[str], bool] | None = None,
                       written: dict[str, list] | None = None,
                       on_made: Callable[[str, list[Triple]], None] | None = None,
-                      tee: Callable[[Path], Callable[[bytes], None] | None] | None = None) -> list[str]:
+                      tee: Callable[[Path], Callable[[bytes], None] | None] | None = None,
+                      on_facts: Callable[[list[PlainTriple]], None] | None = None) -> list[str]:
     """Write ``graph.ttl`` (:func:`facts_bytes`), ``entities.jsonl`` and ``graph.trig``
     (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
     with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the
@@ -370,10 +412,11 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
 
     ``tee`` is called with ``folder`` once ``graph.ttl`` is written, before ``graph.trig`` is; what it
     returns (if not None) is given the bytes written to ``graph.trig``, in order, as they are written:
-    the header (its prefixes), then each graph's bytes whole (:class:`kg.store.StreamedLoad`)."""
+    the header (its prefixes), then each graph's bytes whole (:class:`kg.store.StreamedLoad`).
+    ``on_facts`` is given the triples of ``graph.ttl`` as it is written (:func:`facts_bytes`)."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
-    write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns))
+    write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns, on_facts))
     with open(folder / "entities.jsonl", "wb") as f:
         for e in entities:
             f.write(to_jsonl(e.to_dict()).encode("utf-8"))

@@ -59,7 +59,7 @@ import networkx as nx
 from kg.files import write_atomic
 from kg.network.load import load_network
 from kg.network.lookup import find_node
-from kg.network.views import best_connected, neighbourhood
+from kg.network.views import best_connected, neighbourhood, release
 from kg.ontology import relation_labels, type_labels
 from kg.report import truncate
 from kg.viz.layout import layout_positions
@@ -105,7 +105,7 @@ def _as_network(G, ontology=None, **kwargs) -> nx.MultiDiGraph:
 
 
 def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, graphs: dict[str, list] | None = None,
-               digests=None) -> tuple[nx.MultiDiGraph, str | None]:
+               digests=None, facts=None) -> tuple[nx.MultiDiGraph, str | None]:
     """The graph a page shows and its centre (None without ``focus``).
 
     ``G`` is a graph from :func:`kg.network.load_network`, a build folder or a graph file. Without
@@ -117,7 +117,8 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
     as from the whole graph, in memory that does not grow with the evidence. ``graphs`` (the index of
     ``graph.trig`` a build wrote) and ``digests`` (a :class:`kg.network.digests.DigestCache`) let that
     pass take what it keeps of unchanged documents' graphs from the cache instead of parsing them
-    (:func:`kg.network.load_network`): the same page, what ``kg build`` passes.
+    (:func:`kg.network.load_network`): the same page, what ``kg build`` passes, with ``facts`` (the
+    index of the ``graph.ttl`` it wrote: :func:`kg.network.load.facts_index`), which is not parsed then.
 
     The result is a new graph that :func:`render_html` takes as it is.
     """
@@ -125,6 +126,8 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
         return G, G.graph[_PAGE]
     centre = None
     index = {"graphs": graphs, "digests": digests} if graphs is not None else {}
+    if facts is not None:
+        index["facts"] = facts
     if focus is not None:
         H, centre = focus_subgraph(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, **index), focus, hops)
         for k in ("nodes_total", "edges_total"):
@@ -418,7 +421,7 @@ def _template():
 
 def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None = None,
                 physics: bool | None = None, seed: int = SEED, ontology=None, graphs: dict[str, list] | None = None,
-                digests=None) -> str:
+                digests=None, facts=None) -> str:
     """The page for ``G`` (a graph from :func:`kg.network.load_network`, a build folder or a graph file).
 
     The page shows :func:`page_graph`: at most :data:`MAX_NODES` entities, the best-connected ones,
@@ -426,21 +429,25 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
     steps from that entity (:func:`focus_subgraph`), all of them. ``physics`` (off by default) lets the
     nodes move and settle in the page; the opening view is fitted again once they settle. ``graphs``
     and ``digests``: a build's index of its ``graph.trig`` and the cache of what the page reads of
-    each graph (:func:`page_graph`; the same page, fewer graphs parsed).
+    each graph, ``facts`` the index of its ``graph.ttl`` (:func:`page_graph`; the same page, fewer
+    files parsed).
     """
     from markupsafe import Markup
 
-    G, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology, graphs=graphs, digests=digests)
+    H, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology, graphs=graphs, digests=digests, facts=facts)
     if centre is not None and title is None:
-        title = f"{G.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
-    data = page_data(G, focus=centre, title=title, physics=physics, seed=seed, ontology=ontology)
+        title = f"{H.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
+    data = page_data(H, focus=centre, title=title, physics=physics, seed=seed, ontology=ontology)
     js, css = _vis_assets()
     details = {k: data.pop(k) for k in DETAIL_KEYS}
-    return _template().render(
+    html = _template().render(
         title=data["title"], n_nodes=len(data["nodes"]) + len(data["isolated"]), n_edges=len(data["edges"]),
         shown=data["shown"],
         data_json=Markup(_script_json(data)), details_json=Markup(_script_json(details)),
         vis_js=Markup(js), vis_css=Markup(css))
+    if H is not G:
+        release(H)
+    return html
 
 
 def write_html(G, path: str | os.PathLike, **kwargs) -> Path:
