@@ -43,19 +43,6 @@ def test_a_file_replaced_or_failed_leaves_no_temporary_file(tmp_path):
     assert target.read_bytes() == b"2" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 
-def test_a_leftover_temporary_name_is_not_overwritten(tmp_path, monkeypatch):
-    """A killed process may leave a temporary file whose name another process (the same pid later)
-    would draw: the write goes elsewhere and the leftover is left as it was."""
-    import kg.files as files
-
-    monkeypatch.setattr(files, "_made", iter([7, 8]))
-    taken = tmp_path / f".a.txt.{os.getpid()}-{threading.get_ident()}-7.tmp"
-    taken.write_bytes(b"leftover")
-    write_atomic(tmp_path / "a.txt", b"new")
-    assert (tmp_path / "a.txt").read_bytes() == b"new" and taken.read_bytes() == b"leftover"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.txt", taken.name])
-
-
 def test_threads_writing_side_by_side_each_write_whole_files(tmp_path):
     def write(i: int) -> None:
         for j in range(50):
