@@ -222,6 +222,19 @@ def test_evidence_and_node_caps_give_what_the_whole_network_gives(world_dir, G, 
     _same_network(load_network(world_dir, evidence=k, max_nodes=cap), _cut(G, k, cap))
 
 
+def test_facts_given_to_the_bounded_load_give_the_same_network_and_are_let_go(world_dir):
+    """A build hands the page the facts it wrote (load_network(facts=)): the network is the one the
+    files give, and the facts are emptied once it is made, before the evidence is read."""
+    import kg.network.load as load
+    from kg.rdf import graph_source
+
+    facts = load._index_file(graph_source(world_dir, provenance=False), skip=load._PROVENANCE)
+    assert facts
+    _same_network(load_network(world_dir, evidence=2, max_nodes=6, facts=facts),
+                  load_network(world_dir, evidence=2, max_nodes=6))
+    assert facts == {}
+
+
 def test_evidence_cap_keeps_the_first_sentences_and_counts_the_others(world_dir):
     B = load_network(world_dir, evidence=1)
     sun = B.nodes[iri("person", "孙国栋")]

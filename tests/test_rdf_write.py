@@ -157,27 +157,49 @@ def _ordered(index: dict) -> list:
     return [(s, [(p, [(type(o).__name__, o) for o in objs]) for p, objs in po.items()]) for s, po in index.items()]
 
 
+@pytest.fixture(scope="module")
+def owl_ontology(tmp_path_factory):
+    """The project's ontology and axioms the facts do not otherwise hold: an OWL restriction (a blank
+    node, in both places of a subClassOf) and a literal with an upper-case language tag."""
+    import shutil
+
+    from kg.ontology import ontology_dir
+
+    folder = tmp_path_factory.mktemp("onto") / "ontology"
+    shutil.copytree(ontology_dir(None), folder)
+    with open(folder / "kg.ttl", "a", encoding="utf-8") as f:
+        f.write("\nkg:Award rdfs:subClassOf [ a owl:Restriction ; owl:onProperty kg:hosted ; owl:someValuesFrom kg:Event ] .\n"
+                "[ a owl:Restriction ; owl:onProperty kg:awarded ] rdfs:subClassOf kg:Award .\n"
+                'kg:Award rdfs:subClassOf "奖项"@ZH-Hans .\n')
+    return str(folder)
+
+
 @pytest.mark.parametrize("base_iri", [None, "https://data.example.com/质量/kg/"])
-@settings(max_examples=60, deadline=None, derandomize=True)
+@pytest.mark.parametrize("owl", [False, True])
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(facts=_facts())
-def test_the_facts_a_build_hands_its_page_are_what_graph_ttl_gives_back(base_iri, facts):
+def test_the_facts_a_build_hands_its_page_are_what_graph_ttl_gives_back(owl_ontology, base_iri, owl, facts):
     """The triples facts_bytes hands over as it writes graph.ttl (on_facts), indexed for the page, are
     what parsing the file gives, term for term and in the same order (the page's node order follows it):
-    escaped names, dates of each precision, IRIs written in full."""
+    escaped names, dates of each precision, IRIs written in full, an ontology's blank nodes and tags."""
     import tempfile
     from pathlib import Path
 
     from kg.network import load
 
     entities, positions, relations = facts
+    ontology = owl_ontology if owl else None
     handed: list = []
-    data = facts_bytes(entities, positions, relations, None, id_namespace(base_iri), on_facts=handed.append)
-    assert data == facts_bytes(entities, positions, relations, None, id_namespace(base_iri))
+    data = facts_bytes(entities, positions, relations, ontology, id_namespace(base_iri),
+                       on_facts=lambda t: handed.append(load.facts_index(t)))
+    assert data == facts_bytes(entities, positions, relations, ontology, id_namespace(base_iri))
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "graph.ttl"
         path.write_bytes(data)
         parsed = load._index_file(path, skip=load._PROVENANCE)
-    assert _ordered(load.facts_index(handed[0])) == _ordered(parsed)
+    assert _ordered(handed[0]) == _ordered(parsed)
+    if owl:
+        assert any(type(o).__name__ == "_Blank" for po in parsed.values() for objs in po.values() for o in objs)
 
 
 def test_graph_ttl_refuses_a_type_the_ontology_lacks():

@@ -809,7 +809,8 @@ def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_c
 
 def test_a_page_frees_the_graphs_it_made_without_waiting_for_a_collection(monkeypatch):
     """kg build pauses garbage collection; a networkx graph read through its views is in a reference
-    cycle, so the graphs the page makes (the whole network, then its best-connected part) would hold
+    cycle, so the graphs the page makes (the whole network, then its best-connected part or the
+    neighbourhood of its focus) would hold
     their data until a collection passes over every object (seconds for a large archive). The page
     empties them when it is done; a graph the caller gives is left as it was."""
     import gc
@@ -825,7 +826,9 @@ def test_a_page_frees_the_graphs_it_made_without_waiting_for_a_collection(monkey
     try:
         before = {id(g) for g in gc.get_objects() if isinstance(g, nx.MultiDiGraph)}
         render_html(FIXTURE)
+        render_html(FIXTURE, focus="中机质协", hops=1)
         render_html(given)
+        render_html(given, focus="中机质协", hops=1)
         # the networks with the entities' data (the layout's own small graphs aside)
         left = [g for g in gc.get_objects() if isinstance(g, nx.MultiDiGraph) and id(g) not in before and len(g)]
     finally:

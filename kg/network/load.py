@@ -180,19 +180,23 @@ def facts_index(triples: Iterable[tuple]) -> _Index:
     """The index :func:`_index_file` makes of a build's ``graph.ttl`` (the facts; provenance left out),
     from its triples as plain terms in the file's order (:data:`kg.rdf.write.PlainTriple`, which
     :func:`kg.rdf.write.facts_bytes` hands over as it writes the file): a build's page does not parse
-    the file it has just written. The facts have no blank nodes."""
-    literals: dict[tuple, _Lit] = {}
+    the file it has just written."""
+    made: dict[tuple, _Lit | _Blank] = {}
     types = _PROVENANCE_TYPES
+
+    def term(t):
+        if type(t) is str:
+            return t
+        known = made.get(t)
+        if known is None:
+            known = made[t] = _Lit(*t) if len(t) == 3 else _Blank(t[0])
+        return known
+
     spo: _Index = {}
     for s, p, o in triples:
         if p in _PROVENANCE or (p == _TYPE and o in types):
             continue
-        if type(o) is not str:
-            lit = literals.get(o)
-            if lit is None:
-                lit = literals[o] = _Lit(*o)
-            o = lit
-        _add(spo, s, p, o)
+        _add(spo, term(s), p, term(o))
     return spo
 
 
@@ -346,7 +350,8 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     bytes alone (in the file's order) and put there. The result is the same graph as without them
     (``kg build`` passes them, ``kg viz`` does not: the same page); an index that does not fit the
     file (another file's) is not used. ``facts`` (:func:`facts_index`, made by the build that wrote
-    ``source`` as it wrote its ``graph.ttl``) spares that pass the parsing of the facts.
+    ``source`` as it wrote its ``graph.ttl``) spares that pass the parsing of the facts; it is emptied
+    once the network is made of it (its memory given back before the evidence is read).
     """
     rel_names = relation_labels(ontology)
     if provenance and (evidence is not None or max_nodes is not None) and not isinstance(source, Graph):
@@ -380,6 +385,7 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     pass over the provenance (see there)."""
     prov = graph_source(source, provenance=True)
     minted = id_namespace_of(prov)
+    given = facts
     if facts is None:
         facts = _index_file(graph_source(source, provenance=False), skip=_PROVENANCE)
     t = _Triples(facts, minted)
@@ -389,6 +395,8 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     _add_relations(G, t, rel_names)
     posts = _add_posts(G, t, rel_names)
     del t
+    if given is not None:
+        given.clear()  # the caller's references to it (the build's) hold nothing from here on
     nodes = set(G)
     facts_edges = {(u, k, v) for u, v, k in G.edges(keys=True) if not k.startswith("memberOf:")}
     if max_nodes is not None:

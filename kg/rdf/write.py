@@ -273,20 +273,22 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
 
 
 def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace,
-                on_facts: Callable[[list[PlainTriple]], None] | None = None) -> bytes:
+                on_facts: Callable[[Iterator[PlainTriple]], None] | None = None) -> bytes:
     """``graph.ttl``: the prefixes, a blank line, then every fact once (:func:`kg.rdf.graph.fact_triples`,
     written by :func:`fact_lines`), one a line, sorted. ``on_facts`` is given the triple of each line,
-    in the file's order, as plain terms (:data:`PlainTriple`: what a parser of the file gives)."""
+    in the file's order, as plain terms (:data:`PlainTriple`: what a parser of the file gives), as an
+    iterator (each triple is let go once taken)."""
     terms: dict[str, PlainTriple] | None = {} if on_facts is not None else None
     lines = sorted(fact_lines(entities, positions, relations, ontology, ns, terms))
     if terms is not None:
-        on_facts([terms[line] for line in lines])
+        on_facts(terms.pop(line) for line in lines)
+        terms = None
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
-#: A triple as plain values: each IRI a ``str``, each literal ``(lexical form, language or None,
-#: datatype IRI or None)`` (None for a language-tagged or an ``xsd:string`` one). No blank nodes:
-#: the facts have none.
+#: A triple as plain values: each IRI a ``str``; each literal a tuple ``(lexical form, language in
+#: lower case or None, datatype IRI or None)`` (None for a language-tagged or an ``xsd:string`` one);
+#: a blank node (only an ontology's axioms have them, an OWL restriction) a 1-tuple ``(its label,)``.
 PlainTriple = tuple
 
 
@@ -381,12 +383,14 @@ def fact_lines(entities: Iterable[Entity], positions: Iterable[Position], relati
 
 
 def _plain(t) -> str | tuple:
-    """An rdflib IRI or literal as a plain term (:data:`PlainTriple`)."""
+    """An rdflib term as a plain term (:data:`PlainTriple`), as a parser reads back what :func:`term`
+    writes of it (a language tag in lower case, a blank node by the label written)."""
     if isinstance(t, Literal):
         dt = str(t.datatype) if t.datatype is not None else None
-        return str(t), t.language, None if t.language or dt == _XSD_STRING else dt
+        lang = t.language.lower() if t.language else None
+        return str(t), lang, None if lang or dt == _XSD_STRING else dt
     if isinstance(t, BNode):
-        raise ValueError(f"a blank node among the facts: {t}")
+        return (str(t),)
     return str(t)
 
 
@@ -404,7 +408,7 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       written: dict[str, list] | None = None,
                       on_made: Callable[[str, list[Triple]], None] | None = None,
                       tee: Callable[[Path], Callable[[bytes], None] | None] | None = None,
-                      on_facts: Callable[[list[PlainTriple]], None] | None = None) -> list[str]:
+                      on_facts: Callable[[Iterator[PlainTriple]], None] | None = None) -> list[str]:
     """Write ``graph.ttl`` (:func:`facts_bytes`), ``entities.jsonl`` and ``graph.trig``
     (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
     with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the

@@ -129,7 +129,10 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
     if facts is not None:
         index["facts"] = facts
     if focus is not None:
-        H, centre = focus_subgraph(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, **index), focus, hops)
+        whole = _as_network(G, ontology, evidence=SHOWN_EVIDENCE, **index)
+        H, centre = focus_subgraph(whole, focus, hops)
+        if whole is not G:
+            release(whole)
         for k in ("nodes_total", "edges_total"):
             H.graph.pop(k, None)
     else:
