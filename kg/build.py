@@ -272,8 +272,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     files put in place and the SHACL report.
 
     With ``beside`` (a build that extracts in worker processes: it may use two cores) the store is
-    loaded (unless the last one is updated or kept), and the SHACL checks across documents run over
-    it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
+    made (the last one updated, else loaded; unless the last one is kept), and the SHACL checks across
+    documents run over it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
     interpreter's lock, so the two take two cores. When there is no last store to keep or update (a
     first build, ``--full``) the load starts as ``graph.trig`` is written, beside it
     (:class:`kg.store.StreamedLoad`), and is finished in that thread. Without ``beside``, the page is
@@ -313,15 +313,15 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             page()  # before the lock: other builds and stores' refreshes do not wait for it
         with store_lock(out):
             keep_store = graph_is_loaded(out, staging / "graph.trig")
-            # the store kg query reads, made before anything moves: the last one updated (it is read
-            # here, under the lock), else loaded into the staging folder, where only this build works
-            made = keep_store or (update and update_store(out, staging, written, staging / "graph.ttl"))
-            if made and streamed:  # the last store kept or updated: the one being loaded is not needed
-                streamed[0].cancel()
-                streamed.clear()
             reports: list[ShaclReport] = []
 
             def make_store() -> None:  # then the SHACL checks across documents, over it
+                # the store kg query reads, made before anything moves: the last one updated (it is read
+                # here, under the lock), else loaded into the staging folder, where only this build works
+                made = keep_store or (update and update_store(out, staging, written, staging / "graph.ttl"))
+                if made and streamed:  # the last store kept or updated: the one being loaded is not needed
+                    streamed[0].cancel()
+                    streamed.clear()
                 if streamed:
                     streamed[0].finish(written)
                 elif not made:
