@@ -385,18 +385,17 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     pass over the provenance (see there)."""
     prov = graph_source(source, provenance=True)
     minted = id_namespace_of(prov)
-    given = facts
     if facts is None:
-        facts = _index_file(graph_source(source, provenance=False), skip=_PROVENANCE)
-    t = _Triples(facts, minted)
-    del facts
+        t = _Triples(_index_file(graph_source(source, provenance=False), skip=_PROVENANCE), minted)
+    else:
+        t = _Triples(facts, minted)
     G = nx.MultiDiGraph()
     _add_entities(G, t, type_labels(ontology))
     _add_relations(G, t, rel_names)
     posts = _add_posts(G, t, rel_names)
     del t
-    if given is not None:
-        given.clear()  # the caller's references to it (the build's) hold nothing from here on
+    if facts is not None:
+        facts.clear()  # the caller's references to it (the build's) hold nothing from here on
     nodes = set(G)
     facts_edges = {(u, k, v) for u, v, k in G.edges(keys=True) if not k.startswith("memberOf:")}
     if max_nodes is not None:
