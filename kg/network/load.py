@@ -49,7 +49,7 @@ from kg.ontology.vocab import KG
 from kg.rdf import ID, ORG, graph_source, id_namespace_of
 from kg.rdf.files import prefix_lines, unreadable
 from kg.network.digests import DigestCache
-from kg.network.views import best_connected, release
+from kg.network.views import best_connected, joined_counts, most_joined
 
 __all__ = ["load_network", "graph_digest", "facts_index"]
 
@@ -359,11 +359,7 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
             return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests, facts)
         except _NotInBlocks:
             pass
-    t = _Triples(*_read(source, provenance))
-    G = nx.MultiDiGraph()
-    _add_entities(G, t, type_labels(ontology))
-    _add_relations(G, t, rel_names)
-    _add_posts(G, t, rel_names)
+    G, _, _ = _make_network(_Triples(*_read(source, provenance)), type_labels(ontology), rel_names)
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
         attrs["evidence"] = _dedupe(attrs["evidence"])
@@ -389,22 +385,11 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
         t = _Triples(_index_file(graph_source(source, provenance=False), skip=_PROVENANCE), minted)
     else:
         t = _Triples(facts, minted)
-    G = nx.MultiDiGraph()
-    _add_entities(G, t, type_labels(ontology))
-    _add_relations(G, t, rel_names)
-    posts = _add_posts(G, t, rel_names)
+    G, facts_edges, posts = _make_network(t, type_labels(ontology), rel_names, max_nodes)
     del t
     if facts is not None:
         facts.clear()  # the caller's references to it (the build's) hold nothing from here on
-    nodes = set(G)
-    facts_edges = {(u, k, v) for u, v, k in G.edges(keys=True) if not k.startswith("memberOf:")}
-    if max_nodes is not None:
-        H = best_connected(G, max_nodes)
-        if H is not G:
-            release(G)
-        G = H
-    posts = {m: e for e, m in posts.items() if G.has_edge(*e)}
-    acc = _Evidence(G, nodes, facts_edges, posts, limit, minted)
+    acc = _Evidence(G, facts_edges, {m: e for e, m in posts.items()}, limit, minted)
     with collections_paused():  # the digests are many small containers and no cycle: no collection walks them
         for name, digest in _digests(prov, minted, graphs, digests):
             acc.merge(digest, name)
@@ -418,15 +403,48 @@ def _node(G: nx.MultiDiGraph, iri) -> str | None:
     return iri if type(iri) is str and iri in G else None
 
 
-def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict) -> None:
-    """A node for everything typed with a ``kg:`` class (source files aside), with its names, dates, sources."""
+def _make_network(t: _Triples, type_names: dict, rel_names: dict, max_nodes: int | None = None):
+    """The network of the facts ``t`` (:func:`load_network` without evidence), the relations of all
+    its entities ``(subject, predicate, object)`` and the post behind each post edge (``(person,
+    body, key)``: membership).
+
+    With ``max_nodes``, what :func:`kg.network.views.best_connected` keeps of it (the ``max_nodes``
+    entities joined to the most others, counted over the whole network), made without the whole:
+    the nodes left out are never made (a page of 10,000 documents keeps 10,000 of 99,000 entities)."""
+    entities = dict.fromkeys(s for s, cls in t.typed if _entity_kind(s, cls) is not None)
+    relations = list(_relations(t, entities, rel_names))
+    posts = list(_posts(t, entities))
+    G = nx.MultiDiGraph()
+    keep = None
+    if max_nodes is not None and len(entities) > max_nodes:
+        post_edges = {(person, org, _post_key(title)) for _, person, org, title in posts if org is not None}
+        counts = joined_counts(entities, [(u, v) for u, _, v in relations] + [(u, v) for u, v, _ in post_edges])
+        keep = set(most_joined(counts, max_nodes))
+        G.graph.update(nodes_total=len(entities), edges_total=len(relations) + len(post_edges))
+    _add_entities(G, t, type_names, keep)
+    _add_relations(G, t, rel_names, relations)
+    return G, set(relations), _add_posts(G, t, rel_names, posts)
+
+
+def _entity_kind(s, cls) -> str | None:
+    """The kind of entity ``s`` is by its type ``cls``: a ``kg:`` class (source files aside), else None."""
+    if type(s) is not str or type(cls) is not str or not cls.startswith(_KG) or s.startswith(_KG):
+        return None
+    kind = local_name(cls)
+    return None if kind in _SKIP_TYPES else kind
+
+
+def _label(t: _Triples, s: str) -> str:
+    return t.label(s) or local_name(s)
+
+
+def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict, keep: set | None = None) -> None:
+    """A node for each entity (:func:`_entity_kind`; those in ``keep`` when given), with its names, dates, sources."""
     for s, cls in t.typed:
-        if type(s) is not str or type(cls) is not str or not cls.startswith(_KG) or s.startswith(_KG):
+        kind = _entity_kind(s, cls)
+        if kind is None or (keep is not None and s not in keep):
             continue
-        kind = local_name(cls)
-        if kind in _SKIP_TYPES:
-            continue
-        G.add_node(s, iri=s, label=t.label(s) or local_name(s),
+        G.add_node(s, iri=s, label=_label(t, s),
                    type=kind, type_zh=type_names.get(kind, {}).get("zh", kind), aliases=[], date=None, end_date=None,
                    posts=[], sources=[], evidence=[])
     for n, attrs in G.nodes(data=True):
@@ -454,45 +472,65 @@ def _node_items(u: str, key: str, v: str, ev: list[dict]):
             yield end, {**e, "predicate": key, "relations": [{"predicate": key, "other": other, "direction": direction}]}
 
 
-def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> None:
-    """An edge for each relation between two entities, with the evidence of its statements (``rdf:Statement``)."""
-    evidence = _statement_evidence(t)
+def _relations(t: _Triples, entities: dict, rel_names: dict):
+    """``(subject, predicate, object)`` of each relation (a predicate of ``rel_names``) between two ``entities``."""
     for s, po in t.spo.items():
-        u = _node(G, s)
-        if u is None:
+        if type(s) is not str or s not in entities:
             continue
         for p, objs in po.items():
             key = local_name(p) if type(p) is str and p.startswith(_KG) else None
             if key not in rel_names:
                 continue
-            for v in filter(None, (_node(G, o) for o in objs)):
-                ev = sorted(evidence.get((u, key, v), []), key=_evidence_order)
-                confs = [e["confidence"] for e in ev if e["confidence"] is not None]
-                G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
-                           label_en=rel_names[key]["en"], confidence=max(confs) if confs else None, evidence=ev)
-                for end, item in _node_items(u, key, v, ev):
-                    G.nodes[end]["evidence"].append(item)
+            for o in objs:
+                if type(o) is str and o in entities:
+                    yield s, key, o
 
 
-def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict) -> dict[tuple, str]:
-    """Posts (``org:Membership`` nodes): a node attribute of the person, and an edge when the body is
-    known; the post whose evidence each edge has (``(person, body, key)``: membership)."""
-    edges = {}
+def _add_relations(G: nx.MultiDiGraph, t: _Triples, rel_names: dict, relations: list[tuple[str, str, str]]) -> None:
+    """An edge for each of the ``relations`` between two nodes of ``G``, with the evidence of its statements (``rdf:Statement``)."""
+    evidence = _statement_evidence(t)
+    for u, key, v in relations:
+        if u not in G or v not in G:
+            continue
+        ev = sorted(evidence.get((u, key, v), []), key=_evidence_order)
+        confs = [e["confidence"] for e in ev if e["confidence"] is not None]
+        G.add_edge(u, v, key=key, predicate=key, label_zh=rel_names[key]["zh"],
+                   label_en=rel_names[key]["en"], confidence=max(confs) if confs else None, evidence=ev)
+        for end, item in _node_items(u, key, v, ev):
+            G.nodes[end]["evidence"].append(item)
+
+
+def _posts(t: _Triples, entities: dict):
+    """``(membership, person, body or None, title)`` of each post (``org:Membership``) of one of ``entities``."""
     for m in t.of_type(_MEMBERSHIP):
-        person = _node(G, t.value(m, _MEMBER))
-        if person is None:
+        person = t.value(m, _MEMBER)
+        if type(person) is not str or person not in entities:
             continue
         role = t.value(m, _ROLE)
-        title = (t.label(role) or "") if role is not None else ""
-        org = _node(G, t.value(m, _ORGANIZATION))
-        post = {"title": title, "organization": G.nodes[org]["label"] if org else None, "organization_iri": org}
+        org = t.value(m, _ORGANIZATION)
+        yield m, person, org if type(org) is str and org in entities else None, (t.label(role) or "") if role is not None else ""
+
+
+def _post_key(title: str) -> str:
+    return f"memberOf:{title}"
+
+
+def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict, posts: list[tuple]) -> dict[tuple, str]:
+    """The ``posts`` of the people of ``G``: a node attribute of the person, and an edge when the body is
+    a node too; the post whose evidence each edge has (``(person, body, key)``: membership)."""
+    edges = {}
+    for m, person, org, title in posts:
+        if person not in G:
+            continue
+        post = {"title": title, "organization": _label(t, org) if org else None, "organization_iri": org}
         if post not in G.nodes[person]["posts"]:
             G.nodes[person]["posts"].append(post)
-        if org:
-            G.add_edge(person, org, key=f"memberOf:{title}", predicate="memberOf", label_zh=title,
+        if org in G:
+            key = _post_key(title)
+            G.add_edge(person, org, key=key, predicate="memberOf", label_zh=title,
                        label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None,
                        evidence=_post_evidence(t, m))
-            edges[(person, org, f"memberOf:{title}")] = m
+            edges[(person, org, key)] = m
     return edges
 
 
@@ -628,14 +666,14 @@ class _Evidence:
     """The first ``limit`` evidence items of the nodes and edges of ``G`` and their number, from the
     provenance read a block (:func:`_blocks`) at a time: what :func:`load_network` makes of all of it.
 
-    ``nodes`` and ``facts_edges`` (``(subject, predicate, object)``) are those of the whole graph (a
-    node's evidence is every statement of a relation between two entities), ``posts`` the membership
-    behind each post edge of ``G``.
+    ``facts_edges`` (``(subject, predicate, object)``) are the relations of the whole graph, those
+    between entities left out of ``G`` too (a node's evidence is every statement of a relation
+    between two entities), ``posts`` the membership behind each post edge of ``G``.
     """
 
-    def __init__(self, G: nx.MultiDiGraph, nodes: set, facts_edges: set, posts: dict, limit: int | None,
+    def __init__(self, G: nx.MultiDiGraph, facts_edges: set, posts: dict, limit: int | None,
                  minted: str | None = None):
-        self.G, self.nodes, self.facts_edges, self.posts, self.limit = G, nodes, facts_edges, posts, limit
+        self.G, self.facts_edges, self.posts, self.limit = G, facts_edges, posts, limit
         self.minted = minted
         self.source_prefix = _source_prefix(minted)
         self.sources: dict[str, set] = {n: set() for n in G}

@@ -14,11 +14,14 @@ entities, the entities of one kind, the neighbourhood of one.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import networkx as nx
 
 from kg.records import ORGANIZATION_TYPES
 
-__all__ = ["simple_view", "of_kind", "neighbourhood", "neighbour_counts", "best_connected", "release"]
+__all__ = ["simple_view", "of_kind", "neighbourhood", "neighbour_counts", "joined_counts", "most_joined",
+           "best_connected", "release"]
 
 
 def simple_view(G: nx.MultiDiGraph) -> nx.Graph:
@@ -57,7 +60,24 @@ def neighbourhood(G: nx.MultiDiGraph, centre: str, hops: int = 1) -> nx.MultiDiG
 def neighbour_counts(G: nx.MultiDiGraph) -> dict:
     """``{node: number of other nodes it is joined to}``, by a relation either way (the measure of
     :func:`best_connected`, and the page's node sizes)."""
-    return {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in G}
+    return joined_counts(G, G.edges())
+
+
+def joined_counts(nodes: Iterable, pairs: Iterable[tuple]) -> dict:
+    """:func:`neighbour_counts` of the graph of ``nodes`` whose edges join the ``pairs`` ``(u, v)`` (both
+    among ``nodes``), without making that graph."""
+    joined: dict = {n: set() for n in nodes}
+    for u, v in pairs:
+        if u != v:
+            joined[u].add(v)
+            joined[v].add(u)
+    return {n: len(others) for n, others in joined.items()}
+
+
+def most_joined(counts: dict, max_nodes: int) -> list:
+    """The ``max_nodes`` nodes of ``counts`` (:func:`neighbour_counts`) joined to the most others, ties
+    by node id (so the same graph keeps the same nodes): those :func:`best_connected` keeps."""
+    return sorted(counts, key=lambda n: (-counts[n], str(n)))[:max_nodes]
 
 
 def release(G: nx.Graph) -> None:
@@ -74,9 +94,7 @@ def best_connected(G: nx.MultiDiGraph, max_nodes: int) -> nx.MultiDiGraph:
     the same nodes), with ``graph["nodes_total"]`` and ``graph["edges_total"]`` the numbers in ``G``."""
     if len(G) <= max_nodes:
         return G
-    counts = neighbour_counts(G)
-    keep = sorted(G, key=lambda n: (-counts[n], str(n)))[:max_nodes]
-    H = G.subgraph(keep).copy()
+    H = G.subgraph(most_joined(neighbour_counts(G), max_nodes)).copy()
     H.graph.update(nodes_total=G.graph.get("nodes_total", len(G)),
                    edges_total=G.graph.get("edges_total", G.number_of_edges()))
     return H
