@@ -231,10 +231,12 @@ def store_results(store, shapes: Graph, local_classes=LOCAL_CLASSES) -> list[dic
             queries.append(("MaxCountConstraintComponent", False,
                             f"SELECT ?focus WHERE {{ {focus} ?focus {_n3(path)} ?v }} "
                             f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?v) > {int(n)})"))
+        # each (focus, value) once before the other property is joined: every document's graph repeats the
+        # description of the entities it names, and joining the repeats took 5.7 s at 10,000 documents (0.9 s)
+        values = f"{{ SELECT DISTINCT ?focus ?v WHERE {{ {focus} ?focus {_n3(path)} ?v }} }}"
         for other in shapes.objects(shape, SH.disjoint):
             queries.append(("DisjointConstraintComponent", True,
-                            f"SELECT DISTINCT ?focus ?v WHERE {{ {focus} ?focus {_n3(path)} ?v . "
-                            f"?focus {_n3(other)} ?v }}"))
+                            f"SELECT DISTINCT ?focus ?v WHERE {{ {values} ?focus {_n3(other)} ?v }}"))
         for component, op, pred in (("LessThanConstraintComponent", "<", SH.lessThan),
                                     ("LessThanOrEqualsConstraintComponent", "<=", SH.lessThanOrEquals)):
             for other in shapes.objects(shape, pred):
@@ -243,7 +245,7 @@ def store_results(store, shapes: Graph, local_classes=LOCAL_CLASSES) -> list[dic
                 only = (f"FILTER(DATATYPE(?v) IN ({', '.join(map(_n3, sorted(common)))}) && "
                         f"DATATYPE(?w) IN ({', '.join(map(_n3, sorted(common)))}))") if common else ""
                 queries.append((component, True,
-                                f"SELECT DISTINCT ?focus ?v WHERE {{ {focus} ?focus {_n3(path)} ?v . "
+                                f"SELECT DISTINCT ?focus ?v WHERE {{ {values} "
                                 f"?focus {_n3(other)} ?w . {only} FILTER(!(?v {op} ?w)) }}"))
         for component, has_value, query in queries:
             for row in store.query(query, use_default_graph_as_union=True):
