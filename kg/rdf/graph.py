@@ -146,6 +146,7 @@ class DocumentIndex:
         self.statements: dict[str, list[tuple[Relation, Evidence]]] = defaultdict(list)
         self.derivations: dict[str, list[tuple[Position, Evidence]]] = defaultdict(list)
         self.by_id: dict[str, Entity] = {}
+        self._described: dict[str, str] = {}  # entity id -> the repr of what entity_triples writes of it
         for e in entities:
             self.by_id[e.id] = e
             for doc_id in e.docs:
@@ -156,6 +157,14 @@ class DocumentIndex:
         for pos in positions:
             for ev in pos.evidence:
                 self.derivations[ev.doc_id].append((pos, ev))
+
+    def described(self, entity_id: str) -> str:
+        """The ``repr`` of what :func:`entity_triples` writes of the entity of this id (``'None'`` for an id
+        not here), made once: an entity is described in every document that names it."""
+        r = self._described.get(entity_id)
+        if r is None:
+            r = self._described[entity_id] = repr(_entity_fields(self.by_id.get(entity_id)))
+        return r
 
 
 def document_triples(doc_id: str, path: str, sha256: str, index: DocumentIndex, ns: Namespace,
@@ -198,13 +207,14 @@ def document_key(doc_id: str, path: str, sha256: str, index: DocumentIndex, ns: 
     named = {r.subject for r, _ in statements} | {r.object for r, _ in statements}
     named.update(p.person for p, _ in derivations)
     named.update(p.organization for p, _ in derivations if p.organization)
-    parts = [str(ns), doc_id, path, sha256, [_entity_fields(e) for e in entities],
-             [(r.subject, r.predicate, r.object, ev.doc_id, ev.sentence, ev.start, ev.end, ev.extractor,
-               ev.confidence, ev.trigger) for r, ev in statements],
-             [(p.person, p.title, p.organization, p.confidence, ev.doc_id, ev.start, ev.end, ev.extractor)
-              for p, ev in derivations],
-             [_entity_fields(index.by_id.get(i)) for i in sorted(named)]]
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+    described = index.described
+    # one repr a line (a repr holds no line break), the entities' made once a build
+    lines = [repr((str(ns), doc_id, path, sha256)), *(described(e.id) for e in entities), "|",
+             repr([(r.subject, r.predicate, r.object, ev.doc_id, ev.sentence, ev.start, ev.end, ev.extractor,
+                    ev.confidence, ev.trigger) for r, ev in statements]),
+             repr([(p.person, p.title, p.organization, p.confidence, ev.doc_id, ev.start, ev.end, ev.extractor)
+                   for p, ev in derivations]), "|", *(described(i) for i in sorted(named))]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _entity_fields(e: Entity | None) -> tuple | None:
