@@ -399,10 +399,6 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     return G
 
 
-def _node(G: nx.MultiDiGraph, iri) -> str | None:
-    return iri if type(iri) is str and iri in G else None
-
-
 def _make_network(t: _Triples, type_names: dict, rel_names: dict, max_nodes: int | None = None):
     """The network of the facts ``t`` (:func:`load_network` without evidence), the relations of all
     its entities ``(subject, predicate, object)`` and the post behind each post edge (``(person,
@@ -417,7 +413,7 @@ def _make_network(t: _Triples, type_names: dict, rel_names: dict, max_nodes: int
     G = nx.MultiDiGraph()
     keep = None
     if max_nodes is not None and len(entities) > max_nodes:
-        post_edges = {(person, org, _post_key(title)) for _, person, org, title in posts if org is not None}
+        post_edges = {(person, org, _post_key(title)) for _, person, org, title in posts if org}
         counts = joined_counts(entities, [(u, v) for u, _, v in relations] + [(u, v) for u, v, _ in post_edges])
         keep = set(most_joined(counts, max_nodes))
         G.graph.update(nodes_total=len(entities), edges_total=len(relations) + len(post_edges))
@@ -482,7 +478,7 @@ def _relations(t: _Triples, entities: dict, rel_names: dict):
             if key not in rel_names:
                 continue
             for o in objs:
-                if type(o) is str and o in entities:
+                if type(o) is str and o and o in entities:
                     yield s, key, o
 
 
@@ -506,9 +502,11 @@ def _posts(t: _Triples, entities: dict):
         person = t.value(m, _MEMBER)
         if type(person) is not str or person not in entities:
             continue
-        role = t.value(m, _ROLE)
         org = t.value(m, _ORGANIZATION)
-        yield m, person, org if type(org) is str and org in entities else None, (t.label(role) or "") if role is not None else ""
+        if type(org) is not str or org not in entities:
+            org = None
+        role = t.value(m, _ROLE)
+        yield m, person, org, (t.label(role) or "") if role is not None else ""
 
 
 def _post_key(title: str) -> str:
@@ -525,7 +523,7 @@ def _add_posts(G: nx.MultiDiGraph, t: _Triples, rel_names: dict, posts: list[tup
         post = {"title": title, "organization": _label(t, org) if org else None, "organization_iri": org}
         if post not in G.nodes[person]["posts"]:
             G.nodes[person]["posts"].append(post)
-        if org in G:
+        if org and org in G:
             key = _post_key(title)
             G.add_edge(person, org, key=key, predicate="memberOf", label_zh=title,
                        label_en=f"{rel_names['memberOf']['en']} ({title})", confidence=None,
