@@ -890,3 +890,28 @@ def test_counts_made_from_pairs_are_those_of_the_graph_of_them(pairs, cap):
     best = sorted(G, key=lambda n: (-by_graph[n], str(n)))[:cap]  # most neighbours, ties by id
     assert most_joined(joined_counts(range(8), pairs), cap) == best
     assert set(ka.best_connected(G, cap)) == set(best)
+
+
+def test_an_entity_with_an_empty_iri_is_joined_by_no_edge(tmp_path):
+    """An rdflib graph, or the facts a build hands the page, may hold an entity named <> (an empty
+    IRI): it is a node, but no relation or post edge joins it, and a post there names no body."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    from kg.network.load import facts_index
+    from kg.ontology.vocab import KG
+    from kg.rdf import ORG
+
+    person, empty, post, role = (URIRef(x) for x in (iri("person", "甲"), "", iri("membership", "1"), iri("role", "会长")))
+    g = Graph()
+    for s, p, o in [(person, RDF.type, KG.Person), (person, RDFS.label, Literal("甲", lang="zh")),
+                    (empty, RDF.type, KG.Company), (empty, RDFS.label, Literal("乙", lang="zh")),
+                    (person, KG.attended, empty), (post, RDF.type, ORG.Membership), (post, ORG.member, person),
+                    (post, ORG.organization, empty), (post, ORG.role, role), (role, RDFS.label, Literal("会长", lang="zh"))]:
+        g.add((s, p, o))
+    (tmp_path / "graph.trig").write_text("", encoding="utf-8")
+    facts = facts_index([(str(s), str(p), (str(o), o.language, None) if isinstance(o, Literal) else str(o))
+                         for s, p, o in g])
+    for G in (load_network(g), load_network(tmp_path, max_nodes=5, facts=facts)):
+        assert set(G) == {str(person), ""} and G.number_of_edges() == 0
+        assert G.nodes[str(person)]["posts"] == [{"title": "会长", "organization": None, "organization_iri": ""}]
