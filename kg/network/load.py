@@ -407,7 +407,11 @@ def _make_network(t: _Triples, type_names: dict, rel_names: dict, max_nodes: int
     With ``max_nodes``, what :func:`kg.network.views.best_connected` keeps of it (the ``max_nodes``
     entities joined to the most others, counted over the whole network), made without the whole:
     the nodes left out are never made (a page of 10,000 documents keeps 10,000 of 99,000 entities)."""
-    entities = dict.fromkeys(s for s, cls in t.typed if _entity_kind(s, cls) is not None)
+    entities: dict[str, str] = {}  # entity -> its kind (the last of a node typed twice, as add_node leaves it)
+    for s, cls in t.typed:
+        kind = _entity_kind(s, cls)
+        if kind is not None:
+            entities[s] = kind
     relations = list(_relations(t, entities, rel_names))
     posts = list(_posts(t, entities))
     G = nx.MultiDiGraph()
@@ -417,7 +421,7 @@ def _make_network(t: _Triples, type_names: dict, rel_names: dict, max_nodes: int
         counts = joined_counts(entities, [(u, v) for u, _, v in relations] + [(u, v) for u, v, _ in post_edges])
         keep = set(most_joined(counts, max_nodes))
         G.graph.update(nodes_total=len(entities), edges_total=len(relations) + len(post_edges))
-    _add_entities(G, t, type_names, keep)
+    _add_entities(G, t, type_names, entities, keep)
     _add_relations(G, t, rel_names, relations)
     return G, set(relations), _add_posts(G, t, rel_names, posts)
 
@@ -434,11 +438,11 @@ def _label(t: _Triples, s: str) -> str:
     return t.label(s) or local_name(s)
 
 
-def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict, keep: set | None = None) -> None:
-    """A node for each entity (:func:`_entity_kind`; those in ``keep`` when given), with its names, dates, sources."""
-    for s, cls in t.typed:
-        kind = _entity_kind(s, cls)
-        if kind is None or (keep is not None and s not in keep):
+def _add_entities(G: nx.MultiDiGraph, t: _Triples, type_names: dict, entities: dict[str, str],
+                  keep: set | None = None) -> None:
+    """A node for each of the ``entities`` (entity -> kind; those in ``keep`` when given), with its names, dates, sources."""
+    for s, kind in entities.items():
+        if keep is not None and s not in keep:
             continue
         G.add_node(s, iri=s, label=_label(t, s),
                    type=kind, type_zh=type_names.get(kind, {}).get("zh", kind), aliases=[], date=None, end_date=None,
