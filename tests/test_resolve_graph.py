@@ -23,7 +23,7 @@ from rdflib.namespace import OWL
 
 from kg.ontology import load_ontology
 from kg.rdf import build_graph, entity_iri, serialize_turtle
-from kg.records import Entity, Mention, PositionMention
+from kg.records import ENTITY_TYPES, Entity, Mention, PositionMention
 from kg.resolve import resolve, resolve_positions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,6 +222,27 @@ def test_entities_do_not_depend_on_mention_order(shuffled):
     res_a, res_b = resolve(CORPUS), resolve(shuffled)
     assert {k: res_b.entity_of(x) for x in CORPUS for k in [(x.doc_id, x.start)]} == \
            {k: res_a.entity_of(x) for x in CORPUS for k in [(x.doc_id, x.start)]}
+
+
+_NAMES = st.sampled_from(["工信部", "工业和信息化部", "国家工信部", "中机质协", "工信部科技司质量处", "华智协〔2021〕3号",
+                           "关于开展质量月活动的通知", "2021年质量论坛", "2021年质量论坛（第二届）", "王建国", " 王 建国 ",
+                           "全国质量奖", "２０２１年", "某某有限公司", "IEC", "Ｘ", "2020"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(ENTITY_TYPES)), _NAMES, st.tuples() | st.tuples(_NAMES) | st.tuples(_NAMES, _NAMES),
+       st.none() | st.sampled_from(["2020", "2020-09", "2020-09-12"]), st.booleans(),
+       st.sampled_from(["rule", "org-gazetteer"]), st.floats(0.1, 1.0))
+def test_an_entity_named_once_is_what_the_counting_rule_makes_of_it(typ, text, names, date, ranged, extractor,
+                                                                     confidence):
+    """Most entities are named once: they are made without the counters, and must come out the same."""
+    from kg.ontology.lexicon import load_lexicon
+    from kg.resolve.entities import GROUP, _counted_entity, _one_mention_entity
+
+    mention = Mention("a.txt", text, typ, 0, len(text), 0, 0, extractor, confidence, text, None, None, names, date,
+                      "2020-09-14" if date and ranged else None)
+    group, lex = GROUP.get(typ, "org"), load_lexicon()
+    assert _one_mention_entity(group, mention, lex) == _counted_entity(group, [mention], lex)
 
 
 _SCRIPT = """

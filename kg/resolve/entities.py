@@ -84,10 +84,12 @@ class _UnionFind:
         self.parent: dict = {}
 
     def find(self, x):
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
+        parent = self.parent
+        if parent.setdefault(x, x) == x:  # a root (most are)
+            return x
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
         return x
 
     def union(self, a, b):
@@ -100,12 +102,18 @@ def mention_keys(m: Mention, lex: Lexicon) -> list[str]:
     """The keys a mention resolves by: its ``key`` (the normalised name the extractor read, in
     simplified characters; for an event, the name of the event it stands for in its article), an
     organization's expanded to its canonical name, and a document's or award's further names."""
-    group = GROUP.get(m.type, "org")
+    return _mention_keys(m, GROUP.get(m.type, "org"), lex)
+
+
+def _mention_keys(m: Mention, group: str, lex: Lexicon) -> list[str]:
+    """:func:`mention_keys` of a mention of ``group``."""
     key = name_key(m.key or m.text)
     if group == "org":
         return [name_key(expand_org_name(key, lex))]
     if group == "event":
         return [name_key(_PAREN.sub("", key))]
+    if not m.names:
+        return [key]
     return [key] + [name_key(n) for n in m.names]
 
 
@@ -129,35 +137,40 @@ def _id_key(names: Iterable[str]) -> str:
 
 def resolve(mentions: Iterable[Mention], ontology: str | None = None) -> Resolution:
     lex = load_lexicon(ontology)
-    ms = [m for m in mentions if m.text.strip()]
     uf = _UnionFind()
-    keyed: list[tuple[Mention, str, list[str]]] = []
-    for m in ms:
+    find, union = uf.find, uf.union
+    keyed: list[tuple[Mention, tuple[str, str]]] = []  # each mention with its first node (group, key)
+    for m in mentions:
+        if not m.text.strip():
+            continue
         group = GROUP.get(m.type, "org")
-        keys = [k for k in mention_keys(m, lex) if k]
+        keys = [k for k in _mention_keys(m, group, lex) if k]
         if not keys:
             continue
-        nodes = [(group, k) for k in keys]
-        for n in nodes[1:]:
-            uf.union(nodes[0], n)
-        uf.find(nodes[0])
-        keyed.append((m, group, keys))
+        first = (group, keys[0])
+        for k in keys[1:]:
+            union(first, (group, k))
+        keyed.append((m, first))
     clusters: dict = defaultdict(list)
-    for m, group, keys in keyed:
-        clusters[uf.find((group, keys[0]))].append(m)
+    for m, first in keyed:
+        clusters[find(first)].append(m)
+    del keyed
 
     entities: list[Entity] = []
     res = Resolution(entities)
+    mention_entity = res.mention_entity
     parent_surface: dict[str, list[str]] = {}
     for root, members in clusters.items():
-        group = root[0]
-        ent = _make_entity(group, members, lex)
+        ent = _make_entity(root[0], members, lex)
         entities.append(ent)
+        eid = ent.id
+        parents = []
         for m in members:
-            res.mention_entity[(m.doc_id, m.start, m.end, m.type)] = ent.id
-        parents = [m.parent for m in members if m.parent]
+            mention_entity[(m.doc_id, m.start, m.end, m.type)] = eid
+            if m.parent:
+                parents.append(m.parent)
         if parents:
-            parent_surface[ent.id] = parents
+            parent_surface[eid] = parents
     # parents: the entity the parent's surface form resolves to (or a gazetteer parent)
     org_index = {name_key(e.label): e.id for e in entities if e.id.startswith("org/")}
     for e in entities:
@@ -182,6 +195,14 @@ def resolve(mentions: Iterable[Mention], ontology: str | None = None) -> Resolut
 
 
 def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
+    """The entity of a cluster of mentions of ``group``."""
+    if len(members) == 1:
+        return _one_mention_entity(group, members[0], lex)
+    return _counted_entity(group, members, lex)
+
+
+def _counted_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
+    """:func:`_make_entity`: the label is the most frequent form, the type the best attested."""
     surfaces = Counter(m.text.strip() for m in members)
     for m in members:
         for n in m.names:
@@ -211,3 +232,26 @@ def _make_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     dated = sorted((-len(m.date), m.doc_id, m.start, m.date, m.end_date or "") for m in members if m.date)  # days first
     date, end = (dated[0][3], dated[0][4] or None) if dated else (None, None)
     return Entity(entity_id(group, key or label), typ, label, aliases, len(members), docs, None, conf, date, end)
+
+
+def _one_mention_entity(group: str, m: Mention, lex: Lexicon) -> Entity:
+    """:func:`_counted_entity` of one mention, without its counting: most entities of a corpus are named
+    once (53,000 of 99,000 in 10,000 documents), and the counters cost more than the rest."""
+    text = m.text.strip()
+    surfaces = [text, *m.names]
+    if group == "org":
+        label = expand_org_name(m.text, lex)
+        key = name_key(label)
+        entry = lex.orgs.get(label)
+        typ = entry.type if entry else m.type
+    else:
+        typ = m.type
+        if group == "document" and not re.search(r"\d+号$|\d{4}$", m.text):
+            label = m.text
+            key = _id_key([label])
+        else:  # the one surface counted once, the further names not at all
+            label = text
+            key = _id_key(dict.fromkeys(surfaces))
+    aliases = sorted({s for s in surfaces if s and s != label})
+    date, end = (m.date, m.end_date or None) if m.date else (None, None)
+    return Entity(entity_id(group, key or label), typ, label, aliases, 1, [m.doc_id], None, m.confidence, date, end)

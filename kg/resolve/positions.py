@@ -26,8 +26,9 @@ def resolve_positions(positions: Iterable[PositionMention], mentions: Iterable[M
     lex = load_lexicon(ontology)
     by_doc_person: dict = {}
     by_doc_org: dict = {}
+    entity_of = res.mention_entity.get  # (Resolution.entity_of, without a call a mention)
     for m in mentions:
-        eid = res.entity_of(m)
+        eid = entity_of((m.doc_id, m.start, m.end, m.type))
         if eid is None:
             continue
         if m.type == "Person":

@@ -19,7 +19,6 @@ reference or an implicit event stands for is decided in the document it is read 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterable
 
 from kg.ontology.kinds import ORG, SIGNATURES, SUPER_PROPERTIES, kind
@@ -34,7 +33,6 @@ def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[M
                       ontology: str | None = None) -> list[Relation]:
     """Facts between entities, one per (subject, predicate, object), with all their evidence."""
     lex = load_lexicon(ontology)
-    ents = res.by_id()
     org_names: dict[str, str] = {}
     for e in res.entities:
         if kind(e.type) == ORG:
@@ -51,17 +49,21 @@ def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[M
     facts: dict[tuple[str, str, str], Relation] = {}
     seen: set[tuple[tuple[str, str, str], Evidence]] = set()  # a fact's evidence, each piece once
 
+    kinds = {e.id: kind(e.type) for e in res.entities}
+
     def add(s: str, p: str, o: str, ev: Evidence) -> None:
-        if s == o or s not in ents or o not in ents:
+        if s == o or s not in kinds or o not in kinds:
             return
         dom, rng = SIGNATURES[p]
-        if kind(ents[s].type) not in dom or kind(ents[o].type) not in rng:
+        if kinds[s] not in dom or kinds[o] not in rng:
             return
-        rel = facts.get((s, p, o))
+        fact = (s, p, o)
+        rel = facts.get(fact)
         if rel is None:
-            rel = facts[(s, p, o)] = Relation(s, p, o, [], 0.0)
-        if ((s, p, o), ev) not in seen:
-            seen.add(((s, p, o), ev))
+            rel = facts[fact] = Relation(s, p, o, [], 0.0)
+        known = len(seen)
+        seen.add((fact, ev))
+        if len(seen) > known:  # a piece not seen before (one hash of the evidence, not two)
             rel.evidence.append(ev)
             rel.confidence = 1 - (1 - rel.confidence) * (1 - ev.confidence)  # independent pieces of evidence
 
@@ -72,7 +74,8 @@ def resolve_relations(relations: Iterable[RelationMention], mentions: Iterable[M
         ev = Evidence(r.doc_id, r.sentence_text, r.start, r.end, r.extractor, r.confidence, r.trigger)
         add(s, r.predicate, o, ev)
         for implied in SUPER_PROPERTIES.get(r.predicate, ()):
-            add(s, implied, o, replace(ev, extractor=f"implied-by:{r.predicate}", confidence=ev.confidence * 0.95))
+            add(s, implied, o, Evidence(ev.doc_id, ev.sentence, ev.start, ev.end, f"implied-by:{r.predicate}",
+                                        ev.confidence * 0.95, ev.trigger))
     _sub_organizations(res.entities, mention_list, res, add)
     for rel in facts.values():
         rel.evidence.sort(key=lambda e: (e.doc_id, e.start, e.extractor))
@@ -85,8 +88,9 @@ def _sub_organizations(entities: list[Entity], mentions: list[Mention], res: Res
     is the chained name (工信部科技司质量处) or, for a parent known from the gazetteer, a mention."""
     parents = {e.id: e.parent for e in entities if e.parent}
     first: dict[tuple[str, str], Mention] = {}  # (entity with a parent, document) -> the mention to cite
+    entity_of = res.mention_entity.get  # (Resolution.entity_of, without a call a mention)
     for m in mentions:
-        eid = res.entity_of(m)
+        eid = entity_of((m.doc_id, m.start, m.end, m.type))
         if eid not in parents:
             continue
         key = (eid, m.doc_id)
