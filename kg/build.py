@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, GraphCache, code_hash, fingerprint
 from kg.executors import Encoded, Executor, ExtractTask, Serial, extract_in_order, make_executor
 from kg.files import write_atomic
+from kg.forked import Forked, Inbox
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.memory import collections_paused, release_memory
@@ -284,11 +285,15 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     res = resolved.resolution
     stop = threading.Event()
     streamed: list[StreamedLoad] = []  # the store's load beside the writing of graph.trig, if any
+    page_job: Forked | None = None
     try:
+        # with a second core, the page is made in a forked copy of this process as the graph files are written
+        page_job = Forked.start(_page_beside, staging, ontology, base_iri, resolved, cache.folder, cache.read,
+                                name="page") if beside else None
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
-        digests, on_made = _page_digests(cache, ontology, base_iri)
+        digests, on_made = _page_digests(cache, ontology, base_iri) if page_job is None else (None, None)
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:
@@ -302,11 +307,18 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written,
-                                  on_made=on_made, tee=tee, on_facts=lambda t: facts.append(_facts_index(t)))
+                                  on_made=on_made, tee=tee,
+                                  on_facts=None if page_job else lambda t: facts.append(_facts_index(t)),
+                                  on_written=page_job.send if page_job else None)
+        if page_job is not None:
+            page_job.send(None)  # graph.trig is whole
         settle()
 
         def page() -> None:
-            _write_page(staging, ontology, written, digests, facts.pop() if facts else None)
+            if page_job is not None:
+                page_job.result()
+            else:
+                _write_page(staging, ontology, written, digests, facts.pop() if facts else None)
             settle()
 
         if not beside:
@@ -351,6 +363,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     finally:
         for load in streamed:  # a build that stopped before the store was made: its load ended first
             load.cancel()
+        if page_job is not None:
+            page_job.cancel()
         shutil.rmtree(staging, ignore_errors=True)
     return names, shacl
 
@@ -425,6 +439,41 @@ def _page_digests(cache: ExtractionCache, ontology: str | None, base_iri: str | 
         digests.put(sha256, minted, graph_digest(triples, minted))
 
     return digests, on_made
+
+
+def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, base_iri: str | None, resolved: Resolved,
+                 cache_folder: Path, read: bool) -> None:
+    """The page of a build (:func:`_write_page`), made in a forked copy of the build (:class:`kg.forked.Forked`)
+    while the build writes the graph files: the facts from the resolution the copy holds, the documents'
+    graphs as the build hands on the index of ``graph.trig`` (batches of ``(name, entry)``; None: the
+    file is whole), their digests read from the cache or made from their bytes there (the build makes
+    none). The same page as the build makes itself."""
+    from kg.network.digests import DigestCache
+    from kg.network.load import facts_index
+    from kg.rdf.write import facts_triples
+
+    res = resolved.resolution
+    facts = facts_index(facts_triples(res.entities, resolved.positions, resolved.relations, ontology,
+                                      id_namespace(base_iri)))
+    digests = DigestCache.of_build(cache_folder, ontology, read=read)
+    first = inbox.get()  # graph.trig has begun (its prefixes and first graphs are in the file)
+    _write_page(staging, ontology, _WrittenIndex(first, inbox), digests, facts)
+
+
+class _WrittenIndex:
+    """The index of ``graph.trig`` as the build writes it: ``(name, entry)`` of each graph in the file's
+    order, from the batches sent to an :class:`~kg.forked.Inbox`, until the None that says the file is whole."""
+
+    def __init__(self, first: list | None, inbox: Inbox) -> None:
+        self._next, self._inbox = first, inbox
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[tuple[str, list]]:
+        while self._next is not None:
+            batch, self._next = self._next, self._inbox.get()
+            yield from batch
 
 
 def _facts_index(triples: list) -> dict:

@@ -8,6 +8,7 @@ choices are usage errors before anything is read; Ctrl-C ends the workers and wr
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -234,6 +235,34 @@ class InProcess(Executor):
         pass
 
 
+@pytest.fixture
+def page_here(monkeypatch):
+    """The page made in the build's own process (as where a fork is not safe): the thread beside it is tested."""
+    import kg.build
+
+    monkeypatch.setattr(kg.build.Forked, "start", classmethod(lambda cls, *args, **kwargs: None))
+
+
+@pytest.fixture
+def page_forked(monkeypatch):
+    """The page made in a forked copy of the build, whatever threads earlier tests left here (Dask's
+    idle pool: the copy never uses them); the fork is checked to have been made."""
+    import kg.build
+    import kg.forked
+
+    made: list = []
+    real = kg.build.Forked.start.__func__
+
+    def start(cls, *args, **kwargs):
+        made.append(real(cls, *args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(kg.build.Forked, "start", classmethod(start))
+    yield made
+    assert made and all(made), "the page was not made in a forked process"
+
+
 def _stale(serial_build: Path, out: Path) -> Path:
     """``out``: a copy of a build whose store is not its graph file's (loaded again, not updated)."""
     shutil.copytree(serial_build, out)
@@ -243,7 +272,8 @@ def _stale(serial_build: Path, out: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["load_store", "update_store"])
-def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tmp_path, monkeypatch, store):
+def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tmp_path, monkeypatch, store,
+                                                        page_here):
     """The store (loaded again, or the last one updated for a changed document) and the SHACL checks
     over it are made in a thread while the page is made."""
     import kg.build
@@ -279,7 +309,7 @@ def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tm
 
 @pytest.mark.slow
 def test_a_first_build_with_workers_loads_the_store_as_graph_trig_is_written(corpus, serial_build, tmp_path,
-                                                                            monkeypatch):
+                                                                            monkeypatch, page_here):
     """No last store: the load starts as the graphs are written (pieces handed to a loading thread),
     is finished beside the page, and gives the store a load of the finished files gives."""
     import kg.build
@@ -392,7 +422,7 @@ def test_a_store_that_fails_beside_the_page_stops_the_build_and_writes_nothing(c
 @pytest.mark.slow
 @pytest.mark.parametrize("first", [True, False], ids=["streamed", "loaded"])
 def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, serial_build, tmp_path, monkeypatch,
-                                                                      first):
+                                                                      first, page_here):
     import kg.build
     from kg.store import StreamedLoad
 
@@ -431,6 +461,94 @@ def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, se
     assert ended.wait(timeout=60)
     assert not list(out.glob(".build-*"))  # the store's load was stopped and waited for, then removed
     assert not [t for t in threading.enumerate() if t.name == "kg-store-load"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["load_store", "update_store"])
+def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_written(corpus, serial_build, tmp_path,
+                                                                                 monkeypatch, store, page_forked):
+    """The page is made in a forked copy of the build, handed the index of graph.trig in batches as the
+    graphs are written (the first ones before the file is whole), while the build writes and makes the
+    store: the same bytes as a build in one process, a first build and an update of the last one."""
+    import kg.build
+    import kg.rdf.write
+
+    if store == "load_store":
+        source, out, expected = corpus, _stale(serial_build, tmp_path / "out"), serial_build
+    else:
+        source, out, expected = tmp_path / "corpus", tmp_path / "out", tmp_path / "expected"
+        shutil.copytree(corpus, source)
+        first = sorted(source.glob("*.txt"))[0]
+        first.write_text(first.read_text(encoding="utf-8") + "\n会议由公司总经理欧阳明远主持。\n", encoding="utf-8")
+        shutil.copytree(serial_build, out)
+        build([str(source)], expected, jobs=1, incremental=False)
+    monkeypatch.setattr(kg.rdf.write, "WRITTEN_BATCH", 4)
+    sent: list[tuple[int, bool]] = []  # (graphs in the batch, was graph.trig still being written?)
+    writing = threading.Event()
+    real_send, real_write = kg.build.Forked.send, kg.build.write_graph_files
+
+    def send(self, message):
+        sent.append((-1 if message is None else len(message), writing.is_set()))
+        return real_send(self, message)
+
+    def write_graph_files(*args, **kwargs):
+        writing.set()
+        try:
+            return real_write(*args, **kwargs)
+        finally:
+            writing.clear()
+
+    def whole_file(*args, **kwargs):
+        raise AssertionError("the page read the whole graph file: the index it was handed did not fit it")
+
+    monkeypatch.setattr(kg.build.Forked, "send", send)
+    monkeypatch.setattr(kg.build, "write_graph_files", write_graph_files)
+    monkeypatch.setattr(kg.network.load, "_read", whole_file)  # (in the forked copy too)
+    build([str(source)], out, executor=InProcess())
+    assert sent[-1] == (-1, False), "the end of the index is sent once graph.trig is written"
+    batches = sent[:-1]
+    assert sum(n for n, _ in batches) == N_DOCS + 1 and all(n > 0 and during for n, during in batches)
+    assert len(batches) >= 3
+    same_outputs(expected, out, cache=store == "load_store")
+    assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_page_whose_process_fails_stops_the_build_and_keeps_the_last_one(corpus, serial_build, tmp_path,
+                                                                           monkeypatch, how, page_forked):
+    """The page's process raising (its exception raised by the build) or dying (an error naming it and
+    its exit code): nothing of the build is put in place, its staging folder removed."""
+    import kg.build
+
+    def page(*args, **kwargs):
+        if how == "dies":
+            os._exit(9)
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(kg.build, "_write_page", page)  # what the forked copy runs
+    out = _stale(serial_build, tmp_path / "out")
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    error, match = (OSError, "no space left") if how == "raises" else \
+        (RunFailed, "the page process ended before it was done .exit code 9")
+    with pytest.raises(error, match=match):
+        build([str(corpus)], out, executor=InProcess())
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
+
+
+@pytest.mark.slow
+def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus, tmp_path, monkeypatch, page_forked):
+    """The graph files failing to be written: the page's process, waiting for them, is ended."""
+    import kg.build
+
+    def fails(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(kg.build, "write_graph_files", fails)
+    with pytest.raises(OSError, match="no space left"):
+        build([str(corpus)], tmp_path / "out", executor=InProcess())
+    assert not list((tmp_path / "out").glob(".build-*")) and not multiprocessing.active_children()
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------

@@ -358,7 +358,9 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
         try:
             return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests, facts)
         except _NotInBlocks:
-            pass
+            if graphs is not None and not isinstance(graphs, dict):
+                for _ in graphs:  # an index given as the file is written: the file is whole once it ends
+                    pass
     G, _, _ = _make_network(_Triples(*_read(source, provenance)), type_labels(ontology), rel_names)
     for _, attrs in G.nodes(data=True):
         attrs["posts"].sort(key=lambda p: (p["title"], p["organization"] or ""))
@@ -610,10 +612,18 @@ def _digest(t: _Triples) -> _Digest:
 _CHUNK_BYTES = 8 << 20
 
 
-def _digests(path: Path, minted: str | None, graphs: dict[str, list] | None, cache: DigestCache | None):
+def _digests(path: Path, minted: str | None, graphs: dict[str, list] | Iterable | None, cache: DigestCache | None):
     """``(graph name, digest)`` for each document's graph of ``path`` (:func:`_blocks`, the file's order):
     with the index ``graphs`` (see :func:`load_network`), the digests ``cache`` holds, the other
-    graphs read from their bytes and their digests put there; without it, the whole file parsed."""
+    graphs read from their bytes and their digests put there; without it, the whole file parsed.
+
+    ``graphs`` may also be the index as the file is written (:func:`kg.rdf.write.write_graph_files`'s
+    ``on_written``): ``(name, entry)`` pairs in the file's order, each once its bytes are in the file,
+    the iteration ending when the file is whole. Each graph must follow the last, and the file end
+    with the last one: else :class:`_NotInBlocks` (the caller reads the whole file instead)."""
+    if graphs is not None and not isinstance(graphs, dict):
+        yield from _indexed(path, minted, _contiguous(path, graphs), cache)
+        return
     entries = sorted(graphs.items(), key=lambda kv: kv[1][1]) if graphs else []
     try:
         fits = bool(entries) and path.stat().st_size == entries[-1][1][1] + entries[-1][1][2]
@@ -623,6 +633,24 @@ def _digests(path: Path, minted: str | None, graphs: dict[str, list] | None, cac
         for name, spo in _blocks(path, _PROVENANCE, _STATEMENT_TYPES):
             yield name, _digest(_Triples(spo, minted))
         return
+    yield from _indexed(path, minted, entries, cache)
+
+
+def _contiguous(path: Path, entries: Iterable):
+    """``entries`` (a streamed index of ``path``), checked: each graph after the last, the file ending with the last."""
+    end = None
+    for name, entry in entries:
+        _, offset, length = entry
+        if end is not None and offset != end:
+            raise _NotInBlocks(name)
+        end = offset + length
+        yield name, entry
+    if end is None or path.stat().st_size != end:
+        raise _NotInBlocks(None)
+
+
+def _indexed(path: Path, minted: str | None, entries: Iterable, cache: DigestCache | None):
+    """:func:`_digests` of the index ``entries`` (``(name, [SHA-256, offset, length])`` in the file's order)."""
     with path.open("rb") as f:
         head = None
         missed: list[tuple[str, str, bytes]] = []  # (name, SHA-256, bytes) of graphs not in the cache, in order

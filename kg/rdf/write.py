@@ -23,6 +23,7 @@ their local part can be one; the names of the graphs, and any other IRI, in full
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
@@ -43,7 +44,7 @@ from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
 __all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "write_graphs", "KeptGraphs", "facts_bytes",
-           "fact_lines",
+           "fact_lines", "facts_triples",
            "write_graph_files"]
 
 #: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
@@ -286,6 +287,14 @@ def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namesp
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
 
 
+def facts_triples(entities, positions, relations, ontology: str | None, ns: Namespace) -> Iterator[PlainTriple]:
+    """The triples of ``graph.ttl`` (:func:`facts_bytes`) in the file's order, as plain terms, without
+    its bytes: what ``on_facts`` is given (each let go once taken)."""
+    terms: dict[str, PlainTriple] = {}
+    lines = sorted(fact_lines(entities, positions, relations, ontology, ns, terms))
+    return (terms.pop(line) for line in lines)
+
+
 #: A triple as plain values: each IRI a ``str``; each literal a tuple ``(lexical form, language in
 #: lower case or None, datatype IRI or None)`` (None for a language-tagged or an ``xsd:string`` one);
 #: a blank node (only an ontology's axioms have them, an OWL restriction) a 1-tuple ``(its label,)``.
@@ -408,7 +417,8 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       written: dict[str, list] | None = None,
                       on_made: Callable[[str, list[Triple]], None] | None = None,
                       tee: Callable[[Path], Callable[[bytes], None] | None] | None = None,
-                      on_facts: Callable[[Iterator[PlainTriple]], None] | None = None) -> list[str]:
+                      on_facts: Callable[[Iterator[PlainTriple]], None] | None = None,
+                      on_written: Callable[[list[tuple[str, list]]], None] | None = None) -> list[str]:
     """Write ``graph.ttl`` (:func:`facts_bytes`), ``entities.jsonl`` and ``graph.trig``
     (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
     with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the
@@ -417,7 +427,10 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
     ``tee`` is called with ``folder`` once ``graph.ttl`` is written, before ``graph.trig`` is; what it
     returns (if not None) is given the bytes written to ``graph.trig``, in order, as they are written:
     the header (its prefixes), then each graph's bytes whole (:class:`kg.store.StreamedLoad`).
-    ``on_facts`` is given the triples of ``graph.ttl`` as it is written (:func:`facts_bytes`)."""
+    ``on_facts`` is given the triples of ``graph.ttl`` as it is written (:func:`facts_bytes`).
+    ``on_written`` (with ``written``) is given the entries of ``written`` as they are made, in the
+    file's order, a batch of graphs at a time, each batch once its bytes are in the file (flushed:
+    another process may read them), the last before ``graph.trig`` is closed."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
     write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns, on_facts))
@@ -427,9 +440,24 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
     also = tee(folder) if tee is not None else None
     with open(folder / "graph.trig", "wb") as f:
         trig = f if also is None else _Tee(f, also)
+        handed = 0  # the entries of written handed to on_written
+
+        def hand_on() -> None:
+            nonlocal handed
+            f.flush()
+            on_written(list(itertools.islice(written.items(), handed, None)))
+            handed = len(written)
+
         for _ in write_graphs(trig, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written, on_made):
-            pass
+            if on_written is not None and len(written) - handed >= WRITTEN_BATCH:
+                hand_on()
+        if on_written is not None:
+            hand_on()
     return ["graph.ttl", "graph.trig", "entities.jsonl"]
+
+
+#: The graphs written between two calls of ``on_written`` (:func:`write_graph_files`).
+WRITTEN_BATCH = 200
 
 
 class _Tee:

@@ -1,0 +1,129 @@
+"""A function run in a forked copy of this process, beside it, fed messages as it goes.
+
+``kg build`` makes its page this way while it writes the graph files (:func:`kg.build.build`): the
+copy starts with everything the build holds (a fork shares the memory, copy on write: nothing is
+pickled or read again), and is handed the index of ``graph.trig`` a batch of graphs at a time.
+
+A fork is made only where it is safe: the ``fork`` start method exists (POSIX) and this process runs
+no other Python thread (one holding a lock at the fork would leave it held in the copy forever).
+:meth:`Forked.start` gives None otherwise, and the caller does the work itself.
+
+>>> def total(inbox, start):
+...     return start + sum(iter(inbox.get, None))
+>>> job = Forked.start(total, 10)
+>>> job is None or (job.send(1), job.send(2), job.send(None), job.result())[-1] == 13
+True
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import signal
+import threading
+from typing import Any, Callable
+
+from kg.errors import RunFailed
+
+__all__ = ["Forked", "Inbox"]
+
+
+class Inbox:
+    """The messages sent to a forked function, in order (:meth:`get` waits for the next). A thread of
+    the copy takes them off the pipe as they come, so the sender never waits for the function."""
+
+    def __init__(self, conn) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._conn = conn
+        threading.Thread(target=self._read, name="kg-inbox", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):  # the sender is gone: get() raises
+                self._queue.put(_GONE)
+                return
+            self._queue.put(message)
+
+    def get(self) -> Any:
+        """The next message; :class:`kg.errors.RunFailed` when the sender ended without one."""
+        message = self._queue.get()
+        if message is _GONE:
+            self._queue.put(_GONE)
+            raise RunFailed("the process that started this one stopped sending")
+        return message
+
+
+_GONE = ("kg-forked-gone",)
+
+
+class Forked:
+    """``target(inbox, *args)`` running in a forked copy of this process (:meth:`start`)."""
+
+    def __init__(self, process, to_child, from_child, name: str) -> None:
+        self._process, self._to, self._from, self.name = process, to_child, from_child, name
+
+    @classmethod
+    def start(cls, target: Callable[..., Any], *args, name: str = "kg-forked") -> Forked | None:
+        """Fork and run ``target(inbox, *args)`` in the copy; None (nothing started) where forking is
+        not safe: no ``fork`` start method, or another Python thread running here."""
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+            return None
+        ctx = multiprocessing.get_context("fork")
+        child_in, to_child = ctx.Pipe(duplex=False)
+        from_child, child_out = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_run, args=(child_in, child_out, (to_child, from_child), target, args), name=name,
+                              daemon=True)
+        process.start()
+        child_in.close()
+        child_out.close()
+        return cls(process, to_child, from_child, name)
+
+    def send(self, message: Any) -> None:
+        """Hand ``message`` to the copy's :class:`Inbox` (a copy that ended meanwhile: :meth:`result` says why)."""
+        try:
+            self._to.send(message)
+        except OSError:
+            pass
+
+    def result(self) -> Any:
+        """What ``target`` returned, once it has; the exception it raised is raised here. A copy that
+        ended without a word (killed, out of memory) raises :class:`kg.errors.RunFailed`."""
+        try:
+            kind, value = self._from.recv()
+        except (EOFError, OSError):
+            self._process.join()
+            raise RunFailed(f"the {self.name} process ended before it was done (exit code "
+                            f"{self._process.exitcode}: killed, or out of memory?)") from None
+        finally:
+            self._to.close()
+        self._process.join()
+        if kind == "error":
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """End the copy now, if it still runs, and wait for it."""
+        self._to.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
+def _run(conn_in, conn_out, parents: tuple, target: Callable[..., Any], args: tuple) -> None:
+    """The copy's life: ``target``'s result or exception sent back; then ``multiprocessing`` ends the
+    process at once (``os._exit``: the build's memory is not torn down a second time). The parent's
+    ends of the pipes, copied by the fork, are closed first: the inbox ends when the parent's does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
+    for conn in parents:
+        conn.close()
+    try:
+        reply = ("ok", target(Inbox(conn_in), *args))
+    except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
+        reply = ("error", e)
+    try:
+        conn_out.send(reply)
+    except Exception as e:  # noqa: BLE001 - an exception that cannot be pickled: its text
+        conn_out.send(("error", RunFailed(f"{type(reply[1]).__name__}: {reply[1]}" if reply[0] == "error"
+                                          else f"the result could not be handed back: {e}")))

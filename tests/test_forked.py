@@ -1,0 +1,118 @@
+"""``kg.forked``: a function run in a forked copy of the process (the build's page, beside its writing).
+
+What it returns comes back; what it raises is raised here (by its text when it cannot be pickled); a copy
+that dies is an error naming its exit code; a copy waiting for messages is ended by ``cancel``; no copy
+is made while another thread runs here. Earlier tests may leave idle threads (Dask's pool) in this
+process: ``alone`` makes the copy regardless, as the build would in a process of its own.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+
+import pytest
+
+import kg.forked
+from kg.errors import RunFailed
+from kg.forked import Forked
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+
+
+@pytest.fixture
+def alone(monkeypatch):
+    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
+
+
+def add_up(inbox, start):
+    return start + sum(iter(inbox.get, None))
+
+
+def test_the_copy_takes_the_messages_in_order_and_its_result_comes_back(alone):
+    job = Forked.start(add_up, 1000)
+    for i in range(300):
+        job.send(i)
+    job.send(None)
+    assert job.result() == 1000 + sum(range(300))
+    assert not multiprocessing.active_children()
+
+
+def late_reader(inbox):
+    time.sleep(0.5)  # the messages wait in the pipe and in the copy's inbox meanwhile
+    return [len(m) for m in iter(inbox.get, None)]
+
+
+def test_messages_larger_than_a_pipe_holds_are_all_taken(alone):
+    job = Forked.start(late_reader)
+    for _ in range(40):
+        job.send("字" * 50_000)  # 6 MB in all: far more than a pipe's buffer
+    job.send(None)
+    assert job.result() == [50_000] * 40
+
+
+class Unpicklable(Exception):
+    def __init__(self, message, handle):
+        super().__init__(message)
+        self.handle = handle
+
+
+def raises(inbox, kind):
+    inbox.get()
+    if kind == "plain":
+        raise ValueError("graph.trig: no space left on device")
+    raise Unpicklable("cannot go through a pipe", threading.Lock())
+
+
+@pytest.mark.parametrize("kind, error, match", [
+    ("plain", ValueError, "graph.trig: no space left on device"),
+    ("unpicklable", RunFailed, "Unpicklable: cannot go through a pipe"),
+])
+def test_what_the_copy_raises_is_raised_here(alone, kind, error, match):
+    job = Forked.start(raises, kind)
+    job.send("go")
+    with pytest.raises(error, match=match):
+        job.result()
+    assert not multiprocessing.active_children()
+
+
+def dies(inbox):
+    os._exit(9)
+
+
+def test_a_copy_that_dies_is_an_error_naming_it_and_its_exit_code(alone):
+    job = Forked.start(dies, name="page")
+    with pytest.raises(RunFailed, match=r"the page process ended before it was done \(exit code 9"):
+        job.result()
+
+
+def waits(inbox):
+    inbox.get()
+
+
+def test_cancel_ends_a_copy_waiting_for_messages(alone):
+    job = Forked.start(waits)
+    job.cancel()
+    assert not multiprocessing.active_children()
+    job.cancel()  # twice: nothing left to end
+
+
+def test_a_copy_whose_sender_is_gone_stops_with_an_error(alone):
+    job = Forked.start(waits)
+    job._to.close()  # the build's end of the pipe closed, nothing sent
+    with pytest.raises(RunFailed, match="stopped sending"):
+        job.result()
+
+
+def test_no_copy_is_made_while_another_thread_runs():
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert Forked.start(add_up, 0) is None
+    finally:
+        release.set()
+        thread.join()
+    assert not multiprocessing.active_children()
