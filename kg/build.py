@@ -212,7 +212,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     by default, ``jobs=N`` worker processes, ``executor="dask", address="tcp://HOST:8786"`` a Dask
     cluster); the output is the same bytes wherever it ran. Unless documents are extracted in this
     process (:class:`~kg.executors.Serial`), the build uses a second core after extraction too: the
-    store is made in a thread while the page is made. A document whose extraction fails is
+    page is made in a forked copy of the build as the graph files are written (on Linux), and the
+    store in a thread beside it. A document whose extraction fails is
     reported in :attr:`BuildResult.failures` like one that could not be read.
 
     IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
@@ -277,8 +278,12 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     documents run over it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
     interpreter's lock, so the two take two cores. When there is no last store to keep or update (a
     first build, ``--full``) the load starts as ``graph.trig`` is written, beside it
-    (:class:`kg.store.StreamedLoad`), and is finished in that thread. Without ``beside``, the page is
-    made before the lock is taken."""
+    (:class:`kg.store.StreamedLoad`), and is finished in that thread. With ``beside`` the page itself
+    is made in a forked copy of this process (:class:`kg.forked.Forked`, :func:`_page_beside`) from
+    the moment the resolution is done: its facts from the resolution, the documents' graphs as their
+    index is handed on while ``graph.trig`` is written; this process waits for it under the lock
+    (where a fork is not safe, it makes the page there itself). Without ``beside``, the page is made
+    before the lock is taken."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -293,7 +298,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
-        digests, on_made = _page_digests(cache, ontology, base_iri) if page_job is None else (None, None)
+        digests, on_made = _page_digests(cache, ontology, base_iri)  # (the forked page reads the digests made here)
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:
@@ -446,8 +451,9 @@ def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, base_iri: st
     """The page of a build (:func:`_write_page`), made in a forked copy of the build (:class:`kg.forked.Forked`)
     while the build writes the graph files: the facts from the resolution the copy holds, the documents'
     graphs as the build hands on the index of ``graph.trig`` (batches of ``(name, entry)``; None: the
-    file is whole), their digests read from the cache or made from their bytes there (the build makes
-    none). The same page as the build makes itself."""
+    file is whole), their digests read from the cache, where the build puts those of the graphs it
+    makes before it hands them on (``--full``: made again here from their bytes). The same page as
+    the build makes itself."""
     from kg.network.digests import DigestCache
     from kg.network.load import facts_index
     from kg.rdf.write import facts_triples

@@ -4,9 +4,10 @@
 copy starts with everything the build holds (a fork shares the memory, copy on write: nothing is
 pickled or read again), and is handed the index of ``graph.trig`` a batch of graphs at a time.
 
-A fork is made only where it is safe: the ``fork`` start method exists (POSIX) and this process runs
-no other Python thread (one holding a lock at the fork would leave it held in the copy forever).
-:meth:`Forked.start` gives None otherwise, and the caller does the work itself.
+A fork is made only where it is safe: on Linux (where ``fork`` is the usual start method; macOS's
+system libraries are not safe to fork), in a process that runs no other Python thread (one holding
+a lock at the fork would leave it held in the copy forever). :meth:`Forked.start` gives None
+otherwise, and the caller does the work itself.
 
 >>> def total(inbox, start):
 ...     return start + sum(iter(inbox.get, None))
@@ -20,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import signal
+import sys
 import threading
 from typing import Any, Callable
 
@@ -67,8 +69,8 @@ class Forked:
     @classmethod
     def start(cls, target: Callable[..., Any], *args, name: str = "kg-forked") -> Forked | None:
         """Fork and run ``target(inbox, *args)`` in the copy; None (nothing started) where forking is
-        not safe: no ``fork`` start method, or another Python thread running here."""
-        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        not safe: not Linux, or another Python thread running here."""
+        if not sys.platform.startswith("linux") or threading.active_count() > 1:
             return None
         ctx = multiprocessing.get_context("fork")
         child_in, to_child = ctx.Pipe(duplex=False)

@@ -503,7 +503,11 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
 
     monkeypatch.setattr(kg.build.Forked, "send", send)
     monkeypatch.setattr(kg.build, "write_graph_files", write_graph_files)
+    def parsed(*args, **kwargs):
+        raise AssertionError("the page parsed a graph: the build puts the digest of each graph it makes")
+
     monkeypatch.setattr(kg.network.load, "_read", whole_file)  # (in the forked copy too)
+    monkeypatch.setattr(kg.network.load, "_blocks", parsed)
     build([str(source)], out, executor=InProcess())
     assert sent[-1] == (-1, False), "the end of the index is sent once graph.trig is written"
     batches = sent[:-1]

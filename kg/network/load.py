@@ -349,7 +349,10 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     graph by that SHA-256: a graph found there is not read at all, the others are read from their
     bytes alone (in the file's order) and put there. The result is the same graph as without them
     (``kg build`` passes them, ``kg viz`` does not: the same page); an index that does not fit the
-    file (another file's) is not used. ``facts`` (:func:`facts_index`, made by the build that wrote
+    file (another file's) is not used. ``graphs`` may also come as the file is written (an iterable
+    of ``(name, entry)`` in the file's order that ends when the file is whole: what
+    :func:`kg.rdf.write.write_graph_files` hands to ``on_written``): each graph's digest is taken
+    as its entry comes. ``facts`` (:func:`facts_index`, made by the build that wrote
     ``source`` as it wrote its ``graph.ttl``) spares that pass the parsing of the facts; it is emptied
     once the network is made of it (its memory given back before the evidence is read).
     """
