@@ -280,7 +280,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     first build, ``--full``) the load starts as ``graph.trig`` is written, beside it
     (:class:`kg.store.StreamedLoad`), and is finished in that thread. With ``beside`` the page itself
     is made in a forked copy of this process (:class:`kg.forked.Forked`, :func:`_page_beside`) from
-    the moment the resolution is done: its facts from the resolution, the documents' graphs as their
+    the moment ``graph.ttl`` is written: its facts read from that file, the documents' graphs as their
     index is handed on while ``graph.trig`` is written; this process waits for it under the lock
     (where a fork is not safe, it makes the page there itself). Without ``beside``, the page is made
     before the lock is taken."""
@@ -290,39 +290,45 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     res = resolved.resolution
     stop = threading.Event()
     streamed: list[StreamedLoad] = []  # the store's load beside the writing of graph.trig, if any
-    page_job: Forked | None = None
+    jobs: list[Forked] = []  # the page's process, once graph.ttl is written (a second core, where a fork is safe)
     try:
-        # with a second core, the page is made in a forked copy of this process as the graph files are written
-        page_job = Forked.start(_page_beside, staging, ontology, base_iri, resolved, cache.folder, cache.read,
-                                name="page") if beside else None
         validator = DocumentValidator(ontology, describe=entity_descriptions(res.entities, id_namespace(base_iri)),
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
-        digests, on_made = _page_digests(cache, ontology, base_iri)  # (the forked page reads the digests made here)
+        digests, on_made = _page_digests(cache, ontology, base_iri)  # (a forked page reads the digests made here)
+        forked = beside and Forked.possible()
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:
-            """With a second core, and no last store that could be kept or updated: the store is
-            loaded beside the writing of graph.trig (:class:`kg.store.StreamedLoad`)."""
+            """graph.ttl is written, graph.trig is next. With a second core: the page is made in a
+            forked copy of this process from here on (before any thread of this build starts), and
+            with no last store that could be kept or updated, the store is loaded beside the writing
+            of graph.trig (:class:`kg.store.StreamedLoad`)."""
+            if forked:
+                job = Forked.start(_page_beside, folder, ontology, cache.folder, cache.read, name="page")
+                jobs.extend([job] if job is not None else [])
             if not beside or (update and store_path(out).exists()):
                 return None
             streamed.append(StreamedLoad(folder, folder / "graph.ttl", stop))
             return streamed[0].write
 
+        def on_written(batch: list) -> None:
+            for job in jobs:
+                job.send(batch)
+
         names = write_graph_files(staging, records, res.entities, resolved.positions, resolved.relations,
                                   lambda r: cache.load(r.doc_id, r.sha256), ontology, base_iri,
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written,
                                   on_made=on_made, tee=tee,
-                                  on_facts=None if page_job else lambda t: facts.append(_facts_index(t)),
-                                  on_written=page_job.send if page_job else None)
-        if page_job is not None:
-            page_job.send(None)  # graph.trig is whole
+                                  on_facts=None if forked else lambda t: facts.append(_facts_index(t)),
+                                  on_written=on_written if forked else None)
+        on_written(None)  # graph.trig is whole
         settle()
 
         def page() -> None:
-            if page_job is not None:
-                page_job.result()
-            else:
+            if jobs:
+                jobs[0].result()
+            else:  # (forked but no fork made: the facts are read from graph.ttl)
                 _write_page(staging, ontology, written, digests, facts.pop() if facts else None)
             settle()
 
@@ -368,8 +374,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     finally:
         for load in streamed:  # a build that stopped before the store was made: its load ended first
             load.cancel()
-        if page_job is not None:
-            page_job.cancel()
+        for job in jobs:  # a page's process still running: the build stopped before it was waited for
+            job.cancel()
         shutil.rmtree(staging, ignore_errors=True)
     return names, shacl
 
@@ -446,24 +452,19 @@ def _page_digests(cache: ExtractionCache, ontology: str | None, base_iri: str | 
     return digests, on_made
 
 
-def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, base_iri: str | None, resolved: Resolved,
-                 cache_folder: Path, read: bool) -> None:
+def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, cache_folder: Path, read: bool) -> None:
     """The page of a build (:func:`_write_page`), made in a forked copy of the build (:class:`kg.forked.Forked`)
-    while the build writes the graph files: the facts from the resolution the copy holds, the documents'
-    graphs as the build hands on the index of ``graph.trig`` (batches of ``(name, entry)``; None: the
-    file is whole), their digests read from the cache, where the build puts those of the graphs it
-    makes before it hands them on (``--full``: made again here from their bytes). The same page as
-    the build makes itself."""
+    once ``graph.ttl`` is written, while the build writes ``graph.trig``: the facts read from
+    ``graph.ttl`` (the copy reads nothing of the build's memory, so little of it is copied), the
+    documents' graphs as the build hands on the index of ``graph.trig`` (batches of ``(name, entry)``;
+    None: the file is whole), their digests read from the cache, where the build puts those of the
+    graphs it makes before it hands them on (``--full``: made again here from their bytes). The same
+    page as the build makes itself."""
     from kg.network.digests import DigestCache
-    from kg.network.load import facts_index
-    from kg.rdf.write import facts_triples
 
-    res = resolved.resolution
-    facts = facts_index(facts_triples(res.entities, resolved.positions, resolved.relations, ontology,
-                                      id_namespace(base_iri)))
     digests = DigestCache.of_build(cache_folder, ontology, read=read)
     first = inbox.get()  # graph.trig has begun (its prefixes and first graphs are in the file)
-    _write_page(staging, ontology, _WrittenIndex(first, inbox), digests, facts)
+    _write_page(staging, ontology, _WrittenIndex(first, inbox), digests)
 
 
 class _WrittenIndex:

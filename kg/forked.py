@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import signal
@@ -66,11 +67,16 @@ class Forked:
     def __init__(self, process, to_child, from_child, name: str) -> None:
         self._process, self._to, self._from, self.name = process, to_child, from_child, name
 
+    @staticmethod
+    def possible() -> bool:
+        """Whether a fork is safe here now: on Linux, with no other Python thread running."""
+        return sys.platform.startswith("linux") and threading.active_count() == 1
+
     @classmethod
     def start(cls, target: Callable[..., Any], *args, name: str = "kg-forked") -> Forked | None:
         """Fork and run ``target(inbox, *args)`` in the copy; None (nothing started) where forking is
-        not safe: not Linux, or another Python thread running here."""
-        if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        not safe (:meth:`possible`)."""
+        if not cls.possible():
             return None
         ctx = multiprocessing.get_context("fork")
         child_in, to_child = ctx.Pipe(duplex=False)
@@ -126,6 +132,9 @@ def _run(conn_in, conn_out, parents: tuple, target: Callable[..., Any], args: tu
         reply = ("error", e)
     try:
         conn_out.send(reply)
+    except OSError:  # the parent is gone: nobody to tell
+        pass
     except Exception as e:  # noqa: BLE001 - an exception that cannot be pickled: its text
-        conn_out.send(("error", RunFailed(f"{type(reply[1]).__name__}: {reply[1]}" if reply[0] == "error"
-                                          else f"the result could not be handed back: {e}")))
+        with contextlib.suppress(OSError):
+            conn_out.send(("error", RunFailed(f"{type(reply[1]).__name__}: {reply[1]}" if reply[0] == "error"
+                                              else f"the result could not be handed back: {e}")))

@@ -240,7 +240,7 @@ def page_here(monkeypatch):
     """The page made in the build's own process (as where a fork is not safe): the thread beside it is tested."""
     import kg.build
 
-    monkeypatch.setattr(kg.build.Forked, "start", classmethod(lambda cls, *args, **kwargs: None))
+    monkeypatch.setattr(kg.build.Forked, "possible", staticmethod(lambda: False))
 
 
 @pytest.fixture
@@ -543,13 +543,14 @@ def test_a_page_whose_process_fails_stops_the_build_and_keeps_the_last_one(corpu
 
 @pytest.mark.slow
 def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus, tmp_path, monkeypatch, page_forked):
-    """The graph files failing to be written: the page's process, waiting for them, is ended."""
-    import kg.build
+    """graph.trig failing to be written (the page's process started, waiting for it): the process is ended."""
+    import kg.rdf.write
 
     def fails(*args, **kwargs):
         raise OSError("no space left on device")
+        yield
 
-    monkeypatch.setattr(kg.build, "write_graph_files", fails)
+    monkeypatch.setattr(kg.rdf.write, "write_graphs", fails)
     with pytest.raises(OSError, match="no space left"):
         build([str(corpus)], tmp_path / "out", executor=InProcess())
     assert not list((tmp_path / "out").glob(".build-*")) and not multiprocessing.active_children()

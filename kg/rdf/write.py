@@ -44,7 +44,7 @@ from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
 __all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "write_graphs", "KeptGraphs", "facts_bytes",
-           "fact_lines", "facts_triples",
+           "fact_lines",
            "write_graph_files"]
 
 #: The first line of a file written here: a TriG comment telling readers that every line is one triple, a
@@ -285,14 +285,6 @@ def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namesp
         on_facts(terms.pop(line) for line in lines)
         terms = None
     return (_prefix_lines(ns) + "\n" + "\n".join(lines) + "\n").encode("utf-8")
-
-
-def facts_triples(entities, positions, relations, ontology: str | None, ns: Namespace) -> Iterator[PlainTriple]:
-    """The triples of ``graph.ttl`` (:func:`facts_bytes`) in the file's order, as plain terms, without
-    its bytes: what ``on_facts`` is given (each let go once taken)."""
-    terms: dict[str, PlainTriple] = {}
-    lines = sorted(fact_lines(entities, positions, relations, ontology, ns, terms))
-    return (terms.pop(line) for line in lines)
 
 
 #: A triple as plain values: each IRI a ``str``; each literal a tuple ``(lexical form, language in
