@@ -212,8 +212,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     by default, ``jobs=N`` worker processes, ``executor="dask", address="tcp://HOST:8786"`` a Dask
     cluster); the output is the same bytes wherever it ran. Unless documents are extracted in this
     process (:class:`~kg.executors.Serial`), the build uses a second core after extraction too: the
-    page is made in a forked copy of the build as the graph files are written (on Linux), and the
-    store in a thread beside it. A document whose extraction fails is
+    store is made in a thread while the page is made, and when the build updates the last one, the
+    page is made in a forked copy of the build as the graph files are written (on Linux). A document whose extraction fails is
     reported in :attr:`BuildResult.failures` like one that could not be read.
 
     IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
@@ -278,8 +278,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     documents run over it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
     interpreter's lock, so the two take two cores. When there is no last store to keep or update (a
     first build, ``--full``) the load starts as ``graph.trig`` is written, beside it
-    (:class:`kg.store.StreamedLoad`), and is finished in that thread. With ``beside`` the page itself
-    is made in a forked copy of this process (:class:`kg.forked.Forked`, :func:`_page_beside`) from
+    (:class:`kg.store.StreamedLoad`), and is finished in that thread. With ``beside`` and a last store
+    (an update), the page itself is made in a forked copy of this process (:class:`kg.forked.Forked`, :func:`_page_beside`) from
     the moment ``graph.ttl`` is written: its facts read from that file, the documents' graphs as their
     index is handed on while ``graph.trig`` is written; this process waits for it under the lock
     (where a fork is not safe, it makes the page there itself). Without ``beside``, the page is made
@@ -296,7 +296,10 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
         digests, on_made = _page_digests(cache, ontology, base_iri)  # (a forked page reads the digests made here)
-        forked = beside and Forked.possible()
+        # an update of the last build (its store updated, not loaded as graph.trig is written): the page,
+        # otherwise made after the files, would be the last thing to wait for. (A first build's or --full's
+        # page is made while the store's load ends: a copy would only take CPU from the writing.)
+        forked = beside and update and store_path(out).exists() and Forked.possible()
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:

@@ -270,6 +270,20 @@ def _stale(serial_build: Path, out: Path) -> Path:
     return out
 
 
+def _store_case(store: str, corpus: Path, serial_build: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(corpus, build folder, expected output) of a build whose store is loaded again (``load_store``:
+    a stale copy of the serial build) or updated (``update_store``: the serial build, one document changed)."""
+    if store == "load_store":
+        return corpus, _stale(serial_build, tmp_path / "out"), serial_build
+    source, out, expected = tmp_path / "corpus", tmp_path / "out", tmp_path / "expected"
+    shutil.copytree(corpus, source)
+    first = sorted(source.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n会议由公司总经理欧阳明远主持。\n", encoding="utf-8")
+    shutil.copytree(serial_build, out)
+    build([str(source)], expected, jobs=1, incremental=False)
+    return source, out, expected
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["load_store", "update_store"])
 def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tmp_path, monkeypatch, store,
@@ -278,15 +292,7 @@ def test_with_workers_the_store_is_made_beside_the_page(corpus, serial_build, tm
     over it are made in a thread while the page is made."""
     import kg.build
 
-    if store == "load_store":
-        source, out, expected = corpus, _stale(serial_build, tmp_path / "out"), serial_build
-    else:
-        source, out, expected = tmp_path / "corpus", tmp_path / "out", tmp_path / "expected"
-        shutil.copytree(corpus, source)
-        first = sorted(source.glob("*.txt"))[0]
-        first.write_text(first.read_text(encoding="utf-8") + "\n会议由公司总经理欧阳明远主持。\n", encoding="utf-8")
-        shutil.copytree(serial_build, out)
-        build([str(source)], expected, jobs=1, incremental=False)
+    source, out, expected = _store_case(store, corpus, serial_build, tmp_path)
     started = {store: threading.Event(), "_write_page": threading.Event()}
     waited: dict[str, bool] = {}
     threads: dict[str, str] = {}
@@ -469,19 +475,14 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
                                                                                  monkeypatch, store, page_forked):
     """The page is made in a forked copy of the build, handed the index of graph.trig in batches as the
     graphs are written (the first ones before the file is whole), while the build writes and makes the
-    store: the same bytes as a build in one process, a first build and an update of the last one."""
+    store: the same bytes as a build in one process, a first build and an update of the last one; the
+    page reads the facts from graph.ttl and the digests the build made of the graphs it wrote, and
+    parses none of the graphs."""
     import kg.build
+    import kg.network.load
     import kg.rdf.write
 
-    if store == "load_store":
-        source, out, expected = corpus, _stale(serial_build, tmp_path / "out"), serial_build
-    else:
-        source, out, expected = tmp_path / "corpus", tmp_path / "out", tmp_path / "expected"
-        shutil.copytree(corpus, source)
-        first = sorted(source.glob("*.txt"))[0]
-        first.write_text(first.read_text(encoding="utf-8") + "\n会议由公司总经理欧阳明远主持。\n", encoding="utf-8")
-        shutil.copytree(serial_build, out)
-        build([str(source)], expected, jobs=1, incremental=False)
+    source, out, expected = _store_case(store, corpus, serial_build, tmp_path)
     monkeypatch.setattr(kg.rdf.write, "WRITTEN_BATCH", 4)
     sent: list[tuple[int, bool]] = []  # (graphs in the batch, was graph.trig still being written?)
     writing = threading.Event()
@@ -542,7 +543,8 @@ def test_a_page_whose_process_fails_stops_the_build_and_keeps_the_last_one(corpu
 
 
 @pytest.mark.slow
-def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus, tmp_path, monkeypatch, page_forked):
+def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus, serial_build, tmp_path, monkeypatch,
+                                                                          page_forked):
     """graph.trig failing to be written (the page's process started, waiting for it): the process is ended."""
     import kg.rdf.write
 
@@ -551,9 +553,24 @@ def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus,
         yield
 
     monkeypatch.setattr(kg.rdf.write, "write_graphs", fails)
+    out = _stale(serial_build, tmp_path / "out")
     with pytest.raises(OSError, match="no space left"):
-        build([str(corpus)], tmp_path / "out", executor=InProcess())
-    assert not list((tmp_path / "out").glob(".build-*")) and not multiprocessing.active_children()
+        build([str(corpus)], out, executor=InProcess())
+    assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
+
+
+@pytest.mark.slow
+def test_a_first_build_with_workers_makes_its_page_in_its_own_process(corpus, serial_build, tmp_path, monkeypatch):
+    """No last store to update: the page is made while the store's load ends, in the build's process
+    (a copy would only take CPU from the writing of graph.trig)."""
+    import kg.build
+    import kg.forked
+
+    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(kg.build.Forked, "start", classmethod(lambda cls, *a, **k: pytest.fail("a fork was made")))
+    out = tmp_path / "out"
+    build([str(corpus)], out, executor=InProcess())
+    same_outputs(serial_build, out)
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------
