@@ -270,6 +270,19 @@ def _stale(serial_build: Path, out: Path) -> Path:
     return out
 
 
+def _while(event: threading.Event, real):
+    """``real``, with ``event`` set while it runs."""
+
+    def run(*args, **kwargs):
+        event.set()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            event.clear()
+
+    return run
+
+
 def _store_case(store: str, corpus: Path, serial_build: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     """(corpus, build folder, expected output) of a build whose store is loaded again (``load_store``:
     a stale copy of the serial build) or updated (``update_store``: the serial build, one document changed)."""
@@ -333,12 +346,7 @@ def test_a_first_build_with_workers_loads_the_store_as_graph_trig_is_written(cor
             sent.append(writing.is_set())
         return real_send(self)
 
-    def write_graph_files(*args, **kwargs):
-        writing.set()
-        try:
-            return real_write(*args, **kwargs)
-        finally:
-            writing.clear()
+    write_graph_files = _while(writing, real_write)
 
     started = {"finish": threading.Event(), "_write_page": threading.Event()}
     waited: dict[str, bool] = {}
@@ -492,12 +500,7 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
         sent.append((-1 if message is None else len(message), writing.is_set()))
         return real_send(self, message)
 
-    def write_graph_files(*args, **kwargs):
-        writing.set()
-        try:
-            return real_write(*args, **kwargs)
-        finally:
-            writing.clear()
+    write_graph_files = _while(writing, real_write)
 
     def whole_file(*args, **kwargs):
         raise AssertionError("the page read the whole graph file: the index it was handed did not fit it")
