@@ -481,9 +481,16 @@ class _WrittenIndex:
         return True
 
     def __iter__(self) -> Iterator[tuple[str, list]]:
-        while self._next is not None:
-            batch, self._next = self._next, self._inbox.get()
+        while True:  # (a batch handed on before the next is waited for; an iteration stopped early goes on from there)
+            if self._next is _WAITING:
+                self._next = self._inbox.get()
+            if self._next is None:
+                return
+            batch, self._next = self._next, _WAITING
             yield from batch
+
+
+_WAITING = object()  # the next batch of a _WrittenIndex is still to be taken from its inbox
 
 
 def _facts_index(triples: list) -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import queue
 import signal
 import sys
@@ -44,7 +45,7 @@ class Inbox:
         while True:
             try:
                 message = self._conn.recv()
-            except (EOFError, OSError):  # the sender is gone: get() raises
+            except BaseException:  # the sender gone (or a message that cannot be read): get() raises
                 self._queue.put(_GONE)
                 return
             self._queue.put(message)
@@ -83,7 +84,12 @@ class Forked:
         from_child, child_out = ctx.Pipe(duplex=False)
         process = ctx.Process(target=_run, args=(child_in, child_out, (to_child, from_child), target, args), name=name,
                               daemon=True)
-        process.start()
+        try:
+            process.start()
+        except OSError:  # no fork to be had (a limit on processes, or memory): the caller does the work
+            for conn in (child_in, to_child, from_child, child_out):
+                conn.close()
+            return None
         child_in.close()
         child_out.close()
         return cls(process, to_child, from_child, name)
@@ -130,6 +136,10 @@ def _run(conn_in, conn_out, parents: tuple, target: Callable[..., Any], args: tu
         reply = ("ok", target(Inbox(conn_in), *args))
     except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
         reply = ("error", e)
+        try:
+            pickle.loads(pickle.dumps(e))  # one the parent cannot make again from its pickle goes as its text
+        except Exception:  # noqa: BLE001
+            reply = ("error", RunFailed(f"{type(e).__name__}: {e}"))
     try:
         conn_out.send(reply)
     except OSError:  # the parent is gone: nobody to tell

@@ -54,6 +54,11 @@ def test_messages_larger_than_a_pipe_holds_are_all_taken(alone):
     assert job.result() == [50_000] * 40
 
 
+class TwoArgs(Exception):
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: {reason}")
+
+
 class Unpicklable(Exception):
     def __init__(self, message, handle):
         super().__init__(message)
@@ -64,12 +69,16 @@ def raises(inbox, kind):
     inbox.get()
     if kind == "plain":
         raise ValueError("graph.trig: no space left on device")
+    if kind == "two":
+        raise TwoArgs("graph.trig", "bad")
     raise Unpicklable("cannot go through a pipe", threading.Lock())
 
 
 @pytest.mark.parametrize("kind, error, match", [
     ("plain", ValueError, "graph.trig: no space left on device"),
     ("unpicklable", RunFailed, "Unpicklable: cannot go through a pipe"),
+    # pickled, but (unless a library, as Dask's tblib, teaches pickle exceptions) not made again from its pickle
+    ("two", (RunFailed, TwoArgs), "graph.trig: bad"),
 ])
 def test_what_the_copy_raises_is_raised_here(alone, kind, error, match):
     job = Forked.start(raises, kind)
@@ -117,3 +126,20 @@ def test_no_copy_is_made_while_another_thread_runs():
         release.set()
         thread.join()
     assert not multiprocessing.active_children()
+
+
+def test_no_fork_to_be_had_is_no_copy_and_no_error(alone, monkeypatch):
+    """A fork that fails (a limit on processes, or on memory): the caller does the work itself."""
+    def refused():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert Forked.start(add_up, 0) is None
+
+
+def test_a_message_that_cannot_be_read_ends_the_copy_with_an_error(alone):
+    job = Forked.start(add_up, 0)
+    job._to.send_bytes(b"not a pickle")
+    job.send(None)
+    with pytest.raises(RunFailed, match="stopped sending"):
+        job.result()

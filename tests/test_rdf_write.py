@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 
 from kg.rdf import build_dataset, build_graph, id_namespace, read_dataset
 from kg.rdf.graph import DocumentIndex, fact_triples
-from kg.rdf.write import fact_lines, facts_bytes, triple_line, write_graphs
+from kg.rdf.write import fact_lines, facts_bytes, triple_line, write_graph_files, write_graphs
 from kg.records import Arg, DocumentExtraction, Entity, Evidence, Position, Relation, RelationMention
 from kg.resolve import compact
 
@@ -206,3 +206,29 @@ def test_graph_ttl_refuses_a_type_the_ontology_lacks():
     entity = Entity("org/某", "NoSuchType", "某", [], 1, ["a.txt"])
     with pytest.raises(AttributeError):
         fact_lines([entity], [], [], None, id_namespace())
+
+
+@pytest.mark.parametrize("batch", [1, 2, 5])
+def test_the_index_handed_on_as_graph_trig_is_written_is_of_bytes_already_in_the_file(tmp_path, monkeypatch, batch):
+    """``on_written`` is given each graph's entry, in the file's order, once another reader of the file
+    finds its bytes there (a forked page reads them as the build goes on); the last before the end."""
+    import hashlib
+
+    import kg.rdf.write as write
+
+    monkeypatch.setattr(write, "WRITTEN_BATCH", batch)
+    extractions, entities, positions, relations = records()
+    full = {e.doc_id: e for e in extractions}
+    seen: list[tuple[str, list]] = []
+
+    def on_written(entries):
+        with open(tmp_path / "graph.trig", "rb") as other:  # another reader, as the page's process is
+            data = other.read()
+        for name, (sha256, offset, length) in entries:
+            assert hashlib.sha256(data[offset:offset + length]).hexdigest() == sha256, f"{name}: not in the file yet"
+        seen.extend(entries)
+
+    written: dict[str, list] = {}
+    write_graph_files(tmp_path, [compact(e) for e in extractions], entities, positions, relations,
+                      lambda r: full[r.doc_id], written=written, on_written=on_written)
+    assert seen == list(written.items()) and len(seen) == 3  # the ontology's graph and the two documents'
