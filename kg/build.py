@@ -296,10 +296,10 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                       known=cache.read_json(_SHACL_CACHE) if cache.read else None)
         written: dict[str, list] = {}
         digests, on_made = _page_digests(cache, ontology, base_iri)  # (a forked page reads the digests made here)
-        # an update of the last build (its store updated, not loaded as graph.trig is written): the page,
-        # otherwise made after the files, would be the last thing to wait for. (A first build's or --full's
-        # page is made while the store's load ends: a copy would only take CPU from the writing.)
-        forked = beside and update and store_path(out).exists() and Forked.possible()
+        last_store = update and store_path(out).exists()  # to keep or update, not loaded as graph.trig is written
+        # with it the page, otherwise made after the files, would be the last thing to wait for. (A first build's
+        # or --full's page is made while the store's load ends: a copy would only take CPU from the writing.)
+        forked = beside and last_store and Forked.possible()
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:
@@ -310,7 +310,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             if forked:
                 job = Forked.start(_page_beside, folder, ontology, cache.folder, cache.read, name="page")
                 jobs.extend([job] if job is not None else [])
-            if not beside or (update and store_path(out).exists()):
+            if not beside or last_store:
                 return None
             streamed.append(StreamedLoad(folder, folder / "graph.ttl", stop))
             return streamed[0].write
@@ -331,7 +331,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         def page() -> None:
             if jobs:
                 jobs[0].result()
-            else:  # (forked but no fork made: the facts are read from graph.ttl)
+            else:  # (a fork decided on but refused: no facts handed over, graph.ttl is read)
                 _write_page(staging, ontology, written, digests, facts.pop() if facts else None)
             settle()
 
@@ -461,8 +461,8 @@ def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, cache_folder
     ``graph.ttl`` (the copy reads nothing of the build's memory, so little of it is copied), the
     documents' graphs as the build hands on the index of ``graph.trig`` (batches of ``(name, entry)``;
     None: the file is whole), their digests read from the cache, where the build puts those of the
-    graphs it makes before it hands them on (``--full``: made again here from their bytes). The same
-    page as the build makes itself."""
+    graphs it makes before it hands them on (one missing there: made here from the graph's bytes). The
+    same page as the build makes itself."""
     from kg.network.digests import DigestCache
 
     digests = DigestCache.of_build(cache_folder, ontology, read=read)

@@ -144,7 +144,6 @@ def _run(conn_in, conn_out, parents: tuple, target: Callable[..., Any], args: tu
         conn_out.send(reply)
     except OSError:  # the parent is gone: nobody to tell
         pass
-    except Exception as e:  # noqa: BLE001 - an exception that cannot be pickled: its text
+    except Exception as e:  # noqa: BLE001 - a result that cannot be pickled (an exception was checked above)
         with contextlib.suppress(OSError):
-            conn_out.send(("error", RunFailed(f"{type(reply[1]).__name__}: {reply[1]}" if reply[0] == "error"
-                                              else f"the result could not be handed back: {e}")))
+            conn_out.send(("error", RunFailed(f"the result could not be handed back: {e}")))

@@ -143,3 +143,13 @@ def test_a_message_that_cannot_be_read_ends_the_copy_with_an_error(alone):
     job.send(None)
     with pytest.raises(RunFailed, match="stopped sending"):
         job.result()
+
+
+def returns_a_lock(inbox):
+    return threading.Lock()
+
+
+def test_a_result_that_cannot_be_handed_back_is_an_error_saying_so(alone):
+    job = Forked.start(returns_a_lock)
+    with pytest.raises(RunFailed, match="the result could not be handed back"):
+        job.result()

@@ -437,7 +437,8 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
         def hand_on() -> None:
             nonlocal handed
             f.flush()
-            on_written(list(itertools.islice(written.items(), handed, None)))
+            batch = list(itertools.islice(reversed(written.items()), len(written) - handed))  # the newest, last first
+            on_written(batch[::-1])
             handed = len(written)
 
         for _ in write_graphs(trig, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written, on_made):

@@ -26,6 +26,7 @@ from kg.records import ORG_TYPES, Entity, Mention
 GROUP = {t: "org" for t in ORG_TYPES}
 GROUP.update({"Person": "person", "Event": "event", "Document": "document", "Award": "award", "Place": "place"})
 _PAREN = re.compile(r"[（(][^（）()]{0,40}[）)]")
+_NUMBER_ONLY = re.compile(r"\d+号$|\d{4}$")  # a document's number (…〔2020〕2号) or year, not its title
 
 
 def expand_org_name(name: str, lex: Lexicon) -> str:
@@ -220,7 +221,7 @@ def _counted_entity(group: str, members: list[Mention], lex: Lexicon) -> Entity:
     else:
         typ = members[0].type
         if group == "document":
-            titles = [m.text for m in members if not re.search(r"\d+号$|\d{4}$", m.text)]
+            titles = [m.text for m in members if not _NUMBER_ONLY.search(m.text)]
             pool = Counter(titles) if titles else surfaces
         else:
             pool = surfaces
@@ -246,7 +247,7 @@ def _one_mention_entity(group: str, m: Mention, lex: Lexicon) -> Entity:
         typ = entry.type if entry else m.type
     else:
         typ = m.type
-        if group == "document" and not re.search(r"\d+号$|\d{4}$", m.text):
+        if group == "document" and not _NUMBER_ONLY.search(m.text):
             label = m.text
             key = _id_key([label])
         else:  # the one surface counted once, the further names not at all
