@@ -7,7 +7,8 @@ pickled or read again), and is handed the index of ``graph.trig`` a batch of gra
 A fork is made only where it is safe: on Linux (where ``fork`` is the usual start method; macOS's
 system libraries are not safe to fork), in a process that runs no other Python thread (one holding
 a lock at the fork would leave it held in the copy forever). :meth:`Forked.start` gives None
-otherwise, and the caller does the work itself.
+otherwise, and the caller does the work itself. The copy ends with the process that made it, even one
+killed outright (the kernel is asked to kill it then).
 
 >>> def total(inbox, start):
 ...     return start + sum(iter(inbox.get, None))
@@ -19,7 +20,9 @@ True
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import pickle
 import queue
 import signal
@@ -82,8 +85,8 @@ class Forked:
         ctx = multiprocessing.get_context("fork")
         child_in, to_child = ctx.Pipe(duplex=False)
         from_child, child_out = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_run, args=(child_in, child_out, (to_child, from_child), target, args), name=name,
-                              daemon=True)
+        process = ctx.Process(target=_run, args=(child_in, child_out, (to_child, from_child), os.getpid(), target, args),
+                              name=name, daemon=True)
         try:
             process.start()
         except OSError:  # no fork to be had (a limit on processes, or memory): the caller does the work
@@ -125,11 +128,13 @@ class Forked:
         self._process.join()
 
 
-def _run(conn_in, conn_out, parents: tuple, target: Callable[..., Any], args: tuple) -> None:
+def _run(conn_in, conn_out, parents: tuple, parent: int, target: Callable[..., Any], args: tuple) -> None:
     """The copy's life: ``target``'s result or exception sent back; then ``multiprocessing`` ends the
     process at once (``os._exit``: the build's memory is not torn down a second time). The parent's
-    ends of the pipes, copied by the fork, are closed first: the inbox ends when the parent's does."""
+    ends of the pipes, copied by the fork, are closed first: the inbox ends when the parent's does.
+    The copy ends with the ``parent`` (:func:`_end_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
+    _end_with(parent)
     for conn in parents:
         conn.close()
     try:
@@ -147,3 +152,20 @@ def _run(conn_in, conn_out, parents: tuple, target: Callable[..., Any], args: tu
     except Exception as e:  # noqa: BLE001 - a result that cannot be pickled (an exception was checked above)
         with contextlib.suppress(OSError):
             conn_out.send(("error", RunFailed(f"the result could not be handed back: {e}")))
+
+
+#: ``prctl``'s option that has the kernel send a signal to this process when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this copy when ``parent``, the process that forked it, ends: a build killed
+    outright (SIGKILL, the OOM killer) would otherwise leave its copy making a page nobody waits for,
+    holding its memory until done. Ended already (before the call): end now."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # no such call here: the copy ends when it is done, as before
+        return
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)

@@ -116,6 +116,52 @@ def test_a_copy_whose_sender_is_gone_stops_with_an_error(alone):
         job.result()
 
 
+KILLED_BUILD = """
+import os, signal, sys, time
+from kg.forked import Forked
+
+def works(inbox, pid_file):  # the page being made: nothing left to wait for from the parent
+    with open(pid_file + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(pid_file + ".tmp", pid_file)
+    time.sleep(120)
+
+if __name__ == "__main__":
+    job = Forked.start(works, sys.argv[1])
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in "ZX"  # a zombie left unreaped by this container's init
+    except FileNotFoundError:
+        return True
+
+
+def test_a_copy_ends_with_a_build_killed_outright(tmp_path):
+    """A build killed with SIGKILL (or by the OOM killer) runs no clean-up: its copy, making a page
+    nobody will wait for, ends with it instead of holding its memory until done."""
+    import subprocess
+
+    script, pid_file = tmp_path / "build.py", tmp_path / "copy.pid"
+    script.write_text(KILLED_BUILD, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script), str(pid_file)], timeout=60)
+    assert run.returncode == -9
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while not _ended(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert _ended(pid), "the copy outlived the build"
+    finally:
+        if not _ended(pid):
+            os.kill(pid, 9)
+
+
 def test_no_copy_is_made_while_another_thread_runs():
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
