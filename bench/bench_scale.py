@@ -9,9 +9,10 @@ fresh child process (so its memory is its own):
   second and per CPU second, CPU seconds of the process and of its children, peak RSS of the
   process and of its largest child (``resource.getrusage``), the size of each output;
 - a one-document incremental update: one document changed (another person chairs) and one added,
-  then ``build`` again on the built folder (extraction cache, store and page updated) in a process
-  of its own, as a user runs ``kg build`` again (interpreter start and imports included): its wall
-  and CPU time (with its workers'), their ratios to the full build's, and its peak RSS;
+  then ``kg build`` again on the built folder (extraction cache, store and page updated) in a process
+  of its own, run as the ``kg`` program runs it (``kg.cli.run``; interpreter start, imports and the
+  process's end included): its wall and CPU time (with its workers'), their ratios to the full
+  build's, and its peak RSS;
 - the latency of every stored query (``ontology/queries/*.rq`` through ``kg.query.run_query``,
   median of 3 after a warm-up; ``cohosts`` with ``org=中机质协``): the first page of 100 rows, what
   ``kg query`` shows by default (and ``kg serve`` caps), and every row (one run after a warm-up: a query
@@ -155,10 +156,33 @@ def child(corpus: Path, out: Path, jobs: int, profile: bool) -> dict:
     return row
 
 
-def update_child(corpus: Path, out: Path, jobs: int) -> dict:
-    """The incremental build of a built folder, in this process: what it extracted, its peak RSS."""
+def update_child(corpus: Path, out: Path, jobs: int) -> dict | None:
+    """The incremental build of a built folder, in this process: what it extracted, its peak RSS. Run as
+    the ``kg`` program runs it where the code has one (``kg.cli.run``: the process ends with the build,
+    the JSON line written by an exit handler, the number extracted read from the summary), else
+    through :func:`kg.build.build` (None: the line is written here by the caller)."""
     if jobs == 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    from kg import cli
+
+    if hasattr(cli, "run"):
+        import atexit
+        import contextlib
+        import io
+        import re
+
+        said = io.StringIO()
+
+        def line() -> None:
+            sys.__stderr__.write(said.getvalue())
+            found = re.search(r"\((\d+) extracted", said.getvalue())
+            print(json.dumps({"extracted": int(found.group(1)) if found else None, "peak_rss_mb": _own_peak_mb()}),
+                  flush=True)
+
+        atexit.register(line)
+        sys.argv = ["kg", "build", str(corpus), "-o", str(out), "--jobs", str(jobs)]
+        with contextlib.redirect_stderr(said):
+            cli.run()  # (ends the process)
     from kg.build import build
 
     inc = build([str(corpus)], out, **_build_kwargs(jobs))

@@ -176,6 +176,45 @@ def test_build_missing_path_exits_1_but_writes_the_rest(tmp_path, news):
                                                      "graph.ttl", "store"]
 
 
+PROGRAM = """
+import os, sys
+real_exit = os._exit
+
+def _exit(status):  # how the process ended, said last
+    sys.stderr.write(f"os._exit({status})\\n")
+    sys.stderr.flush()
+    real_exit(status)
+
+os._exit = _exit
+from kg.cli import run
+sys.argv[0] = "kg"
+run()
+"""
+
+
+@pytest.mark.parametrize("missing, status", [(False, 0), (True, 1)], ids=["built", "a-file-missing"])
+def test_the_kg_program_ends_once_the_build_is_said_and_done(tmp_path, news, missing, status):
+    """The ``kg`` program (``kg.cli:run``, not ``main`` under CliRunner) ends its process as soon as the
+    build is done and its summary written, with the build's exit status: everything written and
+    said before, the exit handlers run, nothing freed object by object on the way out."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    paths = [str(news)] + ([str(tmp_path / "gone.txt")] if missing else [])
+    done = subprocess.run([sys.executable, "-c", PROGRAM, "build", *paths, "-o", str(out), "--jobs", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == status, done.stderr
+    assert done.stderr.rstrip().endswith(f"os._exit({status})"), done.stderr
+    assert "SHACL: conforms" in done.stderr
+    assert ("gone.txt" in done.stderr) is missing
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".store.lock", "entities.jsonl", "graph.html", "graph.trig",
+                                                     "graph.ttl", "store"]
+    assert invoke("build", str(news), "-o", str(tmp_path / "again")).exit_code == 0  # (CliRunner: the test goes on)
+    for name in ("graph.ttl", "graph.trig", "entities.jsonl", "graph.html"):
+        assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
 # --- golden end-to-end --------------------------------------------------------------------------------
 
 GOLDEN_DOCS = {
