@@ -16,6 +16,7 @@ from kg.errors import EXIT_BUG, EXIT_INCOMPLETE, EXIT_STATUSES, BadUsage, KgErro
 from kg.executors import EXECUTORS, default_jobs, make_executor
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
+from kg.memory import exit_now
 from kg.records import IngestFailure
 
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
@@ -93,12 +94,7 @@ def _end(status: int) -> None:
             sys.exit(status)
         return
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a pipe closed by its reader, a stream closed: nothing more to say there
-            pass
-    os._exit(status)
+    exit_now(status)
 
 
 @click.group(cls=_Commands, epilog=_exit_statuses())

@@ -10,16 +10,21 @@ extraction make few reference cycles (a networkx graph's cached views are one pe
 run with collections paused (:func:`collections_paused`): the cycles are collected once between
 stages, and what survives is set aside (:func:`gc.freeze`) so that the next collections do not walk
 it again.
+
+A process that has done its work can end without freeing what it holds object by object
+(:func:`exit_now`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import os
+import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NoReturn
 
-__all__ = ["collections_paused", "release_memory"]
+__all__ = ["collections_paused", "exit_now", "release_memory"]
 
 
 @contextmanager
@@ -70,3 +75,15 @@ def _libc():
 
 
 _LIBC = _libc()
+
+
+def exit_now(status: int = 0) -> NoReturn:
+    """End this process now with ``status``: the standard streams flushed, nothing else done (no exit
+    handler, no teardown of the interpreter: a process holding millions of objects frees them one by
+    one on a normal exit, seconds of work for nothing). For a process with nothing left to write."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):  # none, closed, or a pipe its reader closed: nothing more to say
+            pass
+    os._exit(status)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
 import signal
-import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.queues import SimpleQueue
@@ -63,12 +61,9 @@ def _exit_now() -> None:
     a worker 0.3 to 2 s, paid before the build could go on (or the ``kg`` process exit); a worker has
     nothing left to hand over (its results are sent, the cache is written by the parent) and ends
     with status 0 as a pool worker does."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (AttributeError, OSError, ValueError):
-            pass
-    os._exit(0)
+    from kg.memory import exit_now  # (here: not a module the worker's extraction runs with, kg.cache.TRANSPORT_MODULES)
+
+    exit_now(0)
 
 
 class _Held:
