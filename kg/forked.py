@@ -158,14 +158,27 @@ def _run(conn_in, conn_out, parents: tuple, parent: int, target: Callable[..., A
 _PR_SET_PDEATHSIG = 1
 
 
+def _prctl():
+    """The C library's ``prctl``, looked up here in the parent (a copy loads nothing after the fork);
+    None where there is none."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+    prctl.restype = ctypes.c_int
+    return prctl
+
+
+_PRCTL = _prctl() if sys.platform.startswith("linux") else None
+
+
 def _end_with(parent: int) -> None:
     """Have the kernel kill this copy when ``parent``, the process that forked it, ends: a build killed
     outright (SIGKILL, the OOM killer) would otherwise leave its copy making a page nobody waits for,
-    holding its memory until done. Ended already (before the call): end now."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # no such call here: the copy ends when it is done, as before
+    holding its memory until done. Ended already (before the call): end now. (Where the call is
+    refused, the copy ends when it is done, as a copy of a process that was not killed does.)"""
+    if _PRCTL is None or _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         return
-    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)

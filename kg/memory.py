@@ -81,7 +81,7 @@ def exit_now(status: int = 0) -> NoReturn:
     """End this process now with ``status``: the standard streams flushed, nothing else done (no exit
     handler, no teardown of the interpreter: a process holding millions of objects frees them one by
     one on a normal exit, seconds of work for nothing). For a process with nothing left to write."""
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
         except (AttributeError, OSError, ValueError):  # none, closed, or a pipe its reader closed: nothing more to say

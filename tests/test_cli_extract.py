@@ -215,6 +215,32 @@ def test_the_kg_program_ends_once_the_build_is_said_and_done(tmp_path, news, mis
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
+LATE_THREAD = """
+import sys, threading, time
+import kg.cli
+
+def late():  # a thread of the command still at work when the command ends
+    time.sleep(0.5)
+    open(sys.argv[1], "w").close()
+
+threading.Thread(target=late).start()
+kg.cli._PROGRAM = True
+kg.cli._end(0)
+"""
+
+
+def test_the_kg_program_waits_for_its_threads_before_it_ends(tmp_path):
+    """As an interpreter does at its end: a thread still running (a process pool's manager telling its
+    workers to stop) is waited for before the exit handlers run and the process ends."""
+    import subprocess
+    import sys
+
+    mark = tmp_path / "done"
+    ended = subprocess.run([sys.executable, "-c", LATE_THREAD, str(mark)], capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 0, ended.stderr
+    assert mark.exists()
+
+
 # --- golden end-to-end --------------------------------------------------------------------------------
 
 GOLDEN_DOCS = {

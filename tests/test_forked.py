@@ -121,8 +121,10 @@ import os, signal, sys, time
 from kg.forked import Forked
 
 def works(inbox, pid_file):  # the page being made: nothing left to wait for from the parent
+    with open("/proc/self/stat") as f:
+        started = f.read().rsplit(")", 1)[1].split()[19]
     with open(pid_file + ".tmp", "w") as f:
-        f.write(str(os.getpid()))
+        f.write(f"{os.getpid()} {started}")
     os.replace(pid_file + ".tmp", pid_file)
     time.sleep(120)
 
@@ -134,12 +136,15 @@ if __name__ == "__main__":
 """
 
 
-def _ended(pid: int) -> bool:
+def _ended(pid: int, started: str) -> bool:
+    """Whether process ``pid``, started at ``started`` (clock ticks after boot), is no more: gone, a zombie
+    (left unreaped by a container's init), or its number now another's."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in "ZX"  # a zombie left unreaped by this container's init
+            fields = f.read().rsplit(")", 1)[1].split()
     except FileNotFoundError:
         return True
+    return fields[0] in "ZX" or fields[19] != started
 
 
 def test_a_copy_ends_with_a_build_killed_outright(tmp_path):
@@ -151,15 +156,26 @@ def test_a_copy_ends_with_a_build_killed_outright(tmp_path):
     script.write_text(KILLED_BUILD, encoding="utf-8")
     run = subprocess.run([sys.executable, str(script), str(pid_file)], timeout=60)
     assert run.returncode == -9
-    pid = int(pid_file.read_text())
+    pid, started = pid_file.read_text().split()
     deadline = time.monotonic() + 10
-    while not _ended(pid) and time.monotonic() < deadline:
+    while not _ended(int(pid), started) and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        assert _ended(pid), "the copy outlived the build"
+        assert _ended(int(pid), started), "the copy outlived the build"
     finally:
-        if not _ended(pid):
-            os.kill(pid, 9)
+        if not _ended(int(pid), started):
+            os.kill(int(pid), 9)
+
+
+def test_a_copy_whose_parent_ended_before_it_could_say_so_ends_at_once():
+    """The parent gone between the fork and the copy's request to end with it (the copy already
+    belongs to another process): the copy ends there and then."""
+    pid = os.fork()
+    if pid == 0:  # (the copy: its parent is this test's process, not the one named)
+        kg.forked._end_with(parent=os.getppid() + 1_000_000)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 1
 
 
 def test_no_copy_is_made_while_another_thread_runs():

@@ -817,8 +817,8 @@ def test_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode != 0
-    assert "Aborted" in stderr and "Traceback" not in stderr
+    assert proc.returncode != 0, stderr[-3000:]
+    assert "Aborted" in stderr and "Traceback" not in stderr, stderr[-3000:]
     assert workers
     deadline = time.monotonic() + 10
     while not all(_gone(p) for p in workers) and time.monotonic() < deadline:
