@@ -800,7 +800,10 @@ def _gone(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
 def test_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-c", "from kg.cli import main; main()", "build", str(DEV),
+    # (Ctrl-C's own handler in the build, whatever this process inherited: a test run started in the
+    # background by a shell without job control ignores SIGINT, and so would the build)
+    program = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); from kg.cli import main; main()"
+    proc = subprocess.Popen([sys.executable, "-c", program, "build", str(DEV),
                              "-o", str(out), "--jobs", "2"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
