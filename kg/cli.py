@@ -13,7 +13,7 @@ import traceback
 import click
 
 from kg import report
-from kg.errors import EXIT_BUG, EXIT_INCOMPLETE, EXIT_STATUSES, BadUsage, KgError, exit_status
+from kg.errors import EXIT_BUG, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_STATUSES, BadUsage, KgError, exit_status
 from kg.executors import EXECUTORS, default_jobs, make_executor
 from kg.ingest import NoDocuments, iter_documents
 from kg.ingest.readers import DEFAULT_MAX_BYTES
@@ -53,10 +53,14 @@ class _Commands(click.Group):
             click.echo(f"error: {e}", err=True)
             ctx.exit(e.exit_code)
         except BrokenPipeError:
-            # the reader stopped early (`kg query … | head`): not an error; stdout goes to /dev/null so
-            # that flushing it at exit does not fail again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(0)
+            # the reader stopped early (`kg query … | head`): not an error where what is printed is the
+            # command's product; but a build or a training stopped by it (a failure or warning it could not
+            # report) has not written what it makes: it could not finish. Nothing more can be said: both
+            # streams go to /dev/null, so that flushing them at exit does not fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            for stream in (sys.stdout, sys.stderr):
+                os.dup2(devnull, stream.fileno())
+            ctx.exit(EXIT_FAILED if ctx.invoked_subcommand in _MAKES_FILES else 0)
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
             click.echo(f"error: {where}{e.strerror or e}", err=True)
@@ -65,6 +69,10 @@ class _Commands(click.Group):
             click.echo(traceback.format_exc().rstrip(), err=True)
             click.echo("error: an internal error (a bug in kg); please report it with the traceback above", err=True)
             ctx.exit(EXIT_BUG)
+
+
+#: The commands whose product is files, not what they print (a broken pipe stops them unfinished).
+_MAKES_FILES = frozenset({"build", "train"})
 
 
 def _exit_statuses() -> str:

@@ -162,6 +162,27 @@ def test_some_documents_failing_is_incomplete(tmp_path, command):
     assert str(good) in r.stdout
 
 
+def test_a_build_whose_reports_cannot_be_written_says_it_could_not_finish(tmp_path):
+    """`kg build … 2>&1 | true`: the reader of stderr is gone before the build reports a file it could
+    not read, and the build stops there, its graph not written: exit 4 (could not finish), not 0."""
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.txt"
+    good.write_text("中机质协在北京召开质量工作会议。", encoding="utf-8")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is said
+    kg = Path(sys.executable).with_name("kg")
+    try:
+        code = subprocess.run([str(kg), "build", str(tmp_path / "gone.txt"), str(good), "-o", str(tmp_path / "out"),
+                               "--jobs", "1"], stdout=subprocess.DEVNULL, stderr=write, timeout=300).returncode
+    finally:
+        os.close(write)
+    assert code == errors.EXIT_FAILED
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
 def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
     """`kg ingest … --jsonl | head -c 100`: the pipe closes while kg still writes; kg stops quietly
     (exit 0, nothing on stderr) instead of reporting 'Broken pipe' as a failure (exit 4)."""
