@@ -156,11 +156,11 @@ def child(corpus: Path, out: Path, jobs: int, profile: bool) -> dict:
     return row
 
 
-def update_child(corpus: Path, out: Path, jobs: int) -> dict | None:
+def update_child(corpus: Path, out: Path, jobs: int) -> dict:
     """The incremental build of a built folder, in this process: what it extracted, its peak RSS. Run as
     the ``kg`` program runs it where the code has one (``kg.cli.run``: the process ends with the build,
-    the JSON line written by an exit handler, the number extracted read from the summary), else
-    through :func:`kg.build.build` (None: the line is written here by the caller)."""
+    so nothing is returned; the JSON line is written by an exit handler, the number extracted read
+    from the summary), else through :func:`kg.build.build` (the line is written by the caller)."""
     if jobs == 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from kg import cli

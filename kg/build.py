@@ -309,7 +309,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             of graph.trig (:class:`kg.store.StreamedLoad`)."""
             if forked:
                 job = Forked.start(_page_beside, folder, ontology, cache.folder, cache.read, name="page")
-                jobs.extend([job] if job is not None else [])
+                if job is not None:
+                    jobs.append(job)
             if not beside or last_store:
                 return None
             streamed.append(StreamedLoad(folder, folder / "graph.ttl", stop))
@@ -331,7 +332,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         def page() -> None:
             if jobs:
                 jobs[0].result()
-            else:  # (a fork decided on but refused: no facts handed over, graph.ttl is read)
+            else:  # made here, with the facts indexed as graph.ttl was written (a fork refused: none, the file is read)
                 _write_page(staging, ontology, written, digests, facts.pop() if facts else None)
             settle()
 
