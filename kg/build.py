@@ -213,8 +213,9 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     cluster); the output is the same bytes wherever it ran. Unless documents are extracted in this
     process (:class:`~kg.executors.Serial`), the build uses a second core after extraction too: the
     store is made in a thread while the page is made, and when the build updates the last one, the
-    page is made in a forked copy of the build as the graph files are written (on Linux). A document whose extraction fails is
-    reported in :attr:`BuildResult.failures` like one that could not be read.
+    page is made as the graph files are written, in a copy of the build forked as it starts, which
+    reads the last ``graph.ttl`` meanwhile (on Linux). A document whose extraction fails is reported
+    in :attr:`BuildResult.failures` like one that could not be read.
 
     IRIs are minted under ``base_iri`` (default :data:`kg.rdf.DEFAULT_BASE_IRI`; a bad one raises
     :class:`kg.errors.BadUsage` before anything is read).
@@ -225,49 +226,56 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     # every extraction goes to the cache as it comes (read back a document at a time when the graph
     # is written); --full (incremental=False) only stops reading from it
     cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
-    records: list[DocumentExtraction] = []
-    failures: list[IngestFailure] = []
-    # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
-    records_version = code_hash(*RECORD_CODE, ontology=ontology)
-    with collections_paused():  # a pickle of a million small records: no collection walks them as they come
-        last = cache.read_records(records_version)
+    # an update's page (on a second core) reads the last build's facts while this process reads the records
+    ahead = _page_ahead(out, ontology, cache) if incremental and not isinstance(runner, Serial) else None
+    try:
+        records: list[DocumentExtraction] = []
+        failures: list[IngestFailure] = []
+        # the records of the last build, for files unchanged since: no cache entry parsed and compacted again
+        records_version = code_hash(*RECORD_CODE, ontology=ontology)
+        with collections_paused():  # a pickle of a million small records: no collection walks them as they come
+            last = cache.read_records(records_version)
 
-    def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
-        rec = last.pop(doc_id, None)
-        return rec if rec is not None and rec.sha256 == sha256 else None
+        def kept(doc_id: str, sha256: str) -> DocumentExtraction | None:
+            rec = last.pop(doc_id, None)
+            return rec if rec is not None and rec.sha256 == sha256 else None
 
-    for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, runner, address,
-                               on_reused, compact_records=True, kept=kept):
-        if isinstance(item, IngestFailure):
-            failures.append(item)
-            if on_failure:
-                on_failure(item)
-        else:
-            records.append(item)
-    last.clear()
-    if not records:
-        raise NoDocuments(failures, out)
-    with collections_paused() as settle:  # the stages below hold the records and the resolution to the end
-        settle(collect=False)  # the records: extraction ran with collections on
-        resolved = resolve_corpus(records, ontology)
-        settle(collect=False)  # the resolution: plain records, no cycle
-        graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
-        names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
-                                     settle=settle, beside=not isinstance(runner, Serial))
-        result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
-        result.outputs.update({name: out / name for name in names})
-        result.outputs["store"] = out / "store"
-        cache.prune({(r.doc_id, r.sha256) for r in records})
-        graphs.prune()
-        cache.save_file_index({r.doc_id for r in records})
-        cache.save_records(records, records_version)
+        for item in extract_corpus(paths, ontology, max_bytes, on_document, cache, use_model, jobs, runner, address,
+                                   on_reused, compact_records=True, kept=kept):
+            if isinstance(item, IngestFailure):
+                failures.append(item)
+                if on_failure:
+                    on_failure(item)
+            else:
+                records.append(item)
+        last.clear()
+        if not records:
+            raise NoDocuments(failures, out)
+        with collections_paused() as settle:  # the stages below hold the records and the resolution to the end
+            settle(collect=False)  # the records: extraction ran with collections on
+            resolved = resolve_corpus(records, ontology)
+            settle(collect=False)  # the resolution: plain records, no cycle
+            graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
+            names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
+                                         settle=settle, beside=not isinstance(runner, Serial), page=ahead)
+            result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
+            result.outputs.update({name: out / name for name in names})
+            result.outputs["store"] = out / "store"
+            cache.prune({(r.doc_id, r.sha256) for r in records})
+            graphs.prune()
+            cache.save_file_index({r.doc_id for r in records})
+            cache.save_records(records, records_version)
+    finally:
+        if ahead is not None:  # done once the page is made; a build that stopped before ends it here
+            ahead.cancel()
     return result
 
 
 def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolved, cache: ExtractionCache,
                   ontology: str | None, base_iri: str | None,
                   graphs: GraphCache | None = None, update: bool = True,
-                  settle: Callable[..., None] = release_memory, beside: bool = False) -> tuple[list[str], ShaclReport]:
+                  settle: Callable[..., None] = release_memory, beside: bool = False,
+                  page: Forked | None = None) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, make the store there
     (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
     loaded), validate, then rename all of it into place under the store lock; the names of the
@@ -275,15 +283,17 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
 
     With ``beside`` (a build that extracts in worker processes: it may use two cores) the store is
     made (the last one updated, else loaded; unless the last one is kept), and the SHACL checks across
-    documents run over it, in a thread while this one makes the page under the store lock: Oxigraph's load and queries (Rust) let go of the
-    interpreter's lock, so the two take two cores. When there is no last store to keep or update (a
-    first build, ``--full``) the load starts as ``graph.trig`` is written, beside it
-    (:class:`kg.store.StreamedLoad`), and is finished in that thread. With ``beside`` and a last store
-    (an update), the page itself is made in a forked copy of this process (:class:`kg.forked.Forked`, :func:`_page_beside`) from
-    the moment ``graph.ttl`` is written: its facts read from that file, the documents' graphs as their
+    documents run over it, in a thread while this one makes the page under the store lock: Oxigraph's
+    load and queries (Rust) let go of the interpreter's lock, so the two take two cores. When there is
+    no last store to keep or update (a first build, ``--full``) the load starts as ``graph.trig`` is
+    written, beside it (:class:`kg.store.StreamedLoad`), and is finished in that thread. With
+    ``beside`` and a last store (an update), the page itself is made in a forked copy of this process
+    (:class:`kg.forked.Forked`, :func:`_page_beside`) from the moment ``graph.ttl`` is written: its
+    facts read from that file, the documents' graphs as their
     index is handed on while ``graph.trig`` is written; this process waits for it under the lock
-    (where a fork is not safe, it makes the page there itself). Without ``beside``, the page is made
-    before the lock is taken."""
+    (where a fork is not safe, it makes the page there itself). ``page`` is that copy when it was
+    forked earlier (:func:`_page_ahead`): it is handed the staging folder once ``graph.ttl`` is
+    written there. Without ``beside``, the page is made before the lock is taken."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -299,7 +309,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         last_store = update and store_path(out).exists()  # to keep or update, not loaded as graph.trig is written
         # with it the page, otherwise made after the files, would be the last thing to wait for. (A first build's
         # or --full's page is made while the store's load ends: a copy would only take CPU from the writing.)
-        forked = beside and last_store and Forked.possible()
+        forked = page is not None or (beside and last_store and Forked.possible())
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
         def tee(folder: Path) -> Callable[[bytes], None] | None:
@@ -307,7 +317,10 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             forked copy of this process from here on (before any thread of this build starts), and
             with no last store that could be kept or updated, the store is loaded beside the writing
             of graph.trig (:class:`kg.store.StreamedLoad`)."""
-            if forked:
+            if page is not None:
+                page.send(folder)
+                jobs.append(page)
+            elif forked:
                 job = Forked.start(_page_beside, folder, ontology, cache.folder, cache.read, name="page")
                 if job is not None:
                     jobs.append(job)
@@ -469,6 +482,42 @@ def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, cache_folder
     digests = DigestCache.of_build(cache_folder, ontology, read=read)
     first = inbox.get()  # graph.trig has begun (its prefixes and first graphs are in the file)
     _write_page(staging, ontology, _WrittenIndex(first, inbox), digests)
+
+
+def _page_ahead(out: Path, ontology: str | None, cache: ExtractionCache) -> Forked | None:
+    """The process of the page of an update, forked as the build starts (None: not an update of a
+    build folder with a store and a ``graph.ttl``, or no fork to be had: :meth:`Forked.start`).
+
+    While the build reads its records, extracts and resolves, with the second core idle, it reads the
+    last build's ``graph.ttl`` (:class:`kg.network.facts.EarlierFacts`), then waits for the staging
+    folder; there it parses only the lines of the new ``graph.ttl`` that changed, and goes on as
+    :func:`_page_beside`. Forked before the build holds anything, it shares little of its memory."""
+    last = out / "graph.ttl"
+    if not (store_path(out).exists() and last.is_file()):
+        return None
+    return Forked.start(_page_early, last, ontology, cache.folder, cache.read, name="page")
+
+
+def _page_early(inbox: Inbox, last: Path, ontology: str | None, cache_folder: Path, read: bool) -> None:
+    """:func:`_page_ahead`'s process: the last build's facts read, then the page of the staging folder
+    it is sent (the same page as :func:`_page_beside` makes)."""
+    from kg import viz  # noqa: F401 - imported while the second core is idle
+    from kg.network.digests import DigestCache
+    from kg.network.facts import EarlierFacts
+    from kg.rdf.files import GraphError
+
+    with collections_paused() as settle:  # as in a copy forked later, from the build's paused collections
+        try:
+            earlier: EarlierFacts | None = EarlierFacts(last)
+        except (OSError, GraphError):  # gone or unreadable meanwhile: the new file is parsed whole
+            earlier = None
+        settle(collect=False)  # the index: plain containers, no cycle
+        staging = inbox.get()  # graph.ttl is written there
+        facts = earlier.index_of(staging / "graph.ttl") if earlier is not None else None
+        del earlier
+        digests = DigestCache.of_build(cache_folder, ontology, read=read)
+        first = inbox.get()  # graph.trig has begun
+        _write_page(staging, ontology, _WrittenIndex(first, inbox), digests, facts)
 
 
 class _WrittenIndex:

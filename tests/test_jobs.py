@@ -483,12 +483,15 @@ def test_a_page_that_fails_while_the_store_loads_keeps_the_last_build(corpus, se
 def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_written(corpus, serial_build, tmp_path,
                                                                                  monkeypatch, store, digests,
                                                                                  page_forked):
-    """The page is made in a forked copy of the build, handed the index of graph.trig in batches as the
-    graphs are written (the first ones before the file is whole), while the build writes and makes the
-    store: the same bytes as a build in one process, a first build and an update of the last one; the
-    page reads the facts from graph.ttl and the digests the build made of the graphs it wrote, and
-    parses none of the graphs; with no digests kept, it parses each graph's bytes as they are handed on."""
+    """The page is made in a copy of the build forked as it starts, which reads the last graph.ttl, is
+    handed the staging folder once the new graph.ttl is written there, then the index of graph.trig in
+    batches as the graphs are written (the first ones before the file is whole), while the build writes
+    and makes the store: the same bytes as a build in one process, a build whose store is loaded again
+    and an update of the last one; the page parses only the lines of graph.ttl that changed, takes the
+    digests the build made of the graphs it wrote, and parses none of the graphs; with no digests
+    kept, it parses each graph's bytes as they are handed on."""
     import kg.build
+    import kg.network.facts
     import kg.network.load
     import kg.rdf.write
 
@@ -499,7 +502,8 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
     real_send, real_write = kg.build.Forked.send, kg.build.write_graph_files
 
     def send(self, message):
-        sent.append((-1 if message is None else len(message), writing.is_set()))
+        sent.append(("folder" if isinstance(message, Path) else -1 if message is None else len(message),
+                     writing.is_set()))
         return real_send(self, message)
 
     write_graph_files = _while(writing, real_write)
@@ -513,14 +517,24 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
         raise AssertionError("the page parsed a graph: the build puts the digest of each graph it makes")
 
     monkeypatch.setattr(kg.network.load, "_read", whole_file)  # (in the forked copy too)
+    monkeypatch.setattr(kg.network.load, "_index_file", whole_file)
+    real_parsed = kg.network.facts._parsed_facts
+
+    def parsed_earlier(path, data, term):
+        assert path.parent == out, "the page parsed the new graph.ttl whole, not the lines that changed"
+        return real_parsed(path, data, term)
+
+    monkeypatch.setattr(kg.network.facts, "_parsed_facts", parsed_earlier)
     if digests:
         monkeypatch.setattr(kg.network.load, "_blocks", parsed)
     else:  # (new code, say): the copy parses each graph the build copied, its bytes read as they are flushed
         for folder in out.glob(".cache/*/page"):
             shutil.rmtree(folder)
     build([str(source)], out, executor=InProcess())
+    assert len(page_forked) == 1, "one copy, forked as the build started"
+    assert sent[0] == ("folder", True), "the staging folder is sent once graph.ttl is written, before graph.trig"
     assert sent[-1] == (-1, False), "the end of the index is sent once graph.trig is written"
-    batches = sent[:-1]
+    batches = sent[1:-1]
     assert sum(n for n, _ in batches) == N_DOCS + 1 and all(n > 0 and during for n, during in batches)
     assert len(batches) >= 3
     same_outputs(expected, out, cache=store == "load_store")
@@ -565,6 +579,26 @@ def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus,
     out = _stale(serial_build, tmp_path / "out")
     with pytest.raises(OSError, match="no space left"):
         build([str(corpus)], out, executor=InProcess())
+    assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
+
+
+@pytest.mark.slow
+def test_an_update_that_fails_before_its_graph_is_written_ends_the_page_process(corpus, serial_build, tmp_path,
+                                                                                 monkeypatch, page_forked):
+    """The page's process, forked as an update starts, is ended when the build stops before it is handed
+    anything (resolution failing here), and the last build is kept."""
+    import kg.build
+
+    def fails(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(kg.build, "resolve_corpus", fails)
+    out = _stale(serial_build, tmp_path / "out")
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    with pytest.raises(OSError, match="no space left"):
+        build([str(corpus)], out, executor=InProcess())
+    assert len(page_forked) == 1  # forked as the build started
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
     assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
 
 

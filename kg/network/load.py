@@ -40,15 +40,18 @@ from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
 import networkx as nx
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDFS, SKOS
+from rdflib import Graph, Literal, URIRef
 
 from kg.memory import collections_paused
 from kg.ontology import local_name, relation_labels, type_labels
 from kg.ontology.vocab import KG
-from kg.rdf import ID, ORG, graph_source, id_namespace_of
-from kg.rdf.files import prefix_lines, unreadable
+from kg.rdf import ID, graph_source, id_namespace_of
+from kg.rdf.files import prefix_lines
 from kg.network.digests import DigestCache
+from kg.network.facts import (_ALT, _CONFIDENCE, _DATE, _DERIVED, _END, _END_DATE, _ENTITY, _EXTRACTOR, _LABEL,
+                              _MEMBER, _MEMBERSHIP, _OBJECT, _ORGANIZATION, _PREDICATE, _PROVENANCE, _QUALIFIED,
+                              _ROLE, _SENTENCE, _START, _STATEMENT, _STATEMENT_TYPES, _SUBJECT, _TYPE, _XSD_STRING,
+                              _Blank, _Index, _Lit, _add, _index_file, _quads, facts_index)
 from kg.network.views import best_connected, joined_counts, most_joined
 
 __all__ = ["load_network", "graph_digest", "facts_index"]
@@ -56,37 +59,8 @@ __all__ = ["load_network", "graph_digest", "facts_index"]
 _KG = str(KG)
 _SOURCE = str(ID["source/"])
 _SKIP_TYPES = {"SourceFile"}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_TYPE, _LABEL, _ALT, _DERIVED = str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(PROV.wasDerivedFrom)
-_STATEMENT, _SUBJECT, _PREDICATE, _OBJECT = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
-_DATE, _END_DATE, _CONFIDENCE, _SENTENCE = str(KG.date), str(KG.endDate), str(KG.confidence), str(KG.sentenceText)
-_START, _END, _EXTRACTOR = str(KG.startOffset), str(KG.endOffset), str(KG.extractor)
-_MEMBERSHIP, _MEMBER, _ROLE, _ORGANIZATION = str(ORG.Membership), str(ORG.member), str(ORG.role), str(ORG.organization)
-_QUALIFIED, _ENTITY = str(PROV.qualifiedDerivation), str(PROV.entity)
-#: What only provenance is made of: the triples of statements and derivations, and the sources of everything.
-_PROVENANCE = frozenset({_SUBJECT, _PREDICATE, _OBJECT, _DERIVED, _SENTENCE, _START, _END, _EXTRACTOR, _CONFIDENCE,
-                         _QUALIFIED, _ENTITY})
-_PROVENANCE_TYPES = frozenset({_STATEMENT, str(PROV.Derivation)})
-_STATEMENT_TYPES = frozenset({_STATEMENT})
 
 
-class _Blank(str):
-    """A blank node's id in an :class:`_Index` (IRIs are plain ``str``)."""
-
-
-class _Lit(tuple):
-    """A literal in an :class:`_Index`: ``(lexical form, language or None, datatype IRI or None)``."""
-
-    __slots__ = ()
-
-    def __new__(cls, value: str, lang: str | None, datatype: str | None):
-        return tuple.__new__(cls, (value, lang, datatype))
-
-    def __str__(self) -> str:
-        return self[0]
-
-
-_Index = dict  # subject -> predicate IRI -> {object: None} (an ordered set) or (object,); terms as above
 
 
 def _read(source, provenance: bool) -> tuple[_Index, str | None]:
@@ -103,101 +77,6 @@ def _read(source, provenance: bool) -> tuple[_Index, str | None]:
     path = graph_source(source, provenance=provenance)  # GraphNotFoundError names what is missing
     return _index_file(path), id_namespace_of(path)
 
-
-def _terms():
-    """A function from pyoxigraph terms to an :data:`_Index`'s (each distinct term once, by its value:
-    keeping pyoxigraph's objects as keys held them all in memory)."""
-    import pyoxigraph as ox
-
-    iris: dict[str, str] = {}
-    literals: dict[tuple, _Lit] = {}
-    named, blank = ox.NamedNode, ox.BlankNode
-
-    def term(t):
-        if isinstance(t, named):
-            v = t.value
-            return iris.setdefault(v, v)
-        if isinstance(t, blank):
-            return _Blank(t.value)
-        dt = t.datatype.value
-        key = (t.value, t.language, None if t.language or dt == _XSD_STRING else dt)
-        r = literals.get(key)
-        if r is None:
-            r = literals[key] = _Lit(*key)
-        return r
-
-    return term
-
-
-def _add(spo: _Index, s, p, o) -> None:
-    po = spo.get(s)
-    if po is None:
-        po = spo[s] = {}
-    objs = po.get(p)
-    if objs is None:
-        po[p] = (o,)  # most (subject, predicate) pairs have one object: a tuple, not a dict
-    elif type(objs) is tuple:
-        if o != objs[0]:
-            po[p] = {objs[0]: None, o: None}
-    else:
-        objs[o] = None
-
-
-def _quads(path: Path, data: bytes | None = None):
-    """The quads of a graph file as pyoxigraph parses them, in the file's order (a file that does not
-    parse raises :class:`kg.rdf.files.GraphUnreadable`); those of ``data`` (part of the file, with its
-    prefixes) instead when it is given."""
-    import pyoxigraph as ox
-
-    fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.TURTLE
-    try:
-        if data is not None:
-            yield from ox.parse(data, format=fmt)
-            return
-        with path.open("rb") as f:
-            yield from ox.parse(f, format=fmt)
-    except SyntaxError as e:
-        raise unreadable(path, e) from None
-
-
-def _index_file(path: Path, skip: frozenset = frozenset()) -> _Index:
-    """The triples of ``path`` (all graphs), but those whose predicate is in ``skip``."""
-    import pyoxigraph as ox
-
-    term = _terms()
-    skipped = {ox.NamedNode(p) for p in skip}
-    typ, skipped_types = ox.NamedNode(_TYPE), {ox.NamedNode(t) for t in _PROVENANCE_TYPES} if skip else set()
-    spo: _Index = {}
-    for q in _quads(path):
-        p = q.predicate
-        if p in skipped or (skipped_types and p == typ and q.object in skipped_types):
-            continue
-        _add(spo, term(q.subject), term(p), term(q.object))
-    return spo
-
-
-def facts_index(triples: Iterable[tuple]) -> _Index:
-    """The index :func:`_index_file` makes of a build's ``graph.ttl`` (the facts; provenance left out),
-    from its triples as plain terms in the file's order (:data:`kg.rdf.write.PlainTriple`, which
-    :func:`kg.rdf.write.facts_bytes` hands over as it writes the file): a build's page does not parse
-    the file it has just written."""
-    made: dict[tuple, _Lit | _Blank] = {}
-    types = _PROVENANCE_TYPES
-
-    def term(t):
-        if type(t) is str:
-            return t
-        known = made.get(t)
-        if known is None:
-            known = made[t] = _Lit(*t) if len(t) == 3 else _Blank(t[0])
-        return known
-
-    spo: _Index = {}
-    for s, p, o in triples:
-        if p in _PROVENANCE or (p == _TYPE and o in types):
-            continue
-        _add(spo, term(s), p, term(o))
-    return spo
 
 
 def _blocks(path: Path, keep: frozenset, types: frozenset, data: bytes | None = None):
