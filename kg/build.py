@@ -317,10 +317,12 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
             forked copy of this process from here on (before any thread of this build starts), and
             with no last store that could be kept or updated, the store is loaded beside the writing
             of graph.trig (:class:`kg.store.StreamedLoad`)."""
-            if page is not None:
-                page.send(folder)
+            if page is not None and not page.ended():
                 jobs.append(page)
-            elif forked:
+                page.send(folder)
+            elif forked:  # (or forked again: the copy forked as the build started ended before, out of memory say)
+                if page is not None:
+                    page.cancel()
                 job = Forked.start(_page_beside, folder, ontology, cache.folder, cache.read, name="page")
                 if job is not None:
                     jobs.append(job)
@@ -504,16 +506,18 @@ def _page_early(inbox: Inbox, last: Path, ontology: str | None, cache_folder: Pa
     from kg import viz  # noqa: F401 - imported while the second core is idle
     from kg.network.digests import DigestCache
     from kg.network.facts import EarlierFacts
-    from kg.rdf.files import GraphError
 
     with collections_paused() as settle:  # as in a copy forked later, from the build's paused collections
         try:
             earlier: EarlierFacts | None = EarlierFacts(last)
-        except (OSError, GraphError):  # gone or unreadable meanwhile: the new file is parsed whole
+        except Exception:  # noqa: BLE001 - gone, unreadable or too large meanwhile: the new file is parsed whole
             earlier = None
         settle(collect=False)  # the index: plain containers, no cycle
         staging = inbox.get()  # graph.ttl is written there
-        facts = earlier.index_of(staging / "graph.ttl") if earlier is not None else None
+        try:
+            facts = earlier.index_of(staging / "graph.ttl") if earlier is not None else None
+        except Exception:  # noqa: BLE001 - (the same) the page parses the file itself
+            facts = None
         del earlier
         digests = DigestCache.of_build(cache_folder, ontology, read=read)
         first = inbox.get()  # graph.trig has begun

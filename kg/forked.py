@@ -120,6 +120,10 @@ class Forked:
             raise value
         return value
 
+    def ended(self) -> bool:
+        """Whether the copy has ended (done, failed or killed): :meth:`result` says how."""
+        return not self._process.is_alive()
+
     def cancel(self) -> None:
         """End the copy now, if it still runs, and wait for it."""
         self._to.close()

@@ -583,6 +583,44 @@ def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("how", ["copy-ended", "index-failed"])
+def test_an_update_whose_early_page_process_cannot_help_gives_the_same_page(corpus, serial_build, tmp_path, monkeypatch,
+                                                                             how, page_forked):
+    """The copy forked as an update starts ended before it was handed the staging folder (out of memory,
+    say: the build forks another once graph.ttl is written), or its index of the last graph.ttl
+    failing (it parses the new one itself): the same outputs as a build in one process."""
+    import kg.build
+    import kg.network.facts
+
+    source, out, expected = _store_case("update_store", corpus, serial_build, tmp_path)
+    if how == "copy-ended":
+        monkeypatch.setattr(kg.build, "_page_early", lambda *args: os._exit(9))
+    else:
+        def fails(self, path):
+            raise MemoryError
+
+        monkeypatch.setattr(kg.network.facts.EarlierFacts, "index_of", fails)
+    build([str(source)], out, executor=InProcess())
+    assert len(page_forked) == (2 if how == "copy-ended" else 1)
+    same_outputs(expected, out, cache=False)  # (the expected build read the corpus at another path)
+    assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
+
+
+def test_the_page_of_a_build_does_not_depend_on_the_order_of_the_lines_of_graph_ttl(serial_build, tmp_path):
+    """What an update's page reads of graph.ttl is the same triples as a parse, not in the same order
+    (kg.network.facts.EarlierFacts): the page must not depend on it. The lines reversed, the same page."""
+    from kg.viz import render_html
+
+    folder = tmp_path / "reversed"
+    folder.mkdir()
+    shutil.copy(serial_build / "graph.trig", folder / "graph.trig")
+    head, blank, body = (serial_build / "graph.ttl").read_bytes().partition(b"\n\n")
+    (folder / "graph.ttl").write_bytes(head + blank + b"\n".join(body.rstrip(b"\n").split(b"\n")[::-1]) + b"\n")
+    assert (folder / "graph.ttl").read_bytes() != (serial_build / "graph.ttl").read_bytes()
+    assert render_html(folder).encode("utf-8") == (serial_build / "graph.html").read_bytes()
+
+
+@pytest.mark.slow
 def test_an_update_that_fails_before_its_graph_is_written_ends_the_page_process(corpus, serial_build, tmp_path,
                                                                                  monkeypatch, page_forked):
     """The page's process, forked as an update starts, is ended when the build stops before it is handed

@@ -186,6 +186,10 @@ class EarlierFacts:
     The file must be as the build writes it: its prefixes, a blank line, then one triple a line.
     Where the prefixes differ, a line names a blank node (its label is the file's own), or most
     lines changed, the later file is parsed whole. The index gives up the earlier one: one call.
+
+    The same index as a parse: the same subjects, each with the same predicates and objects (one
+    object a 1-tuple, several a dict), but not in the file's order (what was added comes last). The
+    page does not depend on that order (a test reverses a build's ``graph.ttl``: the same page).
     """
 
     def __init__(self, path: Path) -> None:
