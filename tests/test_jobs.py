@@ -518,13 +518,13 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
 
     monkeypatch.setattr(kg.network.load, "_read", whole_file)  # (in the forked copy too)
     monkeypatch.setattr(kg.network.load, "_index_file", whole_file)
-    real_parsed = kg.network.facts._parsed_facts
+    real_parsed = kg.network.facts._index_file
 
-    def parsed_earlier(path, data, term):
+    def parsed_earlier(path, skip=frozenset(), data=None, term=None):
         assert path.parent == out, "the page parsed the new graph.ttl whole, not the lines that changed"
-        return real_parsed(path, data, term)
+        return real_parsed(path, skip, data, term)
 
-    monkeypatch.setattr(kg.network.facts, "_parsed_facts", parsed_earlier)
+    monkeypatch.setattr(kg.network.facts, "_index_file", parsed_earlier)
     if digests:
         monkeypatch.setattr(kg.network.load, "_blocks", parsed)
     else:  # (new code, say): the copy parses each graph the build copied, its bytes read as they are flushed

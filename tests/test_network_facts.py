@@ -41,13 +41,13 @@ def _file(path, lines, prefixes=PREFIXES):
 def _parsed_whole(monkeypatch) -> list:
     """The files EarlierFacts parses whole, in the order it does."""
     whole: list = []
-    real = facts._parsed_facts
+    real = facts._index_file
 
-    def parsed(path, data, term):
+    def parsed(path, skip=frozenset(), data=None, term=None):
         whole.append(path.name)
-        return real(path, data, term)
+        return real(path, skip, data, term)
 
-    monkeypatch.setattr(facts, "_parsed_facts", parsed)
+    monkeypatch.setattr(facts, "_index_file", parsed)
     return whole
 
 

@@ -119,20 +119,27 @@ def _quads(path: Path, data: bytes | None = None):
         raise unreadable(path, e) from None
 
 
-def _index_file(path: Path, skip: frozenset = frozenset()) -> _Index:
-    """The triples of ``path`` (all graphs), but those whose predicate is in ``skip``."""
+def _index_file(path: Path, skip: frozenset = frozenset(), data: bytes | None = None, term=None) -> _Index:
+    """The triples of ``path`` (all graphs), but those whose predicate is in ``skip`` (and, with a
+    ``skip``, the ``rdf:type`` ones of provenance); of ``data`` (Turtle with ``path``'s prefixes)
+    instead when it is given; terms made by ``term`` (a :func:`_terms`) when it is given."""
+    spo: _Index = {}
+    for s, p, o in _kept(path, skip, term or _terms(), data):
+        _add(spo, s, p, o)
+    return spo
+
+
+def _kept(path: Path, skip: frozenset, term, data: bytes | None = None):
+    """The triples :func:`_index_file` indexes, in the file's order, as index terms."""
     import pyoxigraph as ox
 
-    term = _terms()
     skipped = {ox.NamedNode(p) for p in skip}
     typ, skipped_types = ox.NamedNode(_TYPE), {ox.NamedNode(t) for t in _PROVENANCE_TYPES} if skip else set()
-    spo: _Index = {}
-    for q in _quads(path):
+    for q in _quads(path, data):
         p = q.predicate
         if p in skipped or (skipped_types and p == typ and q.object in skipped_types):
             continue
-        _add(spo, term(q.subject), term(p), term(q.object))
-    return spo
+        yield term(q.subject), term(p), term(q.object)
 
 
 def facts_index(triples: Iterable[tuple]) -> _Index:
@@ -196,7 +203,7 @@ class EarlierFacts:
         data = Path(path).read_bytes()
         self._head, self._body = _parts(data)
         self._term = _terms()
-        self._spo = _parsed_facts(Path(path), data, self._term)
+        self._spo = _index_file(Path(path), _PROVENANCE, data, self._term)
 
     def index_of(self, path: Path) -> _Index:
         """The index of the facts of ``path`` (a later ``graph.ttl``)."""
@@ -206,20 +213,24 @@ class EarlierFacts:
             raise RuntimeError("EarlierFacts.index_of: the earlier index was given up already")
         data = path.read_bytes()
         head, body = _parts(data)
+
+        def whole() -> _Index:
+            return _index_file(path, _PROVENANCE, data, self._term)
+
         if head != self._head or head is None:
-            return _parsed_facts(path, data, self._term)
+            return whole()
         old, new = set(self._body.split(b"\n")), set(body.split(b"\n"))
         self._body = b""
         gone, came = old - new, new - old
         del old, new
         if len(gone) + len(came) > body.count(b"\n") // 2 or any(b"_:" in line for line in gone | came):
-            return _parsed_facts(path, data, self._term)
+            return whole()
         try:
-            for s, p, o in _facts(path, head + b"\n".join(sorted(gone)) + b"\n", self._term):
+            for s, p, o in _kept(path, _PROVENANCE, self._term, head + b"\n".join(sorted(gone)) + b"\n"):
                 _remove(spo, s, p, o)
         except KeyError:  # a line of the earlier file that is not in the earlier index: not such a file
-            return _parsed_facts(path, data, self._term)
-        for s, p, o in _facts(path, head + b"\n".join(sorted(came)) + b"\n", self._term):
+            return whole()
+        for s, p, o in _kept(path, _PROVENANCE, self._term, head + b"\n".join(sorted(came)) + b"\n"):
             _add(spo, s, p, o)
         return spo
 
@@ -228,25 +239,3 @@ def _parts(data: bytes) -> tuple[bytes | None, bytes]:
     """The prefixes of a ``graph.ttl`` (up to its first blank line, with it) and its lines after them."""
     head, blank, body = data.partition(b"\n\n")
     return (head + blank, body) if blank else (None, data)
-
-
-def _facts(path: Path, data: bytes, term):
-    """The triples of ``data`` (Turtle with ``path``'s prefixes), provenance left out, as index terms."""
-    import pyoxigraph as ox
-
-    skipped = {ox.NamedNode(p) for p in _PROVENANCE}
-    typ, skipped_types = ox.NamedNode(_TYPE), {ox.NamedNode(t) for t in _PROVENANCE_TYPES}
-    for q in _quads(path, data):
-        p = q.predicate
-        if p in skipped or (p == typ and q.object in skipped_types):
-            continue
-        yield term(q.subject), term(p), term(q.object)
-
-
-def _parsed_facts(path: Path, data: bytes, term) -> _Index:
-    """:func:`_index_file` of ``path`` (whose bytes are ``data``) with the provenance left out, its
-    terms made by ``term``."""
-    spo: _Index = {}
-    for s, p, o in _facts(path, data, term):
-        _add(spo, s, p, o)
-    return spo
