@@ -362,6 +362,23 @@ class GraphCache:
         self._used.add(self._file(key).stem)
         return digest
 
+    def stored(self, key: str) -> bytes:
+        """The graph stored under ``key`` (by :meth:`put`, in a forked copy of the build:
+        :meth:`kg.rdf.write.DocumentGraphs.spread`), without the checks and the count of :meth:`get`."""
+        return self._file(key).read_bytes().partition(b"\n")[2]
+
+    def start_share(self) -> None:
+        """(:class:`kg.forked.Shared`) In a copy of the build: count only the graphs it finds and stores."""
+        self.hits, self._used = 0, set()
+
+    def share(self) -> tuple[int, set[str]]:
+        return self.hits, self._used
+
+    def merge(self, share: tuple[int, set[str]]) -> None:
+        """Count what a copy found and stored (:meth:`prune` keeps those graphs)."""
+        self.hits += share[0]
+        self._used |= share[1]
+
     def prune(self) -> int:
         """Remove the graphs neither found nor stored since this object was made, and those of other
         versions; how many."""

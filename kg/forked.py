@@ -2,7 +2,9 @@
 
 ``kg build`` makes its page this way while it writes the graph files (:func:`kg.build.build`): the
 copy starts with everything the build holds (a fork shares the memory, copy on write: nothing is
-pickled or read again), and is handed the index of ``graph.trig`` a batch of graphs at a time.
+pickled or read again), and is handed the index of ``graph.trig`` a batch of graphs at a time. The
+documents' graphs are made this way too, in several copies that each answer as they go
+(:meth:`Inbox.answer`, :meth:`Forked.answer`: :func:`kg.rdf.write.write_graphs`).
 
 A fork is made only where it is safe: on Linux (where ``fork`` is the usual start method; macOS's
 system libraries are not safe to fork), in a process that runs no other Python thread (one holding
@@ -28,21 +30,27 @@ import queue
 import signal
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Iterator, Sequence
+from typing import Any, Callable, Protocol
 
 from kg.errors import RunFailed
 
-__all__ = ["Forked", "Inbox"]
+__all__ = ["Forked", "Inbox", "Spread", "Shared"]
 
 
 class Inbox:
     """The messages sent to a forked function, in order (:meth:`get` waits for the next). A thread of
     the copy takes them off the pipe as they come, so the sender never waits for the function."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, answers=None) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._conn = conn
+        self._conn, self._answers = conn, answers
         threading.Thread(target=self._read, name="kg-inbox", daemon=True).start()
+
+    def answer(self, message: Any) -> None:
+        """Send ``message`` back to the process that started this one, before the function's result
+        (:meth:`Forked.answer` takes them, in order). A parent that stopped listening raises ``OSError``."""
+        self._answers.send(("answer", message))
 
     def _read(self) -> None:
         while True:
@@ -70,6 +78,7 @@ class Forked:
 
     def __init__(self, process, to_child, from_child, name: str) -> None:
         self._process, self._to, self._from, self.name = process, to_child, from_child, name
+        self._reply: tuple | None = None  # the copy's last word, once taken from the pipe
 
     @staticmethod
     def possible() -> bool:
@@ -104,21 +113,44 @@ class Forked:
         except OSError:
             pass
 
+    def answer(self) -> Any:
+        """The next message the copy sent with :meth:`Inbox.answer`, waited for. A copy that ended instead
+        raises what it raised, or :class:`kg.errors.RunFailed` (it returned, or died, without that answer)."""
+        kind, value = self._receive()
+        if kind == "answer":
+            return value
+        self._reply = (kind, value)
+        if kind == "error":
+            raise value
+        raise RunFailed(f"the {self.name} process ended before it answered")
+
     def result(self) -> Any:
-        """What ``target`` returned, once it has; the exception it raised is raised here. A copy that
-        ended without a word (killed, out of memory) raises :class:`kg.errors.RunFailed`."""
+        """What ``target`` returned, once it has (answers not taken are passed over); the exception it
+        raised is raised here. A copy that ended without a word (killed, out of memory) raises
+        :class:`kg.errors.RunFailed`."""
         try:
-            kind, value = self._from.recv()
-        except (EOFError, OSError):
-            self._process.join()
-            raise RunFailed(f"the {self.name} process ended before it was done (exit code "
-                            f"{self._process.exitcode}: killed, or out of memory?)") from None
+            while self._reply is None:
+                kind, value = self._receive()
+                if kind != "answer":
+                    self._reply = (kind, value)
         finally:
             self._to.close()
         self._process.join()
+        kind, value = self._reply
         if kind == "error":
             raise value
         return value
+
+    def _receive(self) -> tuple:
+        if self._reply is not None:
+            return self._reply
+        try:
+            return self._from.recv()
+        except (EOFError, OSError):
+            self._to.close()
+            self._process.join()
+            raise RunFailed(f"the {self.name} process ended before it was done (exit code "
+                            f"{self._process.exitcode}: killed, or out of memory?)") from None
 
     def ended(self) -> bool:
         """Whether the copy has ended (done, failed or killed): :meth:`result` says how."""
@@ -142,7 +174,7 @@ def _run(conn_in, conn_out, parents: tuple, parent: int, target: Callable[..., A
     for conn in parents:
         conn.close()
     try:
-        reply = ("ok", target(Inbox(conn_in), *args))
+        reply = ("ok", target(Inbox(conn_in, conn_out), *args))
     except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
         reply = ("error", e)
         try:
@@ -156,6 +188,76 @@ def _run(conn_in, conn_out, parents: tuple, parent: int, target: Callable[..., A
     except Exception as e:  # noqa: BLE001 - a result that cannot be pickled (an exception was checked above)
         with contextlib.suppress(OSError):
             conn_out.send(("error", RunFailed(f"the result could not be handed back: {e}")))
+
+
+class Shared(Protocol):
+    """An object that the work of a :class:`Spread` changes in each copy (a cache's record of what it
+    holds, a validator's results): what each copy did is added back to it here."""
+
+    def start_share(self) -> None:
+        """In a copy, as it starts: from here on, count only what this copy does."""
+
+    def share(self) -> Any:
+        """In a copy, once its work is done: what it did (picklable)."""
+
+    def merge(self, share: Any) -> None:
+        """Here: add what a copy did (its :meth:`share`)."""
+
+
+class Spread:
+    """``work(item)`` for each of ``items``, spread over forked copies of this process (:meth:`start`),
+    the results taken here in the items' order (:meth:`results`).
+
+    Item ``j`` goes to copy ``j`` mod the number of copies, so the copies go through the items side by
+    side; each sends its results as it goes (:meth:`Inbox.answer`: a pipe holds a few hundred small
+    ones, so a copy runs that far ahead of the reader). Each copy starts with everything this process
+    holds (nothing pickled: ``work`` may be a closure over it), and what its work changes in the
+    ``shared`` objects (:class:`Shared`) is added to them here once every result is taken."""
+
+    def __init__(self, jobs: list[Forked], count: int, shared: Sequence[Shared]) -> None:
+        self._jobs, self._count, self._shared = jobs, count, shared
+
+    @classmethod
+    def start(cls, items: Sequence, work: Callable[[Any], Any], copies: int, shared: Sequence[Shared] = (),
+              name: str = "kg-spread") -> Spread | None:
+        """Fork ``copies`` copies (one at least per item) and start them; None, with nothing left
+        running, where fewer than two would work or a fork is not safe or not to be had (:meth:`Forked.start`)."""
+        copies = min(copies, len(items))
+        if copies < 2 or not Forked.possible():
+            return None
+        jobs: list[Forked] = []
+        for k in range(copies):
+            job = Forked.start(_spread_part, items[k::copies], work, shared, name=f"{name} {k + 1}/{copies}")
+            if job is None:
+                for started in jobs:
+                    started.cancel()
+                return None
+            jobs.append(job)
+        return cls(jobs, len(items), shared)
+
+    def results(self) -> Iterator[Any]:
+        """The result of each item, in the items' order, as the copies send them; then the copies'
+        shares are merged. What a copy raised (or its dying) is raised here."""
+        jobs = self._jobs
+        for j in range(self._count):
+            yield jobs[j % len(jobs)].answer()
+        for job in jobs:
+            for obj, share in zip(self._shared, job.result()):
+                obj.merge(share)
+
+    def cancel(self) -> None:
+        """End the copies still running, and wait for them (done: nothing to do)."""
+        for job in self._jobs:
+            job.cancel()
+
+
+def _spread_part(inbox: Inbox, items: Sequence, work: Callable[[Any], Any], shared: Sequence[Shared]) -> list:
+    """A copy's part of a :class:`Spread`: each result answered as it is made, then the shares."""
+    for obj in shared:
+        obj.start_share()
+    for item in items:
+        inbox.answer(work(item))
+    return [obj.share() for obj in shared]
 
 
 #: ``prctl``'s option that has the kernel send a signal to this process when its parent ends (Linux).

@@ -18,7 +18,7 @@ import pytest
 
 import kg.forked
 from kg.errors import RunFailed
-from kg.forked import Forked
+from kg.forked import Forked, Spread
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kg.forked forks on Linux only")
 
@@ -118,7 +118,7 @@ def test_a_copy_whose_sender_is_gone_stops_with_an_error(alone):
 
 KILLED_BUILD = """
 import os, signal, sys, time
-from kg.forked import Forked
+from kg.forked import Forked, Spread
 
 def works(inbox, pid_file):  # the page being made: nothing left to wait for from the parent
     with open("/proc/self/stat") as f:
@@ -215,3 +215,93 @@ def test_a_result_that_cannot_be_handed_back_is_an_error_saying_so(alone):
     job = Forked.start(returns_a_lock)
     with pytest.raises(RunFailed, match="the result could not be handed back"):
         job.result()
+
+
+# --- work spread over several copies, its results taken in order -------------------------------------
+
+
+class Seen:
+    """A :class:`kg.forked.Shared` that notes the items it sees (what a cache notes of the graphs it stores)."""
+
+    def __init__(self) -> None:
+        self.items: list = ["before"]  # noted here before the copies were forked: not counted twice
+
+    def note(self, item) -> None:
+        self.items.append(item)
+
+    def start_share(self) -> None:
+        self.items = []
+
+    def share(self) -> list:
+        return self.items
+
+    def merge(self, share: list) -> None:
+        self.items.extend(share)
+
+
+def test_a_spread_gives_the_results_in_the_items_order_and_merges_what_the_copies_did(alone):
+    seen = Seen()
+
+    def work(item):
+        seen.note(item)
+        time.sleep(0.002 * (item % 7))  # the copies go at their own pace
+        return item * item, os.getpid()
+
+    spread = Spread.start(list(range(300)), work, 3, [seen])
+    results = list(spread.results())
+    assert [r for r, _ in results] == [i * i for i in range(300)]
+    assert len({pid for _, pid in results} - {os.getpid()}) == 3  # three copies, none of it done here
+    assert sorted(seen.items[1:]) == list(range(300)) and seen.items[0] == "before"
+    spread.cancel()  # done: nothing left to end
+    assert not multiprocessing.active_children()
+
+
+def fails_at_57(item):
+    if item == 57:
+        raise ValueError(f"a01.txt: item {item} cannot be made")
+    return item
+
+
+def dies_at_5(item):
+    if item == 5:
+        os._exit(9)
+    return item
+
+
+@pytest.mark.parametrize("work, error, match, before", [
+    (fails_at_57, ValueError, "a01.txt: item 57 cannot be made", 57),
+    (dies_at_5, RunFailed, r"the graphs 2/2 process ended before it was done \(exit code 9", 5),
+])
+def test_what_a_copy_of_a_spread_raises_is_raised_when_its_result_is_due(alone, work, error, match, before):
+    spread = Spread.start(list(range(100)), work, 2, name="graphs")
+    taken = []
+    with pytest.raises(error, match=match):
+        for r in spread.results():
+            taken.append(r)
+    assert taken == list(range(before))  # the results before it, in order
+    spread.cancel()
+    assert not multiprocessing.active_children()
+
+
+def test_a_spread_stopped_early_ends_its_copies(alone):
+    spread = Spread.start(list(range(10_000)), lambda i: (time.sleep(0.001), i)[1], 2)
+    assert next(spread.results()) == 0
+    spread.cancel()
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("items, copies", [(list(range(50)), 1), ([1], 4), ([], 2)])
+def test_no_spread_where_fewer_than_two_copies_would_work(alone, items, copies):
+    assert Spread.start(items, fails_at_57, copies) is None
+    assert not multiprocessing.active_children()
+
+
+def test_no_spread_while_another_thread_runs():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert Spread.start(list(range(50)), fails_at_57, 2) is None
+    finally:
+        stop.set()
+        other.join()

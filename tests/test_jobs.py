@@ -575,7 +575,7 @@ def test_a_build_that_fails_while_its_page_is_made_ends_the_page_process(corpus,
         raise OSError("no space left on device")
         yield
 
-    monkeypatch.setattr(kg.rdf.write, "write_graphs", fails)
+    monkeypatch.setattr(kg.rdf.write, "_write_graphs", fails)
     out = _stale(serial_build, tmp_path / "out")
     with pytest.raises(OSError, match="no space left"):
         build([str(corpus)], out, executor=InProcess())
@@ -652,6 +652,91 @@ def test_a_first_build_with_workers_makes_its_page_in_its_own_process(corpus, se
     out = tmp_path / "out"
     build([str(corpus)], out, executor=InProcess())
     same_outputs(serial_build, out)
+
+
+# --- the documents' graphs made in forked copies of the build ---------------------------------------
+
+
+@pytest.fixture
+def graph_copies(monkeypatch):
+    """Every build with workers makes its documents' graphs in two forked copies (a copy for as few as
+    one graph; whatever threads earlier tests left here); the copies made are listed."""
+    import kg.forked
+    import kg.rdf.write
+
+    made: list = []
+    real = kg.forked.Spread.start.__func__
+
+    def start(cls, items, work, copies, shared=(), name="kg-spread"):
+        made.append((name, copies, real(cls, items, work, copies, shared, name)))
+        return made[-1][2]
+
+    monkeypatch.setattr(kg.rdf.write, "GRAPHS_PER_COPY", 1)
+    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(kg.forked.Spread, "start", classmethod(start))
+    return made
+
+
+def _kept(out: Path, part: str) -> dict[str, bytes]:
+    """The files of a build's cache of graphs (``graphs``) or of the page's digests (``page``)."""
+    return {p.name: p.read_bytes() for p in out.glob(f".cache/*/{part}/*/*")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["first", "update"])
+def test_graphs_made_in_forked_copies_give_the_same_outputs_and_caches(corpus, serial_build, tmp_path, case,
+                                                                       monkeypatch, graph_copies):
+    """The graphs made (and validated, and digested for the page) in two copies of the build, the build
+    writing them in order as they come: the same outputs, SHACL report and store as a build in one
+    process, and the same graphs, digests and SHACL results kept for the next build (none pruned for
+    being made in a copy); the page takes the digests the copies made (with ``--full`` it takes only
+    those made in this build), parsing no graph; an update copies its unchanged graphs in the copies."""
+    import kg.network.load
+
+    if case == "first":
+        source, out, expected = corpus, tmp_path / "out", serial_build
+    else:
+        source, out, expected = _store_case("update_store", corpus, serial_build, tmp_path)
+
+    real_blocks, parsed = kg.network.load._blocks, []
+
+    def blocks(*args, **kwargs):  # the graphs the page parsed, for want of a digest
+        for name, spo in real_blocks(*args, **kwargs):
+            parsed.append(name)
+            yield name, spo
+
+    monkeypatch.setattr(kg.network.load, "_blocks", blocks)
+    result = build([str(source)], out, executor=InProcess(), incremental=case == "update")
+    if case == "first":  # (--full: only the digests made by this build are read; an update's page is made in a copy)
+        assert not [name for name in parsed if not name.endswith("/graph/ontology")], "the page parsed documents' graphs"
+    assert [(name, copies) for name, copies, spread in graph_copies if spread] == [("graphs", 2)]
+    same_outputs(expected, out, cache=case == "first")
+    assert _kept(out, "graphs") == _kept(expected, "graphs") != {}
+    assert _kept(out, "page") == _kept(expected, "page") != {}
+    cache = ExtractionCache(out, next(out.glob(".cache/*")).name)
+    assert cache.read_json("shacl-documents") == ExtractionCache(expected, cache.folder.name).read_json(
+        "shacl-documents")
+    assert result.summary()["shacl"] == build([str(source)], tmp_path / "again", jobs=1).summary()["shacl"]
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.slow
+def test_a_graph_that_fails_in_a_copy_stops_the_build_naming_its_document(corpus, serial_build, tmp_path,
+                                                                          monkeypatch, graph_copies):
+    """A document's extraction gone from the cache as a copy makes its graph: the build fails naming
+    the file, the last build's outputs are kept, and no copy is left running."""
+    from kg.cache import ExtractionCache as Cache
+
+    real = Cache.load
+    gone = sorted(corpus.glob("*.txt"))[5].name
+    monkeypatch.setattr(Cache, "load", lambda self, doc_id, sha256: None if doc_id == gone else real(self, doc_id, sha256))
+    out = _stale(serial_build, tmp_path / "out")
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    with pytest.raises(RunFailed, match=f"{gone}: its extraction is no longer in the cache"):
+        build([str(corpus)], out, executor=InProcess(), incremental=False)
+    assert any(spread for _, _, spread in graph_copies)
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert not list(out.glob(".build-*")) and not multiprocessing.active_children()
 
 
 # --- cache hits stay in the parent ------------------------------------------------------------------

@@ -106,6 +106,40 @@ def test_document_by_document_gives_the_report_of_the_whole_graph(tmp_path, loca
     assert ("kg:hosted: the object is not an Event." in messages) == wrong_type
 
 
+@pytest.mark.parametrize("local, across, wrong_type", [
+    (False, False, False), (True, False, False), (False, True, False), (False, False, True)],
+    ids=["conforms", "in-one-document", "across-documents", "type-in-another-document"])
+def test_validators_of_forked_copies_merged_give_the_report_of_one(tmp_path, local, across, wrong_type):
+    """The documents' graphs validated by two validators, each as in a forked copy of the build (what
+    the copy's own validation found, kept from the start: ``start_share``), merged into a third that saw
+    none of them: the report (and the counts) of one validator that saw them all."""
+    ds = dataset(local, across, wrong_type)
+    union = {}
+    for g in ds.graphs():
+        for s, p, o in g:
+            if p in (RDF.type, RDFS.label):
+                union.setdefault(s, []).append((s, p, o))
+    make = lambda: DocumentValidator(describe=lambda iri: union.get(iri, []), batch=1)  # noqa: E731
+    here, copies = make(), [make(), make()]
+    graphs = [g for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)) if len(g)]
+    for k, copy in enumerate(copies):
+        copy.start_share()
+        for g in graphs[k::2]:
+            copy.add(list(g), key=str(g.identifier))
+    for copy in copies:
+        here.merge(copy.share())
+    assert here.documents == len(graphs) and set(here.record) == {k for c in copies for k in c.record}
+    (tmp_path / "graph.trig").write_bytes(serialize_trig(ds))
+    load_store(tmp_path)
+    store = open_store(tmp_path, refresh=False)
+    try:
+        report = here.finish(store)
+    finally:
+        del store
+    whole = validate(ds)
+    assert report.text == whole.text and report.conforms == whole.conforms
+
+
 NEWS = {
     "a.txt": "东方精工有限公司召开质量工作会议\n\n2021年5月20日，东方精工有限公司在苏州召开2021年质量工作会议。公司董事长陈志强主持会议。\n",
     "b.txt": "东方精工有限公司举办质量论坛\n\n2022年6月10日，东方精工有限公司在洛阳举办2022年质量论坛。公司总经理赵刚主持论坛。\n",

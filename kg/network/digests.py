@@ -91,6 +91,20 @@ class DigestCache:
         self._used.add(self._file(sha256).name)
         self._put.add(self._file(sha256).name)
 
+    def start_share(self) -> None:
+        """(:class:`kg.forked.Shared`) In a copy of the build: count only the digests it reads and stores."""
+        self.hits, self.misses, self._used, self._put = 0, 0, set(), set()
+
+    def share(self) -> tuple[int, int, set[str], set[str]]:
+        return self.hits, self.misses, self._used, self._put
+
+    def merge(self, share: tuple[int, int, set[str], set[str]]) -> None:
+        """Count what a copy read and stored (:meth:`get` finds what it stored, :meth:`prune` keeps it)."""
+        self.hits += share[0]
+        self.misses += share[1]
+        self._used |= share[2]
+        self._put |= share[3]
+
     def prune(self) -> int:
         """Remove the digests neither found nor stored since this object was made, and the folders of
         other versions; how many digests."""

@@ -136,6 +136,27 @@ class DocumentValidator:
             nodes = _nodes(triples[start:end]) if found else set()
             self.record[key] = [r for r in found if _focus_key(r["focus"]) in nodes]
 
+    def start_share(self) -> None:
+        """(:class:`kg.forked.Shared`) In a copy of the build that validates some documents' graphs
+        (:meth:`kg.rdf.write.DocumentGraphs.spread`): from here on, keep only its own results and counts."""
+        self.found, self.record, self.conforms = {}, {}, True
+        self.documents = self.reused = self.batches = self.runs = 0
+        self._pending, self._pending_docs = [], []
+
+    def share(self) -> dict:
+        """The copy's results (its last batch validated first), records and counts."""
+        self.flush()
+        return {"found": list(self.found.values()), "record": self.record, "conforms": self.conforms,
+                "counts": (self.documents, self.reused, self.batches, self.runs)}
+
+    def merge(self, share: dict) -> None:
+        """Add a copy's results and counts: the report is the same as if this validator had seen its graphs."""
+        self._keep(share["found"])
+        self.record.update(share["record"])
+        self.conforms = self.conforms and share["conforms"]
+        counts = zip((self.documents, self.reused, self.batches, self.runs), share["counts"])
+        self.documents, self.reused, self.batches, self.runs = (a + b for a, b in counts)
+
     def _keep(self, found: list[dict]) -> None:
         for r in found:
             self.found.setdefault(tuple(r[k] for k in (*_PUBLIC, "component", "shape")), r)

@@ -26,7 +26,7 @@ import hashlib
 import itertools
 import re
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, Protocol
 
 from rdflib import Literal, Namespace, URIRef
@@ -35,6 +35,7 @@ from rdflib.term import BNode
 from kg.dates import iso_precision
 from kg.errors import RunFailed
 from kg.files import write_atomic
+from kg.forked import Shared, Spread
 from kg.ontology import axioms, load_ontology
 from kg.ontology.namespaces import KG_NAMESPACE, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from kg.ontology.vocab import KG
@@ -43,7 +44,7 @@ from kg.rdf.iris import entity_name, id_namespace, source_node
 from kg.records import DocumentExtraction, Entity, Position, Relation
 from kg.report import to_jsonl
 
-__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "write_graphs", "KeptGraphs", "facts_bytes",
+__all__ = ["LINE_FORMAT", "term", "triple_line", "TrigWriter", "sorted_lines", "write_graphs", "DocumentGraphs", "KeptGraphs", "facts_bytes",
            "fact_lines",
            "write_graph_files"]
 
@@ -206,6 +207,88 @@ class KeptGraphs(Protocol):
     def put(self, key: str, graph: bytes, note: str | None = None) -> str:
         """Keep ``graph`` (bytes) and ``note`` under ``key``; the graph's SHA-256."""
 
+    def stored(self, key: str) -> bytes:
+        """The graph's bytes kept under ``key`` (just now, by a copy: :class:`DocumentGraphs`), not counted as found."""
+
+
+class DocumentGraphs:
+    """The named graph of each document of ``records`` (the arguments are :func:`write_graphs`'), made
+    or copied from ``graphs``: :attr:`named` lists them in the file's order (each graph's name and the
+    index of its record), :meth:`make` gives one's bytes.
+
+    :meth:`spread` makes them in forked copies of this process instead (:class:`kg.forked.Spread`):
+    each copy makes its share of the graphs and keeps them in ``graphs`` (where a made graph is kept
+    anyway), and this process reads each graph's bytes from there, in order. The SHACL validation of
+    ``on_graph`` and ``on_kept``, and what ``on_made`` sees, happen in the copies; ``shared``
+    (:class:`kg.forked.Shared`: the validator, the page's digests, with ``graphs``) get what
+    the copies did once every graph is taken."""
+
+    def __init__(self, records: list[DocumentExtraction], index: DocumentIndex,
+                 reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
+                 on_graph: Callable[[list[Triple], str], str | None] | None = None,
+                 graphs: KeptGraphs | None = None, on_kept: Callable[[str], bool] | None = None,
+                 on_made: Callable[[str, list[Triple]], None] | None = None, shared: Sequence[Shared] = ()) -> None:
+        self.records, self.index, self.reread, self.ns = records, index, reread, ns
+        self.on_graph, self.graphs, self.on_kept, self.on_made, self.shared = on_graph, graphs, on_kept, on_made, shared
+        self.named = sorted(((str(source_node(ns, r.doc_id)), i) for i, r in enumerate(records)))
+        self._lines_ns = str(ns)
+
+    def make(self, item: tuple[str, int]) -> tuple[bytes, str, str | None]:
+        """The graph ``item`` of :attr:`named`: its bytes (a graph's block, :meth:`TrigWriter.block`),
+        their SHA-256 and its key in ``graphs`` (None without)."""
+        name, i = item
+        rec, graphs, on_graph = self.records[i], self.graphs, self.on_graph
+        key = document_key(rec.doc_id, rec.path, rec.sha256, self.index, self.ns) if graphs is not None else None
+        kept = graphs.get(key) if key is not None else None
+        if kept is not None and (on_graph is None or (kept[2] is not None and self.on_kept is not None
+                                                      and self.on_kept(kept[2]))):
+            return kept[0], kept[1], key
+        sentences = None
+        if any(not r.sentence_text for r in rec.relations):
+            full = self.reread(rec)
+            if full is None:
+                raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
+            sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
+        triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, self.index, self.ns, sentences))
+        by_line = _by_line(triples, self._lines_ns)
+        lines = sorted(by_line)  # (sorted_lines, each line's triple kept)
+        block = TrigWriter.block(name, lines)
+        note = None
+        if on_graph is not None:
+            note = on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+        sha256 = graphs.put(key, block, note) if key is not None else hashlib.sha256(block).hexdigest()
+        if self.on_made is not None:
+            self.on_made(sha256, [by_line[line] for line in lines])
+        return block, sha256, key
+
+    def _made_in_copy(self, item: tuple[str, int]) -> tuple[str, str]:
+        _, sha256, key = self.make(item)
+        return key, sha256
+
+    def spread(self, copies: int) -> Spread | None:
+        """Start making the graphs in ``copies`` forked copies of this process (fewer when there are
+        fewer than :data:`GRAPHS_PER_COPY` graphs a copy); None (they are made here, by :meth:`make`)
+        without ``graphs``, with fewer than two copies, or where no fork is safe (:meth:`kg.forked.Spread.start`)."""
+        copies = min(copies, len(self.named) // GRAPHS_PER_COPY)
+        if self.graphs is None or copies < 2:
+            return None
+        return Spread.start(self.named, self._made_in_copy, copies, (self.graphs, *self.shared), name="graphs")
+
+    def blocks(self, spread: Spread | None = None) -> Iterator[tuple[tuple[str, int], bytes, str]]:
+        """Each graph (its item of :attr:`named`), its bytes and their SHA-256, in :attr:`named`'s order:
+        made here, or taken from the copies of ``spread`` (started by :meth:`spread`)."""
+        if spread is None:
+            for item in self.named:
+                block, sha256, _ = self.make(item)
+                yield item, block, sha256
+            return
+        for j, (key, sha256) in enumerate(spread.results()):  # (to its end: the copies' shares are merged there)
+            yield self.named[j], self.graphs.stored(key), sha256
+
+
+#: The fewest documents' graphs worth a forked copy of the build (:meth:`DocumentGraphs.spread`).
+GRAPHS_PER_COPY = 64
+
 
 def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: DocumentIndex,
                  reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
@@ -214,7 +297,8 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                  graphs: KeptGraphs | None = None,
                  on_kept: Callable[[str], bool] | None = None,
                  written: dict[str, list] | None = None,
-                 on_made: Callable[[str, list[Triple]], None] | None = None) -> Iterator[str]:
+                 on_made: Callable[[str, list[Triple]], None] | None = None,
+                 copies: int = 1, shared: Sequence[Shared] = ()) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
     ``records`` are the documents as resolution saw them (their relations maybe without sentences:
@@ -234,43 +318,35 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
 
     ``on_made`` sees each document's graph that is made (not copied): the SHA-256 of its bytes and
     its triples each once, in the order of their lines in the file (what a parser of the file gives).
+
+    With ``copies`` (and ``graphs``), the documents' graphs are made in that many forked copies of
+    this process (:meth:`DocumentGraphs.spread`; ``shared``: the objects ``on_graph``, ``on_kept`` and
+    ``on_made`` change), forked at the first graph; the same bytes.
     """
-    writer = TrigWriter(trig, ns)
+    made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
+    spread = made.spread(copies) if copies > 1 else None
+    try:
+        yield from _write_graphs(trig, made, ontology, written, spread)
+    finally:
+        if spread is not None:
+            spread.cancel()
+
+
+def _write_graphs(trig: BinaryIO, made: DocumentGraphs, ontology: str | None, written: dict[str, list] | None,
+                  spread: Spread | None) -> Iterator[str]:
+    """:func:`write_graphs`, with its graphs (and their copies, if ``spread``) ready."""
+    writer = TrigWriter(trig, made.ns)
 
     def put(name: str, block: bytes, digest: str | None = None) -> None:
         if written is not None and block:
             written[name] = [digest or hashlib.sha256(block).hexdigest(), trig.tell(), len(block)]
         writer.write(block)
 
-    ontology_graph = ns["graph/ontology"]
+    ontology_graph = made.ns["graph/ontology"]
     put(str(ontology_graph), writer.block(ontology_graph, sorted_lines(axioms(load_ontology(ontology)), writer.ns)))
-    named = sorted(((str(source_node(ns, r.doc_id)), i) for i, r in enumerate(records)))
-    for name, i in named:
-        rec = records[i]
-        key = document_key(rec.doc_id, rec.path, rec.sha256, index, ns) if graphs is not None else None
-        kept = graphs.get(key) if key is not None else None
-        if kept is not None and (on_graph is None or (kept[2] is not None and on_kept is not None and on_kept(kept[2]))):
-            put(name, kept[0], kept[1])
-            yield rec.doc_id
-            continue
-        sentences = None
-        if any(not r.sentence_text for r in rec.relations):
-            full = reread(rec)
-            if full is None:
-                raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
-            sentences = {(r.start, r.end): r.sentence_text for r in (full.relations if full else [])}
-        triples = list(document_triples(rec.doc_id, rec.path, rec.sha256, index, ns, sentences))
-        by_line = _by_line(triples, writer.ns)
-        lines = sorted(by_line)  # (sorted_lines, each line's triple kept)
-        block = writer.block(name, lines)
-        note = None
-        if on_graph is not None:
-            note = on_graph(triples, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
-        sha256 = graphs.put(key, block, note) if key is not None else hashlib.sha256(block).hexdigest()
+    for (name, i), block, sha256 in made.blocks(spread):
         put(name, block, sha256)
-        if on_made is not None:
-            on_made(sha256, [by_line[line] for line in lines])
-        yield rec.doc_id
+        yield made.records[i].doc_id
 
 
 def facts_bytes(entities, positions, relations, ontology: str | None, ns: Namespace,
@@ -410,7 +486,8 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       on_made: Callable[[str, list[Triple]], None] | None = None,
                       tee: Callable[[Path], Callable[[bytes], None] | None] | None = None,
                       on_facts: Callable[[Iterator[PlainTriple]], None] | None = None,
-                      on_written: Callable[[list[tuple[str, list]]], None] | None = None) -> list[str]:
+                      on_written: Callable[[list[tuple[str, list]]], None] | None = None,
+                      copies: int = 1, shared: Sequence[Shared] = ()) -> list[str]:
     """Write ``graph.ttl`` (:func:`facts_bytes`), ``entities.jsonl`` and ``graph.trig``
     (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
     with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the
@@ -422,30 +499,40 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
     ``on_facts`` is given the triples of ``graph.ttl`` as it is written (:func:`facts_bytes`).
     ``on_written`` (with ``written``) is given the entries of ``written`` as they are made, in the
     file's order, a batch of graphs at a time, each batch once its bytes are in the file (flushed:
-    another process may read them), the last before ``graph.trig`` is closed."""
+    another process may read them), the last before ``graph.trig`` is closed.
+
+    With ``copies`` (and ``graphs``) the documents' graphs are made in that many forked copies of this
+    process (:meth:`DocumentGraphs.spread`, ``shared`` as :func:`write_graphs` says), forked first
+    thing, before ``tee`` (which may start a thread), so they are made while ``graph.ttl`` is written."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
-    write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns, on_facts))
-    with open(folder / "entities.jsonl", "wb") as f:
-        for e in entities:
-            f.write(to_jsonl(e.to_dict()).encode("utf-8"))
-    also = tee(folder) if tee is not None else None
-    with open(folder / "graph.trig", "wb") as f:
-        trig = f if also is None else _Tee(f, also)
-        handed = 0  # the entries of written handed to on_written
+    made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
+    spread = made.spread(copies) if copies > 1 else None
+    try:
+        write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns, on_facts))
+        with open(folder / "entities.jsonl", "wb") as f:
+            for e in entities:
+                f.write(to_jsonl(e.to_dict()).encode("utf-8"))
+        also = tee(folder) if tee is not None else None
+        with open(folder / "graph.trig", "wb") as f:
+            trig = f if also is None else _Tee(f, also)
+            handed = 0  # the entries of written handed to on_written
 
-        def hand_on() -> None:
-            nonlocal handed
-            f.flush()
-            batch = list(itertools.islice(reversed(written.items()), len(written) - handed))  # the newest, last first
-            on_written(batch[::-1])
-            handed = len(written)
+            def hand_on() -> None:
+                nonlocal handed
+                f.flush()
+                batch = list(itertools.islice(reversed(written.items()), len(written) - handed))  # the newest, last first
+                on_written(batch[::-1])
+                handed = len(written)
 
-        for _ in write_graphs(trig, records, index, reread, ns, ontology, on_graph, graphs, on_kept, written, on_made):
-            if on_written is not None and len(written) - handed >= WRITTEN_BATCH:
+            for _ in _write_graphs(trig, made, ontology, written, spread):
+                if on_written is not None and len(written) - handed >= WRITTEN_BATCH:
+                    hand_on()
+            if on_written is not None:
                 hand_on()
-        if on_written is not None:
-            hand_on()
+    finally:
+        if spread is not None:
+            spread.cancel()
     return ["graph.ttl", "graph.trig", "entities.jsonl"]
 
 
