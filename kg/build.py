@@ -258,7 +258,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
             graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
             names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
                                          settle=settle, beside=not isinstance(runner, Serial), page=ahead,
-                                         copies=_graph_copies(runner))
+                                         graph_processes=_graph_processes(runner))
             result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
             result.outputs.update({name: out / name for name in names})
             result.outputs["store"] = out / "store"
@@ -276,7 +276,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                   ontology: str | None, base_iri: str | None,
                   graphs: GraphCache | None = None, update: bool = True,
                   settle: Callable[..., None] = release_memory, beside: bool = False,
-                  page: Forked | None = None, copies: int = 1) -> tuple[list[str], ShaclReport]:
+                  page: Forked | None = None, graph_processes: int = 1) -> tuple[list[str], ShaclReport]:
     """Write the graph files and the page into a staging folder in ``out``, make the store there
     (the last one updated when it can be, with ``update``: :func:`kg.store.update_store`; else
     loaded), validate, then rename all of it into place under the store lock; the names of the
@@ -296,9 +296,9 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     forked earlier (:func:`_page_ahead`): it is handed the staging folder once ``graph.ttl`` is
     written there. Without ``beside``, the page is made before the lock is taken.
 
-    With ``copies`` (more than 1: :func:`_graph_copies`), the documents' graphs are made, validated and
-    digested for the page in that many forked copies of this process, while it writes them in order
-    (:meth:`kg.rdf.write.DocumentGraphs.spread`)."""
+    With ``graph_processes`` (more than 1: :func:`_graph_processes`), the documents' graphs are made,
+    validated and digested for the page in that many processes, this one and forked copies of it, while
+    it writes them in order (:meth:`kg.rdf.write.DocumentGraphs.spread`)."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
@@ -345,7 +345,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                   on_graph=validator.add, graphs=graphs, on_kept=validator.reuse, written=written,
                                   on_made=on_made, tee=tee,
                                   on_facts=None if forked else lambda t: facts.append(_facts_index(t)),
-                                  on_written=on_written if forked else None, copies=copies, shared=(validator, digests))
+                                  on_written=on_written if forked else None, processes=graph_processes,
+                                  shared=(validator, digests))
         on_written(None)  # graph.trig is whole
         settle()
 
@@ -404,10 +405,10 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
     return names, shacl
 
 
-def _graph_copies(runner: Executor) -> int:
-    """How many forked copies of the build make the documents' graphs (:func:`_put_in_place`): as many
-    as the worker processes that extracted them, up to the cores this process may use (with a
-    cluster's executor: those cores); 1 (this process) when documents are extracted here (``--jobs 1``)."""
+def _graph_processes(runner: Executor) -> int:
+    """How many processes make the documents' graphs (:func:`_put_in_place`: the build's, and forked
+    copies of it): as many as the worker processes that extracted them, up to the cores this process may
+    use (with a cluster's executor: those cores); 1 (this one) when documents are extracted here (``--jobs 1``)."""
     if isinstance(runner, Serial):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -26,15 +26,18 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import pickle
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from pathlib import Path
 
+from kg.errors import RunFailed
 from kg.files import write_atomic
 from kg.ontology import ontology_dir
 from kg.records import Arg, DocumentExtraction, Mention, PositionMention, RelationMention
@@ -335,6 +338,7 @@ class GraphCache:
         self.read = cache.read
         self.hits = 0
         self._used: set[str] = set()
+        self._since = time.time()
 
     def _file(self, key: str) -> Path:
         return self.folder / f"{key[:32]}.trig"
@@ -362,10 +366,19 @@ class GraphCache:
         self._used.add(self._file(key).stem)
         return digest
 
-    def stored(self, key: str) -> bytes:
-        """The graph stored under ``key`` (by :meth:`put`, in a forked copy of the build:
-        :meth:`kg.rdf.write.DocumentGraphs.spread`), without the checks and the count of :meth:`get`."""
-        return self._file(key).read_bytes().partition(b"\n")[2]
+    def stored(self, key: str, sha256: str) -> bytes:
+        """The graph a forked copy of the build just stored under ``key`` (:meth:`put`:
+        :meth:`kg.rdf.write.DocumentGraphs.spread`), its SHA-256 ``sha256``; not counted as found (the
+        copy counted it). Removed meanwhile (another build's :meth:`prune`), or other bytes:
+        :class:`kg.errors.RunFailed`."""
+        try:
+            head, _, graph = self._file(key).read_bytes().partition(b"\n")
+        except OSError as e:
+            raise RunFailed(f"{self._file(key)}: a graph this build made is gone from its cache ({e.strerror}); "
+                            "build again") from None
+        if head.decode("utf-8", "replace").split(" ")[1:3] != [key, sha256]:
+            raise RunFailed(f"{self._file(key)}: a graph this build made was replaced in its cache; build again")
+        return graph
 
     def start_share(self) -> None:
         """(:class:`kg.forked.Shared`) In a copy of the build: count only the graphs it finds and stores."""
@@ -381,13 +394,17 @@ class GraphCache:
 
     def prune(self) -> int:
         """Remove the graphs neither found nor stored since this object was made, and those of other
-        versions; how many."""
+        versions; how many. (Also what a process ended while it stored a graph left, from before.)"""
         removed = 0
         for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
-        for f in self.folder.glob("*.trig") if self.folder.exists() else []:
-            if f.stem not in self._used:
+        for f in self.folder.iterdir() if self.folder.exists() else []:
+            if f.name.startswith("."):  # (write_atomic's) a graph being written when an earlier build's process ended
+                with contextlib.suppress(OSError):
+                    if f.stat().st_mtime < self._since:
+                        f.unlink()
+            elif f.suffix == ".trig" and f.stem not in self._used:
                 f.unlink(missing_ok=True)
                 removed += 1
         return removed

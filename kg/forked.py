@@ -3,8 +3,8 @@
 ``kg build`` makes its page this way while it writes the graph files (:func:`kg.build.build`): the
 copy starts with everything the build holds (a fork shares the memory, copy on write: nothing is
 pickled or read again), and is handed the index of ``graph.trig`` a batch of graphs at a time. The
-documents' graphs are made this way too, in several copies that each answer as they go
-(:meth:`Inbox.answer`, :meth:`Forked.answer`: :func:`kg.rdf.write.write_graphs`).
+documents' graphs are made this way too, in this process and copies that each answer as they go
+(:class:`Spread`, :meth:`Inbox.answer`, :meth:`Forked.answer`: :func:`kg.rdf.write.write_graphs`).
 
 A fork is made only where it is safe: on Linux (where ``fork`` is the usual start method; macOS's
 system libraries are not safe to fork), in a process that runs no other Python thread (one holding
@@ -94,6 +94,7 @@ class Forked:
         ctx = multiprocessing.get_context("fork")
         child_in, to_child = ctx.Pipe(duplex=False)
         from_child, child_out = ctx.Pipe(duplex=False)
+        _widen(child_out)  # room for many answers (Inbox.answer) before the copy waits for them to be read
         process = ctx.Process(target=_run, args=(child_in, child_out, (to_child, from_child), os.getpid(), target, args),
                               name=name, daemon=True)
         try:
@@ -205,42 +206,62 @@ class Shared(Protocol):
 
 
 class Spread:
-    """``work(item)`` for each of ``items``, spread over forked copies of this process (:meth:`start`),
-    the results taken here in the items' order (:meth:`results`).
+    """``work(item)`` for each of ``items``, spread over several processes: this one and forked copies
+    of it (:meth:`start`), the results taken here in the items' order (:meth:`results`).
 
-    Item ``j`` goes to copy ``j`` mod the number of copies, so the copies go through the items side by
-    side; each sends its results as it goes (:meth:`Inbox.answer`: a pipe holds a few hundred small
-    ones, so a copy runs that far ahead of the reader). Each copy starts with everything this process
-    holds (nothing pickled: ``work`` may be a closure over it), and what its work changes in the
-    ``shared`` objects (:class:`Shared`) is added to them here once every result is taken."""
+    Item ``j`` goes to process ``j`` mod their number (0: this one, which makes its items as their turn
+    comes, by ``here``), so the processes go through the items side by side; each copy sends its
+    results as it goes (:meth:`Inbox.answer`; its pipe is made to hold a megabyte where the system
+    allows: thousands of small ones, so a copy runs that far ahead of the reader). Each copy starts
+    with everything this process holds (nothing
+    pickled: ``work`` may be a closure over it; what it reads of it is copied as it writes to it, a
+    reference count being a write), and what its work changes in the ``shared`` objects (:class:`Shared`)
+    is added to them here once every result is taken."""
 
-    def __init__(self, jobs: list[Forked], count: int, shared: Sequence[Shared]) -> None:
-        self._jobs, self._count, self._shared = jobs, count, shared
+    def __init__(self, items: Sequence, jobs: list[Forked], shared: Sequence[Shared],
+                 here: Callable[[Any], Any], take: Callable[[Any], Any] | None) -> None:
+        self._items, self._jobs, self._shared, self._here, self._take = items, jobs, shared, here, take
 
     @classmethod
-    def start(cls, items: Sequence, work: Callable[[Any], Any], copies: int, shared: Sequence[Shared] = (),
-              name: str = "kg-spread") -> Spread | None:
-        """Fork ``copies`` copies (one at least per item) and start them; None, with nothing left
-        running, where fewer than two would work or a fork is not safe or not to be had (:meth:`Forked.start`)."""
-        copies = min(copies, len(items))
-        if copies < 2 or not Forked.possible():
+    def start(cls, items: Sequence, work: Callable[[Any], Any], processes: int, shared: Sequence[Shared] = (),
+              name: str = "kg-spread", here: Callable[[Any], Any] | None = None,
+              take: Callable[[Any], Any] | None = None) -> Spread | None:
+        """Fork ``processes - 1`` copies (fewer with fewer items) and start them on their items; this
+        process makes its own with ``here`` (default ``work``) and gives ``take(answer)`` of each copy's
+        answer (default: the answer). None, with nothing left running, where fewer than two processes
+        would work, or a fork is not safe or not to be had (:meth:`Forked.start`)."""
+        processes = min(processes, len(items))
+        if processes < 2 or not Forked.possible():
             return None
         jobs: list[Forked] = []
-        for k in range(copies):
-            job = Forked.start(_spread_part, items[k::copies], work, shared, name=f"{name} {k + 1}/{copies}")
-            if job is None:
-                for started in jobs:
-                    started.cancel()
+        try:
+            for k in range(1, processes):
+                job = Forked.start(_spread_part, items[k::processes], work, shared, name=f"{name} {k}/{processes - 1}")
+                if job is None:
+                    raise _NoFork
+                jobs.append(job)
+        except BaseException as e:  # (no fork to be had, no pipe: too many files open; Ctrl-C) none left running
+            for started in jobs:
+                started.cancel()
+            if isinstance(e, _NoFork):
                 return None
-            jobs.append(job)
-        return cls(jobs, len(items), shared)
+            raise
+        return cls(items, jobs, shared, here or work, take)
 
     def results(self) -> Iterator[Any]:
-        """The result of each item, in the items' order, as the copies send them; then the copies'
-        shares are merged. What a copy raised (or its dying) is raised here."""
-        jobs = self._jobs
-        for j in range(self._count):
-            yield jobs[j % len(jobs)].answer()
+        """The result of each item, in the items' order: this process' made as their turn comes, the
+        copies' as they send them; then, once the caller asks for the next past the last, the copies'
+        shares are merged (a caller that stops before merges nothing: it cancels). What a copy raised
+        (or its dying) is raised here when its result is due."""
+        jobs, here, take = self._jobs, self._here, self._take
+        processes = len(jobs) + 1
+        for j, item in enumerate(self._items):
+            k = j % processes
+            if k == 0:
+                yield here(item)
+            else:
+                answer = jobs[k - 1].answer()
+                yield answer if take is None else take(answer)
         for job in jobs:
             for obj, share in zip(self._shared, job.result()):
                 obj.merge(share)
@@ -249,6 +270,26 @@ class Spread:
         """End the copies still running, and wait for them (done: nothing to do)."""
         for job in self._jobs:
             job.cancel()
+
+
+#: ``fcntl``'s command that sets the size of a pipe's buffer (Linux), and the size asked for (the
+#: largest an unprivileged process may set by default, ``/proc/sys/fs/pipe-max-size``).
+_F_SETPIPE_SZ = 1031
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(conn) -> None:
+    """Ask for a larger buffer for the pipe of ``conn`` (where refused, it stays as it was: 64 KiB)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
+
+
+class _NoFork(Exception):
+    """A copy of a :class:`Spread` that could not be forked."""
 
 
 def _spread_part(inbox: Inbox, items: Sequence, work: Callable[[Any], Any], shared: Sequence[Shared]) -> list:

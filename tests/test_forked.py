@@ -240,6 +240,7 @@ class Seen:
 
 
 def test_a_spread_gives_the_results_in_the_items_order_and_merges_what_the_copies_did(alone):
+    """Three processes, this one and two copies: each result in order; what the copies noted is added here."""
     seen = Seen()
 
     def work(item):
@@ -250,7 +251,9 @@ def test_a_spread_gives_the_results_in_the_items_order_and_merges_what_the_copie
     spread = Spread.start(list(range(300)), work, 3, [seen])
     results = list(spread.results())
     assert [r for r, _ in results] == [i * i for i in range(300)]
-    assert len({pid for _, pid in results} - {os.getpid()}) == 3  # three copies, none of it done here
+    pids = [pid for _, pid in results]
+    assert pids[::3] == [os.getpid()] * 100  # every third item made here, the others in two copies
+    assert len(set(pids[1::3])) == len(set(pids[2::3])) == 1 and len(set(pids)) == 3
     assert sorted(seen.items[1:]) == list(range(300)) and seen.items[0] == "before"
     spread.cancel()  # done: nothing left to end
     assert not multiprocessing.active_children()
@@ -268,11 +271,19 @@ def dies_at_5(item):
     return item
 
 
+def fails_at_56(item):
+    if item == 56:
+        raise ValueError(f"a01.txt: item {item} cannot be made")
+    return item
+
+
 @pytest.mark.parametrize("work, error, match, before", [
-    (fails_at_57, ValueError, "a01.txt: item 57 cannot be made", 57),
-    (dies_at_5, RunFailed, r"the graphs 2/2 process ended before it was done \(exit code 9", 5),
+    (fails_at_57, ValueError, "a01.txt: item 57 cannot be made", 57),  # in the copy
+    (fails_at_56, ValueError, "a01.txt: item 56 cannot be made", 56),  # here
+    (dies_at_5, RunFailed, r"the graphs 1/1 process ended before it was done \(exit code 9", 5),
 ])
-def test_what_a_copy_of_a_spread_raises_is_raised_when_its_result_is_due(alone, work, error, match, before):
+def test_what_a_process_of_a_spread_raises_is_raised_when_its_result_is_due(alone, work, error, match, before):
+    """Two processes (odd items in the copy): the results before, then the error."""
     spread = Spread.start(list(range(100)), work, 2, name="graphs")
     taken = []
     with pytest.raises(error, match=match):
@@ -284,15 +295,15 @@ def test_what_a_copy_of_a_spread_raises_is_raised_when_its_result_is_due(alone, 
 
 
 def test_a_spread_stopped_early_ends_its_copies(alone):
-    spread = Spread.start(list(range(10_000)), lambda i: (time.sleep(0.001), i)[1], 2)
+    spread = Spread.start(list(range(10_000)), lambda i: (time.sleep(0.001), i)[1], 3)
     assert next(spread.results()) == 0
     spread.cancel()
     assert not multiprocessing.active_children()
 
 
-@pytest.mark.parametrize("items, copies", [(list(range(50)), 1), ([1], 4), ([], 2)])
-def test_no_spread_where_fewer_than_two_copies_would_work(alone, items, copies):
-    assert Spread.start(items, fails_at_57, copies) is None
+@pytest.mark.parametrize("items, processes", [(list(range(50)), 1), ([1], 4), ([], 2)])
+def test_no_spread_where_fewer_than_two_processes_would_work(alone, items, processes):
+    assert Spread.start(items, fails_at_57, processes) is None
     assert not multiprocessing.active_children()
 
 
@@ -305,3 +316,46 @@ def test_no_spread_while_another_thread_runs():
     finally:
         stop.set()
         other.join()
+
+
+def test_a_copy_that_cannot_be_forked_leaves_none_running(alone, monkeypatch):
+    """The second copy of a spread not to be had (no fork: None; no pipe: too many files open):
+    the first is ended, and the spread is not made (None) or the error raised."""
+    real = Forked.start.__func__
+    for second in (None, OSError(24, "Too many open files")):
+        calls = []
+
+        def start(cls, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                if second is None:
+                    return None
+                raise second
+            return real(cls, *args, **kwargs)
+
+        monkeypatch.setattr(Forked, "start", classmethod(start))
+        if second is None:
+            assert Spread.start(list(range(30)), fails_at_57, 3) is None
+        else:
+            with pytest.raises(OSError, match="Too many open files"):
+                Spread.start(list(range(30)), fails_at_57, 3)
+        assert len(calls) == 2 and not multiprocessing.active_children()
+
+
+def answers_many(inbox, n):
+    for i in range(n):
+        inbox.answer(("k" * 32, i))
+    return n
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/sys/fs/pipe-max-size")
+                    or int(open("/proc/sys/fs/pipe-max-size").read()) < (1 << 20), reason="pipes of 1 MiB refused here")
+def test_a_copy_answers_thousands_of_times_before_it_waits_for_a_reader(alone):
+    """A copy of a spread runs ahead of the process that reads its answers: 4,000 small ones (far more
+    than a pipe's 64 KiB) are sent without one read, and then all taken in order."""
+    job = Forked.start(answers_many, 4000)
+    deadline = time.time() + 20
+    while not job.ended() and time.time() < deadline:
+        time.sleep(0.05)
+    assert job.ended(), "the copy waited for its answers to be read"
+    assert [job.answer()[1] for _ in range(4000)] == list(range(4000)) and job.result() == 4000

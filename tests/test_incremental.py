@@ -327,3 +327,46 @@ def test_builds_that_each_change_a_document_give_a_fresh_builds_output(text_corp
             build([str(corpus)], fresh)
             same_outputs(out, fresh)
     assert whole.read_bytes() == before  # each build saved its changes only
+
+
+# --- the graph cache, as the forked copies of a build use it ------------------------------------------
+
+
+def _graph_cache(tmp_path):
+    from kg.cache import ExtractionCache, GraphCache
+
+    return GraphCache(ExtractionCache(tmp_path, "fp"), "v1")
+
+
+def test_a_graph_a_copy_stored_is_read_back_and_one_gone_or_replaced_is_an_error(tmp_path):
+    """The build reads back the graph its copy stored under a key, with the SHA-256 the copy said;
+    removed meanwhile (another build's prune) or holding other bytes, the build stops saying so."""
+    from kg.errors import RunFailed
+
+    graphs = _graph_cache(tmp_path)
+    block = "\n<https://example.org/cnqkg/id/source/a.txt> {\n    <x> <y> \"中机质协\" .\n}\n".encode("utf-8")
+    sha = graphs.put("k" * 64, block, "note")
+    assert graphs.stored("k" * 64, sha) == block
+    with pytest.raises(RunFailed, match="was replaced in its cache"):
+        graphs.stored("k" * 64, "0" * 64)
+    graphs.put("k" * 64, block + b"\n", "note")
+    with pytest.raises(RunFailed, match="was replaced in its cache"):
+        graphs.stored("k" * 64, sha)
+    graphs._file("k" * 64).unlink()
+    with pytest.raises(RunFailed, match="is gone from its cache"):
+        graphs.stored("k" * 64, sha)
+
+
+def test_prune_removes_what_a_process_ended_while_storing_a_graph_left_before_this_build(tmp_path):
+    """A copy ended while it wrote a graph leaves write_atomic's temporary file: the next build's prune
+    removes it (not one younger than the build: another process may be writing it now)."""
+    graphs = _graph_cache(tmp_path)
+    graphs.folder.mkdir(parents=True)
+    old, young = graphs.folder / ".abc.trig.x1y2", graphs.folder / ".def.trig.z3w4"
+    old.write_bytes(b"half a graph")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    kept = graphs.put("k" * 64, b"graph")
+    young.write_bytes(b"being written")
+    graphs.prune()
+    assert sorted(p.name for p in graphs.folder.iterdir()) == sorted([young.name, graphs._file("k" * 64).name])
+    assert kept

@@ -109,17 +109,19 @@ def test_document_by_document_gives_the_report_of_the_whole_graph(tmp_path, loca
 @pytest.mark.parametrize("local, across, wrong_type", [
     (False, False, False), (True, False, False), (False, True, False), (False, False, True)],
     ids=["conforms", "in-one-document", "across-documents", "type-in-another-document"])
-def test_validators_of_forked_copies_merged_give_the_report_of_one(tmp_path, local, across, wrong_type):
+@pytest.mark.parametrize("batch", [1, 1_000_000], ids=["a-document-a-run", "one-run"])
+def test_validators_of_forked_copies_merged_give_the_report_of_one(tmp_path, local, across, wrong_type, batch):
     """The documents' graphs validated by two validators, each as in a forked copy of the build (what
-    the copy's own validation found, kept from the start: ``start_share``), merged into a third that saw
-    none of them: the report (and the counts) of one validator that saw them all."""
+    the copy's own validation found, kept from the start: ``start_share``; its last batch validated as
+    it shares), merged into a third that saw none of them: the report (and the counts) of one validator
+    that saw them all."""
     ds = dataset(local, across, wrong_type)
     union = {}
     for g in ds.graphs():
         for s, p, o in g:
             if p in (RDF.type, RDFS.label):
                 union.setdefault(s, []).append((s, p, o))
-    make = lambda: DocumentValidator(describe=lambda iri: union.get(iri, []), batch=1)  # noqa: E731
+    make = lambda: DocumentValidator(describe=lambda iri: union.get(iri, []), batch=batch)  # noqa: E731
     here, copies = make(), [make(), make()]
     graphs = [g for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)) if len(g)]
     for k, copy in enumerate(copies):

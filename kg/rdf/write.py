@@ -207,8 +207,9 @@ class KeptGraphs(Protocol):
     def put(self, key: str, graph: bytes, note: str | None = None) -> str:
         """Keep ``graph`` (bytes) and ``note`` under ``key``; the graph's SHA-256."""
 
-    def stored(self, key: str) -> bytes:
-        """The graph's bytes kept under ``key`` (just now, by a copy: :class:`DocumentGraphs`), not counted as found."""
+    def stored(self, key: str, sha256: str) -> bytes:
+        """The graph's bytes kept under ``key`` just now by a copy (:class:`DocumentGraphs`), whose SHA-256
+        it said; not counted as found. Gone or other bytes: :class:`kg.errors.RunFailed`."""
 
 
 class DocumentGraphs:
@@ -216,12 +217,12 @@ class DocumentGraphs:
     or copied from ``graphs``: :attr:`named` lists them in the file's order (each graph's name and the
     index of its record), :meth:`make` gives one's bytes.
 
-    :meth:`spread` makes them in forked copies of this process instead (:class:`kg.forked.Spread`):
-    each copy makes its share of the graphs and keeps them in ``graphs`` (where a made graph is kept
-    anyway), and this process reads each graph's bytes from there, in order. The SHACL validation of
-    ``on_graph`` and ``on_kept``, and what ``on_made`` sees, happen in the copies; ``shared``
-    (:class:`kg.forked.Shared`: the validator, the page's digests, with ``graphs``) get what
-    the copies did once every graph is taken."""
+    :meth:`spread` has several processes make them (:class:`kg.forked.Spread`): this one, and forked
+    copies of it that each make their share of the graphs and keep them in ``graphs`` (where a made
+    graph is kept anyway); this process reads a copy's graph's bytes from there, in order. The SHACL
+    validation of ``on_graph`` and ``on_kept``, and what ``on_made`` sees, happen where the graph is
+    made; ``shared`` (:class:`kg.forked.Shared`: the validator, the page's digests), with ``graphs``,
+    get what the copies did once every graph is taken."""
 
     def __init__(self, records: list[DocumentExtraction], index: DocumentIndex,
                  reread: Callable[[DocumentExtraction], DocumentExtraction | None], ns: Namespace,
@@ -263,31 +264,36 @@ class DocumentGraphs:
 
     def _made_in_copy(self, item: tuple[str, int]) -> tuple[str, str]:
         _, sha256, key = self.make(item)
-        return key, sha256
+        return key, sha256  # (the bytes are in graphs, under key)
 
-    def spread(self, copies: int) -> Spread | None:
-        """Start making the graphs in ``copies`` forked copies of this process (fewer when there are
-        fewer than :data:`GRAPHS_PER_COPY` graphs a copy); None (they are made here, by :meth:`make`)
-        without ``graphs``, with fewer than two copies, or where no fork is safe (:meth:`kg.forked.Spread.start`)."""
-        copies = min(copies, len(self.named) // GRAPHS_PER_COPY)
-        if self.graphs is None or copies < 2:
+    def _from_copy(self, answer: tuple[str, str]) -> tuple[bytes, str, str]:
+        key, sha256 = answer
+        return self.graphs.stored(key, sha256), sha256, key
+
+    def spread(self, processes: int) -> Spread | None:
+        """Start making the graphs in ``processes`` processes, this one and forked copies (fewer when
+        there are fewer than :data:`GRAPHS_PER_PROCESS` graphs a process); None (they are made here, by
+        :meth:`make`) without ``graphs``, with fewer than two, or where no fork is safe
+        (:meth:`kg.forked.Spread.start`)."""
+        processes = min(processes, len(self.named) // GRAPHS_PER_PROCESS)
+        if self.graphs is None or processes < 2:
             return None
-        return Spread.start(self.named, self._made_in_copy, copies, (self.graphs, *self.shared), name="graphs")
+        return Spread.start(self.named, self._made_in_copy, processes, (self.graphs, *self.shared), name="graphs",
+                            here=self.make, take=self._from_copy)
 
     def blocks(self, spread: Spread | None = None) -> Iterator[tuple[tuple[str, int], bytes, str]]:
         """Each graph (its item of :attr:`named`), its bytes and their SHA-256, in :attr:`named`'s order:
-        made here, or taken from the copies of ``spread`` (started by :meth:`spread`)."""
-        if spread is None:
-            for item in self.named:
-                block, sha256, _ = self.make(item)
-                yield item, block, sha256
-            return
-        for j, (key, sha256) in enumerate(spread.results()):  # (to its end: the copies' shares are merged there)
-            yield self.named[j], self.graphs.stored(key), sha256
+        made here, or here and in the copies of ``spread`` (started by :meth:`spread`)."""
+        made = (self.make(item) for item in self.named) if spread is None else spread.results()
+        for item, (block, sha256, _) in zip(self.named, made):
+            yield item, block, sha256
+        if spread is not None:
+            for _ in made:  # (none left: the copies' shares are merged as the results end)
+                pass
 
 
-#: The fewest documents' graphs worth a forked copy of the build (:meth:`DocumentGraphs.spread`).
-GRAPHS_PER_COPY = 64
+#: The fewest documents' graphs worth a process of their own (:meth:`DocumentGraphs.spread`).
+GRAPHS_PER_PROCESS = 64
 
 
 def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: DocumentIndex,
@@ -298,7 +304,7 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                  on_kept: Callable[[str], bool] | None = None,
                  written: dict[str, list] | None = None,
                  on_made: Callable[[str, list[Triple]], None] | None = None,
-                 copies: int = 1, shared: Sequence[Shared] = ()) -> Iterator[str]:
+                 processes: int = 1, shared: Sequence[Shared] = ()) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
     ``records`` are the documents as resolution saw them (their relations maybe without sentences:
@@ -319,13 +325,14 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
     ``on_made`` sees each document's graph that is made (not copied): the SHA-256 of its bytes and
     its triples each once, in the order of their lines in the file (what a parser of the file gives).
 
-    With ``copies`` (and ``graphs``), the documents' graphs are made in that many forked copies of
-    this process (:meth:`DocumentGraphs.spread`; ``shared``: the objects ``on_graph``, ``on_kept`` and
-    ``on_made`` change), forked at the first graph; the same bytes.
+    With ``processes`` (and ``graphs``), the documents' graphs are made in that many processes, this
+    one and forked copies (:meth:`DocumentGraphs.spread`; ``shared``: the objects ``on_graph``,
+    ``on_kept`` and ``on_made`` change), forked as the iteration starts; the same bytes.
     """
     made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
-    spread = made.spread(copies) if copies > 1 else None
+    spread = None
     try:
+        spread = made.spread(processes) if processes > 1 else None
         yield from _write_graphs(trig, made, ontology, written, spread)
     finally:
         if spread is not None:
@@ -487,7 +494,7 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       tee: Callable[[Path], Callable[[bytes], None] | None] | None = None,
                       on_facts: Callable[[Iterator[PlainTriple]], None] | None = None,
                       on_written: Callable[[list[tuple[str, list]]], None] | None = None,
-                      copies: int = 1, shared: Sequence[Shared] = ()) -> list[str]:
+                      processes: int = 1, shared: Sequence[Shared] = ()) -> list[str]:
     """Write ``graph.ttl`` (:func:`facts_bytes`), ``entities.jsonl`` and ``graph.trig``
     (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
     with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the
@@ -501,14 +508,15 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
     file's order, a batch of graphs at a time, each batch once its bytes are in the file (flushed:
     another process may read them), the last before ``graph.trig`` is closed.
 
-    With ``copies`` (and ``graphs``) the documents' graphs are made in that many forked copies of this
-    process (:meth:`DocumentGraphs.spread`, ``shared`` as :func:`write_graphs` says), forked first
-    thing, before ``tee`` (which may start a thread), so they are made while ``graph.ttl`` is written."""
+    With ``processes`` (and ``graphs``) the documents' graphs are made in that many processes, this one
+    and forked copies (:meth:`DocumentGraphs.spread`, ``shared`` as :func:`write_graphs` says), forked
+    first thing, before ``tee`` (which may start a thread), so they start while ``graph.ttl`` is written."""
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
     made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
-    spread = made.spread(copies) if copies > 1 else None
+    spread = None
     try:
+        spread = made.spread(processes) if processes > 1 else None
         write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns, on_facts))
         with open(folder / "entities.jsonl", "wb") as f:
             for e in entities:
