@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, GraphCache, code_hash, fingerprint
-from kg.executors import Encoded, Executor, ExtractTask, ProcessPool, Serial, extract_in_order, make_executor
+from kg.executors import (Encoded, Executor, ExtractTask, ProcessPool, Serial, default_jobs, extract_in_order,
+                          make_executor)
 from kg.files import write_atomic
 from kg.forked import Forked, Inbox
 from kg.ingest import NoDocuments, iter_documents
@@ -411,8 +412,7 @@ def _graph_processes(runner: Executor) -> int:
     use (with a cluster's executor: those cores); 1 (this one) when documents are extracted here (``--jobs 1``)."""
     if isinstance(runner, Serial):
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(cores, runner.workers) if isinstance(runner, ProcessPool) else cores
+    return min(default_jobs(), runner.workers) if isinstance(runner, ProcessPool) else default_jobs()
 
 
 @contextmanager
@@ -487,19 +487,20 @@ def _page_digests(cache: ExtractionCache, ontology: str | None, base_iri: str | 
     return digests, on_made
 
 
-def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, cache_folder: Path, read: bool) -> None:
+def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, cache_folder: Path, read: bool,
+                 facts: dict | None = None) -> None:
     """The page of a build (:func:`_write_page`), made in a forked copy of the build (:class:`kg.forked.Forked`)
     once ``graph.ttl`` is written, while the build writes ``graph.trig``: the facts read from
     ``graph.ttl`` (the copy reads nothing of the build's memory, so little of it is copied), the
     documents' graphs as the build hands on the index of ``graph.trig`` (batches of ``(name, entry)``;
     None: the file is whole), their digests read from the cache, where the build puts those of the
     graphs it makes before it hands them on (one missing there: made here from the graph's bytes). The
-    same page as the build makes itself."""
+    same page as the build makes itself. With ``facts`` (:func:`_page_early`'s), ``graph.ttl`` is not read."""
     from kg.network.digests import DigestCache
 
     digests = DigestCache.of_build(cache_folder, ontology, read=read)
     first = inbox.get()  # graph.trig has begun (its prefixes and first graphs are in the file)
-    _write_page(staging, ontology, _WrittenIndex(first, inbox), digests)
+    _write_page(staging, ontology, _WrittenIndex(first, inbox), digests, facts)
 
 
 def _page_ahead(out: Path, ontology: str | None, cache: ExtractionCache) -> Forked | None:
@@ -520,7 +521,6 @@ def _page_early(inbox: Inbox, last: Path, ontology: str | None, cache_folder: Pa
     """:func:`_page_ahead`'s process: the last build's facts read, then the page of the staging folder
     it is sent (the same page as :func:`_page_beside` makes)."""
     from kg import viz  # noqa: F401 - imported while the second core is idle
-    from kg.network.digests import DigestCache
     from kg.network.facts import EarlierFacts
 
     with collections_paused() as settle:  # as in a copy forked later, from the build's paused collections
@@ -535,9 +535,7 @@ def _page_early(inbox: Inbox, last: Path, ontology: str | None, cache_folder: Pa
         except Exception:  # noqa: BLE001 - (the same) the page parses the file itself
             facts = None
         del earlier
-        digests = DigestCache.of_build(cache_folder, ontology, read=read)
-        first = inbox.get()  # graph.trig has begun
-        _write_page(staging, ontology, _WrittenIndex(first, inbox), digests, facts)
+        _page_beside(inbox, staging, ontology, cache_folder, read, facts)
 
 
 class _WrittenIndex:

@@ -348,15 +348,21 @@ class GraphCache:
         if not self.read:
             return None
         try:
-            data = self._file(key).read_bytes()
+            found = self._entry(key)
         except OSError:
             return None
-        head, sep, graph = data.partition(b"\n")
+        if found is not None:
+            self._used.add(self._file(key).stem)
+            self.hits += 1
+        return found
+
+    def _entry(self, key: str) -> tuple[bytes, str, str | None] | None:
+        """``(graph, digest, note)`` of the file of ``key``; None when its first line is not that of a
+        graph stored under ``key`` (``OSError``: no such file, or unreadable)."""
+        head, sep, graph = self._file(key).read_bytes().partition(b"\n")
         fields = head.decode("utf-8", "replace").split(" ")
         if not sep or len(fields) != 4 or fields[0] != "#" or fields[1] != key:
             return None
-        self._used.add(self._file(key).stem)
-        self.hits += 1
         return graph, fields[2], fields[3] or None
 
     def put(self, key: str, graph: bytes, note: str | None = None) -> str:
@@ -372,13 +378,13 @@ class GraphCache:
         copy counted it). Removed meanwhile (another build's :meth:`prune`), or other bytes:
         :class:`kg.errors.RunFailed`."""
         try:
-            head, _, graph = self._file(key).read_bytes().partition(b"\n")
+            found = self._entry(key)
         except OSError as e:
             raise RunFailed(f"{self._file(key)}: a graph this build made is gone from its cache ({e.strerror}); "
                             "build again") from None
-        if head.decode("utf-8", "replace").split(" ")[1:3] != [key, sha256]:
+        if found is None or found[1] != sha256:
             raise RunFailed(f"{self._file(key)}: a graph this build made was replaced in its cache; build again")
-        return graph
+        return found[0]
 
     def start_share(self) -> None:
         """(:class:`kg.forked.Shared`) In a copy of the build: count only the graphs it finds and stores."""

@@ -213,10 +213,9 @@ class Spread:
     comes, by ``here``), so the processes go through the items side by side; each copy sends its
     results as it goes (:meth:`Inbox.answer`; its pipe is made to hold a megabyte where the system
     allows: thousands of small ones, so a copy runs that far ahead of the reader). Each copy starts
-    with everything this process holds (nothing
-    pickled: ``work`` may be a closure over it; what it reads of it is copied as it writes to it, a
-    reference count being a write), and what its work changes in the ``shared`` objects (:class:`Shared`)
-    is added to them here once every result is taken."""
+    with everything this process holds (nothing pickled: ``work`` may be a closure over it; what it
+    reads of it is copied as it writes to it, a reference count being a write), and what its work
+    changes in the ``shared`` objects (:class:`Shared`) is added to them here once every result is taken."""
 
     def __init__(self, items: Sequence, jobs: list[Forked], shared: Sequence[Shared],
                  here: Callable[[Any], Any], take: Callable[[Any], Any] | None) -> None:

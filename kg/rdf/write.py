@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, Protocol
@@ -270,6 +271,17 @@ class DocumentGraphs:
         key, sha256 = answer
         return self.graphs.stored(key, sha256), sha256, key
 
+    @contextmanager
+    def spreading(self, processes: int) -> Iterator[Spread | None]:
+        """:meth:`spread` for the block; the copies still running when it ends (an error) are ended."""
+        spread = None
+        try:
+            spread = self.spread(processes)
+            yield spread
+        finally:
+            if spread is not None:
+                spread.cancel()
+
     def spread(self, processes: int) -> Spread | None:
         """Start making the graphs in ``processes`` processes, this one and forked copies (fewer when
         there are fewer than :data:`GRAPHS_PER_PROCESS` graphs a process); None (they are made here, by
@@ -284,12 +296,9 @@ class DocumentGraphs:
     def blocks(self, spread: Spread | None = None) -> Iterator[tuple[tuple[str, int], bytes, str]]:
         """Each graph (its item of :attr:`named`), its bytes and their SHA-256, in :attr:`named`'s order:
         made here, or here and in the copies of ``spread`` (started by :meth:`spread`)."""
-        made = (self.make(item) for item in self.named) if spread is None else spread.results()
-        for item, (block, sha256, _) in zip(self.named, made):
-            yield item, block, sha256
-        if spread is not None:
-            for _ in made:  # (none left: the copies' shares are merged as the results end)
-                pass
+        made = map(self.make, self.named) if spread is None else spread.results()
+        for j, (block, sha256, _) in enumerate(made):  # (to the end: the copies' shares are merged there)
+            yield self.named[j], block, sha256
 
 
 #: The fewest documents' graphs worth a process of their own (:meth:`DocumentGraphs.spread`).
@@ -330,13 +339,8 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
     ``on_kept`` and ``on_made`` change), forked as the iteration starts; the same bytes.
     """
     made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
-    spread = None
-    try:
-        spread = made.spread(processes) if processes > 1 else None
+    with made.spreading(processes) as spread:
         yield from _write_graphs(trig, made, ontology, written, spread)
-    finally:
-        if spread is not None:
-            spread.cancel()
 
 
 def _write_graphs(trig: BinaryIO, made: DocumentGraphs, ontology: str | None, written: dict[str, list] | None,
@@ -514,9 +518,7 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
     ns = id_namespace(base_iri)
     index = DocumentIndex(entities, positions, relations)
     made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
-    spread = None
-    try:
-        spread = made.spread(processes) if processes > 1 else None
+    with made.spreading(processes) as spread:
         write_atomic(folder / "graph.ttl", facts_bytes(entities, positions, relations, ontology, ns, on_facts))
         with open(folder / "entities.jsonl", "wb") as f:
             for e in entities:
@@ -538,9 +540,6 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                     hand_on()
             if on_written is not None:
                 hand_on()
-    finally:
-        if spread is not None:
-            spread.cancel()
     return ["graph.ttl", "graph.trig", "entities.jsonl"]
 
 
