@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out", help="a build folder (graph.trig and graph.ttl written by kg build)")
     ap.add_argument("--work", required=True, help="a folder for the temporary stores")
-    ap.add_argument("--chunk-mb", default="16", help="piece sizes in MB, comma-separated (default 16)")
+    ap.add_argument("--chunk-mb", default=None,
+                    help="piece sizes in MB, comma-separated (default: kg.store.embedded.CHUNK_BYTES)")
     ap.add_argument("--facts", default="first,last", help="when graph.ttl is loaded: first, last or both")
     ap.add_argument("--one", nargs=2, metavar=("CHUNK_BYTES", "FIRST"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tempfile.mkdtemp(prefix="store-", dir=work))
         print(json.dumps(load_once(out, folder, int(args.one[0]), args.one[1] == "1")))
         return 0
+    if args.chunk_mb is None:
+        from kg.store.embedded import CHUNK_BYTES
+        args.chunk_mb = str(CHUNK_BYTES / 1e6)
     for mb in (float(x) for x in args.chunk_mb.split(",")):
         for when in args.facts.split(","):
             done = subprocess.run([sys.executable, __file__, str(out), "--work", str(work),

@@ -503,11 +503,13 @@ def graph_is_loaded(out_dir: str | os.PathLike, graph: str | os.PathLike) -> boo
 
 
 #: Bytes of a graph file bulk-loaded at once when it can be cut between graphs. The loader's memory
-#: grows with what it is given; smaller pieces cost more CPU time and leave more overlapping files on
-#: disk. For the 52 MB TriG of 1,000 documents (bench/corpus_scale.py), loaded alone: 8 MB pieces
-#: 7.6 CPU-s, 180 MB peak, 170 MB on disk; 16 MB 6.5-6.7 CPU-s, 290 MB, 110-130 MB (its
-#: 73 MB predecessor, with IRIs in full, loaded whole: 525 MB peak).
-CHUNK_BYTES = 16_000_000
+#: grows with what it is given; smaller pieces leave more overlapping files on disk. Loaded alone
+#: (bench/corpus_scale.py's TriG): 1,000 documents (52 MB), 8 MB pieces 10.0 CPU-s, 183 MB peak,
+#: 170 MB on disk, 16 MB pieces 8.1-8.6 CPU-s, 288 MB, 117-134 MB; 10,000 documents (527 MB), 8 MB
+#: 109-115 CPU-s, 205 MB, 1.78 GB, 16 MB 122-125 CPU-s, 356-369 MB, 1.72 GB, 4 MB 126-136 CPU-s,
+#: 150 MB. A build loads while it writes the graphs, holding the corpus' records and resolution:
+#: the loader's memory is on top of its peak.
+CHUNK_BYTES = 8_000_000
 
 
 def _chunks(src: Path) -> Iterator[bytes] | None:
