@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, GraphCache, code_hash, fingerprint
+from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, code_hash, fingerprint
 from kg.executors import (Encoded, Executor, ExtractTask, ProcessPool, Serial, default_jobs, extract_in_order,
                           make_executor)
 from kg.files import write_atomic
@@ -27,6 +27,7 @@ from kg.ingest.readers import DEFAULT_MAX_BYTES
 from kg.memory import collections_paused, release_memory
 from kg.rdf import id_namespace
 from kg.rdf.graph import entity_descriptions
+from kg.rdf.kept import GraphCache
 from kg.rdf.shacl import ShaclReport
 from kg.rdf.shacl_documents import DocumentValidator
 from kg.rdf.write import write_graph_files
@@ -195,7 +196,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     What did not change is not made again: a file unchanged since the last build is not read (its
     record is kept, :meth:`kg.cache.ExtractionCache.save_records`), a document's named graph whose
     inputs are unchanged (its extraction, and what resolution says of the entities it names:
-    :func:`kg.rdf.graph.document_key`) is copied from ``OUT/.cache`` (:class:`kg.cache.GraphCache`)
+    :func:`kg.rdf.graph.document_key`) is copied from ``OUT/.cache`` (:class:`kg.rdf.kept.GraphCache`)
     with its SHACL results, and the last build's store is updated (a copy of it, the graphs that
     changed replaced: :func:`kg.store.update_store`) unless most graphs changed. The output is the
     same bytes as with ``incremental=False`` (``kg build --full``), which makes every graph and

@@ -10,7 +10,9 @@ the page) re-extracts nothing.
 
 Beside the extractions, for the same fingerprint, later stages keep what the next build can reuse:
 the index of the files read, the compact records of the last build (:meth:`ExtractionCache.save_records`),
-the SHACL results of each document's graph, and each document's graph as written (:class:`GraphCache`).
+the SHACL results of each document's graph, and each document's graph as written
+(:class:`kg.rdf.kept.GraphCache`, whose code is the graph writer's: changing it restarts the graphs, not
+the extractions).
 
 >>> import tempfile
 >>> from kg.records import DocumentExtraction, Mention
@@ -26,18 +28,15 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import pickle
 import shutil
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from pathlib import Path
 
-from kg.errors import RunFailed
 from kg.files import write_atomic
 from kg.ontology import ontology_dir
 from kg.records import Arg, DocumentExtraction, Mention, PositionMention, RelationMention
@@ -71,7 +70,7 @@ def fingerprint(ontology: str | None = None, use_model: bool = True) -> str:
 def code_hash(*parts: str, ontology: str | None = None) -> str:
     """A hash of the project's files ``parts`` (files or folders, relative to the project: their
     ``.py`` files) and of every data file of the ontology folder: the version of what a later stage
-    keeps here (:class:`GraphCache`, :meth:`ExtractionCache.save_records`), which must change with the
+    keeps here (:class:`kg.rdf.kept.GraphCache`, :meth:`ExtractionCache.save_records`), which must change with the
     code that makes it even where the extraction fingerprint does not cover that code."""
     return _hash_files(hashlib.sha256(), parts, ontology)
 
@@ -91,7 +90,7 @@ def _hash_files(h, parts, ontology: str | None, skip: tuple[str, ...] = ()) -> s
 
 
 #: The code a document's graph is made by (the triples, their text) and what its SHACL results
-#: depend on (the ontology folder, shapes included): the version of :class:`GraphCache`.
+#: depend on (the ontology folder, shapes included): the version of :class:`kg.rdf.kept.GraphCache`.
 GRAPH_CODE = ("kg/rdf", "kg/ontology", "kg/records.py", "kg/dates.py")
 #: The code of the records :meth:`ExtractionCache.save_records` keeps.
 RECORD_CODE = ("kg/resolve/compact.py", "kg/records.py")
@@ -314,103 +313,3 @@ def encode(ex: DocumentExtraction) -> bytes:
     """The bytes of ``ex``'s cache entry, exactly what :meth:`ExtractionCache.put` writes (for
     :meth:`ExtractionCache.put_entry`: a worker serializes the extraction, the build only stores it)."""
     return json.dumps(to_json(ex), ensure_ascii=False).encode("utf-8")
-
-
-_GRAPHS = "graphs"  # the documents' named graphs as written, by key (:class:`GraphCache`)
-
-
-class GraphCache:
-    """Each document's named graph as ``graph.trig`` holds it (bytes), by a key of everything it is
-    made from (:func:`kg.rdf.graph.document_key`), so that a rebuild copies the graph of a document
-    whose key did not change instead of making its triples and their text again.
-
-    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/VERSION/``),
-    ``version`` the :func:`code_hash` of :data:`GRAPH_CODE` (the code that makes a graph, and the
-    ontology folder, SHACL shapes included): code, ontology or model changes start it afresh. With each graph it keeps a ``note`` (the key of its SHACL
-    results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put`
-    still stores. :meth:`prune` removes the graphs this build neither found nor stored (documents
-    gone or changed): it holds one graph per document of the last build. Each graph's SHA-256 is
-    kept with it: the store's manifest lists the graphs it holds by it (:func:`kg.store.update_store`).
-    """
-
-    def __init__(self, cache: ExtractionCache, version: str = "") -> None:
-        self.folder = cache.folder / _GRAPHS / (version or "_")
-        self.read = cache.read
-        self.hits = 0
-        self._used: set[str] = set()
-        self._since = time.time()
-
-    def _file(self, key: str) -> Path:
-        return self.folder / f"{key[:32]}.trig"
-
-    def get(self, key: str) -> tuple[bytes, str, str | None] | None:
-        """``(graph, digest, note)`` stored under ``key`` (``digest``: the SHA-256 of ``graph``), or None."""
-        if not self.read:
-            return None
-        try:
-            found = self._entry(key)
-        except OSError:
-            return None
-        if found is not None:
-            self._used.add(self._file(key).stem)
-            self.hits += 1
-        return found
-
-    def _entry(self, key: str) -> tuple[bytes, str, str | None] | None:
-        """``(graph, digest, note)`` of the file of ``key``; None when its first line is not that of a
-        graph stored under ``key`` (``OSError``: no such file, or unreadable)."""
-        head, sep, graph = self._file(key).read_bytes().partition(b"\n")
-        fields = head.decode("utf-8", "replace").split(" ")
-        if not sep or len(fields) != 4 or fields[0] != "#" or fields[1] != key:
-            return None
-        return graph, fields[2], fields[3] or None
-
-    def put(self, key: str, graph: bytes, note: str | None = None) -> str:
-        """Store ``graph`` under ``key`` with ``note`` (no space in it); the graph's SHA-256."""
-        digest = hashlib.sha256(graph).hexdigest()
-        write_atomic(self._file(key), f"# {key} {digest} {note or ''}\n".encode("utf-8") + graph)
-        self._used.add(self._file(key).stem)
-        return digest
-
-    def stored(self, key: str, sha256: str) -> bytes:
-        """The graph a forked copy of the build just stored under ``key`` (:meth:`put`:
-        :meth:`kg.rdf.write.DocumentGraphs.spread`), its SHA-256 ``sha256``; not counted as found (the
-        copy counted it). Removed meanwhile (another build's :meth:`prune`), or other bytes:
-        :class:`kg.errors.RunFailed`."""
-        try:
-            found = self._entry(key)
-        except OSError as e:
-            raise RunFailed(f"{self._file(key)}: a graph this build made is gone from its cache ({e.strerror}); "
-                            "build again") from None
-        if found is None or found[1] != sha256:
-            raise RunFailed(f"{self._file(key)}: a graph this build made was replaced in its cache; build again")
-        return found[0]
-
-    def start_share(self) -> None:
-        """(:class:`kg.forked.Shared`) In a copy of the build: count only the graphs it finds and stores."""
-        self.hits, self._used = 0, set()
-
-    def share(self) -> tuple[int, set[str]]:
-        return self.hits, self._used
-
-    def merge(self, share: tuple[int, set[str]]) -> None:
-        """Count what a copy found and stored (:meth:`prune` keeps those graphs)."""
-        self.hits += share[0]
-        self._used |= share[1]
-
-    def prune(self) -> int:
-        """Remove the graphs neither found nor stored since this object was made, and those of other
-        versions; how many. (Also what a process ended while it stored a graph left, from before.)"""
-        removed = 0
-        for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
-            if other.is_dir() and other != self.folder:
-                shutil.rmtree(other, ignore_errors=True)
-        for f in self.folder.iterdir() if self.folder.exists() else []:
-            if f.name.startswith("."):  # (write_atomic's) a graph being written when an earlier build's process ended
-                with contextlib.suppress(OSError):
-                    if f.stat().st_mtime < self._since:
-                        f.unlink()
-            elif f.suffix == ".trig" and f.stem not in self._used:
-                f.unlink(missing_ok=True)
-                removed += 1
-        return removed

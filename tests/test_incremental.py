@@ -333,7 +333,8 @@ def test_builds_that_each_change_a_document_give_a_fresh_builds_output(text_corp
 
 
 def _graph_cache(tmp_path):
-    from kg.cache import ExtractionCache, GraphCache
+    from kg.cache import ExtractionCache
+    from kg.rdf.kept import GraphCache
 
     return GraphCache(ExtractionCache(tmp_path, "fp"), "v1")
 
@@ -370,3 +371,21 @@ def test_prune_removes_what_a_process_ended_while_storing_a_graph_left_before_th
     graphs.prune()
     assert sorted(p.name for p in graphs.folder.iterdir()) == sorted([young.name, graphs._file("k" * 64).name])
     assert kept
+
+
+def test_which_graphs_are_held_is_known_without_reading_them(tmp_path):
+    """What an update counts before it forks copies for the graphs to make (``held``, ``empty``): a graph
+    is held once stored; nothing is with ``--full``, whose builds find nothing; temporary files are not."""
+    from kg.cache import ExtractionCache
+    from kg.rdf.kept import GraphCache
+
+    graphs = _graph_cache(tmp_path)
+    assert graphs.empty() and not graphs.held("k" * 64)  # (no folder yet)
+    graphs.folder.mkdir(parents=True)
+    (graphs.folder / ".abc.trig.x1y2").write_bytes(b"half a graph")
+    assert graphs.empty()
+    graphs.put("k" * 64, b"graph")
+    assert not graphs.empty() and graphs.held("k" * 64) and not graphs.held("j" * 64)
+    assert graphs.get("k" * 64) is not None and graphs.hits == 1  # (held: not counted)
+    full = GraphCache(ExtractionCache(tmp_path, "fp", read=False), "v1")
+    assert full.empty() and not full.held("k" * 64) and full.get("k" * 64) is None
