@@ -300,7 +300,8 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
 
     With ``graph_processes`` (more than 1: :func:`_graph_processes`), the documents' graphs are made,
     validated and digested for the page in that many processes, this one and forked copies of it, while
-    it writes them in order (:meth:`kg.rdf.write.DocumentGraphs.spread`)."""
+    it writes them in order (:meth:`kg.rdf.write.DocumentGraphs.spread`; an update forks copies only
+    for the graphs it has to make, not for those it copies from the last build)."""
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))

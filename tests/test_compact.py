@@ -63,7 +63,7 @@ def test_compact_keeps_every_field_and_type_but_the_relations_sentences():
     assert _values(small) == _values(without)
 
 
-@pytest.mark.parametrize("offset, confidence", [("1234", "0.85"), ("70000", "0.6"), ("1", "1.0"), ("0", "0.0")])
+@pytest.mark.parametrize("offset, confidence", [("1234", "0.85"), ("70000", "0.6"), ("1", "1.0")])
 def test_equal_numbers_of_two_documents_are_one_object_of_their_own_type(offset, confidence):
     a, b = compact(extraction("a", offset, confidence)), compact(extraction("b", offset, confidence))
     for x, y in [(a.mentions[0], b.mentions[0]), (a.positions[0], b.positions[0]), (a.relations[0], b.relations[0]),
@@ -88,3 +88,9 @@ def test_numbers_beyond_those_kept_are_left_as_they_are(monkeypatch):
     assert _values(a) == _values(compact(extraction("a", "5000")))
     assert a.mentions[0].start is b.mentions[0].start  # (5000, the first kept)
     assert a.mentions[1].end == b.mentions[1].end and a.mentions[1].end is not b.mentions[1].end  # (5010: not kept)
+
+
+def test_a_negative_zero_is_not_given_a_positive_one():
+    """``-0.0 == 0.0`` (and hashes alike): a zero is never shared, so each keeps its sign, whichever came first."""
+    first, second = compact(extraction("a", confidence="0.0")), compact(extraction("b", confidence="-0.0"))
+    assert str(first.mentions[0].confidence) == "0.0" and str(second.mentions[0].confidence) == "-0.0"

@@ -325,6 +325,7 @@ class DocumentGraphs:
         made = map(self.make, self.named) if spread is None else spread.results()
         for j, (block, sha256, _) in enumerate(made):  # (to the end: the copies' shares are merged there)
             yield self.named[j], block, sha256
+        self._keys = {}  # (those of the graphs the copies made)
 
 
 #: The fewest documents' graphs worth a process of their own (:meth:`DocumentGraphs.spread`).
@@ -362,7 +363,8 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
 
     With ``processes`` (and ``graphs``), the documents' graphs are made in that many processes, this
     one and forked copies (:meth:`DocumentGraphs.spread`; ``shared``: the objects ``on_graph``,
-    ``on_kept`` and ``on_made`` change), forked as the iteration starts; the same bytes.
+    ``on_kept`` and ``on_made`` change), forked as the iteration starts when there are enough graphs to
+    make (not kept in ``graphs``); the same bytes.
     """
     made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
     with made.spreading(processes) as spread:

@@ -49,7 +49,7 @@ def _shared(x: int | float) -> int | float:
     (True, <class 'float'>, <class 'int'>)
     """
     kept = _NUMBERS.get(type(x))
-    if kept is None:  # another type of number: left as it is
+    if kept is None or not x:  # another type of number, or a zero (0.0 == -0.0: each keeps its own)
         return x
     got = kept.get(x)
     if got is not None:
