@@ -389,3 +389,28 @@ def test_which_graphs_are_held_is_known_without_reading_them(tmp_path):
     assert graphs.get("k" * 64) is not None and graphs.hits == 1  # (held: not counted)
     full = GraphCache(ExtractionCache(tmp_path, "fp", read=False), "v1")
     assert full.empty() and not full.held("k" * 64) and full.get("k" * 64) is None
+
+
+def test_records_are_pickled_a_group_at_a_time_and_read_back_whole(tmp_path, monkeypatch):
+    """``records.pickle`` holds the records in pickles of RECORDS_PER_PICKLE (read one after the other:
+    each frees what it kept while it was read); read back, every record; a file cut short, or written
+    as one pickle of all (an earlier version's), gives none (the next build makes them again)."""
+    import pickle
+
+    import kg.cache
+
+    monkeypatch.setattr(kg.cache, "RECORDS_PER_PICKLE", 2)
+    out = tmp_path / "out"
+    records = [_record(i) for i in range(5)]
+    whole = _saved(out, records).folder / "stages" / "records.pickle"
+    with open(whole, "rb") as f:
+        head = pickle.load(f)
+        groups = [pickle.load(f) for _ in range(3)]
+        assert f.read() == b""
+    assert head[0] == "v1" and head[2] == 5 and [len(g) for g in groups] == [2, 2, 1]
+    assert _kept(out) == {r.doc_id: (r.sha256, r.path) for r in records}
+    good = whole.read_bytes()
+    whole.write_bytes(good[:-40])
+    assert _kept(out) == {}
+    whole.write_bytes(pickle.dumps(("v1", head[1], {r.doc_id: r for r in records})))
+    assert _kept(out) == {}
