@@ -136,6 +136,8 @@ RECORD_CHANGES_SHARE = 0.1
 #: once, leaving memory in small free pieces that resolution does not reuse. Read as one pickle, the
 #: records of 10,000 documents took 413 MB; in pickles of 1,000 documents, 278 MB, in the same time.
 RECORDS_PER_PICKLE = 1000
+#: What reading a pickle of ``stages/`` raises when it cannot be read (gone, cut short, of other code).
+_UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 
 
 def _file_key(path: Path | str, st: os.stat_result) -> list:
@@ -255,7 +257,7 @@ class ExtractionCache:
                         return None
                     records.update((r.doc_id, r) for r in group)
                 return token, records
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        except _UNREADABLE:
             return None
 
     def save_records(self, records: Iterable[DocumentExtraction], version: str = "") -> None:
@@ -265,10 +267,10 @@ class ExtractionCache:
         code's fingerprint, like everything here), with ``version`` (:func:`code_hash` of
         :data:`RECORD_CODE`): a record made by other code is not read back.
 
-        They are written whole to ``records.pickle`` (in pickles of :data:`RECORDS_PER_PICKLE`), except when :meth:`read_records` read them there
-        (this ``version``) and at most :data:`RECORD_CHANGES_SHARE` of them differ from what it held
-        (another content or path, new, or gone): then only those are written, beside it, and
-        ``records.pickle`` is left as it is (at 10,000 documents, writing it whole took 3.6 s of a
+        They are written whole to ``records.pickle`` (in pickles of :data:`RECORDS_PER_PICKLE`), except when
+        :meth:`read_records` read them there (this ``version``) and at most :data:`RECORD_CHANGES_SHARE` of them
+        differ from what it held (another content or path, new, or gone): then only those are written, beside
+        it, and ``records.pickle`` is left as it is (at 10,000 documents, writing it whole took 3.6 s of a
         one-document update). The changes name the ``records.pickle`` they go with (a token in it)."""
         records = list(records)
         base = self._records_base
@@ -298,7 +300,7 @@ class ExtractionCache:
         try:
             with open(self.folder / _EXTRA / name, "rb") as f:
                 return pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        except _UNREADABLE:
             return None
 
     def remember(self, path: Path | str, doc_id: str, st: os.stat_result, seen_ns: int, sha256: str) -> None:

@@ -36,13 +36,13 @@ class GraphCache:
     made from (:func:`kg.rdf.graph.document_key`), so that a rebuild copies the graph of a document
     whose key did not change instead of making its triples and their text again.
 
-    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/VERSION/``),
-    ``version`` the :func:`kg.cache.code_hash` of :data:`kg.cache.GRAPH_CODE` (the code that makes a
-    graph, and the ontology folder, SHACL shapes included): code, ontology or model changes start it
-    afresh. With each graph it keeps a ``note`` (the key of its SHACL results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing and :meth:`put`
-    still stores. :meth:`prune` removes the graphs this build neither found nor stored (documents
-    gone or changed): it holds one graph per document of the last build. Each graph's SHA-256 is
-    kept with it: the store's manifest lists the graphs it holds by it (:func:`kg.store.update_store`).
+    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/VERSION/``), ``version``
+    the :func:`kg.cache.code_hash` of :data:`kg.cache.GRAPH_CODE` (the code that makes a graph, and the ontology
+    folder, SHACL shapes included): code, ontology or model changes start it afresh. With each graph it keeps a
+    ``note`` (the key of its SHACL results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing
+    and :meth:`put` still stores. :meth:`prune` removes the graphs this build neither found nor stored
+    (documents gone or changed): it holds one graph per document of the last build. Each graph's SHA-256 is kept
+    with it: the store's manifest lists the graphs it holds by it (:func:`kg.store.update_store`).
     """
 
     def __init__(self, cache: _CacheFolder, version: str = "") -> None:
