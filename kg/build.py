@@ -15,11 +15,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Callable, Iterable, Iterator
 
 from kg.cache import GRAPH_CODE, RECORD_CODE, ExtractionCache, code_hash, fingerprint
 from kg.executors import (Encoded, Executor, ExtractTask, ProcessPool, Serial, default_jobs, extract_in_order,
                           make_executor)
+from kg.errors import RunFailed
 from kg.files import write_atomic
 from kg.forked import Forked, Inbox
 from kg.ingest import NoDocuments, iter_documents
@@ -36,7 +38,7 @@ from kg.resolve import Resolution, Resolved, compact, resolve_corpus
 from kg.store import (StreamedLoad, graph_is_loaded, load_store, open_store, replace_store, store_lock, store_path,
                       update_store)
 
-__all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "NoDocuments"]
+__all__ = ["extract_corpus", "resolve_corpus", "Resolved", "build", "BuildResult", "SavedRecords", "NoDocuments"]
 
 
 def extract_corpus(
@@ -130,13 +132,53 @@ def extract_corpus(
         yield result
 
 
+class SavedRecords(Sequence[DocumentExtraction]):
+    """The records a build resolved, in the order it read the documents, as it kept them in its cache
+    (:meth:`kg.cache.ExtractionCache.save_records`), read from there when first asked for (then held):
+    a build lets go of them once they are resolved, so its memory does not hold 160 MB of records
+    (at 10,000 documents) while it writes the graph. Its length is known without reading them. Read
+    after a later build in the same folder replaced them, they raise :class:`kg.errors.RunFailed`."""
+
+    def __init__(self, out: Path, fingerprint: str, version: str, records: Iterable[DocumentExtraction]) -> None:
+        self._out, self._fingerprint, self._version = out, fingerprint, version
+        self._ids = [(r.doc_id, r.sha256) for r in records]
+        self._records: list[DocumentExtraction] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i):
+        return self._read()[i]
+
+    def __iter__(self) -> Iterator[DocumentExtraction]:
+        return iter(self._read())
+
+    def _read(self) -> list[DocumentExtraction]:
+        if self._records is None:
+            kept = ExtractionCache(self._out, self._fingerprint).read_records(self._version)
+            records = []
+            for doc_id, sha256 in self._ids:
+                rec = kept.get(doc_id)
+                if rec is None or rec.sha256 != sha256:
+                    raise RunFailed(f"{self._out}: the records of this build were replaced by a later build's")
+                records.append(rec)
+            self._records = records
+        return self._records
+
+
+def _source(rec: DocumentExtraction) -> DocumentExtraction:
+    """What the graph files read of a document's record: its name, path, content hash, title and date."""
+    return DocumentExtraction(rec.doc_id, rec.path, rec.sha256, rec.title, rec.date, [], [], [])
+
+
 @dataclass
 class BuildResult:
     """What a build made. ``extractions`` are what resolution kept of each document
     (:func:`kg.resolve.compact`: no evidence sentences), so the relations' evidence has offsets but an
-    empty ``sentence``; the sentences are in ``graph.trig`` and in the cache (``OUT/.cache``)."""
+    empty ``sentence``; the sentences are in ``graph.trig`` and in the cache (``OUT/.cache``). A build
+    gives them as :class:`SavedRecords`: read from its cache when first asked for."""
 
-    extractions: list[DocumentExtraction]
+    extractions: Sequence[DocumentExtraction]
     failures: list[IngestFailure]
     resolved: Resolved
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -253,21 +295,25 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
         last.clear()
         if not records:
             raise NoDocuments(failures, out)
-        with collections_paused() as settle:  # the stages below hold the records and the resolution to the end
+        with collections_paused() as settle:  # the stages below hold the resolution to the end
             settle(collect=False)  # the records: extraction ran with collections on
             resolved = resolve_corpus(records, ontology)
             settle(collect=False)  # the resolution: plain records, no cycle
+            # the records are kept on disk for the next build and for the result, and let go: what the
+            # graph of a document is made of is the resolution's; the files only need each one's name
+            cache.save_records(records, records_version)
+            saved = SavedRecords(out, fingerprint(ontology, use_model), records_version, records)
+            records = [_source(r) for r in records]
             graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
             names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,
                                          settle=settle, beside=not isinstance(runner, Serial), page=ahead,
                                          graph_processes=_graph_processes(runner))
-            result = BuildResult(records, failures, resolved, shacl=shacl, cached=cache.hits)
+            result = BuildResult(saved, failures, resolved, shacl=shacl, cached=cache.hits)
             result.outputs.update({name: out / name for name in names})
             result.outputs["store"] = out / "store"
             cache.prune({(r.doc_id, r.sha256) for r in records})
             graphs.prune()
             cache.save_file_index({r.doc_id for r in records})
-            cache.save_records(records, records_version)
     finally:
         if ahead is not None:  # done once the page is made; a build that stopped before ends it here
             ahead.cancel()

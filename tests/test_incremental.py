@@ -414,3 +414,29 @@ def test_records_are_pickled_a_group_at_a_time_and_read_back_whole(tmp_path, mon
     assert _kept(out) == {}
     whole.write_bytes(pickle.dumps(("v1", head[1], {r.doc_id: r for r in records})))
     assert _kept(out) == {}
+
+
+def test_a_builds_records_are_read_back_when_asked_for_and_not_after_a_later_build(corpus, tmp_path):
+    """A build lets go of its records once resolved (they are kept in its cache): its result reads them
+    back when first asked for, the same records (with their mentions and relations), in the order read; after
+    a later build in the folder changed them, they cannot be read (RunFailed), rather than be another build's."""
+    from kg.build import SavedRecords
+    from kg.cache import ExtractionCache, fingerprint
+    from kg.errors import RunFailed
+    from kg.resolve import compact
+
+    out = tmp_path / "out"
+    result = build([str(corpus)], out)
+    assert isinstance(result.extractions, SavedRecords) and len(result.extractions) == len(TEXTS)
+    cache = ExtractionCache(out, fingerprint())
+    expected = [compact(cache.get(ex.doc_id, ex.sha256)) for ex in result.extractions]
+    assert list(result.extractions) == expected and result.extractions[1] == expected[1]
+    assert [ex.doc_id for ex in result.extractions] == sorted(TEXTS)
+    assert all(ex.mentions for ex in result.extractions) and any(ex.relations for ex in result.extractions)
+
+    later = build([str(corpus)], out)
+    (corpus / "a.txt").write_text(TEXTS["a.txt"] + "会议由协会秘书长主持。", encoding="utf-8")
+    build([str(corpus)], out)
+    with pytest.raises(RunFailed, match="replaced by a later build"):
+        len(later.extractions) and later.extractions[0]
+    assert list(result.extractions) == expected  # (read before: held)

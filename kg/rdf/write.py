@@ -261,7 +261,7 @@ class DocumentGraphs:
                                                       and self.on_kept(kept[2]))):
             return kept[0], kept[1], key
         sentences = None
-        if any(not r.sentence_text for r in rec.relations):
+        if any(not ev.sentence for _, ev in self.index.statements.get(rec.doc_id, ())):
             full = self.reread(rec)
             if full is None:
                 raise RunFailed(f"{rec.path}: its extraction is no longer in the cache; build again")
@@ -343,9 +343,10 @@ def write_graphs(trig: BinaryIO, records: list[DocumentExtraction], index: Docum
                  processes: int = 1, shared: Sequence[Shared] = ()) -> Iterator[str]:
     """Write ``graph.trig`` into ``trig``: the ontology's graph, then each document's, in IRI order.
 
-    ``records`` are the documents as resolution saw them (their relations maybe without sentences:
-    :func:`kg.resolve.compact`); ``reread`` gives a document's full extraction back (from the cache),
-    for its evidence sentences, one document at a time. ``written`` (a dict) is filled with each
+    ``records`` are the documents: only their name, path and content hash are read (what a document's
+    graph states is ``index``'s, from the resolution). ``reread`` gives a document's full extraction back
+    (from the cache), one document at a time, for the evidence sentences of the statements that have
+    none (resolved from records without them: :func:`kg.resolve.compact`). ``written`` (a dict) is filled with each
     graph's name -> ``[SHA-256 of its bytes, offset, length]`` in the file (the store is updated by
     it: :func:`kg.store.update_store`). ``on_graph`` sees each document's triples
     and a hash of their text (SHACL validation, :class:`kg.rdf.shacl_documents.DocumentValidator`)
