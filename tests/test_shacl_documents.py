@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SKOS, XSD
 
 from kg.ontology.vocab import KG
@@ -141,6 +141,37 @@ def test_validators_of_forked_copies_merged_give_the_report_of_one(tmp_path, loc
     whole = validate(ds)
     assert report.text == whole.text and report.conforms == whole.conforms
 
+
+
+@pytest.mark.parametrize("node", [ID["misc/某物"], BNode()], ids=["iri", "blank-node"])
+@pytest.mark.parametrize("batch", [2, 1_000_000], ids=["batches-of-two", "one-batch"])
+def test_values_across_documents_count_only_for_the_nodes_a_shape_targets(tmp_path, monkeypatch, node, batch):
+    """The checks across documents are asked of every node with values, then kept for the nodes the shape
+    targets (through the ontology's classes, as in a build's store): a node of no class given two labels is
+    not an entity with two, organizations given two each are (an IRI or a blank node beside them; the
+    targets asked a few nodes at a time)."""
+    import kg.rdf.shacl_documents as shacl_documents
+    from kg.ontology import axioms, load_ontology
+    from kg.rdf.shacl import _prepare
+
+    monkeypatch.setattr(shacl_documents, "_TARGETED_BATCH", batch)
+    ds = dataset(False, False)
+    for t in axioms(load_ontology()):
+        ds.graph(ID["graph/ontology"]).add(t)
+    others = [ID[f"org/协会{k}"] for k in range(4)]
+    for name, label in (("a.txt", "甲"), ("b.txt", "乙")):
+        ds.graph(ID["source/a.txt"]).add((node, RDFS.label, Literal(label, lang="zh")))  # (one graph: one blank node)
+        for other in others:
+            _entity(ds.graph(ID["source/" + name]), other, KG.Association, label + "协会", ID["source/" + name])
+    (tmp_path / "graph.trig").write_bytes(serialize_trig(ds))
+    load_store(tmp_path)
+    store = open_store(tmp_path, refresh=False)
+    try:
+        found = shacl_documents.store_results(store, _prepare(None, None).shapes)
+    finally:
+        del store
+    assert {(r["focus"], r["component"]) for r in found} == {(str(o), "MaxCountConstraintComponent") for o in others}
+    assert by_document(ds, tmp_path, 1_000_000).text == validate(ds).text
 
 NEWS = {
     "a.txt": "东方精工有限公司召开质量工作会议\n\n2021年5月20日，东方精工有限公司在苏州召开2021年质量工作会议。公司董事长陈志强主持会议。\n",
