@@ -136,12 +136,13 @@ class SavedRecords(Sequence[DocumentExtraction]):
     """The records a build resolved, in the order it read the documents, as it kept them in its cache
     (:meth:`kg.cache.ExtractionCache.save_records`), read from there when first asked for (then held):
     a build lets go of them once they are resolved, so its memory does not hold 160 MB of records
-    (at 10,000 documents) while it writes the graph. Its length is known without reading them. Read
-    after a later build in the same folder replaced them, they raise :class:`kg.errors.RunFailed`."""
+    (at 10,000 documents) while it writes the graph. Its length is known without reading them; it
+    equals a list of the same records. Read after a later build in the same folder replaced them (or
+    with the cache gone), they raise :class:`kg.errors.RunFailed`: never another build's records."""
 
     def __init__(self, out: Path, fingerprint: str, version: str, records: Iterable[DocumentExtraction]) -> None:
-        self._out, self._fingerprint, self._version = out, fingerprint, version
-        self._ids = [(r.doc_id, r.sha256) for r in records]
+        self._out, self._fingerprint, self._version = Path(out).resolve(), fingerprint, version
+        self._ids = [(r.doc_id, r.sha256, r.path) for r in records]
         self._records: list[DocumentExtraction] | None = None
 
     def __len__(self) -> int:
@@ -153,14 +154,23 @@ class SavedRecords(Sequence[DocumentExtraction]):
     def __iter__(self) -> Iterator[DocumentExtraction]:
         return iter(self._read())
 
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (SavedRecords, list)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     def _read(self) -> list[DocumentExtraction]:
         if self._records is None:
-            kept = ExtractionCache(self._out, self._fingerprint).read_records(self._version)
+            cache = ExtractionCache(self._out, self._fingerprint)
+            kept = cache.read_records(self._version)
             records = []
-            for doc_id, sha256 in self._ids:
+            for doc_id, sha256, path in self._ids:
                 rec = kept.get(doc_id)
-                if rec is None or rec.sha256 != sha256:
-                    raise RunFailed(f"{self._out}: the records of this build were replaced by a later build's")
+                if rec is None or (rec.sha256, rec.path) != (sha256, path):
+                    raise RunFailed(f"{cache.folder}: the records of this build are no longer there "
+                                    f"({'gone, or replaced' if not kept else 'replaced'} by a later build's)")
                 records.append(rec)
             self._records = records
         return self._records

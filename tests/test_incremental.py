@@ -434,9 +434,15 @@ def test_a_builds_records_are_read_back_when_asked_for_and_not_after_a_later_bui
     assert [ex.doc_id for ex in result.extractions] == sorted(TEXTS)
     assert all(ex.mentions for ex in result.extractions) and any(ex.relations for ex in result.extractions)
 
-    later = build([str(corpus)], out)
+    assert result.extractions == expected and result.extractions != expected[:2]
+
+    later, moved = build([str(corpus)], out), build([str(corpus)], out)
     (corpus / "a.txt").write_text(TEXTS["a.txt"] + "会议由协会秘书长主持。", encoding="utf-8")
     build([str(corpus)], out)
     with pytest.raises(RunFailed, match="replaced by a later build"):
-        len(later.extractions) and later.extractions[0]
+        later.extractions[0]
     assert list(result.extractions) == expected  # (read before: held)
+    shutil.move(corpus, tmp_path / "elsewhere")  # the same contents at other paths: not these records either
+    build([str(tmp_path / "elsewhere")], out)
+    with pytest.raises(RunFailed, match="replaced by a later build"):
+        moved.extractions[0]
