@@ -77,6 +77,19 @@ def test_graph_ttl_holds_the_facts_of_build_graph():
     assert isomorphic(Graph().parse(data=data, format="turtle"), build_graph(entities, positions, None, relations))
 
 
+
+@pytest.mark.parametrize("a_write", [1, 7, 1_000_000])
+def test_graph_ttl_written_a_few_lines_at_a_time_is_its_lines_sorted_under_the_prefixes(monkeypatch, a_write):
+    import kg.rdf.write as write
+
+    monkeypatch.setattr(write, "FACT_LINES_A_WRITE", a_write)
+    extractions, entities, positions, relations = records()
+    ns = id_namespace()
+    lines = sorted(fact_lines(entities, positions, relations, None, ns))
+    assert len(lines) > 7
+    data = facts_bytes(entities, positions, relations, None, ns).decode("utf-8")
+    assert data == write._prefix_lines(ns) + "\n" + "\n".join(lines) + "\n"
+
 def test_the_same_records_in_another_order_give_the_same_bytes():
     extractions, entities, positions, relations = records()
     one = streamed(extractions, entities, positions, relations)
