@@ -92,6 +92,30 @@ def _quads(out: Path) -> set[str]:
 # --- the same bytes wherever documents are extracted ------------------------------------------------
 
 
+def _pid_and(batch: list) -> list:
+    """A stand-in for an extraction task: the process it ran in, and the batch's names."""
+    return [os.getpid(), *(d for d in batch)]
+
+
+@pytest.mark.parametrize("onnx_here", [False, True], ids=["a-copy", "onnx-loaded-here"])
+def test_a_pools_only_batch_is_extracted_in_a_copy_of_this_process(monkeypatch, onnx_here):
+    """A build of a few documents (one batch) starts no worker: the batch is extracted in a copy of the build
+    forked for it, which ends with the pipeline it loaded; in the build itself where ONNX Runtime is loaded
+    there already (not safe to fork), as it is where no fork is safe."""
+    if onnx_here:
+        monkeypatch.setitem(sys.modules, "onnxruntime", object())
+    else:
+        monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
+    pool = ProcessPool(2)
+    pool.open(_pid_and)
+    try:
+        got = pool.submit(["a.txt", "b.txt"]).result()
+    finally:
+        pool.close()
+    assert got[1:] == ["a.txt", "b.txt"] and pool.batches_sent == 0
+    assert (got[0] == os.getpid()) == onnx_here
+
+
 @pytest.mark.slow
 def test_two_worker_processes_build_the_same_bytes_as_one(corpus, serial_build, tmp_path):
     pool = ProcessPool(2)

@@ -4,7 +4,8 @@ process per job, each loading the spaCy pipeline once).
 The pool's workers are started with ``spawn`` (a fresh interpreter each, never a copy of this
 process: ONNX Runtime, which runs LAC, and the store's RocksDB threads are not fork-safe), and only
 when there is more than one batch to extract: a build of a few documents (one batch) is extracted
-in this process, like ``jobs=1``, instead of paying for the workers' start. Workers ignore Ctrl-C
+in a copy of this process forked for it (or in this process, like ``jobs=1``, where no fork is safe),
+instead of paying for the workers' start. Workers ignore Ctrl-C
 (it reaches the whole process group); the parent ends them when it is interrupted.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import signal
+import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.queues import SimpleQueue
@@ -77,10 +79,29 @@ class _Held:
     def result(self) -> list[Result]:
         if self.future is not None:
             return self.future.result()
-        if self.value is None:  # no second batch came: extract it here
+        if self.value is None:  # no second batch came: extract it here (in a copy of this process, if one can be forked)
             self.pool._held = None
-            self.value = self.pool._task(self.batch)
+            self.value = _in_a_copy(self.pool._task, self.batch)
         return self.value
+
+
+def _in_a_copy(task: ExtractTask, batch: list[Document]) -> list[Result]:
+    """``task(batch)``, run in a forked copy of this process (:class:`kg.forked.Forked`), so the pipeline it
+    loads (about 140 MB: spaCy, the ONNX session of LAC) is held by that copy until it ends, not by this
+    process through the rest of the build (an update of a few documents otherwise held it through
+    resolution and the graph: its peak). In this process when no fork is safe or ONNX Runtime is loaded here
+    already (not safe to fork; and the pipeline is then likely loaded here already, from an earlier build)."""
+    from kg.forked import Forked  # (here: not a module the workers' extraction runs with, kg.cache.TRANSPORT_MODULES)
+
+    if "onnxruntime" not in sys.modules:
+        job = Forked.start(_run_task, task, batch, name="kg-extract")
+        if job is not None:
+            return job.result()
+    return task(batch)
+
+
+def _run_task(inbox, task: ExtractTask, batch: list[Document]) -> list[Result]:
+    return task(batch)
 
 
 class _PoolFuture:
