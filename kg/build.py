@@ -186,7 +186,8 @@ class BuildResult:
     """What a build made. ``extractions`` are what resolution kept of each document
     (:func:`kg.resolve.compact`: no evidence sentences), so the relations' evidence has offsets but an
     empty ``sentence``; the sentences are in ``graph.trig`` and in the cache (``OUT/.cache``). A build
-    gives them as :class:`SavedRecords`: read from its cache when first asked for."""
+    gives them as :class:`SavedRecords`: read from its cache when first asked for. Its ``resolution``
+    holds the entities, not which mention is which (``resolve_corpus(result.extractions)`` gives that)."""
 
     extractions: Sequence[DocumentExtraction]
     failures: list[IngestFailure]
@@ -307,7 +308,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
             raise NoDocuments(failures, out)
         with collections_paused() as settle:  # the stages below hold the resolution to the end
             settle(collect=False)  # the records: extraction ran with collections on
-            resolved = resolve_corpus(records, ontology)
+            resolved = resolve_corpus(records, ontology, keep_mentions=False)
             settle(collect=False)  # the resolution: plain records, no cycle
             # the records are kept on disk for the next build and for the result, and let go: what the
             # graph of a document is made of is the resolution's; the files only need each one's name

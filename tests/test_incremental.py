@@ -417,13 +417,14 @@ def test_records_are_pickled_a_group_at_a_time_and_read_back_whole(tmp_path, mon
 
 
 def test_a_builds_records_are_read_back_when_asked_for_and_not_after_a_later_build(corpus, tmp_path):
-    """A build lets go of its records once resolved (they are kept in its cache): its result reads them
-    back when first asked for, the same records (with their mentions and relations), in the order read; after
+    """A build lets go of its records once resolved (they are kept in its cache), and of which mention is
+    which entity: its result reads the records back when first asked for, the same records (with their
+    mentions and relations), in the order read, from which resolve_corpus tells each mention's entity; after
     a later build in the folder changed them, they cannot be read (RunFailed), rather than be another build's."""
     from kg.build import SavedRecords
     from kg.cache import ExtractionCache, fingerprint
     from kg.errors import RunFailed
-    from kg.resolve import compact
+    from kg.resolve import compact, resolve_corpus
 
     out = tmp_path / "out"
     result = build([str(corpus)], out)
@@ -435,6 +436,10 @@ def test_a_builds_records_are_read_back_when_asked_for_and_not_after_a_later_bui
     assert all(ex.mentions for ex in result.extractions) and any(ex.relations for ex in result.extractions)
 
     assert result.extractions == expected and result.extractions != expected[:2]
+    with pytest.raises(LookupError, match="resolve_corpus"):  # a build keeps the entities, not each mention's
+        result.resolution.entity_of(expected[0].mentions[0])
+    again = resolve_corpus(result.extractions).resolution
+    assert again.entity_of(expected[0].mentions[0]) in {e.id for e in result.resolution.entities}
 
     later, moved = build([str(corpus)], out), build([str(corpus)], out)
     (corpus / "a.txt").write_text(TEXTS["a.txt"] + "会议由协会秘书长主持。", encoding="utf-8")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kg.records import DocumentExtraction, Position, Relation
@@ -31,10 +32,17 @@ class Resolved:
     relations: list[Relation]
 
 
-def resolve_corpus(extractions: list[DocumentExtraction], ontology: str | None = None) -> Resolved:
-    """Entities, posts and facts of the documents' extractions, resolved across the corpus."""
+def resolve_corpus(extractions: Iterable[DocumentExtraction], ontology: str | None = None,
+                   keep_mentions: bool = True) -> Resolved:
+    """Entities, posts and facts of the documents' extractions, resolved across the corpus. Without
+    ``keep_mentions`` the resolution does not keep which mention is which entity once the posts and
+    relations are resolved (:attr:`Resolution.mention_entity` is None): a build, which needs only the
+    entities, posts and facts from there on, lets go of it (460,000 mentions, 50 MB at 10,000 documents)."""
+    extractions = list(extractions)
     mentions = [m for ex in extractions for m in ex.mentions]
     res = resolve(mentions, ontology)
     positions = resolve_positions([p for ex in extractions for p in ex.positions], mentions, res, ontology)
     relations = resolve_relations([r for ex in extractions for r in ex.relations], mentions, res, ontology)
+    if not keep_mentions:
+        res.mention_entity = None
     return Resolved(res, positions, relations)

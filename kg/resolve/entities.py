@@ -70,10 +70,18 @@ def _expand_org_name(name: str, lex: Lexicon) -> str:
 
 @dataclass
 class Resolution:
+    """The entities of a corpus, and which entity each mention is (``mention_entity``: (document, start,
+    end, type) -> entity id; None where it was not kept: :func:`kg.resolve.resolve_corpus`)."""
+
     entities: list[Entity]
-    mention_entity: dict[tuple[str, int, int, str], str] = field(default_factory=dict)  # (doc, start, end, type) -> id
+    mention_entity: dict[tuple[str, int, int, str], str] | None = field(default_factory=dict)
 
     def entity_of(self, m: Mention) -> str | None:
+        """The id of the entity ``m`` is (None: a mention resolution left out, such as a blank one)."""
+        if self.mention_entity is None:
+            raise LookupError("this resolution did not keep which mention is which entity (a build lets that go "
+                              "once the relations and posts are resolved): kg.resolve.resolve_corpus(extractions) "
+                              "makes one that does")
         return self.mention_entity.get((m.doc_id, m.start, m.end, m.type))
 
     def by_id(self) -> dict[str, Entity]:
