@@ -61,7 +61,7 @@ STAGES = [
     ("extract_corpus", "kg/build.py"), ("iter_documents", "kg/ingest/__init__.py"), ("compact", "kg/resolve/compact.py"),
     ("resolve_corpus", "kg/resolve/__init__.py"), ("write_graph_files", "kg/rdf/write.py"),
     ("document_triples", "kg/rdf/graph.py"), ("triple_line", "kg/rdf/write.py"), ("load", "kg/cache.py"),
-    ("facts_bytes", "kg/rdf/write.py"), ("add", "kg/rdf/shacl_documents.py"), ("flush", "kg/rdf/shacl_documents.py"),
+    ("write_facts", "kg/rdf/write.py"), ("add", "kg/rdf/shacl_documents.py"), ("flush", "kg/rdf/shacl_documents.py"),
     ("store_results", "kg/rdf/shacl_documents.py"), ("_write_page", "kg/build.py"), ("load_store", "kg/store/embedded.py"),
     ("prune", "kg/cache.py"),
 ]

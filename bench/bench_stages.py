@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return wrapper
 
     b.write_graph_files = timed("write_graph_files", b.write_graph_files)
-    w.facts_bytes = timed("facts_bytes (graph.ttl)", w.facts_bytes)
+    w.write_facts = timed("write_facts (graph.ttl)", w.write_facts)
     b._write_page = timed("page (graph.html)", b._write_page)
     b.load_store = timed("load_store", b.load_store)
     b._validate = timed("shacl across documents", b._validate)

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -102,6 +103,10 @@ def test_a_pools_only_batch_is_extracted_in_a_copy_of_this_process(monkeypatch, 
     """A build of a few documents (one batch) starts no worker: the batch is extracted in a copy of the build
     forked for it, which ends with the pipeline it loaded; in the build itself where ONNX Runtime is loaded
     there already (not safe to fork), as it is where no fork is safe."""
+    from kg.forked import Forked
+
+    if not (onnx_here or Forked.possible()):
+        pytest.skip("no fork is safe here (another thread, or not Linux)")
     if onnx_here:
         monkeypatch.setitem(sys.modules, "onnxruntime", object())
     else:
@@ -115,6 +120,67 @@ def test_a_pools_only_batch_is_extracted_in_a_copy_of_this_process(monkeypatch, 
     assert got[1:] == ["a.txt", "b.txt"] and pool.batches_sent == 0
     assert (got[0] == os.getpid()) == onnx_here
 
+
+
+class _SlowTask:
+    """A stand-in for an extraction task that writes the id of its process to ``pids``, then takes a minute."""
+
+    def __init__(self, pids: Path) -> None:
+        self.pids = pids
+
+    def __call__(self, batch: list) -> list:
+        self.pids.write_text(str(os.getpid()))
+        time.sleep(60)
+        return batch
+
+
+
+def _killed(batch: list) -> list:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return batch
+
+
+def test_a_copy_extracting_a_pools_only_batch_that_dies_names_the_documents(monkeypatch):
+    from kg.forked import Forked
+
+    if not Forked.possible():
+        pytest.skip("no fork is safe here (another thread, or not Linux)")
+    monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
+    pool = ProcessPool(2)
+    pool.open(_killed)
+    try:
+        with pytest.raises(RunFailed, match="extracting a.txt, b.txt"):
+            pool.submit([SimpleNamespace(path="a.txt"), SimpleNamespace(path="b.txt")]).result()
+    finally:
+        pool.close(cancel=True)
+
+def test_a_copy_extracting_a_pools_only_batch_ends_when_the_build_is_stopped(monkeypatch, tmp_path):
+    """Ctrl-C while the copy extracts the only batch: the copy is ended with the wait, not left running."""
+    from kg.forked import Forked
+
+    if not Forked.possible():
+        pytest.skip("no fork is safe here (another thread, or not Linux)")
+    monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    pids = tmp_path / "pids"
+    pool = ProcessPool(2)
+    pool.open(_SlowTask(pids))
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.alarm(2)
+        with pytest.raises(KeyboardInterrupt):
+            pool.submit(["a.txt"]).result()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        pool.close(cancel=True)
+    pid = int(pids.read_text())
+    assert pid != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 @pytest.mark.slow
 def test_two_worker_processes_build_the_same_bytes_as_one(corpus, serial_build, tmp_path):

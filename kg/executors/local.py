@@ -96,7 +96,12 @@ def _in_a_copy(task: ExtractTask, batch: list[Document]) -> list[Result]:
     if "onnxruntime" not in sys.modules:
         job = Forked.start(_run_task, task, batch, name="kg-extract")
         if job is not None:
-            return job.result()
+            try:
+                return job.result()
+            except RunFailed as e:  # the copy ended without a word (killed, out of memory)
+                raise RunFailed(f"{e}, extracting {', '.join(d.path for d in batch)}") from e
+            finally:
+                job.cancel()  # (ended already, unless the wait for it was stopped: Ctrl-C)
     return task(batch)
 
 
