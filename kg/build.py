@@ -280,7 +280,8 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
     out = Path(out_dir)
     # every extraction goes to the cache as it comes (read back a document at a time when the graph
     # is written); --full (incremental=False) only stops reading from it
-    cache = ExtractionCache(out, fingerprint(ontology, use_model), read=incremental)
+    extractor = fingerprint(ontology, use_model)  # (the cache's, and the saved records')
+    cache = ExtractionCache(out, extractor, read=incremental)
     # an update's page (on a second core) reads the last build's facts while this process reads the records
     ahead = _page_ahead(out, ontology, cache) if incremental and not isinstance(runner, Serial) else None
     try:
@@ -313,7 +314,7 @@ def build(paths: Iterable[str], out_dir: str | Path = "out", ontology: str | Non
             # the records are kept on disk for the next build and for the result, and let go: what the
             # graph of a document is made of is the resolution's; the files only need each one's name
             cache.save_records(records, records_version)
-            saved = SavedRecords(out, fingerprint(ontology, use_model), records_version, records)
+            saved = SavedRecords(out, extractor, records_version, records)
             records = [_source(r) for r in records]
             graphs = GraphCache(cache, code_hash(*GRAPH_CODE, ontology=ontology))
             names, shacl = _put_in_place(out, records, resolved, cache, ontology, base_iri, graphs, update=incremental,

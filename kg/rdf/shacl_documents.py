@@ -234,14 +234,14 @@ def _targeted(store, parts: list[str], nodes: Iterable) -> set:
     from pyoxigraph import NamedNode
 
     nodes = list(dict.fromkeys(nodes))
-    found = set()
+    targets = " UNION ".join(f"{{ {p} }}" for p in parts)
     if any(not isinstance(n, NamedNode) for n in nodes):  # (a blank node cannot be named in a query)
-        query = "SELECT DISTINCT ?focus WHERE { " + " UNION ".join(f"{{ {p} }}" for p in parts) + " }"
+        query = f"SELECT DISTINCT ?focus WHERE {{ {targets} }}"
         return {row["focus"] for row in store.query(query, use_default_graph_as_union=True)} & set(nodes)
+    found = set()
     for i in range(0, len(nodes), _TARGETED_BATCH):
         known = " ".join(str(n) for n in nodes[i:i + _TARGETED_BATCH])
-        query = f"SELECT DISTINCT ?focus WHERE {{ VALUES ?focus {{ {known} }} " + \
-            " UNION ".join(f"{{ {p} }}" for p in parts) + " }"
+        query = f"SELECT DISTINCT ?focus WHERE {{ VALUES ?focus {{ {known} }} {targets} }}"
         found.update(row["focus"] for row in store.query(query, use_default_graph_as_union=True))
     return found
 
