@@ -378,15 +378,21 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
         forked = page is not None or (beside and last_store and Forked.possible())
         facts: list = []  # the index of graph.ttl for the page, made as the file is written: not parsed again
 
-        def tee(folder: Path) -> Callable[[bytes], None] | None:
-            """graph.ttl is written, graph.trig is next. With a second core: the page is made in a
-            forked copy of this process from here on (before any thread of this build starts), and
-            with no last store that could be kept or updated, the store is loaded beside the writing
-            of graph.trig (:class:`kg.store.StreamedLoad`)."""
-            if page is not None and not page.ended():
+        def facts_ready(folder: Path) -> None:
+            """graph.ttl is written (before the documents' graphs are made): the page forked as the build
+            started takes it from here, while this process goes on."""
+            if not page.ended():
                 jobs.append(page)
                 page.send(folder)
-            elif forked:  # (or forked again: the copy forked as the build started ended before, out of memory say)
+
+        def tee(folder: Path) -> Callable[[bytes], None] | None:
+            """graph.ttl is written, graph.trig is next. With a second core: the page is made in a
+            forked copy of this process from here on (before any thread of this build starts), unless the
+            one forked as the build started took graph.ttl (:func:`facts_ready`), and with no last store
+            that could be kept or updated, the store is loaded beside the writing of graph.trig
+            (:class:`kg.store.StreamedLoad`)."""
+            # (or forked again: the copy forked as the build started ended before, out of memory say)
+            if forked and not jobs:
                 if page is not None:
                     page.cancel()
                 job = Forked.start(_page_beside, folder, ontology, cache.folder, cache.read, name="page")
@@ -407,7 +413,7 @@ def _put_in_place(out: Path, records: list[DocumentExtraction], resolved: Resolv
                                   on_made=on_made, tee=tee,
                                   on_facts=None if forked else lambda t: facts.append(_facts_index(t)),
                                   on_written=on_written if forked else None, processes=graph_processes,
-                                  shared=(validator, digests))
+                                  shared=(validator, digests), facts_ready=facts_ready if page is not None else None)
         on_written(None)  # graph.trig is whole
         settle()
 
@@ -559,8 +565,8 @@ def _page_beside(inbox: Inbox, staging: Path, ontology: str | None, cache_folder
     from kg.network.digests import DigestCache
 
     digests = DigestCache.of_build(cache_folder, ontology, read=read)
-    first = inbox.get()  # graph.trig has begun (its prefixes and first graphs are in the file)
-    _write_page(staging, ontology, _WrittenIndex(first, inbox), digests, facts)
+    # (the index is waited for before graph.trig is looked at: with facts, after the network is made and laid out)
+    _write_page(staging, ontology, _WrittenIndex(inbox), digests, facts)
 
 
 def _page_ahead(out: Path, ontology: str | None, cache: ExtractionCache) -> Forked | None:
@@ -602,8 +608,8 @@ class _WrittenIndex:
     """The index of ``graph.trig`` as the build writes it: ``(name, entry)`` of each graph in the file's
     order, from the batches sent to an :class:`~kg.forked.Inbox`, until the None that says the file is whole."""
 
-    def __init__(self, first: list | None, inbox: Inbox) -> None:
-        self._next, self._inbox = first, inbox
+    def __init__(self, inbox: Inbox) -> None:
+        self._next, self._inbox = _WAITING, inbox
 
     def __bool__(self) -> bool:
         return True

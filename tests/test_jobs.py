@@ -588,13 +588,22 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
     source, out, expected = _store_case(store, corpus, serial_build, tmp_path)
     monkeypatch.setattr(kg.rdf.write, "WRITTEN_BATCH", 4)
     sent: list[tuple[int, bool]] = []  # (graphs in the batch, was graph.trig still being written?)
-    writing = threading.Event()
-    real_send, real_write = kg.build.Forked.send, kg.build.write_graph_files
+    writing, indexed = threading.Event(), threading.Event()
+    real_send, real_write, real_index = kg.build.Forked.send, kg.build.write_graph_files, kg.rdf.write.DocumentIndex
+    folder_sent_before_indexing: list[bool] = []
 
     def send(self, message):
         sent.append(("folder" if isinstance(message, Path) else -1 if message is None else len(message),
                      writing.is_set()))
+        if isinstance(message, Path):
+            folder_sent_before_indexing.append(not indexed.is_set())
         return real_send(self, message)
+
+    def indexing(*args, **kwargs):
+        indexed.set()
+        return real_index(*args, **kwargs)
+
+    monkeypatch.setattr(kg.rdf.write, "DocumentIndex", indexing)
 
     write_graph_files = _while(writing, real_write)
 
@@ -623,6 +632,7 @@ def test_with_workers_the_page_is_made_in_a_forked_copy_as_the_graphs_are_writte
     build([str(source)], out, executor=InProcess())
     assert len(page_forked) == 1, "one copy, forked as the build started"
     assert sent[0] == ("folder", True), "the staging folder is sent once graph.ttl is written, before graph.trig"
+    assert folder_sent_before_indexing == [True], "graph.ttl is written first, before the documents' graphs are made"
     assert sent[-1] == (-1, False), "the end of the index is sent once graph.trig is written"
     batches = sent[1:-1]
     assert sum(n for n, _ in batches) == N_DOCS + 1 and all(n > 0 and during for n, during in batches)

@@ -245,3 +245,47 @@ def test_the_index_handed_on_as_graph_trig_is_written_is_of_bytes_already_in_the
     write_graph_files(tmp_path, [compact(e) for e in extractions], entities, positions, relations,
                       lambda r: full[r.doc_id], written=written, on_written=on_written)
     assert seen == list(written.items()) and len(seen) == 3  # the ontology's graph and the two documents'
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["facts-ready", "no-one-waits"])
+def test_graph_ttl_is_written_first_for_a_process_that_waits_for_it(tmp_path, ready):
+    """With ``facts_ready`` (an update's page waits for graph.ttl), graph.ttl is written whole and handed
+    on before the documents' graphs are indexed or made, and graph.trig begun; without it, while they
+    are. The same files either way."""
+    import kg.rdf.write as write
+
+    extractions, entities, positions, relations = records()
+    full = {e.doc_id: e for e in extractions}
+    events: list[str] = []
+    seen: dict[str, bytes] = {}
+
+    def facts_ready(folder):
+        events.append("facts ready")
+        seen["graph.ttl"] = (folder / "graph.ttl").read_bytes()
+        assert not (folder / "graph.trig").exists()
+
+    real_index = write.DocumentIndex
+
+    def indexing(*args, **kwargs):
+        events.append("documents indexed")
+        return real_index(*args, **kwargs)
+
+    out = tmp_path / ("ready" if ready else "plain")
+    out.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(write, "DocumentIndex", indexing)
+        write_graph_files(out, [compact(e) for e in extractions], entities, positions, relations,
+                          lambda r: full[r.doc_id], on_made=lambda sha256, triples: events.append("graph made"),
+                          facts_ready=facts_ready if ready else None)
+    if ready:
+        assert events[:2] == ["facts ready", "documents indexed"] and events.count("facts ready") == 1
+        assert seen["graph.ttl"] == (out / "graph.ttl").read_bytes()
+    else:
+        assert "facts ready" not in events and events[0] == "documents indexed"
+    assert events.count("graph made") == 2
+    plain = tmp_path / "reference"
+    plain.mkdir()
+    write_graph_files(plain, [compact(e) for e in extractions], entities, positions, relations,
+                      lambda r: full[r.doc_id])
+    for name in ("graph.ttl", "graph.trig", "entities.jsonl"):
+        assert (out / name).read_bytes() == (plain / name).read_bytes()

@@ -446,6 +446,110 @@ def test_render_html_takes_a_build_folder_or_file(tmp_path, html):
     assert render_html(tmp_path) == html == render_html(tmp_path / "graph.trig")
 
 
+def test_a_page_from_a_file_is_laid_out_once_as_soon_as_its_network_is_known(tmp_path, monkeypatch, html):
+    """From a file or a folder, the page's network is laid out as soon as its nodes and edges are known,
+    before their evidence is read, and the page draws it there: one layout, the same bytes as the page of
+    the network loaded first (laid out when the page is made)."""
+    import kg.network.load as load
+    import kg.viz.page as page_module
+
+    calls: list[str] = []
+    layout, merge = page_module.layout_positions, load._Evidence.merge
+
+    def laid_out(H, **kwargs):
+        calls.append("layout")
+        return layout(H, **kwargs)
+
+    def merged(self, *args):
+        calls.append("evidence")
+        return merge(self, *args)
+
+    monkeypatch.setattr(page_module, "layout_positions", laid_out)
+    monkeypatch.setattr(load._Evidence, "merge", merged)
+    shutil.copy(FIXTURE, tmp_path / "graph.trig")
+    assert render_html(tmp_path) == html
+    assert calls[0] == "layout" and calls.count("layout") == 1 and "evidence" in calls
+    G = load_network(FIXTURE, evidence=5)
+    calls.clear()
+    assert render_html(G) == html and calls == ["layout"]
+
+
+@pytest.mark.parametrize("stale", ["seed", "edges", "nodes"])
+def test_positions_laid_out_for_another_graph_are_not_drawn(G, stale):
+    """Positions laid out ahead are used only for the very nodes, edges and seed drawn."""
+    from kg.viz.page import _LAID_OUT, SEED, _drawn, _lay_out_ahead
+
+    H = G.copy()
+    _lay_out_ahead(H, SEED)
+    seed, edges, pos = H.graph[_LAID_OUT]
+    far = {n: (x + 1e6, y) for n, (x, y) in pos.items()}
+    wrong = {"seed": (seed + 1, edges, far), "edges": (seed, edges + 1, far),
+             "nodes": (seed, edges, dict(list(far.items())[1:]))}[stale]
+    H.graph[_LAID_OUT] = wrong
+    assert page_data(H) == page_data(G)
+    H.graph[_LAID_OUT] = (seed, edges, far)  # (what a stale layout would have drawn)
+    assert [n["x"] for n in page_data(H)["nodes"]] != [n["x"] for n in page_data(G)["nodes"]]
+    assert len(_drawn(G)) == len(pos)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_facts", [True, False], ids=["facts-given", "facts-read"])
+@pytest.mark.parametrize("base_iri", [None, "https://data.example.com/质量/kg/"])
+def test_a_builds_page_network_is_known_before_the_graph_file_is_waited_for(text_corpus, tmp_path, monkeypatch,
+                                                                           with_facts, base_iri):
+    """``load_network``'s ``on_network`` sees the page's network with its final nodes and edges and no
+    evidence yet; given the facts (as a build gives its page), before the index of graph.trig, handed
+    on as the file is written, is waited for: an update's page lays it out while the build writes the
+    file. The network is the same as without either."""
+    import copy
+
+    import kg.build as building
+    from kg.build import build
+    from kg.viz.page import MAX_NODES, SHOWN_EVIDENCE
+
+    corpus = text_corpus({
+        "a.txt": "中国机械工业质量管理协会在北京召开2021年质量工作会议。协会会长张维德出席会议并讲话。",
+        "b.txt": "工业和信息化部发布《关于推进机械工业质量提升的指导意见》。",
+        "c.txt": "2022年5月，上海市质量协会主办第五届长三角质量论坛，市场监管总局副局长王明出席。"})
+    captured: dict = {}
+    real_page = building._write_page
+
+    def page(out, ontology, written=None, digests=None, facts=None):
+        # (the page empties the facts' index once its network is made: a copy, its terms shared)
+        captured.update(written=dict(written),
+                        facts={s: {p: copy.copy(o) for p, o in po.items()} for s, po in facts.items()})
+        return real_page(out, ontology, written, digests, facts)
+
+    monkeypatch.setattr(building, "_write_page", page)
+    out = tmp_path / "out"
+    build([str(corpus)], out, base_iri=base_iri)
+    assert captured["facts"], "a build gives its page the facts it wrote"
+    expected = load_network(out, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES)
+    waited: list[str] = []
+    trig = (out / "graph.trig").read_bytes()
+    (out / "graph.trig").unlink()  # not begun yet: the build writes it once the page has graph.ttl
+
+    def as_written():  # the index, as a build hands it on while it writes graph.trig
+        waited.append("graph.trig")
+        (out / "graph.trig").write_bytes(trig)
+        yield from sorted(captured["written"].items(), key=lambda kv: kv[1][1])
+
+    seen: list[tuple] = []
+
+    def on_network(N):
+        seen.append((list(waited), sorted(N.nodes), sorted(N.edges(keys=True)),
+                     [a["evidence"] for _, a in N.nodes(data=True)]))
+
+    G = load_network(out, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES, graphs=as_written(),
+                     facts=captured["facts"] if with_facts else None, on_network=on_network)
+    [(waited_then, nodes, edges, evidence)] = seen
+    assert waited_then == ([] if with_facts else ["graph.trig"])
+    assert nodes == sorted(G.nodes) and edges == sorted(G.edges(keys=True)) and len(edges) >= 3
+    assert not any(evidence), "no evidence read yet"
+    assert any(a["evidence"] for _, a in G.nodes(data=True)) and any(a["sources"] for _, a in G.nodes(data=True))
+    assert nx.utils.graphs_equal(G, expected)
+
+
 def test_notebook_page_is_an_iframe_with_escaped_srcdoc(G):
     page = show(G, height=500)
     assert isinstance(page, Page) and str(page) == render_html(G)

@@ -33,10 +33,11 @@ Edges are keyed by predicate (``"hosted"``; a post is ``"memberOf"`` keyed ``"me
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 from urllib.parse import unquote
 
 import networkx as nx
@@ -202,7 +203,8 @@ class _Triples:
 
 def load_network(source, ontology: str | os.PathLike | None = None, *, provenance: bool = True,
                  evidence: int | None = None, max_nodes: int | None = None, graphs: dict[str, list] | None = None,
-                 digests: DigestCache | None = None, facts: _Index | None = None) -> nx.MultiDiGraph:
+                 digests: DigestCache | None = None, facts: _Index | None = None,
+                 on_network: Callable[[nx.MultiDiGraph], None] | None = None) -> nx.MultiDiGraph:
     """A ``MultiDiGraph`` of the entities and the relations between them.
 
     ``source`` is a build folder, a ``.trig`` / ``.ttl`` file or an rdflib graph. Each relation
@@ -234,11 +236,18 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
     as its entry comes. ``facts`` (:func:`facts_index`, made by the build that wrote
     ``source`` as it wrote its ``graph.ttl``) spares that pass the parsing of the facts; it is emptied
     once the network is made of it (its memory given back before the evidence is read).
+
+    ``on_network`` is called with the graph once its nodes and edges are what they will be (what the
+    evidence adds are attributes): where the evidence is read a graph at a time (``evidence`` or
+    ``max_nodes``, from a file or a folder), before it is read, and with ``facts`` before the graph file
+    is waited for and looked at, so a build's page lays the network out while ``graph.trig`` is still
+    written; otherwise once the network is whole (on the way back from a file not in blocks, twice).
     """
     rel_names = relation_labels(ontology)
     if provenance and (evidence is not None or max_nodes is not None) and not isinstance(source, Graph):
         try:
-            return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests, facts)
+            return _load_bounded(source, ontology, rel_names, evidence, max_nodes, graphs, digests, facts,
+                                 on_network)
         except _NotInBlocks:
             if graphs is not None and not isinstance(graphs, dict):
                 for _ in graphs:  # an index given as the file is written: the file is whole once it ends
@@ -251,28 +260,52 @@ def load_network(source, ontology: str | os.PathLike | None = None, *, provenanc
         for attrs in [a for _, a in G.nodes(data=True)] + [a for *_, a in G.edges(keys=True, data=True)]:
             attrs["evidence_total"] = len(attrs["evidence"])
             attrs["evidence"] = attrs["evidence"][:evidence]
-    return G if max_nodes is None else best_connected(G, max_nodes)
+    G = G if max_nodes is None else best_connected(G, max_nodes)
+    if on_network is not None:
+        on_network(G)
+    return G
 
 
 class _NotInBlocks(Exception):
     """A document's statements are not all in one block of the graph file."""
 
 
+def _begun(entries: Iterable) -> Iterator:
+    """``entries``, an index handed on as its file is written, once its first entry has come (the file
+    has begun: its prefixes and the name of its first graph are there); the same entries, from the first."""
+    it = iter(entries)
+    first = next(it, None)
+    return it if first is None else itertools.chain([first], it)
+
+
 def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_nodes: int | None,
                   graphs: dict[str, list] | None = None, digests: DigestCache | None = None,
-                  facts: _Index | None = None) -> nx.MultiDiGraph:
+                  facts: _Index | None = None,
+                  on_network: Callable[[nx.MultiDiGraph], None] | None = None) -> nx.MultiDiGraph:
     """:func:`load_network` with ``evidence`` or ``max_nodes``, from the facts and then one streaming
-    pass over the provenance (see there)."""
-    prov = graph_source(source, provenance=True)
-    minted = id_namespace_of(prov)
+    pass over the provenance (see there). An index ``graphs`` given as the file is written is waited for
+    (until its first graph is in the file: the file has begun) before the file is looked at; with
+    ``facts``, only after the network is made of them and handed to ``on_network``."""
+    streamed = graphs is not None and not isinstance(graphs, dict)
     if facts is None:
+        if streamed:
+            graphs = _begun(graphs)
+        prov = graph_source(source, provenance=True)
+        minted = id_namespace_of(prov)
         t = _Triples(_index_file(graph_source(source, provenance=False), skip=_PROVENANCE), minted)
-    else:
-        t = _Triples(facts, minted)
+    else:  # (the minted namespace only names the nodes' sources, which the evidence below gives)
+        t = _Triples(facts, None)
     G, facts_edges, posts = _make_network(t, type_labels(ontology), rel_names, max_nodes)
     del t
     if facts is not None:
         facts.clear()  # the caller's references to it (the build's) hold nothing from here on
+    if on_network is not None:
+        on_network(G)
+    if facts is not None:
+        if streamed:
+            graphs = _begun(graphs)
+        prov = graph_source(source, provenance=True)
+        minted = id_namespace_of(prov)
     acc = _Evidence(G, facts_edges, {m: e for e, m in posts.items()}, limit, minted)
     with collections_paused():  # the digests are many small containers and no cycle: no collection walks them
         for name, digest in _digests(prov, minted, graphs, digests):

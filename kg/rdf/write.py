@@ -546,7 +546,8 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
                       tee: Callable[[Path], Callable[[bytes], None] | None] | None = None,
                       on_facts: Callable[[Iterator[PlainTriple]], None] | None = None,
                       on_written: Callable[[list[tuple[str, list]]], None] | None = None,
-                      processes: int = 1, shared: Sequence[Shared] = ()) -> list[str]:
+                      processes: int = 1, shared: Sequence[Shared] = (),
+                      facts_ready: Callable[[Path], None] | None = None) -> list[str]:
     """Write ``graph.ttl`` (:func:`write_facts`), ``entities.jsonl`` and ``graph.trig``
     (:func:`write_graphs`, documents' graphs kept in ``graphs`` copied from it, ``written`` filled
     with where each graph is, ``on_made`` given those made) into ``folder`` (a staging folder: the
@@ -562,12 +563,27 @@ def write_graph_files(folder: Path, records: list[DocumentExtraction], entities:
 
     With ``processes`` (and ``graphs``) the documents' graphs are made in that many processes, this one
     and forked copies (:meth:`DocumentGraphs.spread`, ``shared`` as :func:`write_graphs` says), forked
-    first thing, before ``tee`` (which may start a thread), so they start while ``graph.ttl`` is written."""
+    before ``tee`` (which may start a thread): first thing, so they start while ``graph.ttl`` is
+    written, unless ``facts_ready`` is given.
+
+    ``facts_ready``, when given, is called with ``folder`` as soon as ``graph.ttl`` is written, which is
+    then written first, before the documents' graphs are indexed, counted and spread: for a process
+    that waits for it (an update's page, which makes and lays out its network on a core of its own
+    while this process copies the kept graphs)."""
     ns = id_namespace(base_iri)
+
+    def write_ttl() -> None:
+        write_atomic(folder / "graph.ttl",
+                     lambda f: write_facts(f, entities, positions, relations, ontology, ns, on_facts))
+
+    if facts_ready is not None:
+        write_ttl()
+        facts_ready(folder)
     index = DocumentIndex(entities, positions, relations)
     made = DocumentGraphs(records, index, reread, ns, on_graph, graphs, on_kept, on_made, shared)
     with made.spreading(processes) as spread:
-        write_atomic(folder / "graph.ttl", lambda f: write_facts(f, entities, positions, relations, ontology, ns, on_facts))
+        if facts_ready is None:
+            write_ttl()
         with open(folder / "entities.jsonl", "wb") as f:
             for e in entities:
                 f.write(to_jsonl(e.to_dict()).encode("utf-8"))

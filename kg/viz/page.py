@@ -105,7 +105,7 @@ def _as_network(G, ontology=None, **kwargs) -> nx.MultiDiGraph:
 
 
 def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, graphs: dict[str, list] | None = None,
-               digests=None, facts=None) -> tuple[nx.MultiDiGraph, str | None]:
+               digests=None, facts=None, seed: int | None = None) -> tuple[nx.MultiDiGraph, str | None]:
     """The graph a page shows and its centre (None without ``focus``).
 
     ``G`` is a graph from :func:`kg.network.load_network`, a build folder or a graph file. Without
@@ -119,6 +119,10 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
     pass take what it keeps of unchanged documents' graphs from the cache instead of parsing them
     (:func:`kg.network.load_network`): the same page, what ``kg build`` passes, with ``facts`` (the
     index of the ``graph.ttl`` it wrote: :func:`kg.network.load.facts_index`), which is not parsed then.
+    With ``seed`` (and no ``focus``, read from a folder or a file), the network is laid out
+    (:func:`kg.viz.layout.layout_positions`, with that seed) as soon as its nodes and edges are known, before
+    their evidence is read: a build's page does it while ``graph.trig`` is still written, and
+    :func:`page_data` takes those positions.
 
     The result is a new graph that :func:`render_html` takes as it is.
     """
@@ -136,6 +140,8 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
         for k in ("nodes_total", "edges_total"):
             H.graph.pop(k, None)
     else:
+        if seed is not None and not isinstance(G, nx.Graph):
+            index["on_network"] = lambda N: _lay_out_ahead(best_connected(N, MAX_NODES), seed)
         H = best_connected(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES, **index), MAX_NODES)
         if H is G:
             H = G.copy()
@@ -144,6 +150,28 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
 
 
 _PAGE = "kg_page_centre"  # in the graph attributes of what page_graph made: the page's centre
+_LAID_OUT = "kg_page_layout"  # and (seed, edges, positions): its drawn nodes laid out before the evidence was read
+
+
+def _drawn(G: nx.MultiDiGraph, focus=None) -> list:
+    """The nodes a page draws on its canvas, in IRI order: those with a relation (and the focus)."""
+    return [n for n in sorted(G, key=str) if G.degree(n) or n == focus]
+
+
+def _lay_out_ahead(G: nx.MultiDiGraph, seed: int) -> None:
+    """Lay out what :func:`page_data` will draw of ``G`` (no focus), kept in its graph attributes."""
+    H = G.subgraph(_drawn(G))
+    G.graph[_LAID_OUT] = (seed, H.number_of_edges(), layout_positions(H, seed=seed))
+
+
+def _positions(G: nx.MultiDiGraph, H: nx.MultiDiGraph, focus, seed: int) -> dict:
+    """The positions of the drawn nodes ``H`` of ``G``: those laid out ahead (:func:`_lay_out_ahead`) when they
+    are of these very nodes and edges with this seed and no focus, else laid out now."""
+    ahead = G.graph.get(_LAID_OUT)
+    if (focus is None and ahead is not None and ahead[0] == seed and ahead[1] == H.number_of_edges()
+            and ahead[2].keys() == set(H)):
+        return ahead[2]
+    return layout_positions(H, seed=seed)
 
 
 def focus_subgraph(G, name: str, hops: int = 2) -> tuple[nx.MultiDiGraph, str]:
@@ -177,7 +205,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     order = sorted(G, key=str)
     ids = {n: f"n{i}" for i, n in enumerate(order)}
     degree = dict(G.degree())
-    drawn = [n for n in order if degree[n] or n == focus]
+    drawn = _drawn(G, focus)
     isolated = [n for n in order if not (degree[n] or n == focus)]
     H = G.subgraph(drawn)
     neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
@@ -188,7 +216,7 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     physics = bool(physics)  # off unless asked: the opening view is fitted and named for the layout as computed
     ev_table = _EvidenceTable()
     info = [_node_info(G.nodes[n], n, ids, ev_table) for n in drawn + isolated]
-    _draw_nodes(net, G, drawn, ids, focus, layout_positions(H, seed=seed), _sizes(neighbours))
+    _draw_nodes(net, G, drawn, ids, focus, _positions(G, H, focus, seed), _sizes(neighbours))
     edge_info, rel_count = _draw_edges(net, G, ids, rels, big, ev_table)
     type_count = Counter(i["type"] for i in info)
     type_zh = {a.get("type"): a.get("type_zh") for _, a in G.nodes(data=True) if a.get("type_zh")}
@@ -437,7 +465,8 @@ def render_html(G, *, focus: str | None = None, hops: int = 2, title: str | None
     """
     from markupsafe import Markup
 
-    H, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology, graphs=graphs, digests=digests, facts=facts)
+    H, centre = page_graph(G, focus=focus, hops=hops, ontology=ontology, graphs=graphs, digests=digests, facts=facts,
+                           seed=seed)
     if centre is not None and title is None:
         title = f"{H.nodes[centre]['label']} · {hops} 跳 / {hops} hop(s)"
     data = page_data(H, focus=centre, title=title, physics=physics, seed=seed, ontology=ontology)
