@@ -286,12 +286,15 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     pass over the provenance (see there). An index ``graphs`` given as the file is written is waited for
     (until its first graph is in the file: the file has begun) before the file is looked at; with
     ``facts``, only after the network is made of them and handed to ``on_network``."""
-    streamed = graphs is not None and not isinstance(graphs, dict)
-    if facts is None:
-        if streamed:
-            graphs = _begun(graphs)
+    def graph_file():
+        """The index (waited for until the file has begun, if it comes as the file is written), the
+        graph file and the namespace its IRIs were minted in."""
+        index = _begun(graphs) if graphs is not None and not isinstance(graphs, dict) else graphs
         prov = graph_source(source, provenance=True)
-        minted = id_namespace_of(prov)
+        return index, prov, id_namespace_of(prov)
+
+    if facts is None:
+        graphs, prov, minted = graph_file()
         t = _Triples(_index_file(graph_source(source, provenance=False), skip=_PROVENANCE), minted)
     else:  # (the minted namespace only names the nodes' sources, which the evidence below gives)
         t = _Triples(facts, None)
@@ -302,10 +305,7 @@ def _load_bounded(source, ontology, rel_names: dict, limit: int | None, max_node
     if on_network is not None:
         on_network(G)
     if facts is not None:
-        if streamed:
-            graphs = _begun(graphs)
-        prov = graph_source(source, provenance=True)
-        minted = id_namespace_of(prov)
+        graphs, prov, minted = graph_file()
     acc = _Evidence(G, facts_edges, {m: e for e, m in posts.items()}, limit, minted)
     with collections_paused():  # the digests are many small containers and no cycle: no collection walks them
         for name, digest in _digests(prov, minted, graphs, digests):

@@ -141,7 +141,7 @@ def page_graph(G, *, focus: str | None = None, hops: int = 2, ontology=None, gra
             H.graph.pop(k, None)
     else:
         if seed is not None and not isinstance(G, nx.Graph):
-            index["on_network"] = lambda N: _lay_out_ahead(best_connected(N, MAX_NODES), seed)
+            index["on_network"] = lambda N: _lay_out_ahead(N, seed)  # (N: the network bounded to MAX_NODES)
         H = best_connected(_as_network(G, ontology, evidence=SHOWN_EVIDENCE, max_nodes=MAX_NODES, **index), MAX_NODES)
         if H is G:
             H = G.copy()
@@ -204,9 +204,9 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     types, rels = type_labels(ontology), relation_labels(ontology)
     order = sorted(G, key=str)
     ids = {n: f"n{i}" for i, n in enumerate(order)}
-    degree = dict(G.degree())
     drawn = _drawn(G, focus)
-    isolated = [n for n in order if not (degree[n] or n == focus)]
+    shown = set(drawn)
+    isolated = [n for n in order if n not in shown]
     H = G.subgraph(drawn)
     neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
     parts = sorted(nx.connected_components(H.to_undirected(as_view=True)), key=lambda c: (-len(c), min(map(str, c))))
