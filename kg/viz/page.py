@@ -159,17 +159,17 @@ def _drawn(G: nx.MultiDiGraph, focus=None) -> list:
 
 
 def _lay_out_ahead(G: nx.MultiDiGraph, seed: int) -> None:
-    """Lay out what :func:`page_data` will draw of ``G`` (no focus), kept in its graph attributes."""
-    H = G.subgraph(_drawn(G))
-    G.graph[_LAID_OUT] = (seed, H.number_of_edges(), layout_positions(H, seed=seed))
+    """Lay out what :func:`page_data` will draw of ``G`` (no focus), kept in its graph attributes. (Without
+    a focus the drawn nodes are those with a relation: every edge of ``G`` is drawn. ``G``'s own count is
+    taken, not its subgraph view's, which filters every node's neighbours: 0.15 s a count at 10,000 nodes.)"""
+    G.graph[_LAID_OUT] = (seed, G.number_of_edges(), layout_positions(G.subgraph(_drawn(G)), seed=seed))
 
 
 def _positions(G: nx.MultiDiGraph, H: nx.MultiDiGraph, focus, seed: int) -> dict:
     """The positions of the drawn nodes ``H`` of ``G``: those laid out ahead (:func:`_lay_out_ahead`) when they
     are of these very nodes and edges with this seed and no focus, else laid out now."""
-    ahead = G.graph.get(_LAID_OUT)
-    if (focus is None and ahead is not None and ahead[0] == seed and ahead[1] == H.number_of_edges()
-            and ahead[2].keys() == set(H)):
+    ahead = G.graph.get(_LAID_OUT) if focus is None else None
+    if ahead is not None and ahead[0] == seed and ahead[1] == G.number_of_edges() and ahead[2].keys() == set(H):
         return ahead[2]
     return layout_positions(H, seed=seed)
 
@@ -209,7 +209,9 @@ def page_data(G: nx.MultiDiGraph, *, focus: str | None = None, title: str | None
     isolated = [n for n in order if n not in shown]
     H = G.subgraph(drawn)
     neighbours = {n: len((set(G.predecessors(n)) | set(G.successors(n))) - {n}) for n in drawn}
-    parts = sorted(nx.connected_components(H.to_undirected(as_view=True)), key=lambda c: (-len(c), min(map(str, c))))
+    # (the parts of G less the nodes not drawn, which are parts of their own: G's view, not H's filtered one)
+    parts = sorted((c for c in nx.connected_components(G.to_undirected(as_view=True)) if len(c) > 1 or shown >= c),
+                   key=lambda c: (-len(c), min(map(str, c))))
     main = sorted(parts[0], key=str) if parts else []
     hubs = sorted(main, key=lambda n: (-neighbours[n], str(n)))[:HUBS]
     big = len(drawn) > DETAIL_MAX_NODES
