@@ -780,8 +780,14 @@ def graph_copies(monkeypatch):
     return made
 
 
-def _kept(out: Path, part: str) -> dict[str, bytes]:
-    """The files of a build's cache of graphs (``graphs``) or of the page's digests (``page``)."""
+def _kept(out: Path, part: str) -> dict:
+    """The files of a build's cache of graphs (``graphs``), or the page's digests (``page``) by their graphs'
+    SHA-256, with their namespaces."""
+    if part == "page":
+        from kg.network.digests import DigestCache
+
+        return {sha: (minted, digest) for db in out.glob(".cache/*/page/*/digests.sqlite")
+                for sha, minted, digest in DigestCache(db.parent.parent, db.parent.name).entries()}
     return {p.name: p.read_bytes() for p in out.glob(f".cache/*/{part}/*/*")}
 
 

@@ -11,6 +11,8 @@ import math
 import random
 import re
 import shutil
+import sqlite3
+from contextlib import closing
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -805,6 +807,14 @@ def test_a_page_from_a_file_reads_only_the_evidence_it_shows(tmp_path):
     assert render_html(tmp_path) == render_html(load_network(tmp_path))
 
 
+def _digests_kept(cache: Path) -> list:
+    """``(SHA-256, namespace, digest)`` of every page digest the build folder's cache ``cache`` holds."""
+    from kg.network.digests import DigestCache
+
+    return [entry for db in sorted(cache.glob("*/page/*/digests.sqlite"))
+            for entry in DigestCache(db.parent.parent, db.parent.name).entries()]
+
+
 @pytest.mark.slow
 def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, tmp_path, monkeypatch):
     """The build keeps what its page reads of each document's graph (OUT/.cache/…/page/), made from
@@ -845,7 +855,7 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
     monkeypatch.setattr(building, "_write_page", page)
     out = tmp_path / "out"
     build([str(corpus)], out)
-    kept = lambda: sorted((out / CACHE_DIR).glob("*/page/*/*.pickle"))  # noqa: E731
+    kept = lambda: _digests_kept(out / CACHE_DIR)  # noqa: E731
     assert len(kept()) == len(indexes[0]) == 4  # the ontology's graph and one a document
     assert parsed == [] and facts_read == []
     (corpus / "b.txt").write_text("国家市场监督管理总局发布《关于推进机械工业质量提升的指导意见》。", encoding="utf-8")
@@ -867,14 +877,22 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
     fresh = tmp_path / "fresh"
     build([str(corpus)], fresh, incremental=False)
     assert (fresh / "graph.html").read_bytes() == built
-    [entry] = [f for f in kept() if f.name == after[source + "b.txt"][0][:32] + ".pickle"]
-    entry.write_bytes(b"not a pickle")
+    [database] = (out / CACHE_DIR).glob("*/page/*/digests.sqlite")
+    with closing(sqlite3.connect(database)) as db, db:
+        assert db.execute("UPDATE digest SET data = ? WHERE sha256 = ?",
+                          (b"not a pickle", after[source + "b.txt"][0])).rowcount == 1
     parsed.clear()
     build([str(corpus)], out)
     assert parsed == [source + "b.txt"] and (out / "graph.html").read_bytes() == built
     parsed.clear()
     build([str(corpus)], out)
     assert parsed == [] and (out / "graph.html").read_bytes() == built
+    database.write_bytes(b"not a database")  # a database cut short or overwritten: made anew, every graph parsed
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    parsed.clear()
+    build([str(corpus)], out)
+    assert len(parsed) == 4 and (out / "graph.html").read_bytes() == built and len(kept()) == 5
 
 
 @pytest.mark.slow
@@ -883,7 +901,6 @@ def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_c
     """What the page reads of a document's graph, made from its triples as the build writes it
     (:func:`kg.network.load.graph_digest`), is what parsing the graph's bytes in graph.trig gives:
     sentences with quotes, backslashes and line breaks, offsets, confidences, posts, names with spaces."""
-    import pickle
 
     import kg.network.load as load
     from kg.build import build
@@ -901,8 +918,7 @@ def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_c
     parsed = [load._digest(load._Triples(spo, minted))
               for _, spo in load._blocks(out / "graph.trig", load._PROVENANCE, load._STATEMENT_TYPES)]
     made = []
-    for f in (out / CACHE_DIR).glob("*/page/*/*.pickle"):
-        _, ns, digest = pickle.loads(f.read_bytes())
+    for _, ns, digest in _digests_kept(out / CACHE_DIR):
         assert ns == minted
         if digest != load._EMPTY:
             made.append(digest)

@@ -6,10 +6,17 @@ that does not depend on the rest of the graph). :class:`DigestCache` keeps each 
 SHA-256 of its graph's bytes, so that a build whose documents mostly did not change parses only
 the graphs that did (``kg build`` passes it to the page, :func:`kg.viz.page_graph`).
 
-It lives beside the build's other caches, ``OUT/.cache/FINGERPRINT/page/VERSION/``, one pickle a
-graph (the build folder's own cache, as ``records.pickle`` is), ``VERSION`` the
+It lives beside the build's other caches, ``OUT/.cache/FINGERPRINT/page/VERSION/digests.sqlite``: one
+SQLite database (every digest a row, by the graph's SHA-256), not a file a graph: reading 10,000 files
+was 3 s of a 10,000-document update's page, and most of that was opening them. ``VERSION`` is the
 :func:`kg.cache.code_hash` of :data:`DIGEST_CODE` and of the ontology folder: other code starts it
-afresh. An entry that is missing, unreadable or for another namespace is made again.
+afresh. An entry that is missing, unreadable or for another namespace is made again; a database that
+cannot be read is made anew.
+
+Several processes of one build use it at once (the build and its forked copies store digests while
+the page's process reads them): the database is in write-ahead-log mode, each process opens its own
+connection (a copy forked with one open never uses it, nor closes it), and each digest is committed as
+it is stored, so another process finds it from then on.
 
 >>> import tempfile
 >>> cache = DigestCache(tempfile.mkdtemp(), version="v1")
@@ -18,6 +25,8 @@ True
 >>> cache.put("ab" * 32, "https://example.org/id/", {"x": (1, 2)})
 >>> cache.get("ab" * 32, "https://example.org/id/"), cache.get("ab" * 32, "https://other.org/id/")
 ({'x': (1, 2)}, None)
+>>> [(sha[:4], minted) for sha, minted, _ in cache.entries()]
+[('abab', 'https://example.org/id/')]
 """
 
 from __future__ import annotations
@@ -25,9 +34,10 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import sqlite3
+import threading
 from pathlib import Path
-
-from kg.files import write_atomic
+from typing import Iterator
 
 __all__ = ["DigestCache", "DIGEST_CODE", "PAGE_CACHE"]
 
@@ -35,10 +45,16 @@ __all__ = ["DigestCache", "DIGEST_CODE", "PAGE_CACHE"]
 DIGEST_CODE = ("kg/network", "kg/rdf", "kg/ontology")
 #: The folder of the digests in a fingerprint's cache folder (``OUT/.cache/FINGERPRINT/``).
 PAGE_CACHE = "page"
+#: The database in a version's folder.
+DATABASE = "digests.sqlite"
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS digest (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, minted TEXT NOT NULL, data BLOB NOT NULL)"
+#: Connections a forked copy inherited open: kept, never used nor closed there (SQLite's rule for a fork).
+_INHERITED: list = []
 
 
 class DigestCache:
-    """Digests by the SHA-256 of their graph's bytes, in ``folder/VERSION/`` (``folder`` is
+    """Digests by the SHA-256 of their graph's bytes, in ``folder/VERSION/digests.sqlite`` (``folder`` is
     ``OUT/.cache/FINGERPRINT/page`` in a build: :meth:`of_build`).
 
     With ``read=False`` (``kg build --full``) :meth:`get` finds only what :meth:`put` stored since
@@ -54,6 +70,8 @@ class DigestCache:
         self.misses = 0
         self._used: set[str] = set()
         self._put: set[str] = set()
+        self._db: sqlite3.Connection | None = None
+        self._owner: tuple[int, int] | None = None  # (process, thread) the connection was opened in
 
     @classmethod
     def of_build(cls, cache_folder: str | os.PathLike, ontology: str | None = None, read: bool = True) -> DigestCache:
@@ -63,33 +81,81 @@ class DigestCache:
 
         return cls(Path(cache_folder) / PAGE_CACHE, code_hash(*DIGEST_CODE, ontology=ontology), read)
 
-    def _file(self, sha256: str) -> Path:
-        return self.folder / f"{sha256[:32]}.pickle"
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.folder / DATABASE
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_db": None, "_owner": None}
+
+    def _conn(self) -> sqlite3.Connection:
+        """This process' and thread's connection, opened (and the database made) on first use."""
+        here = (os.getpid(), threading.get_ident())
+        if self._db is not None and self._owner == here:
+            return self._db
+        if self._db is not None and self._owner[0] != here[0]:
+            _INHERITED.append(self._db)  # a forked copy: the parent's connection is left alone
+        self._db, self._owner = self._open(), here
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for attempt in (1, 2):
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # a cache: committed on the log, synced at checkpoints
+                db.execute(_SCHEMA)
+                return db
+            except sqlite3.DatabaseError:  # not a database (cut short, overwritten): made anew
+                db.close()
+                if attempt == 2:
+                    raise
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _key(sha256: str) -> str:
+        return sha256[:32]
 
     def get(self, sha256: str, minted: str | None):
         """The digest stored for the graph of this SHA-256 read in the namespace ``minted``, or None."""
         found = None
-        if self.read or self._file(sha256).name in self._put:
+        key = self._key(sha256)
+        if self.read or key in self._put:
             try:
-                with open(self._file(sha256), "rb") as f:
-                    entry = pickle.load(f)
-                if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == sha256 and entry[1] == minted:
-                    found = entry[2]
+                row = self._conn().execute("SELECT sha256, minted, data FROM digest WHERE key = ?", (key,)).fetchone()
+                if row is not None and row[0] == sha256 and row[1] == (minted or ""):
+                    found = pickle.loads(row[2])
             except Exception:  # missing, cut short, or made by other code: made again
                 found = None
         if found is None:
             self.misses += 1
         else:
             self.hits += 1
-            self._used.add(self._file(sha256).name)
+            self._used.add(key)
         return found
 
     def put(self, sha256: str, minted: str | None, digest) -> None:
         """Store ``digest``, made from the graph of this SHA-256 in the namespace ``minted``."""
-        entry = (sha256, minted, digest)
-        write_atomic(self._file(sha256), lambda f: pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL))
-        self._used.add(self._file(sha256).name)
-        self._put.add(self._file(sha256).name)
+        key = self._key(sha256)
+        data = pickle.dumps(digest, protocol=pickle.HIGHEST_PROTOCOL)
+        self._conn().execute("INSERT OR REPLACE INTO digest VALUES (?, ?, ?, ?)", (key, sha256, minted or "", data))
+        self._used.add(key)
+        self._put.add(key)
+
+    def entries(self) -> Iterator[tuple[str, str | None, object]]:
+        """``(SHA-256, minted namespace, digest)`` of every digest held (those that do not unpickle left out)."""
+        if not self.path.exists():
+            return
+        for sha256, minted, data in self._conn().execute("SELECT sha256, minted, data FROM digest ORDER BY key"):
+            try:
+                digest = pickle.loads(data)
+            except Exception:
+                continue
+            yield sha256, minted or None, digest
 
     def start_share(self) -> None:
         """(:class:`kg.forked.Shared`) In a copy of the build: count only the digests it reads and stores."""
@@ -111,9 +177,10 @@ class DigestCache:
         for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
-        removed = 0
-        for f in self.folder.iterdir() if self.folder.exists() else []:
-            if f.name not in self._used:
-                f.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        if not self.path.exists():
+            return 0
+        db = self._conn()
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM used")
+        db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
+        return db.execute("DELETE FROM digest WHERE key NOT IN (SELECT key FROM used)").rowcount
