@@ -399,15 +399,17 @@ def write_facts(f: BinaryIO, entities, positions, relations, ontology: str | Non
     file's order, as plain terms (:data:`PlainTriple`: what a parser of the file gives), as an iterator
     (each triple is let go once taken)."""
     terms: dict[str, PlainTriple] | None = {} if on_facts is not None else None
-    lines = sorted(fact_lines(entities, positions, relations, ontology, ns, terms))
+    # sorted as UTF-8: the order of the lines' code points, as the strings sort, but compared a byte
+    # string at a time (sorting 630,000 lines of Chinese names as str took 1.1 CPU-s, as bytes 0.4)
+    lines = sorted(line.encode("utf-8") for line in fact_lines(entities, positions, relations, ontology, ns, terms))
     if terms is not None:
-        on_facts(terms.pop(line) for line in lines)
+        on_facts(terms.pop(line.decode("utf-8")) for line in lines)
         terms = None
     f.write((_prefix_lines(ns) + "\n").encode("utf-8"))
     if not lines:
         f.write(b"\n")
     for i in range(0, len(lines), FACT_LINES_A_WRITE):
-        f.write(("\n".join(lines[i:i + FACT_LINES_A_WRITE]) + "\n").encode("utf-8"))
+        f.write(b"\n".join(lines[i:i + FACT_LINES_A_WRITE]) + b"\n")
 
 
 #: The lines of ``graph.ttl`` encoded and written together (:func:`write_facts`).
