@@ -9,6 +9,7 @@ last build. The output is the same bytes as a build from scratch.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -206,8 +207,19 @@ def made(calls) -> list[str]:
     return calls(kg.rdf.write, "document_triples")
 
 
-def _graphs_kept(out: Path) -> list[Path]:
-    return list((out / CACHE_DIR).glob("*/graphs/*/*.trig"))
+def _graphs_kept(out: Path) -> list[bytes]:
+    """The documents' graphs a build folder's cache keeps (:class:`kg.rdf.kept.GraphCache`), as bytes."""
+    from kg.rdf.kept import GraphCache
+
+    return [graph for db in (out / CACHE_DIR).glob("*/graphs/*/graphs.sqlite")
+            for graph, _, _ in GraphCache(_Folder(db.parent.parent.parent), db.parent.name).entries().values()]
+
+
+class _Folder:
+    """A fingerprint's cache folder, read (what :class:`kg.rdf.kept.GraphCache` takes)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.read = folder, True
 
 
 def test_graphs_are_copied_unless_what_they_say_changed_and_the_output_is_a_fresh_builds(corpus, made, tmp_path):
@@ -353,24 +365,33 @@ def test_a_graph_a_copy_stored_is_read_back_and_one_gone_or_replaced_is_an_error
     graphs.put("k" * 64, block + b"\n", "note")
     with pytest.raises(RunFailed, match="was replaced in its cache"):
         graphs.stored("k" * 64, sha)
-    graphs._file("k" * 64).unlink()
+    _graph_cache(tmp_path).prune()  # another build's, which kept none of these
     with pytest.raises(RunFailed, match="is gone from its cache"):
         graphs.stored("k" * 64, sha)
 
 
-def test_prune_removes_what_a_process_ended_while_storing_a_graph_left_before_this_build(tmp_path):
-    """A copy ended while it wrote a graph leaves write_atomic's temporary file: the next build's prune
-    removes it (not one younger than the build: another process may be writing it now)."""
-    graphs = _graph_cache(tmp_path)
-    graphs.folder.mkdir(parents=True)
-    old, young = graphs.folder / ".abc.trig.x1y2", graphs.folder / ".def.trig.z3w4"
-    old.write_bytes(b"half a graph")
-    os.utime(old, (time.time() - 3600, time.time() - 3600))
-    kept = graphs.put("k" * 64, b"graph")
-    young.write_bytes(b"being written")
-    graphs.prune()
-    assert sorted(p.name for p in graphs.folder.iterdir()) == sorted([young.name, graphs._file("k" * 64).name])
-    assert kept
+def test_prune_keeps_the_graphs_found_or_stored_and_removes_other_versions(tmp_path):
+    """A build keeps one graph a document of its own: the graphs it neither found nor stored (documents gone or
+    changed) and those kept for other code are removed; its forked copies' graphs, merged, are kept."""
+    from kg.cache import ExtractionCache
+    from kg.rdf.kept import GraphCache
+
+    other = GraphCache(ExtractionCache(tmp_path, "fp"), "v0")
+    other.put("o" * 64, b"other code's graph")
+    first = _graph_cache(tmp_path)
+    for k in "abcd":
+        first.put(k * 64, f"graph {k}".encode())
+    second = _graph_cache(tmp_path)
+    assert second.get("a" * 64) == (b"graph a", hashlib.sha256(b"graph a").hexdigest(), None)
+    second.put("e" * 64, b"graph e", "note")
+    copy = _graph_cache(tmp_path)  # (what a copy found and stored, handed back)
+    copy.start_share()
+    copy.get("b" * 64)
+    second.merge(copy.share())
+    assert second.prune() == 2
+    assert sorted(_graph_cache(tmp_path).entries()) == ["a" * 64, "b" * 64, "e" * 64]
+    assert sorted(p.name for p in second.folder.parent.iterdir()) == ["v1"]
+    assert second.hits == 2
 
 
 def test_which_graphs_are_held_is_known_without_reading_them(tmp_path):
@@ -380,10 +401,8 @@ def test_which_graphs_are_held_is_known_without_reading_them(tmp_path):
     from kg.rdf.kept import GraphCache
 
     graphs = _graph_cache(tmp_path)
-    assert graphs.empty() and not graphs.held("k" * 64)  # (no folder yet)
-    graphs.folder.mkdir(parents=True)
-    (graphs.folder / ".abc.trig.x1y2").write_bytes(b"half a graph")
-    assert graphs.empty()
+    assert graphs.empty() and not graphs.held("k" * 64)  # (no database yet, and none made by asking)
+    assert not graphs.folder.exists()
     graphs.put("k" * 64, b"graph")
     assert not graphs.empty() and graphs.held("k" * 64) and not graphs.held("j" * 64)
     assert graphs.get("k" * 64) is not None and graphs.hits == 1  # (held: not counted)

@@ -781,14 +781,24 @@ def graph_copies(monkeypatch):
 
 
 def _kept(out: Path, part: str) -> dict:
-    """The files of a build's cache of graphs (``graphs``), or the page's digests (``page``) by their graphs'
-    SHA-256, with their namespaces."""
+    """A build's cache of graphs (``graphs``: by key, each graph's bytes, SHA-256 and note), or the page's
+    digests (``page``: by their graphs' SHA-256, with their namespaces)."""
     if part == "page":
         from kg.network.digests import DigestCache
 
         return {sha: (minted, digest) for db in out.glob(".cache/*/page/*/digests.sqlite")
                 for sha, minted, digest in DigestCache(db.parent.parent, db.parent.name).entries()}
-    return {p.name: p.read_bytes() for p in out.glob(f".cache/*/{part}/*/*")}
+    from kg.rdf.kept import GraphCache
+
+    class Folder:
+        read = True
+
+    caches = []
+    for db in out.glob(".cache/*/graphs/*/graphs.sqlite"):
+        folder = Folder()
+        folder.folder = db.parent.parent.parent
+        caches.append(GraphCache(folder, db.parent.name))
+    return {key: entry for cache in caches for key, entry in cache.entries().items()}
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ KG = ROOT / "kg"
 #: The stages, in order: a package may import the packages of earlier stages (and its own), never later ones.
 STAGES = [
     ["kg.errors"],  # the kinds of failure
-    ["kg.records", "kg.files", "kg.dates", "kg.lookup", "kg.memory", "kg.forked"],  # what every stage speaks or uses
+    ["kg.records", "kg.files", "kg.shared_db", "kg.dates", "kg.lookup", "kg.memory", "kg.forked"],  # what every stage speaks or uses
     ["kg.ontology"],  # the vocabulary, its signatures, the word lists: one loader
     ["kg.report"],  # how results are shown
     ["kg.ingest", "kg.resolve", "kg.rdf", "kg.cache"],  # the pipeline's stages in kg

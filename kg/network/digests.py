@@ -14,9 +14,7 @@ afresh. An entry that is missing, unreadable or for another namespace is made ag
 cannot be read is made anew.
 
 Several processes of one build use it at once (the build and its forked copies store digests while
-the page's process reads them): the database is in write-ahead-log mode, each process opens its own
-connection (a copy forked with one open never uses it, nor closes it), and each digest is committed as
-it is stored, so another process finds it from then on.
+the page's process reads them): :class:`kg.shared_db.SharedDatabase` says how.
 
 >>> import tempfile
 >>> cache = DigestCache(tempfile.mkdtemp(), version="v1")
@@ -34,10 +32,10 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Iterator
+
+from kg.shared_db import SharedDatabase
 
 __all__ = ["DigestCache", "DIGEST_CODE", "PAGE_CACHE"]
 
@@ -48,9 +46,11 @@ PAGE_CACHE = "page"
 #: The database in a version's folder.
 DATABASE = "digests.sqlite"
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS digest (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, minted TEXT NOT NULL, data BLOB NOT NULL)"
-#: Connections a forked copy inherited open: kept, never used nor closed there (SQLite's rule for a fork).
-_INHERITED: list = []
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS digest "
+           "(key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, minted TEXT NOT NULL, data BLOB NOT NULL)")
+_GET = "SELECT sha256, minted, data FROM digest WHERE key = ?"
+_PUT = "INSERT OR REPLACE INTO digest VALUES (?, ?, ?, ?)"
+_ALL = "SELECT sha256, minted, data FROM digest ORDER BY key"
 
 
 class DigestCache:
@@ -70,8 +70,7 @@ class DigestCache:
         self.misses = 0
         self._used: set[str] = set()
         self._put: set[str] = set()
-        self._db: sqlite3.Connection | None = None
-        self._owner: tuple[int, int] | None = None  # (process, thread) the connection was opened in
+        self._db = SharedDatabase(self.folder / DATABASE, _SCHEMA)
 
     @classmethod
     def of_build(cls, cache_folder: str | os.PathLike, ontology: str | None = None, read: bool = True) -> DigestCache:
@@ -84,37 +83,7 @@ class DigestCache:
     @property
     def path(self) -> Path:
         """The database file."""
-        return self.folder / DATABASE
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_db": None, "_owner": None}
-
-    def _conn(self) -> sqlite3.Connection:
-        """This process' and thread's connection, opened (and the database made) on first use."""
-        here = (os.getpid(), threading.get_ident())
-        if self._db is not None and self._owner == here:
-            return self._db
-        if self._db is not None and self._owner[0] != here[0]:
-            _INHERITED.append(self._db)  # a forked copy: the parent's connection is left alone
-        self._db, self._owner = self._open(), here
-        return self._db
-
-    def _open(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for attempt in (1, 2):
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")  # a cache: committed on the log, synced at checkpoints
-                db.execute(_SCHEMA)
-                return db
-            except sqlite3.DatabaseError:  # not a database (cut short, overwritten): made anew
-                db.close()
-                if attempt == 2:
-                    raise
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        raise AssertionError("unreachable")
+        return self._db.path
 
     @staticmethod
     def _key(sha256: str) -> str:
@@ -124,12 +93,12 @@ class DigestCache:
         """The digest stored for the graph of this SHA-256 read in the namespace ``minted``, or None."""
         found = None
         key = self._key(sha256)
-        if self.read or key in self._put:
+        if (self.read or key in self._put) and self._db.exists():  # (a read makes no database)
             try:
-                row = self._conn().execute("SELECT sha256, minted, data FROM digest WHERE key = ?", (key,)).fetchone()
-                if row is not None and row[0] == sha256 and row[1] == (minted or ""):
-                    found = pickle.loads(row[2])
-            except Exception:  # missing, cut short, or made by other code: made again
+                rows = self._db.connection().execute(_GET, (key,)).fetchall()  # (all: no read left open)
+                if rows and rows[0][0] == sha256 and rows[0][1] == (minted or ""):
+                    found = pickle.loads(rows[0][2])
+            except Exception:  # unreadable, cut short, or made by other code: made again
                 found = None
         if found is None:
             self.misses += 1
@@ -142,15 +111,15 @@ class DigestCache:
         """Store ``digest``, made from the graph of this SHA-256 in the namespace ``minted``."""
         key = self._key(sha256)
         data = pickle.dumps(digest, protocol=pickle.HIGHEST_PROTOCOL)
-        self._conn().execute("INSERT OR REPLACE INTO digest VALUES (?, ?, ?, ?)", (key, sha256, minted or "", data))
+        self._db.connection().execute(_PUT, (key, sha256, minted or "", data))
         self._used.add(key)
         self._put.add(key)
 
     def entries(self) -> Iterator[tuple[str, str | None, object]]:
         """``(SHA-256, minted namespace, digest)`` of every digest held (those that do not unpickle left out)."""
-        if not self.path.exists():
+        if not self._db.exists():
             return
-        for sha256, minted, data in self._conn().execute("SELECT sha256, minted, data FROM digest ORDER BY key"):
+        for sha256, minted, data in self._db.connection().execute(_ALL).fetchall():
             try:
                 digest = pickle.loads(data)
             except Exception:
@@ -177,9 +146,9 @@ class DigestCache:
         for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
-        if not self.path.exists():
+        if not self._db.exists():
             return 0
-        db = self._conn()
+        db = self._db.connection()
         db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
         db.execute("DELETE FROM used")
         db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))

@@ -6,16 +6,13 @@ starts the kept graphs afresh, never the extractions beside them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import shutil
-import time
 from pathlib import Path
 from typing import Protocol
 
 from kg.errors import RunFailed
-from kg.files import write_atomic
+from kg.shared_db import SharedDatabase
 
 __all__ = ["GraphCache"]
 
@@ -29,6 +26,10 @@ class _CacheFolder(Protocol):
 
 
 _GRAPHS = "graphs"  # the documents' named graphs as written, by key (:class:`GraphCache`)
+#: The database in a version's folder.
+DATABASE = "graphs.sqlite"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS graph (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, note TEXT, data BLOB NOT NULL)"
+_GET = "SELECT data, sha256, note FROM graph WHERE key = ?"
 
 
 class GraphCache:
@@ -36,7 +37,9 @@ class GraphCache:
     made from (:func:`kg.rdf.graph.document_key`), so that a rebuild copies the graph of a document
     whose key did not change instead of making its triples and their text again.
 
-    It lives beside the extractions of a fingerprint (``OUT/.cache/FINGERPRINT/graphs/VERSION/``), ``version``
+    It lives beside the extractions of a fingerprint, in one SQLite database
+    (``OUT/.cache/FINGERPRINT/graphs/VERSION/graphs.sqlite``, :class:`kg.shared_db.SharedDatabase`: the build's
+    forked copies store the graphs they make there, and the build reads them back in order), ``version``
     the :func:`kg.cache.code_hash` of :data:`kg.cache.GRAPH_CODE` (the code that makes a graph, and the ontology
     folder, SHACL shapes included): code, ontology or model changes start it afresh. With each graph it keeps a
     ``note`` (the key of its SHACL results). With ``read=False`` (``kg build --full``) :meth:`get` finds nothing
@@ -50,53 +53,40 @@ class GraphCache:
         self.read = cache.read
         self.hits = 0
         self._used: set[str] = set()
-        self._since = time.time()
+        self._db = SharedDatabase(self.folder / DATABASE, _SCHEMA)
 
-    def _file(self, key: str) -> Path:
-        return self.folder / f"{key[:32]}.trig"
+    def _entry(self, key: str) -> tuple[bytes, str, str | None] | None:
+        """``(graph, digest, note)`` stored under ``key``, or None (nothing yet: no database is made)."""
+        if not self._db.exists():
+            return None
+        rows = self._db.connection().execute(_GET, (key,)).fetchall()  # (all: no read left open)
+        return (rows[0][0], rows[0][1], rows[0][2] or None) if rows else None
 
     def get(self, key: str) -> tuple[bytes, str, str | None] | None:
         """``(graph, digest, note)`` stored under ``key`` (``digest``: the SHA-256 of ``graph``), or None."""
         if not self.read:
             return None
-        try:
-            found = self._entry(key)
-        except OSError:
-            return None
+        found = self._entry(key)
         if found is not None:
-            self._used.add(self._file(key).stem)
+            self._used.add(key)
             self.hits += 1
         return found
 
     def held(self, key: str) -> bool:
-        """Whether :meth:`get` would find a graph under ``key`` (a file of its name is here; not read,
-        not counted)."""
-        return self.read and self._file(key).exists()
+        """Whether :meth:`get` would find a graph under ``key`` (not read, not counted)."""
+        return (self.read and self._db.exists()
+                and bool(self._db.connection().execute("SELECT 1 FROM graph WHERE key = ?", (key,)).fetchall()))
 
     def empty(self) -> bool:
         """Whether :meth:`get` finds nothing: no graph kept (a first build, other code), or ``--full``."""
-        if not self.read:
-            return True
-        try:
-            with os.scandir(self.folder) as entries:
-                return not any(e.name.endswith(".trig") for e in entries)
-        except OSError:
-            return True
-
-    def _entry(self, key: str) -> tuple[bytes, str, str | None] | None:
-        """``(graph, digest, note)`` of the file of ``key``; None when its first line is not that of a
-        graph stored under ``key`` (``OSError``: no such file, or unreadable)."""
-        head, sep, graph = self._file(key).read_bytes().partition(b"\n")
-        fields = head.decode("utf-8", "replace").split(" ")
-        if not sep or len(fields) != 4 or fields[0] != "#" or fields[1] != key:
-            return None
-        return graph, fields[2], fields[3] or None
+        return not (self.read and self._db.exists()
+                    and self._db.connection().execute("SELECT 1 FROM graph LIMIT 1").fetchall())
 
     def put(self, key: str, graph: bytes, note: str | None = None) -> str:
-        """Store ``graph`` under ``key`` with ``note`` (no space in it); the graph's SHA-256."""
+        """Store ``graph`` under ``key`` with ``note``; the graph's SHA-256."""
         digest = hashlib.sha256(graph).hexdigest()
-        write_atomic(self._file(key), f"# {key} {digest} {note or ''}\n".encode("utf-8") + graph)
-        self._used.add(self._file(key).stem)
+        self._db.connection().execute("INSERT OR REPLACE INTO graph VALUES (?, ?, ?, ?)", (key, digest, note, graph))
+        self._used.add(key)
         return digest
 
     def stored(self, key: str, sha256: str) -> bytes:
@@ -104,14 +94,19 @@ class GraphCache:
         :meth:`kg.rdf.write.DocumentGraphs.spread`), its SHA-256 ``sha256``; not counted as found (the
         copy counted it). Removed meanwhile (another build's :meth:`prune`), or other bytes:
         :class:`kg.errors.RunFailed`."""
-        try:
-            found = self._entry(key)
-        except OSError as e:
-            raise RunFailed(f"{self._file(key)}: a graph this build made is gone from its cache ({e.strerror}); "
-                            "build again") from None
-        if found is None or found[1] != sha256:
-            raise RunFailed(f"{self._file(key)}: a graph this build made was replaced in its cache; build again")
+        found = self._entry(key)
+        if found is None:
+            raise RunFailed(f"{self._db.path}: a graph this build made is gone from its cache; build again")
+        if found[1] != sha256:
+            raise RunFailed(f"{self._db.path}: a graph this build made was replaced in its cache; build again")
         return found[0]
+
+    def entries(self) -> dict[str, tuple[bytes, str, str | None]]:
+        """Every graph held: ``key -> (graph, digest, note)``."""
+        if not self._db.exists():
+            return {}
+        rows = self._db.connection().execute("SELECT key, data, sha256, note FROM graph").fetchall()
+        return {key: (data, sha256, note or None) for key, data, sha256, note in rows}
 
     def start_share(self) -> None:
         """(:class:`kg.forked.Shared`) In a copy of the build: count only the graphs it finds and stores."""
@@ -127,17 +122,14 @@ class GraphCache:
 
     def prune(self) -> int:
         """Remove the graphs neither found nor stored since this object was made, and those of other
-        versions; how many. (Also what a process ended while it stored a graph left, from before.)"""
-        removed = 0
+        versions; how many."""
         for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
-        for f in self.folder.iterdir() if self.folder.exists() else []:
-            if f.name.startswith("."):  # (write_atomic's) a graph being written when an earlier build's process ended
-                with contextlib.suppress(OSError):
-                    if f.stat().st_mtime < self._since:
-                        f.unlink()
-            elif f.suffix == ".trig" and f.stem not in self._used:
-                f.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        if not self._db.exists():
+            return 0
+        db = self._db.connection()
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM used")
+        db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
+        return db.execute("DELETE FROM graph WHERE key NOT IN (SELECT key FROM used)").rowcount
