@@ -4,18 +4,24 @@ file, not a file an entry (:class:`kg.network.digests.DigestCache`, :class:`kg.r
 A build and the copies of it forked to make the documents' graphs store entries while another copy (the
 page's) reads them. The database is in write-ahead-log mode (readers do not wait for the writer) with
 ``synchronous=NORMAL`` (a cache: committed on the log, synced at checkpoints); each process and thread
-opens its own connection on first use, in autocommit mode (an entry stored is one committed by then:
-another process finds it from then on). A copy forked while its parent had a connection open never
-uses it nor closes it (SQLite's rule for a fork): it is set aside there and a new one opened. A file
-that is not a database (cut short, overwritten) is made anew, empty.
+opens its own connection on first use, in autocommit mode (an entry stored is committed by then:
+another process finds it from then on), and reads its rows whole (no read is left open).
+
+No connection is open across a fork: every connection of the process is closed just before it forks
+(:func:`os.register_at_fork`), and opened again when next used. (A copy forked with one open would
+share SQLite's record of the parent's file locks, and take none of its own: the parent closing its
+connection could then remove the log the copy writes to.) Several processes making the database at
+once wait for one another. A file that is not a database, or whose pages are damaged, is
+:meth:`SharedDatabase.damaged`: the caches then remove it (:meth:`SharedDatabase.remove`) and go on
+without what it held, or say so; any other error (a locked database, a full disk) stands.
 
 >>> import tempfile
 >>> db = SharedDatabase(Path(tempfile.mkdtemp()) / "x" / "t.sqlite", "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v BLOB)")
 >>> db.exists()
 False
 >>> _ = db.connection().execute("INSERT INTO t VALUES ('a', x'00')")
->>> db.exists(), db.connection().execute("SELECT count(*) FROM t").fetchone()
-(True, (1,))
+>>> db.exists(), db.rows("SELECT count(*) FROM t")
+(True, [(1,)])
 """
 
 from __future__ import annotations
@@ -23,12 +29,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
+import weakref
 from pathlib import Path
 
 __all__ = ["SharedDatabase"]
 
-#: Connections a forked copy inherited open: kept, never used nor closed there.
-_INHERITED: list[sqlite3.Connection] = []
+#: What SQLite says of a file that is not a database, or of a damaged one.
+_DAMAGED = {getattr(sqlite3, "SQLITE_CORRUPT", 11), getattr(sqlite3, "SQLITE_NOTADB", 26)}
+_BUSY = {getattr(sqlite3, "SQLITE_BUSY", 5), getattr(sqlite3, "SQLITE_LOCKED", 6)}
+TIMEOUT = 60.0  # seconds a process waits for another that writes
 
 
 class SharedDatabase:
@@ -40,6 +50,7 @@ class SharedDatabase:
         self.schema = schema
         self._db: sqlite3.Connection | None = None
         self._owner: tuple[int, int] | None = None  # (process, thread) the connection was opened in
+        _OPEN.add(self)
 
     def exists(self) -> bool:
         """Whether the file is there (so that a read can be answered without making it)."""
@@ -50,27 +61,89 @@ class SharedDatabase:
         here = (os.getpid(), threading.get_ident())
         if self._db is not None and self._owner == here:
             return self._db
-        if self._db is not None and self._owner[0] != here[0]:
-            _INHERITED.append(self._db)  # a forked copy: the parent's connection is left alone
+        self.close()
         self._db, self._owner = self._open(), here
         return self._db
+
+    def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """The rows of a query, all of them (its read ends here)."""
+        return self.connection().execute(sql, args).fetchall()
+
+    def keep_only(self, table: str, keys) -> int:
+        """Delete the rows of ``table`` whose ``key`` is not in ``keys``; how many."""
+        db = self.connection()
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_keys (key TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM kept_keys")
+        db.executemany("INSERT OR IGNORE INTO kept_keys VALUES (?)", ((k,) for k in keys))
+        return db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM kept_keys)").rowcount
+
+    def close(self) -> None:
+        """Close this object's connection, if one is open (it opens again when next used)."""
+        db, self._db, self._owner = self._db, None, None
+        if db is not None:
+            db.close()
+
+    def remove(self) -> None:
+        """Close the connection and remove the file (and its log): the next use makes it anew."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    @staticmethod
+    def damaged(e: BaseException) -> bool:
+        """Whether ``e`` says the file is not a database, or a damaged one."""
+        return isinstance(e, sqlite3.DatabaseError) and getattr(e, "sqlite_errorcode", None) in _DAMAGED
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for attempt in (1, 2):
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=TIMEOUT, isolation_level=None, check_same_thread=False)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
+                _wal(db)
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute(self.schema)
                 return db
-            except sqlite3.DatabaseError:  # not a database: made anew (the second time, the error stands)
+            except sqlite3.DatabaseError as e:
                 db.close()
-                if attempt == 2:
+                if attempt == 2 or not self.damaged(e):
                     raise
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self.remove()  # not a database (cut short, overwritten): made anew
         raise AssertionError("unreachable")
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_db": None, "_owner": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        _OPEN.add(self)
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Put the database in write-ahead-log mode. (Changing the mode takes the file for itself and does
+    not wait for another process, as statements do: several processes making the database at once
+    try again until it is theirs.)"""
+    end = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", None) not in _BUSY or time.monotonic() > end:
+                raise
+            time.sleep(0.01)
+
+
+#: Every SharedDatabase of this process, to close their connections before it forks.
+_OPEN: weakref.WeakSet[SharedDatabase] = weakref.WeakSet()
+
+
+def _close_before_fork() -> None:
+    for db in list(_OPEN):
+        try:
+            db.close()
+        except Exception:  # noqa: BLE001 - a connection that cannot be closed is not used after the fork either
+            db._db = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_close_before_fork)

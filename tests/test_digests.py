@@ -1,11 +1,12 @@
 """``kg.network.digests.DigestCache``: the page's digests of documents' graphs, kept between builds in one
-SQLite database, used by several processes of a build at once (the build and its forked copies store
-digests while the page's process reads them).
+SQLite database (:class:`kg.shared_db.SharedDatabase`), used by several processes of a build at once (the
+build and its forked copies store digests while the page's process reads them).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import sys
 import time
@@ -70,6 +71,8 @@ def test_an_entry_that_does_not_unpickle_or_a_file_that_is_no_database_is_made_a
         db.execute("UPDATE digest SET data = ? WHERE sha256 = ?", (b"not a pickle", sha(1)))
     again = DigestCache(tmp_path, "v1")
     assert (again.get(sha(1), MINTED), again.get(sha(2), MINTED)) == (None, "two")
+    for c in (cache, again):
+        c._db.close()
     for suffix in ("-wal", "-shm"):
         (tmp_path / "v1" / f"digests.sqlite{suffix}").unlink(missing_ok=True)
     cache.path.write_bytes(b"not a database")
@@ -112,3 +115,75 @@ def test_digests_stored_by_forked_copies_are_found_here_while_they_run_and_count
         cache.merge(job.result())
     assert cache.prune() == 0
     assert sorted(s for s, _, _ in DigestCache(tmp_path, "v1").entries()) == sorted(sha(i) for i in range(4))
+
+
+def test_a_database_damaged_past_its_header_costs_its_digests_not_the_build(tmp_path):
+    """Pages scrambled after the header: SQLite opens the file but reads garbage. Nothing raises: what is
+    not found is made again (the page parses those graphs), and the database is removed, then made anew."""
+    cache = DigestCache(tmp_path, "v1")
+    for i in range(300):
+        cache.put(sha(i), MINTED, "x" * 3000)
+    cache._db.close()
+    data = bytearray(cache.path.read_bytes())
+    for page in (2, 5, 9, 40):
+        data[page * 4096:(page + 1) * 4096] = os.urandom(4096)
+    cache.path.write_bytes(bytes(data))
+    damaged = DigestCache(tmp_path, "v1")
+    found = [damaged.get(sha(i), MINTED) for i in range(300)]
+    assert found.count(None) > 0
+    for i in range(300, 400):
+        damaged.put(sha(i), MINTED, "y")
+    damaged.prune()
+    fresh = DigestCache(tmp_path, "v1")
+    fresh.put(sha(1), MINTED, "again")
+    assert fresh.get(sha(1), MINTED) == "again"
+
+
+def open_and_store(inbox, folder, i):
+    """In a forked copy: wait for the word, then make the database (if no other copy has yet) and store."""
+    inbox.get()
+    cache = DigestCache(folder, "v1")
+    for j in range(10):
+        cache.put(sha(100 * i + j), MINTED, j)
+    return i
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kg.forked forks on Linux only")
+@pytest.mark.parametrize("round_", range(16))
+def test_copies_that_make_the_database_at_once_wait_for_one_another(tmp_path, alone, round_):
+    """The first build with new code: its copies make the version's database at the same moment. Each waits
+    for the others (putting a new file in write-ahead-log mode does not wait by itself): nothing raises,
+    nothing is removed, every digest is there."""
+    jobs = [Forked.start(open_and_store, tmp_path, i) for i in range(5)]
+    for job in jobs:
+        job.send("go")
+    assert sorted(job.result() for job in jobs) == list(range(5))
+    held = {s for s, _, _ in DigestCache(tmp_path, "v1").entries()}
+    assert held == {sha(100 * i + j) for i in range(5) for j in range(10)}
+
+
+def store_then_wait(inbox, folder):
+    cache = DigestCache(folder, "v1")
+    cache.put(sha(1), MINTED, "one")
+    inbox.get()  # the parent closes its connection meanwhile
+    cache.put(sha(2), MINTED, "two")
+    with open("/proc/locks") as f:
+        return os.getpid(), f.read().splitlines()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kg.forked forks on Linux only")
+def test_a_copy_forked_while_a_connection_is_open_locks_the_database_itself(tmp_path, alone):
+    """A connection open here as a copy is forked is closed first: the copy's own connection takes its own
+    locks, so this process closing its connection (the last, as it thinks) leaves the copy's log alone."""
+    cache = DigestCache(tmp_path, "v1")
+    cache.put(sha(0), MINTED, "zero")  # a connection open here
+    job = Forked.start(store_then_wait, tmp_path)
+    for _ in range(500):
+        if DigestCache(tmp_path, "v1").get(sha(1), MINTED):
+            break
+        time.sleep(0.01)
+    cache._db.close()
+    job.send("go")
+    pid, locks = job.result()
+    assert any(f" {pid} " in line for line in locks), "the copy holds no lock of its own"
+    assert [DigestCache(tmp_path, "v1").get(sha(i), MINTED) for i in range(3)] == ["zero", "one", "two"]

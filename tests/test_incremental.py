@@ -394,6 +394,32 @@ def test_prune_keeps_the_graphs_found_or_stored_and_removes_other_versions(tmp_p
     assert second.hits == 2
 
 
+def test_a_damaged_graph_cache_is_removed_and_the_build_told_to_run_again(tmp_path):
+    """The graphs a build's copies make reach it through the cache: where its pages are damaged, what it
+    cannot find is made again, and a graph it cannot store stops the build with the file named; the
+    database is removed, and the next build makes it anew."""
+    from kg.errors import RunFailed
+
+    graphs = _graph_cache(tmp_path)
+    for i in range(200):
+        graphs.put(f"{i:064d}", b"<x> <y> <z> ." * 300, "note")
+    graphs._db.close()
+    data = bytearray(graphs._db.path.read_bytes())
+    for page in (3, 8, 30):
+        data[page * 4096:(page + 1) * 4096] = os.urandom(4096)
+    graphs._db.path.write_bytes(bytes(data))
+    damaged = _graph_cache(tmp_path)
+    with pytest.raises(RunFailed, match="graphs.sqlite: the cache of the documents' graphs was damaged"):
+        for i in range(200):
+            damaged.put(f"{i:064d}", b"another graph")
+            assert damaged.stored(f"{i:064d}", hashlib.sha256(b"another graph").hexdigest()) == b"another graph"
+    assert not damaged._db.path.exists()
+    fresh = _graph_cache(tmp_path)
+    assert fresh.empty() and fresh.get("0" * 64) is None
+    sha = fresh.put("0" * 64, b"graph")
+    assert fresh.stored("0" * 64, sha) == b"graph"
+
+
 def test_which_graphs_are_held_is_known_without_reading_them(tmp_path):
     """What an update counts before it forks copies for the graphs to make (``held``, ``empty``): a graph
     is held once stored; nothing is with ``--full``, whose builds find nothing; temporary files are not."""

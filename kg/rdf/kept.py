@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Protocol
 
@@ -55,11 +56,28 @@ class GraphCache:
         self._used: set[str] = set()
         self._db = SharedDatabase(self.folder / DATABASE, _SCHEMA)
 
-    def _entry(self, key: str) -> tuple[bytes, str, str | None] | None:
-        """``(graph, digest, note)`` stored under ``key``, or None (nothing yet: no database is made)."""
+    def _rows(self, sql: str, args: tuple = (), fail: bool = False) -> list[tuple]:
+        """The rows of a query; none where there is no database yet (none is made) or a damaged one
+        (removed: the next use makes it anew; with ``fail``, :class:`kg.errors.RunFailed` says so)."""
         if not self._db.exists():
-            return None
-        rows = self._db.connection().execute(_GET, (key,)).fetchall()  # (all: no read left open)
+            return []
+        try:
+            return self._db.rows(sql, args)
+        except sqlite3.DatabaseError as e:
+            if not self._db.damaged(e):
+                raise
+            self._db.remove()
+            if fail:
+                raise self._damaged(e) from None
+            return []
+
+    def _damaged(self, e: BaseException) -> RunFailed:
+        return RunFailed(f"{self._db.path}: the cache of the documents' graphs was damaged ({e}); it is removed: "
+                         "build again")
+
+    def _entry(self, key: str, fail: bool = False) -> tuple[bytes, str, str | None] | None:
+        """``(graph, digest, note)`` stored under ``key``, or None."""
+        rows = self._rows(_GET, (key,), fail)
         return (rows[0][0], rows[0][1], rows[0][2] or None) if rows else None
 
     def get(self, key: str) -> tuple[bytes, str, str | None] | None:
@@ -74,18 +92,23 @@ class GraphCache:
 
     def held(self, key: str) -> bool:
         """Whether :meth:`get` would find a graph under ``key`` (not read, not counted)."""
-        return (self.read and self._db.exists()
-                and bool(self._db.connection().execute("SELECT 1 FROM graph WHERE key = ?", (key,)).fetchall()))
+        return self.read and bool(self._rows("SELECT 1 FROM graph WHERE key = ?", (key,)))
 
     def empty(self) -> bool:
         """Whether :meth:`get` finds nothing: no graph kept (a first build, other code), or ``--full``."""
-        return not (self.read and self._db.exists()
-                    and self._db.connection().execute("SELECT 1 FROM graph LIMIT 1").fetchall())
+        return not (self.read and self._rows("SELECT 1 FROM graph LIMIT 1"))
 
     def put(self, key: str, graph: bytes, note: str | None = None) -> str:
-        """Store ``graph`` under ``key`` with ``note``; the graph's SHA-256."""
+        """Store ``graph`` under ``key`` with ``note``; the graph's SHA-256. (A damaged database is removed and
+        :class:`kg.errors.RunFailed` raised: the graphs the build's copies made reach it through it.)"""
         digest = hashlib.sha256(graph).hexdigest()
-        self._db.connection().execute("INSERT OR REPLACE INTO graph VALUES (?, ?, ?, ?)", (key, digest, note, graph))
+        try:
+            self._db.connection().execute("INSERT OR REPLACE INTO graph VALUES (?, ?, ?, ?)", (key, digest, note, graph))
+        except sqlite3.DatabaseError as e:
+            if not self._db.damaged(e):
+                raise
+            self._db.remove()
+            raise self._damaged(e) from None
         self._used.add(key)
         return digest
 
@@ -94,7 +117,7 @@ class GraphCache:
         :meth:`kg.rdf.write.DocumentGraphs.spread`), its SHA-256 ``sha256``; not counted as found (the
         copy counted it). Removed meanwhile (another build's :meth:`prune`), or other bytes:
         :class:`kg.errors.RunFailed`."""
-        found = self._entry(key)
+        found = self._entry(key, fail=True)
         if found is None:
             raise RunFailed(f"{self._db.path}: a graph this build made is gone from its cache; build again")
         if found[1] != sha256:
@@ -103,10 +126,8 @@ class GraphCache:
 
     def entries(self) -> dict[str, tuple[bytes, str, str | None]]:
         """Every graph held: ``key -> (graph, digest, note)``."""
-        if not self._db.exists():
-            return {}
-        rows = self._db.connection().execute("SELECT key, data, sha256, note FROM graph").fetchall()
-        return {key: (data, sha256, note or None) for key, data, sha256, note in rows}
+        return {key: (data, sha256, note or None)
+                for key, data, sha256, note in self._rows("SELECT key, data, sha256, note FROM graph")}
 
     def start_share(self) -> None:
         """(:class:`kg.forked.Shared`) In a copy of the build: count only the graphs it finds and stores."""
@@ -128,8 +149,10 @@ class GraphCache:
                 shutil.rmtree(other, ignore_errors=True)
         if not self._db.exists():
             return 0
-        db = self._db.connection()
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM used")
-        db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
-        return db.execute("DELETE FROM graph WHERE key NOT IN (SELECT key FROM used)").rowcount
+        try:
+            return self._db.keep_only("graph", self._used)
+        except sqlite3.DatabaseError as e:
+            if not self._db.damaged(e):
+                raise
+            self._db.remove()  # a damaged database: the next build makes it anew
+            return 0
