@@ -27,6 +27,7 @@ False
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -70,12 +71,25 @@ class SharedDatabase:
         return self.connection().execute(sql, args).fetchall()
 
     def keep_only(self, table: str, keys) -> int:
-        """Delete the rows of ``table`` whose ``key`` is not in ``keys``; how many."""
-        db = self.connection()
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_keys (key TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM kept_keys")
-        db.executemany("INSERT OR IGNORE INTO kept_keys VALUES (?)", ((k,) for k in keys))
-        return db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM kept_keys)").rowcount
+        """Delete the rows of ``table`` whose ``key`` is not in ``keys``, and the folders beside this one's
+        (a cache's other versions); how many rows. A damaged database is removed (the next use makes it anew)."""
+        folder = self.path.parent
+        for other in folder.parent.iterdir() if folder.parent.exists() else []:
+            if other.is_dir() and other != folder:
+                shutil.rmtree(other, ignore_errors=True)
+        if not self.exists():
+            return 0
+        try:
+            db = self.connection()
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_keys (key TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM kept_keys")
+            db.executemany("INSERT OR IGNORE INTO kept_keys VALUES (?)", ((k,) for k in keys))
+            return db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM kept_keys)").rowcount
+        except sqlite3.DatabaseError as e:
+            if not self.damaged(e):
+                raise
+            self.remove()
+            return 0
 
     def close(self) -> None:
         """Close this object's connection, if one is open (it opens again when next used)."""

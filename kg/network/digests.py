@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Iterator
@@ -152,15 +151,4 @@ class DigestCache:
     def prune(self) -> int:
         """Remove the digests neither found nor stored since this object was made, and the folders of
         other versions; how many digests."""
-        for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
-            if other.is_dir() and other != self.folder:
-                shutil.rmtree(other, ignore_errors=True)
-        if not self._db.exists():
-            return 0
-        try:
-            return self._db.keep_only("digest", self._used)
-        except sqlite3.DatabaseError as e:
-            if not self._db.damaged(e):
-                raise
-            self._db.remove()  # a damaged database: the next build makes it anew
-            return 0
+        return self._db.keep_only("digest", self._used)

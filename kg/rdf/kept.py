@@ -7,7 +7,6 @@ starts the kept graphs afresh, never the extractions beside them.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Protocol
@@ -144,15 +143,4 @@ class GraphCache:
     def prune(self) -> int:
         """Remove the graphs neither found nor stored since this object was made, and those of other
         versions; how many."""
-        for other in self.folder.parent.iterdir() if self.folder.parent.exists() else []:
-            if other.is_dir() and other != self.folder:
-                shutil.rmtree(other, ignore_errors=True)
-        if not self._db.exists():
-            return 0
-        try:
-            return self._db.keep_only("graph", self._used)
-        except sqlite3.DatabaseError as e:
-            if not self._db.damaged(e):
-                raise
-            self._db.remove()  # a damaged database: the next build makes it anew
-            return 0
+        return self._db.keep_only("graph", self._used)
