@@ -11,9 +11,9 @@ No connection is open across a fork: every connection of the process is closed j
 (:func:`os.register_at_fork`), and opened again when next used. (A copy forked with one open would
 share SQLite's record of the parent's file locks, and take none of its own: the parent closing its
 connection could then remove the log the copy writes to.) Several processes making the database at
-once wait for one another. A file that is not a database, or whose pages are damaged, is
-:meth:`SharedDatabase.damaged`: the caches then remove it (:meth:`SharedDatabase.remove`) and go on
-without what it held, or say so; any other error (a locked database, a full disk) stands.
+once wait for one another. A file that is not a database, or whose pages are damaged, is removed
+(:meth:`SharedDatabase.removed_if_damaged`) and the caches go on without what it held, or say so; any
+other error (a locked database, a full disk) stands.
 
 >>> import tempfile
 >>> db = SharedDatabase(Path(tempfile.mkdtemp()) / "x" / "t.sqlite", "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v BLOB)")
@@ -86,9 +86,8 @@ class SharedDatabase:
             db.executemany("INSERT OR IGNORE INTO kept_keys VALUES (?)", ((k,) for k in keys))
             return db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM kept_keys)").rowcount
         except sqlite3.DatabaseError as e:
-            if not self.damaged(e):
+            if not self.removed_if_damaged(e):
                 raise
-            self.remove()
             return 0
 
     def close(self) -> None:
@@ -103,10 +102,13 @@ class SharedDatabase:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
-    @staticmethod
-    def damaged(e: BaseException) -> bool:
-        """Whether ``e`` says the file is not a database, or a damaged one."""
-        return isinstance(e, sqlite3.DatabaseError) and getattr(e, "sqlite_errorcode", None) in _DAMAGED
+    def removed_if_damaged(self, e: BaseException) -> bool:
+        """Whether ``e`` says the file is not a database, or a damaged one; if so it is removed
+        (:meth:`remove`: the next use makes it anew). Any other error is the caller's to raise."""
+        if not (isinstance(e, sqlite3.DatabaseError) and getattr(e, "sqlite_errorcode", None) in _DAMAGED):
+            return False
+        self.remove()
+        return True
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,9 +121,8 @@ class SharedDatabase:
                 return db
             except sqlite3.DatabaseError as e:
                 db.close()
-                if attempt == 2 or not self.damaged(e):
+                if attempt == 2 or not self.removed_if_damaged(e):  # (not a database: cut short, overwritten)
                     raise
-                self.remove()  # not a database (cut short, overwritten): made anew
         raise AssertionError("unreachable")
 
     def __getstate__(self) -> dict:

@@ -116,10 +116,9 @@ class DigestCache:
         try:
             self._db.connection().execute(_PUT, (key, sha256, minted or "", data))
         except sqlite3.DatabaseError as e:
-            if not self._db.damaged(e):
+            if not self._db.removed_if_damaged(e):
                 raise
-            self._db.remove()  # a damaged database: made anew; this digest is not kept (the page parses its graph)
-            return
+            return  # (made anew: this digest is not kept, the page parses its graph)
         self._used.add(key)
         self._put.add(key)
 

@@ -63,9 +63,8 @@ class GraphCache:
         try:
             return self._db.rows(sql, args)
         except sqlite3.DatabaseError as e:
-            if not self._db.damaged(e):
+            if not self._db.removed_if_damaged(e):
                 raise
-            self._db.remove()
             if fail:
                 raise self._damaged(e) from None
             return []
@@ -104,9 +103,8 @@ class GraphCache:
         try:
             self._db.connection().execute("INSERT OR REPLACE INTO graph VALUES (?, ?, ?, ?)", (key, digest, note, graph))
         except sqlite3.DatabaseError as e:
-            if not self._db.damaged(e):
+            if not self._db.removed_if_damaged(e):
                 raise
-            self._db.remove()
             raise self._damaged(e) from None
         self._used.add(key)
         return digest
