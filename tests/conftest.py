@@ -215,3 +215,36 @@ def calls(monkeypatch) -> Callable[..., list]:
         return seen
 
     return _spy
+
+
+@pytest.fixture
+def alone(monkeypatch):
+    """Forks allowed (:mod:`kg.forked`) as in a process of its own: earlier tests may leave idle threads
+    (Dask's pool) in this process, and no copy is made while another thread runs."""
+    import kg.forked
+
+    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
+
+
+@pytest.fixture
+def cache_entries() -> Callable[[Path, str], dict]:
+    """``cache_entries(out, part)``: what the build folder ``out`` keeps in its cache databases, read
+    through the caches themselves: ``"graphs"``, the documents' graphs by key (each ``(graph, SHA-256,
+    note)``, :class:`kg.rdf.kept.GraphCache`); ``"page"``, the page's digests by their graphs' SHA-256
+    (each ``(namespace, digest)``, :class:`kg.network.digests.DigestCache`)."""
+    from kg.cache import CACHE_DIR, ExtractionCache
+    from kg.network.digests import DigestCache
+    from kg.rdf.kept import GraphCache
+
+    def _entries(out: Path, part: str) -> dict:
+        found: dict = {}
+        if part == "graphs":
+            for db in (Path(out) / CACHE_DIR).glob("*/graphs/*/graphs.sqlite"):
+                found.update(GraphCache(ExtractionCache(out, db.parents[2].name), db.parent.name).entries())
+        else:
+            for db in (Path(out) / CACHE_DIR).glob("*/page/*/digests.sqlite"):
+                found.update({sha: (minted, digest) for sha, minted, digest in
+                              DigestCache(db.parent.parent, db.parent.name).entries()})
+        return found
+
+    return _entries

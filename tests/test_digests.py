@@ -14,7 +14,6 @@ from contextlib import closing
 
 import pytest
 
-import kg.forked
 from kg.forked import Forked
 from kg.network.digests import DigestCache
 
@@ -23,11 +22,6 @@ MINTED = "https://example.org/cnqkg/id/"
 
 def sha(i: int) -> str:
     return hashlib.sha256(str(i).encode()).hexdigest()
-
-
-@pytest.fixture
-def alone(monkeypatch):
-    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
 
 
 def test_a_digest_is_found_by_its_graphs_sha256_and_namespace_only(tmp_path):

@@ -23,11 +23,6 @@ from kg.forked import Forked, Spread
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kg.forked forks on Linux only")
 
 
-@pytest.fixture
-def alone(monkeypatch):
-    monkeypatch.setattr(kg.forked.threading, "active_count", lambda: 1)
-
-
 def add_up(inbox, start):
     return start + sum(iter(inbox.get, None))
 

@@ -207,22 +207,8 @@ def made(calls) -> list[str]:
     return calls(kg.rdf.write, "document_triples")
 
 
-def _graphs_kept(out: Path) -> list[bytes]:
-    """The documents' graphs a build folder's cache keeps (:class:`kg.rdf.kept.GraphCache`), as bytes."""
-    from kg.rdf.kept import GraphCache
-
-    return [graph for db in (out / CACHE_DIR).glob("*/graphs/*/graphs.sqlite")
-            for graph, _, _ in GraphCache(_Folder(db.parent.parent.parent), db.parent.name).entries().values()]
-
-
-class _Folder:
-    """A fingerprint's cache folder, read (what :class:`kg.rdf.kept.GraphCache` takes)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.read = folder, True
-
-
-def test_graphs_are_copied_unless_what_they_say_changed_and_the_output_is_a_fresh_builds(corpus, made, tmp_path):
+def test_graphs_are_copied_unless_what_they_say_changed_and_the_output_is_a_fresh_builds(corpus, made, tmp_path,
+                                                                                        cache_entries):
     """A new document joins two documents' entities into one (a title and its number): the graphs
     of both change though their files did not, and are made again; the others are copied."""
     (corpus / "e.txt").write_text("工信部〔2021〕5号要求各地开展质量提升行动。", encoding="utf-8")
@@ -241,12 +227,12 @@ def test_graphs_are_copied_unless_what_they_say_changed_and_the_output_is_a_fres
     fresh = tmp_path / "fresh"
     build([str(corpus)], fresh, incremental=False)
     same_outputs(out, fresh)
-    assert len(_graphs_kept(out)) == 5  # one a document: the graphs of the old c.txt, b.txt, e.txt are gone
+    assert len(cache_entries(out, "graphs")) == 5  # one a document: the graphs of the old c.txt, b.txt, e.txt are gone
     (corpus / "a.txt").unlink()
     made.clear()
     build([str(corpus)], out)
     assert made == []
-    assert len(_graphs_kept(out)) == 4
+    assert len(cache_entries(out, "graphs")) == 4
     fresh = tmp_path / "fresh2"
     build([str(corpus)], fresh, incremental=False)
     same_outputs(out, fresh)

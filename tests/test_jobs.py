@@ -780,31 +780,10 @@ def graph_copies(monkeypatch):
     return made
 
 
-def _kept(out: Path, part: str) -> dict:
-    """A build's cache of graphs (``graphs``: by key, each graph's bytes, SHA-256 and note), or the page's
-    digests (``page``: by their graphs' SHA-256, with their namespaces)."""
-    if part == "page":
-        from kg.network.digests import DigestCache
-
-        return {sha: (minted, digest) for db in out.glob(".cache/*/page/*/digests.sqlite")
-                for sha, minted, digest in DigestCache(db.parent.parent, db.parent.name).entries()}
-    from kg.rdf.kept import GraphCache
-
-    class Folder:
-        read = True
-
-    caches = []
-    for db in out.glob(".cache/*/graphs/*/graphs.sqlite"):
-        folder = Folder()
-        folder.folder = db.parent.parent.parent
-        caches.append(GraphCache(folder, db.parent.name))
-    return {key: entry for cache in caches for key, entry in cache.entries().items()}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["first", "update"])
 def test_graphs_made_in_forked_copies_give_the_same_outputs_and_caches(corpus, serial_build, tmp_path, case,
-                                                                       monkeypatch, graph_copies):
+                                                                       monkeypatch, graph_copies, cache_entries):
     """The graphs made (and validated, and digested for the page) by the build and a forked copy of it,
     the build writing them in order as they come: the same outputs, SHACL report and store as a build in one
     process, and the same graphs, digests and SHACL results kept for the next build (none pruned for
@@ -830,8 +809,8 @@ def test_graphs_made_in_forked_copies_give_the_same_outputs_and_caches(corpus, s
         assert not [name for name in parsed if not name.endswith("/graph/ontology")], "the page parsed documents' graphs"
     assert [(name, copies) for name, copies, spread in graph_copies if spread] == [("graphs", 2)]
     same_outputs(expected, out, cache=case == "first")
-    assert _kept(out, "graphs") == _kept(expected, "graphs") != {}
-    assert _kept(out, "page") == _kept(expected, "page") != {}
+    assert cache_entries(out, "graphs") == cache_entries(expected, "graphs") != {}
+    assert cache_entries(out, "page") == cache_entries(expected, "page") != {}
     cache = ExtractionCache(out, next(out.glob(".cache/*")).name)
     assert cache.read_json("shacl-documents") == ExtractionCache(expected, cache.folder.name).read_json(
         "shacl-documents")

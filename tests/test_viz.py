@@ -807,16 +807,9 @@ def test_a_page_from_a_file_reads_only_the_evidence_it_shows(tmp_path):
     assert render_html(tmp_path) == render_html(load_network(tmp_path))
 
 
-def _digests_kept(cache: Path) -> list:
-    """``(SHA-256, namespace, digest)`` of every page digest the build folder's cache ``cache`` holds."""
-    from kg.network.digests import DigestCache
-
-    return [entry for db in sorted(cache.glob("*/page/*/digests.sqlite"))
-            for entry in DigestCache(db.parent.parent, db.parent.name).entries()]
-
-
 @pytest.mark.slow
-def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, tmp_path, monkeypatch):
+def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, tmp_path, monkeypatch,
+                                                                   cache_entries):
     """The build keeps what its page reads of each document's graph (OUT/.cache/…/page/), made from
     the graph's triples as it writes it: its page parses none of them, nor does the next build's
     (unchanged graphs are read from the digests, new or changed ones made as they are written), and the
@@ -855,7 +848,7 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
     monkeypatch.setattr(building, "_write_page", page)
     out = tmp_path / "out"
     build([str(corpus)], out)
-    kept = lambda: _digests_kept(out / CACHE_DIR)  # noqa: E731
+    kept = lambda: cache_entries(out, "page")  # noqa: E731
     assert len(kept()) == len(indexes[0]) == 4  # the ontology's graph and one a document
     assert parsed == [] and facts_read == []
     (corpus / "b.txt").write_text("国家市场监督管理总局发布《关于推进机械工业质量提升的指导意见》。", encoding="utf-8")
@@ -897,14 +890,14 @@ def test_a_build_parses_none_of_the_graphs_it_writes_for_its_page(text_corpus, t
 
 @pytest.mark.slow
 @pytest.mark.parametrize("base_iri", [None, "https://data.example.com/质量/kg/"])
-def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_corpus, tmp_path, base_iri):
+def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_corpus, tmp_path, base_iri,
+                                                                          cache_entries):
     """What the page reads of a document's graph, made from its triples as the build writes it
     (:func:`kg.network.load.graph_digest`), is what parsing the graph's bytes in graph.trig gives:
     sentences with quotes, backslashes and line breaks, offsets, confidences, posts, names with spaces."""
 
     import kg.network.load as load
     from kg.build import build
-    from kg.cache import CACHE_DIR
     from kg.rdf.files import id_namespace_of
 
     corpus = text_corpus({
@@ -918,7 +911,7 @@ def test_the_digest_a_build_makes_of_each_graph_is_the_one_its_bytes_give(text_c
     parsed = [load._digest(load._Triples(spo, minted))
               for _, spo in load._blocks(out / "graph.trig", load._PROVENANCE, load._STATEMENT_TYPES)]
     made = []
-    for _, ns, digest in _digests_kept(out / CACHE_DIR):
+    for ns, digest in cache_entries(out, "page").values():
         assert ns == minted
         if digest != load._EMPTY:
             made.append(digest)
